@@ -1,0 +1,84 @@
+//  check — the one interface behind every check kind.
+//
+//  A kind is one file, check_<kind>.c, exporting one descriptor
+//  `const check_kind_t check_kind_<kind>`, listed once in the table in check.c.
+//  run() and remedy() are called from a worker thread, never concurrently for
+//  the same instance, and must finish within ctx->deadline_ms (monotonic);
+//  they must not touch global mutable state. A check that cannot run returns
+//  CHECK_UNKNOWN; that is a health status, not an error.
+
+#ifndef HEAL_CHECK_H_INCLUDED
+#define HEAL_CHECK_H_INCLUDED
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "heal/heal.h"
+
+typedef enum {
+    CHECK_OK = 0,           //  healthy
+    CHECK_WARN,             //  degraded but not failing (Nagios exit 1): no remedy
+    CHECK_FAIL,             //  failing: remedy, then check again
+    CHECK_UNKNOWN           //  could not tell (timeout, no permission, exit 3)
+} check_status_t;
+
+typedef enum {
+    REMEDY_NONE = 0,        //  nothing configured for this failure: "skipped"
+    REMEDY_DONE,            //  remediation ran; the re-check decides healed/failed
+    REMEDY_FAILED,          //  remediation itself failed (command exit != 0 ...)
+    REMEDY_PENDING          //  started in the background (e.g. a pull); a later
+                            //  run will see the outcome
+} remedy_status_t;
+
+typedef struct check_ctx_t check_ctx_t;
+
+struct check_ctx_t {
+    const char *name;                       //  check name
+    const heal_config_t *config;            //  path, state_dir (borrowed)
+    const heal_check_config_t *check;       //  this check's config (borrowed)
+    int64_t deadline_ms;                    //  heal_monotonic_ms () deadline of this run
+    bool verbose;
+    //  Publish an extra event (e.g. pull progress) from any thread; takes
+    //  ownership of *event. Set by the agent; may be NULL in unit tests.
+    void (*emit) (const check_ctx_t *ctx, event_t **event);
+    void *emit_arg;                         //  the agent's, opaque to kinds
+};
+
+typedef struct {
+    event_t *event;         //  EVENT_CHECK being built: message, evidence, metrics
+                            //  (owned by the caller; the kind fills it)
+    int64_t watch_pid;      //  process kinds: a pid whose exit should trigger an
+                            //  immediate run (0 = none)
+    uint64_t watch_start;   //  its start time (platform units), for pid reuse
+} check_result_t;
+
+typedef struct {
+    const char *name;                       //  "disk", "file", ...
+    const char *const *keys;                //  the kind's own keys, NULL-terminated
+    const char *const *remedy_keys;         //  its remedy keys (besides attempts,
+                                            //  within, backoff), NULL-terminated
+    //  Parse and validate the kind's keys. Returns an owned instance, or NULL
+    //  with `FILE: check 'NAME': key 'KEY': what` in err (heal_config_error).
+    void *(*configure) (const heal_config_t *config,
+                        const heal_check_config_t *check, char *err, size_t errlen);
+    //  Run once and fill result->event (message at least). Bounded by the deadline.
+    check_status_t (*run) (void *self, const check_ctx_t *ctx, check_result_t *result);
+    //  Remediate a failure seen by run. out->action and out->output are set by
+    //  the kind (owned strings); result/attempt are set by the agent. NULL = none.
+    remedy_status_t (*remedy) (void *self, const check_ctx_t *ctx,
+                               const check_result_t *failed, event_remedy_t *out);
+    //  Free the instance; NULL-safe, nulls the pointer.
+    void (*destroy) (void **self_p);
+} check_kind_t;
+
+//  The kind descriptor for name, or NULL.
+const check_kind_t *check_kind_find (const char *name);
+
+//  NULL-terminated table of every kind (for -n, docs, tests). Borrowed.
+const check_kind_t *const *check_kinds (void);
+
+//  Validate one check's kind-specific keys (known keys, nearest suggestion)
+//  and configure it. Returns the instance or NULL with err set.
+void *check_configure (const check_kind_t *kind, const heal_config_t *config,
+                       const heal_check_config_t *check, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,10 @@
+//  healctl main — placeholder until its issue lands.
+#include "heal/heal.h"
+#include <stdio.h>
+int main (void);
+int
+main (void)
+{
+    fprintf (stderr, "healctl: not implemented yet\n");
+    return 1;
+}

@@ -1,0 +1,10 @@
+//  heal.h — umbrella header of libheal.
+#ifndef HEAL_H_INCLUDED
+#define HEAL_H_INCLUDED
+#include "heal/util.h"
+#include "heal/event.h"
+#include "heal/bus.h"
+#include "heal/control.h"
+#include "heal/config.h"
+#include "heal/security.h"
+#endif
