@@ -1,32 +1,224 @@
-//  check_disk — placeholder until the kind lands (configure refuses it).
+//  check_disk — free space and free inodes of the file system holding a path.
+//
+//  Keys: path (required), min_free ("10%" or "5G"; default 10% when neither
+//  threshold is given), min_inodes_free (a count or "5%").
+//  Remedy: `run` (a command), optional. Nothing built in: heal never deletes
+//  files it was not told about.
+//  Metrics: free_bytes, total_bytes, free_pct, free_inodes, total_inodes,
+//  free_inodes_pct. free_pct is what df shows as 100 - Use%: the space an
+//  unprivileged user can still write over the space not reserved for root.
 
 #include "check.h"
+#include "kind_util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+typedef struct {
+    char *path;
+    bool has_free;
+    bool free_is_pct;
+    uint64_t min_free_bytes;
+    double min_free_pct;
+    bool has_inodes;
+    bool inodes_is_pct;
+    uint64_t min_inodes;
+    double min_inodes_pct;
+    char *run;                  //  remedy command or NULL
+} disk_t;
+
+static const char *const s_keys [] = { "path", "min_free", "min_inodes_free", NULL };
+static const char *const s_remedy_keys [] = { "run", NULL };
+
+static void
+s_destroy (void **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    disk_t *self = (disk_t *) *self_p;
+    free (self->path);
+    free (self->run);
+    free (self);
+    *self_p = NULL;
+}
+
+//  "1.5 GiB" style into buf.
+static void
+s_bytes (uint64_t bytes, char *buf, size_t len)
+{
+    const char *units [] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+    double v = (double) bytes;
+    int u = 0;
+    while (v >= 1024 && u < 5) {
+        v /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf (buf, len, "%llu B", (unsigned long long) bytes);
+    else
+        snprintf (buf, len, "%.1f %s", v, units [u]);
+}
 
 static void *
 s_configure (const heal_config_t *config, const heal_check_config_t *check,
              char *err, size_t errlen)
 {
-    heal_config_error (err, errlen, config->file, check->name, "kind",
-                       "kind 'disk' is not implemented yet");
+    disk_t *self = (disk_t *) calloc (1, sizeof (disk_t));
+    if (!self)
+        return NULL;
+    char *min_free = NULL, *min_inodes = NULL;
+    if (kind_path (config, check, check->node, "path", true, &self->path, err, errlen)
+    ||  kind_string (config, check, check->node, "min_free", 64, false, &min_free,
+                     err, errlen)
+    ||  kind_string (config, check, check->node, "min_inodes_free", 64, false,
+                     &min_inodes, err, errlen)
+    ||  kind_string (config, check, check->remedy, "run", KIND_MAX_COMMAND, false,
+                     &self->run, err, errlen))
+        goto failed;
+    if (self->path [0] != '/') {
+        heal_config_error (err, errlen, config->file, check->name, "path",
+                           "'%s' is not an absolute path", self->path);
+        goto failed;
+    }
+    if (min_free) {
+        if (heal_parse_size_or_percent (min_free, &self->min_free_bytes,
+                                        &self->min_free_pct, &self->free_is_pct)) {
+            heal_config_error (err, errlen, config->file, check->name, "min_free",
+                               "'%s' is not a size or a percentage (e.g. 10%% or 5G)",
+                               min_free);
+            goto failed;
+        }
+        self->has_free = true;
+    }
+    if (min_inodes) {
+        const char *p = min_inodes;
+        bool digits = *p != 0;
+        for (; *p && *p != '%'; p++)
+            if ((*p < '0' || *p > '9') && *p != '.')
+                digits = false;
+        uint64_t count = 0;
+        if (!digits || heal_parse_size_or_percent (min_inodes, &count,
+                                                   &self->min_inodes_pct,
+                                                   &self->inodes_is_pct)) {
+            heal_config_error (err, errlen, config->file, check->name, "min_inodes_free",
+                               "'%s' is not a count or a percentage (e.g. 10000 or 5%%)",
+                               min_inodes);
+            goto failed;
+        }
+        self->min_inodes = count;
+        self->has_inodes = true;
+    }
+    if (!self->has_free && !self->has_inodes) {
+        self->has_free = true;
+        self->free_is_pct = true;
+        self->min_free_pct = 10;
+    }
+    free (min_free);
+    free (min_inodes);
+    return self;
+
+failed:
+    free (min_free);
+    free (min_inodes);
+    void *p = self;
+    s_destroy (&p);
     return NULL;
 }
 
 static check_status_t
-s_run (void *self, const check_ctx_t *ctx, check_result_t *result)
+s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
 {
-    (void) self; (void) ctx; (void) result;
-    return CHECK_UNKNOWN;
+    (void) ctx;
+    disk_t *self = (disk_t *) self_;
+    event_t *ev = result->event;
+    struct statvfs st;
+    if (statvfs (self->path, &st)) {
+        kind_message (ev, "%s: cannot read the file system: %s", self->path,
+                      strerror (errno));
+        return CHECK_UNKNOWN;
+    }
+    uint64_t frsize = st.f_frsize ? st.f_frsize : st.f_bsize;
+    uint64_t total = (uint64_t) st.f_blocks * frsize;
+    uint64_t avail = (uint64_t) st.f_bavail * frsize;
+    uint64_t used = ((uint64_t) st.f_blocks - (uint64_t) st.f_bfree) * frsize;
+    double free_pct = used + avail ? 100.0 * (double) avail / (double) (used + avail) : 100.0;
+    uint64_t inodes = (uint64_t) st.f_files;
+    uint64_t inodes_free = (uint64_t) st.f_favail;
+    double inodes_pct = inodes ? 100.0 * (double) inodes_free / (double) inodes : 100.0;
+
+    event_add_metric (ev, "free_bytes", (double) avail);
+    event_add_metric (ev, "total_bytes", (double) total);
+    event_add_metric (ev, "free_pct", free_pct);
+    event_add_metric (ev, "free_inodes", (double) inodes_free);
+    event_add_metric (ev, "total_inodes", (double) inodes);
+    event_add_metric (ev, "free_inodes_pct", inodes_pct);
+
+    char free_text [32], total_text [32], need [48] = "";
+    s_bytes (avail, free_text, sizeof free_text);
+    s_bytes (total, total_text, sizeof total_text);
+    kind_evidence (ev, "%s: %s free of %s (%.1f%%), %llu of %llu inodes free",
+                   self->path, free_text, total_text, free_pct,
+                   (unsigned long long) inodes_free, (unsigned long long) inodes);
+
+    bool low_space = false, low_inodes = false;
+    if (self->has_free) {
+        if (self->free_is_pct) {
+            low_space = free_pct < self->min_free_pct;
+            snprintf (need, sizeof need, "%g%%", self->min_free_pct);
+        }
+        else {
+            low_space = avail < self->min_free_bytes;
+            s_bytes (self->min_free_bytes, need, sizeof need);
+        }
+    }
+    char need_inodes [48] = "";
+    //  Some file systems (btrfs, ZFS datasets) report no inode counts at all.
+    if (self->has_inodes && inodes > 0) {
+        if (self->inodes_is_pct) {
+            low_inodes = inodes_pct < self->min_inodes_pct;
+            snprintf (need_inodes, sizeof need_inodes, "%g%%", self->min_inodes_pct);
+        }
+        else {
+            low_inodes = inodes_free < self->min_inodes;
+            snprintf (need_inodes, sizeof need_inodes, "%llu",
+                      (unsigned long long) self->min_inodes);
+        }
+    }
+    if (low_space) {
+        kind_message (ev, "%s: only %s free (%.1f%%), below min_free %s", self->path,
+                      free_text, free_pct, need);
+        return CHECK_FAIL;
+    }
+    if (low_inodes) {
+        kind_message (ev, "%s: only %llu inodes free (%.1f%%), below min_inodes_free %s",
+                      self->path, (unsigned long long) inodes_free, inodes_pct,
+                      need_inodes);
+        return CHECK_FAIL;
+    }
+    kind_message (ev, "%s: %s free (%.1f%%)", self->path, free_text, free_pct);
+    return CHECK_OK;
 }
 
-static void
-s_destroy (void **self_p)
+static remedy_status_t
+s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
+          event_remedy_t *out)
 {
-    *self_p = NULL;
+    (void) failed;
+    disk_t *self = (disk_t *) self_;
+    if (!self->run)
+        return REMEDY_NONE;
+    return kind_remedy_run (ctx, self->run, out);
 }
 
 const check_kind_t check_kind_disk = {
     .name = "disk",
+    .keys = s_keys,
+    .remedy_keys = s_remedy_keys,
     .configure = s_configure,
     .run = s_run,
+    .remedy = s_remedy,
     .destroy = s_destroy,
 };

@@ -1,32 +1,308 @@
-//  check_file — placeholder until the kind lands (configure refuses it).
+//  check_file — a file or directory: exists, has the right type, is fresh
+//  enough, is within a size range, has exactly the right permission bits.
+//
+//  Keys: path (required, absolute), type (file | dir; default: either),
+//  max_age (duration: the file must have been written within it), min_size,
+//  max_size (sizes, files only), mode (octal, e.g. 0644: the permission bits
+//  must equal it).
+//  Remedy: `create = true` makes a missing file (empty) or directory (with
+//  its parents) with `mode` (default 0644 / 0755); it never touches a target
+//  that exists. `run` (a command) handles every other failure, and a missing
+//  target when create is off.
+//  Metrics: size_bytes, age_s (seconds since the last write), mode.
+//  Evidence: when it was last written (ISO 8601, UTC), its size and mode.
 
 #include "check.h"
+#include "kind_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef enum { FILE_ANY, FILE_REGULAR, FILE_DIR } file_type_t;
+
+typedef struct {
+    char *path;
+    file_type_t type;
+    int64_t max_age_ms;         //  0 = no freshness check
+    bool has_min_size, has_max_size;
+    uint64_t min_size, max_size;
+    bool has_mode;
+    mode_t mode;
+    bool create;
+    char *run;
+    bool last_missing;          //  what the last run saw (run and remedy
+                                //  never overlap for one instance)
+} file_check_t;
+
+static const char *const s_keys [] = {
+    "path", "type", "max_age", "min_size", "max_size", "mode", NULL
+};
+static const char *const s_remedy_keys [] = { "create", "run", NULL };
+
+static void
+s_destroy (void **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    file_check_t *self = (file_check_t *) *self_p;
+    free (self->path);
+    free (self->run);
+    free (self);
+    *self_p = NULL;
+}
 
 static void *
 s_configure (const heal_config_t *config, const heal_check_config_t *check,
              char *err, size_t errlen)
 {
-    heal_config_error (err, errlen, config->file, check->name, "kind",
-                       "kind 'file' is not implemented yet");
+    file_check_t *self = (file_check_t *) calloc (1, sizeof (file_check_t));
+    if (!self)
+        return NULL;
+    char *type = NULL, *max_age = NULL, *min_size = NULL, *max_size = NULL, *mode = NULL;
+    zconfig_t *node = check->node;
+    const char *file = config->file;
+    if (kind_path (config, check, node, "path", true, &self->path, err, errlen)
+    ||  kind_string (config, check, node, "type", 16, false, &type, err, errlen)
+    ||  kind_string (config, check, node, "max_age", 64, false, &max_age, err, errlen)
+    ||  kind_string (config, check, node, "min_size", 64, false, &min_size, err, errlen)
+    ||  kind_string (config, check, node, "max_size", 64, false, &max_size, err, errlen)
+    ||  kind_string (config, check, node, "mode", 16, false, &mode, err, errlen)
+    ||  kind_bool (config, check, check->remedy, "create", &self->create, err, errlen)
+    ||  kind_string (config, check, check->remedy, "run", KIND_MAX_COMMAND, false,
+                     &self->run, err, errlen))
+        goto failed;
+    if (self->path [0] != '/') {
+        heal_config_error (err, errlen, file, check->name, "path",
+                           "'%s' is not an absolute path", self->path);
+        goto failed;
+    }
+    if (type) {
+        if (streq (type, "file"))
+            self->type = FILE_REGULAR;
+        else
+        if (streq (type, "dir") || streq (type, "directory"))
+            self->type = FILE_DIR;
+        else {
+            heal_config_error (err, errlen, file, check->name, "type",
+                               "'%s' is not file or dir", type);
+            goto failed;
+        }
+    }
+    if (max_age && (heal_parse_duration_ms (max_age, &self->max_age_ms)
+                    || self->max_age_ms <= 0)) {
+        heal_config_error (err, errlen, file, check->name, "max_age",
+                           "'%s' is not a duration (e.g. 300, 30m, 6h, 2d)", max_age);
+        goto failed;
+    }
+    if (min_size) {
+        if (heal_parse_size (min_size, &self->min_size)) {
+            heal_config_error (err, errlen, file, check->name, "min_size",
+                               "'%s' is not a size (e.g. 1, 10K, 5M)", min_size);
+            goto failed;
+        }
+        self->has_min_size = true;
+    }
+    if (max_size) {
+        if (heal_parse_size (max_size, &self->max_size)) {
+            heal_config_error (err, errlen, file, check->name, "max_size",
+                               "'%s' is not a size (e.g. 100M, 2G)", max_size);
+            goto failed;
+        }
+        self->has_max_size = true;
+    }
+    if (self->has_min_size && self->has_max_size && self->min_size > self->max_size) {
+        heal_config_error (err, errlen, file, check->name, "min_size",
+                           "larger than max_size");
+        goto failed;
+    }
+    if ((self->has_min_size || self->has_max_size) && self->type == FILE_DIR) {
+        heal_config_error (err, errlen, file, check->name,
+                           self->has_min_size ? "min_size" : "max_size",
+                           "only for type = file");
+        goto failed;
+    }
+    if (mode) {
+        size_t len = strlen (mode);
+        bool ok = len >= 3 && len <= 5;
+        unsigned long bits = 0;
+        for (size_t i = 0; ok && i < len; i++) {
+            if (mode [i] < '0' || mode [i] > '7')
+                ok = false;
+            else
+                bits = bits * 8 + (unsigned long) (mode [i] - '0');
+        }
+        if (!ok || bits > 07777) {
+            heal_config_error (err, errlen, file, check->name, "mode",
+                               "'%s' is not an octal mode (e.g. 0644, 0700)", mode);
+            goto failed;
+        }
+        self->mode = (mode_t) bits;
+        self->has_mode = true;
+    }
+    free (type);
+    free (max_age);
+    free (min_size);
+    free (max_size);
+    free (mode);
+    return self;
+
+failed:
+    free (type);
+    free (max_age);
+    free (min_size);
+    free (max_size);
+    free (mode);
+    void *p = self;
+    s_destroy (&p);
     return NULL;
 }
 
 static check_status_t
-s_run (void *self, const check_ctx_t *ctx, check_result_t *result)
+s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
 {
-    (void) self; (void) ctx; (void) result;
-    return CHECK_UNKNOWN;
+    (void) ctx;
+    file_check_t *self = (file_check_t *) self_;
+    event_t *ev = result->event;
+    self->last_missing = false;
+    struct stat st;
+    if (stat (self->path, &st)) {
+        int e = errno;
+        if (e == ENOENT || e == ENOTDIR) {
+            self->last_missing = true;
+            kind_message (ev, "%s: missing", self->path);
+            return CHECK_FAIL;
+        }
+        kind_message (ev, "%s: cannot stat: %s", self->path, strerror (e));
+        return CHECK_UNKNOWN;
+    }
+    bool is_dir = S_ISDIR (st.st_mode), is_reg = S_ISREG (st.st_mode);
+    int64_t now = (int64_t) time (NULL);
+    int64_t age = now - (int64_t) st.st_mtime;
+    if (age < 0)
+        age = 0;
+    unsigned bits = (unsigned) (st.st_mode & 07777);
+    event_add_metric (ev, "size_bytes", (double) st.st_size);
+    event_add_metric (ev, "age_s", (double) age);
+    event_add_metric (ev, "mode", (double) bits);
+    char when [40], ago [40];
+    kind_iso8601 ((int64_t) st.st_mtime, when, sizeof when);
+    kind_human_duration (age, ago, sizeof ago);
+    kind_evidence (ev, "%s: %s, %lld bytes, mode %04o, last written %s (%s ago)",
+                   self->path, is_dir ? "directory" : is_reg ? "file" : "special file",
+                   (long long) st.st_size, bits, when, ago);
+
+    if (self->type == FILE_REGULAR && !is_reg) {
+        kind_message (ev, "%s: not a regular file", self->path);
+        return CHECK_FAIL;
+    }
+    if (self->type == FILE_DIR && !is_dir) {
+        kind_message (ev, "%s: not a directory", self->path);
+        return CHECK_FAIL;
+    }
+    if (self->has_mode && bits != (unsigned) self->mode) {
+        kind_message (ev, "%s: mode %04o, expected %04o", self->path, bits,
+                      (unsigned) self->mode);
+        return CHECK_FAIL;
+    }
+    if (self->max_age_ms > 0 && age * 1000 > self->max_age_ms) {
+        char limit [40];
+        kind_human_duration (self->max_age_ms / 1000, limit, sizeof limit);
+        kind_message (ev, "%s: stale: last written %s ago (max_age %s)", self->path,
+                      ago, limit);
+        return CHECK_FAIL;
+    }
+    if (is_reg && self->has_min_size && (uint64_t) st.st_size < self->min_size) {
+        kind_message (ev, "%s: %lld bytes, below min_size %llu", self->path,
+                      (long long) st.st_size, (unsigned long long) self->min_size);
+        return CHECK_FAIL;
+    }
+    if (is_reg && self->has_max_size && (uint64_t) st.st_size > self->max_size) {
+        kind_message (ev, "%s: %lld bytes, above max_size %llu", self->path,
+                      (long long) st.st_size, (unsigned long long) self->max_size);
+        return CHECK_FAIL;
+    }
+    if (self->max_age_ms > 0)
+        kind_message (ev, "%s: fresh (written %s ago)", self->path, ago);
+    else
+        kind_message (ev, "%s: ok", self->path);
+    return CHECK_OK;
 }
 
-static void
-s_destroy (void **self_p)
+//  Create the missing target. Returns 0 or -1 with a reason in why.
+static int
+s_create (file_check_t *self, char *why, size_t len)
 {
-    *self_p = NULL;
+    bool dir = self->type == FILE_DIR;
+    mode_t mode = self->has_mode ? self->mode : dir ? 0755 : 0644;
+    //  parents: private unless told otherwise
+    char parent [4096];
+    snprintf (parent, sizeof parent, "%s", self->path);
+    char *slash = strrchr (parent, '/');
+    if (slash && slash != parent) {
+        *slash = 0;
+        if (heal_mkdir_p (parent, 0755)) {
+            snprintf (why, len, "mkdir -p %.1000s: %s", parent, strerror (errno));
+            return -1;
+        }
+    }
+    if (dir) {
+        if (mkdir (self->path, mode) && errno != EEXIST) {
+            snprintf (why, len, "mkdir %.1000s: %s", self->path, strerror (errno));
+            return -1;
+        }
+    }
+    else {
+        //  O_EXCL: never truncate something that appeared meanwhile
+        int fd = open (self->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                       mode);
+        if (fd < 0 && errno != EEXIST) {
+            snprintf (why, len, "create %.1000s: %s", self->path, strerror (errno));
+            return -1;
+        }
+        if (fd >= 0)
+            close (fd);
+    }
+    //  umask may have removed bits the operator asked for
+    if (self->has_mode && chmod (self->path, self->mode)) {
+        snprintf (why, len, "chmod %04o %.1000s: %s", (unsigned) self->mode, self->path,
+                  strerror (errno));
+        return -1;
+    }
+    snprintf (why, len, "created %s %.1000s (mode %04o)", dir ? "directory" : "file",
+              self->path, (unsigned) mode);
+    return 0;
+}
+
+static remedy_status_t
+s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
+          event_remedy_t *out)
+{
+    (void) failed;
+    file_check_t *self = (file_check_t *) self_;
+    if (self->last_missing && self->create) {
+        event_set_string (&out->action, "create", EVENT_MAX_SHORT);
+        char why [EVENT_MAX_TEXT];
+        int rc = s_create (self, why, sizeof why);
+        event_set_string (&out->output, why, EVENT_MAX_TEXT);
+        return rc ? REMEDY_FAILED : REMEDY_DONE;
+    }
+    if (self->run)
+        return kind_remedy_run (ctx, self->run, out);
+    return REMEDY_NONE;
 }
 
 const check_kind_t check_kind_file = {
     .name = "file",
+    .keys = s_keys,
+    .remedy_keys = s_remedy_keys,
     .configure = s_configure,
     .run = s_run,
+    .remedy = s_remedy,
     .destroy = s_destroy,
 };

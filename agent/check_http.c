@@ -1,32 +1,353 @@
-//  check_http — placeholder until the kind lands (configure refuses it).
+//  check_http — an HTTP(S) endpoint answers with the expected status (and,
+//  optionally, a body that contains a string).
+//
+//  Keys: url (required, http:// or https://), expect (a status such as 200,
+//  a class such as 2xx, or a list "200 301 4xx"; default 2xx), contains (a
+//  substring the body must hold; the body is read up to HTTP_MAX_BODY),
+//  follow (follow redirects, default false), method (GET or HEAD, default
+//  GET). The check's `timeout` bounds the whole request.
+//  Remedy: `run` (a command), optional.
+//  Metrics: status, connect_ms, total_ms, body_bytes.
+//
+//  One libcurl easy handle per run, owned by the worker thread running it
+//  (CURLOPT_NOSIGNAL: no alarm() from threads). Credentials in the URL never
+//  reach an event: messages show the URL without them.
 
 #include "check.h"
+#include "kind_util.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HTTP_MAX_BODY     (1024 * 1024)   //  bytes of body kept for `contains`
+#define HTTP_MAX_EXPECT   16              //  status patterns in `expect`
+#define HTTP_MAX_REDIRS   5
+
+typedef struct {
+    int lo, hi;                 //  status range, inclusive
+} http_range_t;
+
+typedef struct {
+    char *url;
+    char *shown_url;            //  without user:password, for messages
+    http_range_t expect [HTTP_MAX_EXPECT];
+    size_t expect_count;
+    char *expect_text;
+    char *contains;
+    bool follow;
+    bool head;
+    char *run;
+} http_check_t;
+
+typedef struct {
+    char *data;
+    size_t len;
+    size_t cap;                 //  0: do not keep the body
+    size_t total;
+} http_body_t;
+
+static const char *const s_keys [] = {
+    "url", "expect", "contains", "follow", "method", NULL
+};
+static const char *const s_remedy_keys [] = { "run", NULL };
+
+static void
+s_destroy (void **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    http_check_t *self = (http_check_t *) *self_p;
+    free (self->url);
+    free (self->shown_url);
+    free (self->expect_text);
+    free (self->contains);
+    free (self->run);
+    free (self);
+    curl_global_cleanup ();
+    *self_p = NULL;
+}
+
+//  Parse "200", "2xx", "200 301,4xx" into ranges. Returns 0 or -1.
+static int
+s_parse_expect (http_check_t *self, const char *text)
+{
+    const char *p = text;
+    self->expect_count = 0;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        const char *start = p;
+        while (*p && *p != ' ' && *p != ',')
+            p++;
+        size_t len = (size_t) (p - start);
+        if (len != 3 || self->expect_count >= HTTP_MAX_EXPECT)
+            return -1;
+        if (start [0] < '1' || start [0] > '5')
+            return -1;
+        http_range_t range;
+        if ((start [1] == 'x' || start [1] == 'X') && (start [2] == 'x' || start [2] == 'X')) {
+            range.lo = (start [0] - '0') * 100;
+            range.hi = range.lo + 99;
+        }
+        else
+        if (start [1] >= '0' && start [1] <= '9' && start [2] >= '0' && start [2] <= '9') {
+            range.lo = range.hi = (start [0] - '0') * 100 + (start [1] - '0') * 10
+                                + (start [2] - '0');
+        }
+        else
+            return -1;
+        self->expect [self->expect_count++] = range;
+    }
+    return self->expect_count ? 0 : -1;
+}
 
 static void *
 s_configure (const heal_config_t *config, const heal_check_config_t *check,
              char *err, size_t errlen)
 {
-    heal_config_error (err, errlen, config->file, check->name, "kind",
-                       "kind 'http' is not implemented yet");
+    http_check_t *self = (http_check_t *) calloc (1, sizeof (http_check_t));
+    if (!self)
+        return NULL;
+    //  Here, on the thread that loads the config, before any worker runs.
+    curl_global_init (CURL_GLOBAL_DEFAULT);
+    char *method = NULL;
+    CURLU *u = NULL;
+    if (kind_string (config, check, check->node, "url", 4096, true, &self->url,
+                     err, errlen)
+    ||  kind_string (config, check, check->node, "expect", 256, false,
+                     &self->expect_text, err, errlen)
+    ||  kind_string (config, check, check->node, "contains", 1024, false,
+                     &self->contains, err, errlen)
+    ||  kind_bool (config, check, check->node, "follow", &self->follow, err, errlen)
+    ||  kind_string (config, check, check->node, "method", 16, false, &method,
+                     err, errlen)
+    ||  kind_string (config, check, check->remedy, "run", KIND_MAX_COMMAND, false,
+                     &self->run, err, errlen))
+        goto failed;
+    char *scheme = NULL, *host = NULL;
+    u = curl_url ();
+    bool url_ok = u && curl_url_set (u, CURLUPART_URL, self->url, 0) == CURLUE_OK
+               && curl_url_get (u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK
+               && curl_url_get (u, CURLUPART_HOST, &host, 0) == CURLUE_OK
+               && (streq (scheme, "http") || streq (scheme, "https"));
+    curl_free (scheme);
+    curl_free (host);
+    if (!url_ok) {
+        char *shown = heal_safe_string (self->url, strlen (self->url), 120);
+        heal_config_error (err, errlen, config->file, check->name, "url",
+                           "'%s' is not an http:// or https:// URL", shown ? shown : "");
+        free (shown);
+        goto failed;
+    }
+    char *shown = NULL;
+    curl_url_set (u, CURLUPART_USER, NULL, 0);
+    curl_url_set (u, CURLUPART_PASSWORD, NULL, 0);
+    if (curl_url_get (u, CURLUPART_URL, &shown, 0) == CURLUE_OK && shown) {
+        self->shown_url = strdup (shown);
+        curl_free (shown);
+    }
+    else
+        self->shown_url = strdup ("(url)");
+    if (s_parse_expect (self, self->expect_text ? self->expect_text : "2xx")) {
+        heal_config_error (err, errlen, config->file, check->name, "expect",
+                           "'%s' is not a status list (e.g. 200, 2xx, \"200 301\")",
+                           self->expect_text);
+        goto failed;
+    }
+    if (method) {
+        if (streq (method, "HEAD") || streq (method, "head"))
+            self->head = true;
+        else
+        if (!(streq (method, "GET") || streq (method, "get"))) {
+            heal_config_error (err, errlen, config->file, check->name, "method",
+                               "'%s' is not GET or HEAD", method);
+            goto failed;
+        }
+    }
+    if (self->head && self->contains) {
+        heal_config_error (err, errlen, config->file, check->name, "contains",
+                           "needs a body: not with method = HEAD");
+        goto failed;
+    }
+    curl_url_cleanup (u);
+    free (method);
+    return self;
+
+failed:
+    curl_url_cleanup (u);
+    free (method);
+    void *p = self;
+    s_destroy (&p);
     return NULL;
 }
 
-static check_status_t
-s_run (void *self, const check_ctx_t *ctx, check_result_t *result)
+//  libcurl write callback: keep up to cap bytes, count the rest; stop the
+//  transfer once we have what we need.
+static size_t
+s_write (char *data, size_t size, size_t nmemb, void *arg)
 {
-    (void) self; (void) ctx; (void) result;
-    return CHECK_UNKNOWN;
+    http_body_t *body = (http_body_t *) arg;
+    size_t n = size * nmemb;
+    body->total += n;
+    size_t room = body->cap - body->len;
+    size_t take = n < room ? n : room;
+    if (take) {
+        memcpy (body->data + body->len, data, take);
+        body->len += take;
+    }
+    if (body->len >= body->cap)
+        return 0;               //  enough: abort (CURLE_WRITE_ERROR, expected)
+    return n;
 }
 
-static void
-s_destroy (void **self_p)
+static bool
+s_expected (const http_check_t *self, long status)
 {
-    *self_p = NULL;
+    for (size_t i = 0; i < self->expect_count; i++)
+        if (status >= self->expect [i].lo && status <= self->expect [i].hi)
+            return true;
+    return false;
+}
+
+//  Is needle in [data, data+len)? (the body may hold NUL bytes)
+static bool
+s_contains (const char *data, size_t len, const char *needle)
+{
+    size_t n = strlen (needle);
+    if (n == 0)
+        return true;
+    for (size_t i = 0; i + n <= len; i++)
+        if (data [i] == needle [0] && memcmp (data + i, needle, n) == 0)
+            return true;
+    return false;
+}
+
+static check_status_t
+s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
+{
+    http_check_t *self = (http_check_t *) self_;
+    event_t *ev = result->event;
+    int64_t limit = kind_time_left (ctx);
+    http_body_t body = { NULL, 0, 0, 0 };
+    if (self->contains) {
+        body.cap = HTTP_MAX_BODY;
+        body.data = (char *) malloc (body.cap);
+        if (!body.data) {
+            kind_message (ev, "out of memory");
+            return CHECK_UNKNOWN;
+        }
+    }
+    CURL *curl = curl_easy_init ();
+    if (!curl) {
+        free (body.data);
+        kind_message (ev, "could not start libcurl");
+        return CHECK_UNKNOWN;
+    }
+    char curl_error [CURL_ERROR_SIZE] = "";
+    curl_easy_setopt (curl, CURLOPT_URL, self->url);
+    curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) limit);
+    curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long) limit);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt (curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt (curl, CURLOPT_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    curl_easy_setopt (curl, CURLOPT_REDIR_PROTOCOLS,
+                      (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    curl_easy_setopt (curl, CURLOPT_FOLLOWLOCATION, self->follow ? 1L : 0L);
+    curl_easy_setopt (curl, CURLOPT_MAXREDIRS, (long) HTTP_MAX_REDIRS);
+    curl_easy_setopt (curl, CURLOPT_USERAGENT, "heal/" HEAL_VERSION);
+    curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, curl_error);
+    curl_easy_setopt (curl, CURLOPT_NOBODY, self->head ? 1L : 0L);
+    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_write);
+    curl_easy_setopt (curl, CURLOPT_WRITEDATA, &body);
+    //  Without `contains` no body is kept: s_write stops the transfer at its
+    //  first byte, once the status is known.
+
+    CURLcode rc = curl_easy_perform (curl);
+    long status = 0;
+    curl_off_t connect_us = 0, total_us = 0;
+    curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo (curl, CURLINFO_CONNECT_TIME_T, &connect_us);
+    curl_easy_getinfo (curl, CURLINFO_TOTAL_TIME_T, &total_us);
+    curl_easy_cleanup (curl);
+    bool aborted_by_us = rc == CURLE_WRITE_ERROR && body.len >= body.cap;
+
+    check_status_t verdict;
+    if (rc != CURLE_OK && !aborted_by_us) {
+        const char *why = curl_error [0] ? curl_error : curl_easy_strerror (rc);
+        kind_message (ev, "%s: %s", self->shown_url, why);
+        kind_evidence (ev, "curl error %d: %s", (int) rc, curl_easy_strerror (rc));
+        //  The service not answering is a failure (remedy it); not even being
+        //  able to look the host up says nothing about the service.
+        verdict = rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_OUT_OF_MEMORY
+                ? CHECK_UNKNOWN : CHECK_FAIL;
+        if (rc == CURLE_OPERATION_TIMEDOUT)
+            kind_message (ev, "%s: no answer within %lld ms", self->shown_url,
+                          (long long) limit);
+        goto done;
+    }
+    event_add_metric (ev, "status", (double) status);
+    event_add_metric (ev, "connect_ms", (double) connect_us / 1000.0);
+    event_add_metric (ev, "total_ms", (double) total_us / 1000.0);
+    if (self->contains)
+        event_add_metric (ev, "body_bytes", (double) body.total);
+    if (!s_expected (self, status)) {
+        kind_message (ev, "%s: status %ld, expected %s", self->shown_url, status,
+                      self->expect_text ? self->expect_text : "2xx");
+        if (body.len) {
+            size_t n = strcspn (body.data, "\n");
+            if (n > body.len)
+                n = body.len;
+            char *line = heal_safe_string (body.data, n, 200);
+            if (line && *line)
+                kind_evidence (ev, "body: %s", line);
+            free (line);
+        }
+        verdict = CHECK_FAIL;
+        goto done;
+    }
+    if (self->contains && !s_contains (body.data, body.len, self->contains)) {
+        kind_message (ev, "%s: status %ld, but the body does not contain '%s'",
+                      self->shown_url, status, self->contains);
+        kind_evidence (ev, "read %zu bytes of the body%s", body.len,
+                       body.total > body.len ? " (the rest was not read)" : "");
+        verdict = CHECK_FAIL;
+        goto done;
+    }
+    kind_message (ev, "%s: status %ld in %.0f ms", self->shown_url, status,
+                  (double) total_us / 1000.0);
+    verdict = CHECK_OK;
+
+done:
+    free (body.data);
+    return verdict;
+}
+
+static remedy_status_t
+s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
+          event_remedy_t *out)
+{
+    (void) failed;
+    http_check_t *self = (http_check_t *) self_;
+    if (!self->run)
+        return REMEDY_NONE;
+    return kind_remedy_run (ctx, self->run, out);
 }
 
 const check_kind_t check_kind_http = {
     .name = "http",
+    .keys = s_keys,
+    .remedy_keys = s_remedy_keys,
     .configure = s_configure,
     .run = s_run,
+    .remedy = s_remedy,
     .destroy = s_destroy,
 };

@@ -1,32 +1,992 @@
-//  check_ollama — placeholder until the kind lands (configure refuses it).
+//  check_ollama — the `ollama` kind: is the local Ollama server up, and are
+//  the configured models pulled?
+//
+//  run: GET /api/version (server up, response time), then GET /api/tags (every
+//  model listed; `name` without a tag means `name:latest`). Server down or not
+//  answering within the timeout -> fail (remedy: the restart command, then wait
+//  for /api/version up to the deadline). A model missing -> fail (remedy with
+//  pull = true: a background pull job, REMEDY_PENDING). While that job runs,
+//  run reports warning "pulling M: 45%" (no remedy, no budget spent); the job
+//  publishes progress on the bus through ctx->emit; the model counts as healed
+//  only when a later run finds it in /api/tags.
+//
+//  Threads: run/remedy are called from the agent's workers; the pull job is a
+//  thread owned by the instance, with its own CURL handles. Shared fields are
+//  under `lock`. destroy() wakes the job (curl_multi_wakeup) and joins it.
 
 #include "check.h"
+#include "check_ollama.h"
+#include "command.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef enum {
+    OLLAMA_FAIL_NONE = 0,
+    OLLAMA_FAIL_DOWN,           //  server not answering or not answering right
+    OLLAMA_FAIL_MISSING         //  server up, model(s) missing
+} ollama_failure_t;
+
+typedef struct {
+    //  Configuration (read-only after configure)
+    char *name;
+    bool critical;
+    char *url;                  //  base URL without trailing '/'
+    char *models [OLLAMA_MAX_MODELS];   //  full names (name:tag)
+    size_t model_count;
+    int64_t timeout_ms;
+    char *restart;
+    bool pull;
+    int64_t pull_timeout_ms;
+    const heal_config_t *config;
+
+    //  Last run (run and remedy never run concurrently for one instance)
+    ollama_failure_t failure;
+    char *missing [OLLAMA_MAX_MODELS];
+    size_t missing_count;
+
+    //  Pull job; fields below under lock
+    pthread_mutex_t lock;
+    pthread_t thread;
+    bool thread_started;        //  joinable
+    bool job_running;
+    bool job_done;
+    bool stop;
+    CURLM *multi;               //  the job's, for curl_multi_wakeup only
+    char *job_models [OLLAMA_MAX_MODELS];
+    size_t job_count;
+    char *job_model;            //  being pulled now (borrowed from job_models)
+    char *job_status;
+    double job_completed, job_total;
+    char *job_error;            //  set when the last job failed
+    char *last_error;           //  the last finished job's error, for run's message
+    //  Emit (copied from the ctx of the remedy that started the job)
+    void (*emit) (const check_ctx_t *ctx, event_t **event);
+    void *emit_arg;
+    bool verbose;
+} ollama_check_t;
+
+static const char *const s_keys [] = { "url", "models", NULL };
+static const char *const s_remedy_keys [] = { "restart", "pull", "pull_timeout", NULL };
+
+static void s_destroy (void **self_p);
+
+//  --------------------------------------------------------------------------
+//  Names
+
+//  "qwen2.5" -> "qwen2.5:latest"; "ns/m:7b" unchanged. Caller frees.
+static char *
+s_full_name (const char *name)
+{
+    const char *slash = strrchr (name, '/');
+    const char *last = slash ? slash + 1 : name;
+    size_t len = strlen (name);
+    bool tagged = strchr (last, ':') != NULL;
+    char *out = (char *) malloc (len + (tagged ? 1 : 8));
+    if (!out)
+        return NULL;
+    memcpy (out, name, len + 1);
+    if (!tagged)
+        memcpy (out + len, ":latest", 8);
+    return out;
+}
+
+static bool
+s_model_name_valid (const char *name)
+{
+    size_t len = strlen (name);
+    if (len == 0 || len > OLLAMA_MAX_MODEL_NAME)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = name [i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+           || c == '.' || c == '_' || c == '-' || c == ':' || c == '/'))
+            return false;
+    }
+    return name [0] != ':' && name [len - 1] != ':' && name [len - 1] != '/';
+}
+
+//  --------------------------------------------------------------------------
+//  HTTP (one easy handle per request, owned by the calling thread)
+
+typedef struct {
+    char *data;
+    size_t len;
+    bool overflow;
+} body_t;
+
+static size_t
+s_body_write (char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    body_t *body = (body_t *) arg;
+    size_t n = size * nmemb;
+    if (body->len + n > OLLAMA_MAX_BODY) {
+        body->overflow = true;
+        return 0;               //  abort: bounded
+    }
+    char *grown = (char *) realloc (body->data, body->len + n + 1);
+    if (!grown)
+        return 0;
+    body->data = grown;
+    memcpy (body->data + body->len, ptr, n);
+    body->len += n;
+    body->data [body->len] = 0;
+    return n;
+}
+
+static void
+s_curl_common (CURL *curl, const char *url, int64_t connect_ms, int64_t total_ms)
+{
+    curl_easy_setopt (curl, CURLOPT_URL, url);
+    curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long) connect_ms);
+    if (total_ms > 0)
+        curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) total_ms);
+    curl_easy_setopt (curl, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
+    curl_easy_setopt (curl, CURLOPT_USERAGENT, "heal/" HEAL_VERSION);
+    //  Never a proxy for a health probe of a local server.
+    curl_easy_setopt (curl, CURLOPT_NOPROXY, "*");
+}
+
+//  The "error" member of a JSON body, or NULL. Caller frees.
+static char *
+s_error_of (const char *data, size_t len)
+{
+    if (!data || !len)
+        return NULL;
+    json_error_t jerr;
+    json_t *root = json_loadb (data, len, 0, &jerr);
+    const char *text = json_string_value (json_object_get (root, "error"));
+    char *out = text ? heal_safe_string (text, strlen (text), EVENT_MAX_SHORT) : NULL;
+    json_decref (root);
+    return out;
+}
+
+//  GET base+path within timeout_ms. Returns the parsed JSON body of a 200
+//  reply (new reference), or NULL with a message in why.
+static json_t *
+s_get_json (const ollama_check_t *self, const char *path, int64_t timeout_ms,
+            double *elapsed_ms, char *why, size_t whylen)
+{
+    char url [OLLAMA_MAX_URL + 64];
+    snprintf (url, sizeof url, "%s%s", self->url, path);
+    CURL *curl = curl_easy_init ();
+    if (!curl) {
+        snprintf (why, whylen, "cannot create a CURL handle");
+        return NULL;
+    }
+    body_t body = { 0 };
+    char errbuf [CURL_ERROR_SIZE] = "";
+    s_curl_common (curl, url, timeout_ms, timeout_ms);
+    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_body_write);
+    curl_easy_setopt (curl, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, errbuf);
+    CURLcode rc = curl_easy_perform (curl);
+    long status = 0;
+    curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
+    double total = 0;
+    curl_easy_getinfo (curl, CURLINFO_TOTAL_TIME, &total);
+    *elapsed_ms = total * 1000.0;
+    curl_easy_cleanup (curl);
+    json_t *root = NULL;
+    if (body.overflow)
+        snprintf (why, whylen, "GET %s: reply larger than %d bytes", path, OLLAMA_MAX_BODY);
+    else
+    if (rc != CURLE_OK)
+        snprintf (why, whylen, "GET %s: %s", path, *errbuf ? errbuf : curl_easy_strerror (rc));
+    else
+    if (status != 200) {
+        char *error = s_error_of (body.data, body.len);
+        snprintf (why, whylen, "GET %s: HTTP %ld%s%s", path, status,
+                  error ? ": " : "", error ? error : "");
+        free (error);
+    }
+    else {
+        json_error_t jerr;
+        root = json_loadb (body.data ? body.data : "", body.len, 0, &jerr);
+        if (!json_is_object (root)) {
+            snprintf (why, whylen, "GET %s: reply is not a JSON object", path);
+            json_decref (root);
+            root = NULL;
+        }
+    }
+    free (body.data);
+    return root;
+}
+
+//  --------------------------------------------------------------------------
+//  The pull job
+
+typedef struct {
+    ollama_check_t *self;
+    char line [OLLAMA_MAX_LINE];
+    size_t line_len;
+    bool line_overflow;
+    bool success;
+    char *error;                //  owned
+    char *last_status;          //  owned
+    int64_t last_emit_ms;
+    double last_percent;
+} pull_t;
+
+static void
+s_emit_progress (ollama_check_t *self, const char *model, const char *message,
+                 double completed, double total)
+{
+    if (!self->emit)
+        return;
+    event_t *event = event_new (EVENT_CHECK);
+    if (!event)
+        return;
+    event->ts = event_now_ms ();
+    event->severity = SEVERITY_WARNING;
+    event->critical = self->critical;
+    event_set_string (&event->check, self->name, EVENT_MAX_NAME);
+    event_set_string (&event->kind, "ollama", EVENT_MAX_SHORT);
+    event_set_string (&event->message, message, EVENT_MAX_MESSAGE);
+    event_set_string (&event->model, model, EVENT_MAX_SHORT);
+    if (total > 0) {
+        event_add_metric (event, "completed", completed);
+        event_add_metric (event, "total", total);
+        event_add_metric (event, "percent", completed * 100.0 / total);
+    }
+    check_ctx_t ctx;
+    memset (&ctx, 0, sizeof ctx);
+    ctx.name = self->name;
+    ctx.config = self->config;
+    ctx.emit = self->emit;
+    ctx.emit_arg = self->emit_arg;
+    self->emit (&ctx, &event);
+    event_destroy (&event);
+}
+
+//  One NDJSON line of the pull stream. Returns false to abort the transfer.
+static bool
+s_pull_line (pull_t *pull, const char *line, size_t len)
+{
+    ollama_check_t *self = pull->self;
+    while (len && (line [len - 1] == '\r' || line [len - 1] == ' '))
+        len--;
+    if (len == 0)
+        return true;
+    json_error_t jerr;
+    json_t *root = json_loadb (line, len, 0, &jerr);
+    if (!json_is_object (root)) {
+        json_decref (root);
+        free (pull->error);
+        pull->error = strdup ("pull: a progress line is not a JSON object");
+        return false;
+    }
+    const char *error = json_string_value (json_object_get (root, "error"));
+    if (error) {
+        free (pull->error);
+        pull->error = heal_safe_string (error, strlen (error), EVENT_MAX_SHORT);
+        json_decref (root);
+        return false;
+    }
+    const char *status = json_string_value (json_object_get (root, "status"));
+    if (!status) {
+        json_decref (root);
+        return true;            //  unknown line: ignore (forward compatible)
+    }
+    double total = (double) json_integer_value (json_object_get (root, "total"));
+    double completed = (double) json_integer_value (json_object_get (root, "completed"));
+    if (json_is_real (json_object_get (root, "total")))
+        total = json_real_value (json_object_get (root, "total"));
+    if (json_is_real (json_object_get (root, "completed")))
+        completed = json_real_value (json_object_get (root, "completed"));
+    if (total < 0 || completed < 0 || completed > total)
+        completed = total = 0;
+    if (streq (status, "success"))
+        pull->success = true;
+    char *safe = heal_safe_string (status, strlen (status), EVENT_MAX_SHORT);
+    bool changed = safe && (!pull->last_status || !streq (safe, pull->last_status));
+    double percent = total > 0 ? completed * 100.0 / total : 0;
+
+    pthread_mutex_lock (&self->lock);
+    free (self->job_status);
+    self->job_status = safe ? strdup (safe) : NULL;
+    self->job_completed = completed;
+    self->job_total = total;
+    const char *model = self->job_model;
+    pthread_mutex_unlock (&self->lock);
+
+    int64_t now = heal_monotonic_ms ();
+    if (changed || now - pull->last_emit_ms >= OLLAMA_PROGRESS_EVERY_MS
+    ||  percent >= pull->last_percent + 10 || (percent >= 100 && pull->last_percent < 100)) {
+        char message [EVENT_MAX_MESSAGE];
+        if (total > 0)
+            snprintf (message, sizeof message, "pulling %s: %.0f%% (%s)", model,
+                      percent, safe ? safe : "");
+        else
+            snprintf (message, sizeof message, "pulling %s: %s", model, safe ? safe : "");
+        s_emit_progress (self, model, message, completed, total);
+        pull->last_emit_ms = now;
+        pull->last_percent = percent;
+    }
+    if (changed) {
+        free (pull->last_status);
+        pull->last_status = safe;
+    }
+    else
+        free (safe);
+    json_decref (root);
+    return true;
+}
+
+static size_t
+s_pull_write (char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    pull_t *pull = (pull_t *) arg;
+    size_t n = size * nmemb;
+    for (size_t i = 0; i < n; i++) {
+        char c = ptr [i];
+        if (c == '\n') {
+            if (pull->line_overflow) {
+                free (pull->error);
+                pull->error = strdup ("pull: a progress line is too long");
+                return 0;
+            }
+            if (!s_pull_line (pull, pull->line, pull->line_len))
+                return 0;
+            pull->line_len = 0;
+        }
+        else
+        if (pull->line_len < OLLAMA_MAX_LINE)
+            pull->line [pull->line_len++] = c;
+        else
+            pull->line_overflow = true;
+    }
+    return n;
+}
+
+//  Pull one model. Returns 0, or -1 with *error set (owned).
+static int
+s_pull_one (ollama_check_t *self, const char *model, char **error)
+{
+    char url [OLLAMA_MAX_URL + 64];
+    snprintf (url, sizeof url, "%s/api/pull", self->url);
+    pull_t *pull = (pull_t *) calloc (1, sizeof (pull_t));
+    json_t *req = json_pack ("{s:s, s:b}", "model", model, "stream", 1);
+    char *body = req ? json_dumps (req, JSON_COMPACT) : NULL;
+    json_decref (req);
+    CURL *curl = curl_easy_init ();
+    CURLM *multi = curl_multi_init ();
+    struct curl_slist *headers = curl_slist_append (NULL, "Content-Type: application/json");
+    if (!pull || !body || !curl || !multi || !headers) {
+        *error = strdup ("pull: out of memory");
+        goto cleanup;
+    }
+    pull->self = self;
+    pull->last_emit_ms = heal_monotonic_ms () - OLLAMA_PROGRESS_EVERY_MS;
+    char errbuf [CURL_ERROR_SIZE] = "";
+    s_curl_common (curl, url, self->timeout_ms, self->pull_timeout_ms);
+    curl_easy_setopt (curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_pull_write);
+    curl_easy_setopt (curl, CURLOPT_WRITEDATA, pull);
+    curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt (curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt (curl, CURLOPT_LOW_SPEED_TIME, (long) OLLAMA_PULL_STALL_S);
+    curl_multi_add_handle (multi, curl);
+
+    pthread_mutex_lock (&self->lock);
+    bool stopped = self->stop;
+    if (!stopped)
+        self->multi = multi;
+    pthread_mutex_unlock (&self->lock);
+
+    int running = 1;
+    while (!stopped && running) {
+        CURLMcode mc = curl_multi_perform (multi, &running);
+        if (mc != CURLM_OK || !running)
+            break;
+        mc = curl_multi_poll (multi, NULL, 0, 1000, NULL);
+        if (mc != CURLM_OK)
+            break;
+        pthread_mutex_lock (&self->lock);
+        stopped = self->stop;
+        pthread_mutex_unlock (&self->lock);
+    }
+    pthread_mutex_lock (&self->lock);
+    self->multi = NULL;
+    pthread_mutex_unlock (&self->lock);
+
+    CURLcode rc = CURLE_OK;
+    bool finished = false;
+    int left = 0;
+    CURLMsg *msg;
+    while ((msg = curl_multi_info_read (multi, &left)))
+        if (msg->msg == CURLMSG_DONE) {
+            rc = msg->data.result;
+            finished = true;
+        }
+    long status = 0;
+    curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
+    //  A last line without its newline.
+    if (finished && rc == CURLE_OK && !pull->error && pull->line_len
+    &&  !pull->line_overflow)
+        s_pull_line (pull, pull->line, pull->line_len);
+
+    char text [EVENT_MAX_SHORT * 2];
+    if (stopped)
+        snprintf (text, sizeof text, "pull of %s stopped", model);
+    else
+    if (pull->error && status && status != 200)
+        snprintf (text, sizeof text, "pull of %s failed: HTTP %ld: %s", model, status,
+                  pull->error);
+    else
+    if (pull->error)
+        snprintf (text, sizeof text, "pull of %s failed: %s", model, pull->error);
+    else
+    if (!finished || rc != CURLE_OK)
+        snprintf (text, sizeof text, "pull of %s failed: %s", model,
+                  *errbuf ? errbuf : curl_easy_strerror (rc));
+    else
+    if (status != 200)
+        snprintf (text, sizeof text, "pull of %s failed: HTTP %ld", model, status);
+    else
+    if (!pull->success)
+        snprintf (text, sizeof text, "pull of %s failed: the stream ended without success",
+                  model);
+    else
+        text [0] = 0;
+    if (text [0])
+        *error = strdup (text);
+    curl_multi_remove_handle (multi, curl);
+
+cleanup:
+    if (multi)
+        curl_multi_cleanup (multi);
+    if (curl)
+        curl_easy_cleanup (curl);
+    curl_slist_free_all (headers);
+    free (body);
+    int failed = *error != NULL;
+    if (pull) {
+        free (pull->error);
+        free (pull->last_status);
+        free (pull);
+    }
+    return failed ? -1 : 0;
+}
+
+static void *
+s_pull_job (void *arg)
+{
+    ollama_check_t *self = (ollama_check_t *) arg;
+    char *error = NULL;
+    for (size_t i = 0; i < self->job_count; i++) {
+        pthread_mutex_lock (&self->lock);
+        bool stop = self->stop;
+        self->job_model = self->job_models [i];
+        free (self->job_status);
+        self->job_status = NULL;
+        self->job_completed = self->job_total = 0;
+        pthread_mutex_unlock (&self->lock);
+        if (stop)
+            break;
+        if (!self->job_models [i])
+            continue;           //  out of memory when the job was set up
+        char message [EVENT_MAX_MESSAGE];
+        snprintf (message, sizeof message, "pulling %s: started", self->job_models [i]);
+        s_emit_progress (self, self->job_models [i], message, 0, 0);
+        if (s_pull_one (self, self->job_models [i], &error))
+            break;
+        snprintf (message, sizeof message,
+                  "pulled %s; it counts as healed when /api/tags lists it",
+                  self->job_models [i]);
+        s_emit_progress (self, self->job_models [i], message, 0, 0);
+    }
+    if (error) {
+        pthread_mutex_lock (&self->lock);
+        bool stop = self->stop;
+        pthread_mutex_unlock (&self->lock);
+        if (!stop)
+            s_emit_progress (self, self->job_model, error, 0, 0);
+    }
+    pthread_mutex_lock (&self->lock);
+    free (self->job_error);
+    self->job_error = error;
+    self->job_running = false;
+    self->job_done = true;
+    pthread_mutex_unlock (&self->lock);
+    return NULL;
+}
+
+//  Join a finished job and keep its outcome in last_error. Not for a job
+//  still running.
+static void
+s_job_collect (ollama_check_t *self)
+{
+    pthread_mutex_lock (&self->lock);
+    bool done = self->thread_started && self->job_done;
+    pthread_mutex_unlock (&self->lock);
+    if (!done)
+        return;
+    pthread_join (self->thread, NULL);
+    pthread_mutex_lock (&self->lock);
+    self->thread_started = false;
+    self->job_done = false;
+    free (self->last_error);
+    self->last_error = self->job_error;
+    self->job_error = NULL;
+    for (size_t i = 0; i < self->job_count; i++) {
+        free (self->job_models [i]);
+        self->job_models [i] = NULL;
+    }
+    self->job_count = 0;
+    self->job_model = NULL;
+    free (self->job_status);
+    self->job_status = NULL;
+    pthread_mutex_unlock (&self->lock);
+}
+
+//  Stop a running job and join it (destroy).
+static void
+s_job_stop (ollama_check_t *self)
+{
+    pthread_mutex_lock (&self->lock);
+    self->stop = true;
+    if (self->multi)
+        curl_multi_wakeup (self->multi);
+    bool started = self->thread_started;
+    pthread_mutex_unlock (&self->lock);
+    if (started) {
+        pthread_join (self->thread, NULL);
+        self->thread_started = false;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  configure
 
 static void *
 s_configure (const heal_config_t *config, const heal_check_config_t *check,
              char *err, size_t errlen)
 {
-    heal_config_error (err, errlen, config->file, check->name, "kind",
-                       "kind 'ollama' is not implemented yet");
+    ollama_check_t *self = (ollama_check_t *) calloc (1, sizeof (ollama_check_t));
+    if (!self) {
+        heal_config_error (err, errlen, config->file, check->name, NULL, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init (&self->lock, NULL);
+    curl_global_init (CURL_GLOBAL_DEFAULT);
+    self->config = config;
+    self->critical = check->critical;
+    self->name = strdup (check->name);
+    self->timeout_ms = check->timeout_ms > 0 ? check->timeout_ms : CONFIG_DEFAULT_TIMEOUT_MS;
+    const char *url = heal_config_value (check->node, "url");
+    if (!url)
+        url = OLLAMA_DEFAULT_URL;
+    size_t ulen = strlen (url);
+    bool url_ok = ulen < OLLAMA_MAX_URL
+               && (strncmp (url, "http://", 7) == 0 || strncmp (url, "https://", 8) == 0);
+    for (size_t i = 0; url_ok && i < ulen; i++)
+        if ((unsigned char) url [i] <= 0x20 || (unsigned char) url [i] >= 0x7F)
+            url_ok = false;
+    if (!url_ok || ulen <= 8) {
+        heal_config_error (err, errlen, config->file, check->name, "url",
+                           "'%s' is not an http:// or https:// URL", url);
+        goto failed;
+    }
+    self->url = strdup (url);
+    if (self->url)
+        while (strlen (self->url) > 8 && self->url [strlen (self->url) - 1] == '/')
+            self->url [strlen (self->url) - 1] = 0;
+
+    const char *models = heal_config_value (check->node, "models");
+    if (models) {
+        const char *p = models;
+        while (*p) {
+            p += strspn (p, " \t,");
+            size_t len = strcspn (p, " \t,");
+            if (len == 0)
+                break;
+            char word [OLLAMA_MAX_MODEL_NAME + 2];
+            snprintf (word, sizeof word, "%.*s",
+                      (int) (len < sizeof word - 1 ? len : sizeof word - 1), p);
+            p += len;
+            if (len > OLLAMA_MAX_MODEL_NAME || !s_model_name_valid (word)) {
+                heal_config_error (err, errlen, config->file, check->name, "models",
+                                   "'%s' is not a model name (e.g. qwen2.5:7b)", word);
+                goto failed;
+            }
+            if (self->model_count == OLLAMA_MAX_MODELS) {
+                heal_config_error (err, errlen, config->file, check->name, "models",
+                                   "more than %d models", OLLAMA_MAX_MODELS);
+                goto failed;
+            }
+            char *full = s_full_name (word);
+            bool dup = false;
+            for (size_t i = 0; full && i < self->model_count; i++)
+                dup = dup || streq (self->models [i], full);
+            if (dup)
+                free (full);
+            else
+                self->models [self->model_count++] = full;
+        }
+    }
+
+    zconfig_t *remedy = check->remedy;
+    const char *restart = remedy ? heal_config_value (remedy, "restart") : NULL;
+    if (restart) {
+        if (!*restart) {
+            heal_config_error (err, errlen, config->file, check->name, "restart",
+                               "empty command");
+            goto failed;
+        }
+        self->restart = strdup (restart);
+    }
+    const char *pull = remedy ? heal_config_value (remedy, "pull") : NULL;
+    if (pull && heal_parse_bool (pull, &self->pull)) {
+        heal_config_error (err, errlen, config->file, check->name, "pull",
+                           "'%s' is not a boolean (true or false)", pull);
+        goto failed;
+    }
+    self->pull_timeout_ms = OLLAMA_DEFAULT_PULL_TIMEOUT_MS;
+    const char *pull_timeout = remedy ? heal_config_value (remedy, "pull_timeout") : NULL;
+    if (pull_timeout
+    &&  (heal_parse_duration_ms (pull_timeout, &self->pull_timeout_ms)
+         || self->pull_timeout_ms <= 0)) {
+        heal_config_error (err, errlen, config->file, check->name, "pull_timeout",
+                           "'%s' is not a duration (e.g. 30m)", pull_timeout);
+        goto failed;
+    }
+    if (!self->name || !self->url || (restart && !self->restart)) {
+        heal_config_error (err, errlen, config->file, check->name, NULL, "out of memory");
+        goto failed;
+    }
+    for (size_t i = 0; i < self->model_count; i++)
+        if (!self->models [i]) {
+            heal_config_error (err, errlen, config->file, check->name, NULL, "out of memory");
+            goto failed;
+        }
+    return self;
+
+failed:
+    s_destroy ((void **) &self);
     return NULL;
 }
 
-static check_status_t
-s_run (void *self, const check_ctx_t *ctx, check_result_t *result)
+//  --------------------------------------------------------------------------
+//  run
+
+static int64_t
+s_time_left (const check_ctx_t *ctx, int64_t want)
 {
-    (void) self; (void) ctx; (void) result;
-    return CHECK_UNKNOWN;
+    if (ctx->deadline_ms <= 0)
+        return want;
+    int64_t left = ctx->deadline_ms - heal_monotonic_ms () - 50;
+    if (left < 1)
+        left = 1;
+    return left < want ? left : want;
 }
+
+static bool
+s_listed (json_t *list, const char *model)
+{
+    size_t i;
+    json_t *entry;
+    json_array_foreach (list, i, entry) {
+        const char *keys [] = { "name", "model" };
+        for (size_t k = 0; k < 2; k++) {
+            const char *name = json_string_value (json_object_get (entry, keys [k]));
+            if (!name)
+                continue;
+            char *full = s_full_name (name);
+            bool same = full && streq (full, model);
+            free (full);
+            if (same)
+                return true;
+        }
+    }
+    return false;
+}
+
+static void
+s_missing_clear (ollama_check_t *self)
+{
+    for (size_t i = 0; i < self->missing_count; i++) {
+        free (self->missing [i]);
+        self->missing [i] = NULL;
+    }
+    self->missing_count = 0;
+}
+
+static check_status_t
+s_run (void *self_v, const check_ctx_t *ctx, check_result_t *result)
+{
+    ollama_check_t *self = (ollama_check_t *) self_v;
+    event_t *event = result->event;
+    char msg [EVENT_MAX_MESSAGE * 2];    //  event_set_string bounds it
+    char why [EVENT_MAX_MESSAGE];
+    s_job_collect (self);
+    self->failure = OLLAMA_FAIL_NONE;
+    s_missing_clear (self);
+
+    double elapsed = 0;
+    json_t *version = s_get_json (self, "/api/version", s_time_left (ctx, self->timeout_ms),
+                                  &elapsed, why, sizeof why);
+    if (!version) {
+        self->failure = OLLAMA_FAIL_DOWN;
+        snprintf (msg, sizeof msg, "ollama at %s is not answering: %s", self->url, why);
+        event_set_string (&event->message, msg, EVENT_MAX_MESSAGE);
+        return CHECK_FAIL;
+    }
+    const char *v = json_string_value (json_object_get (version, "version"));
+    char vtext [64];
+    snprintf (vtext, sizeof vtext, "%s", v ? v : "?");
+    bool is_ollama = v != NULL;
+    json_decref (version);
+    event_add_metric (event, "response_ms", elapsed);
+    if (!is_ollama) {
+        self->failure = OLLAMA_FAIL_DOWN;
+        snprintf (msg, sizeof msg, "%s does not look like Ollama: no version in /api/version",
+                  self->url);
+        event_set_string (&event->message, msg, EVENT_MAX_MESSAGE);
+        return CHECK_FAIL;
+    }
+    char *safe_version = heal_safe_string (vtext, strlen (vtext), sizeof vtext);
+
+    json_t *tags = NULL;
+    if (self->model_count) {
+        double tags_ms = 0;
+        tags = s_get_json (self, "/api/tags", s_time_left (ctx, self->timeout_ms),
+                           &tags_ms, why, sizeof why);
+        json_t *list = tags ? json_object_get (tags, "models") : NULL;
+        if (!json_is_array (list)) {
+            self->failure = OLLAMA_FAIL_DOWN;
+            snprintf (msg, sizeof msg, "ollama %s at %s: cannot list models: %s",
+                      safe_version ? safe_version : "?", self->url,
+                      tags ? "no models array in /api/tags" : why);
+            event_set_string (&event->message, msg, EVENT_MAX_MESSAGE);
+            json_decref (tags);
+            free (safe_version);
+            return CHECK_FAIL;
+        }
+        event_add_metric (event, "tags_ms", tags_ms);
+        event_add_metric (event, "models_installed", (double) json_array_size (list));
+        for (size_t i = 0; i < self->model_count; i++)
+            if (!s_listed (list, self->models [i]))
+                self->missing [self->missing_count++] = strdup (self->models [i]);
+    }
+    json_decref (tags);
+    event_add_metric (event, "models_missing", (double) self->missing_count);
+
+    check_status_t status = CHECK_OK;
+    if (self->missing_count == 0) {
+        int off = snprintf (msg, sizeof msg, "ollama %s at %s is up",
+                            safe_version ? safe_version : "?", self->url);
+        for (size_t i = 0; i < self->model_count && off > 0 && (size_t) off < sizeof msg; i++)
+            off += snprintf (msg + off, sizeof msg - (size_t) off, "%s%s",
+                             i ? " " : "; models present: ", self->models [i]);
+        pthread_mutex_lock (&self->lock);
+        free (self->last_error);
+        self->last_error = NULL;
+        pthread_mutex_unlock (&self->lock);
+    }
+    else {
+        pthread_mutex_lock (&self->lock);
+        bool running = self->job_running;
+        double completed = self->job_completed, total = self->job_total;
+        char model [OLLAMA_MAX_MODEL_NAME + 1] = "";
+        char state [EVENT_MAX_SHORT + 1] = "";
+        if (self->job_model)
+            snprintf (model, sizeof model, "%s", self->job_model);
+        if (self->job_status)
+            snprintf (state, sizeof state, "%s", self->job_status);
+        char last_error [EVENT_MAX_SHORT * 2 + 1] = "";
+        if (self->last_error)
+            snprintf (last_error, sizeof last_error, "%s", self->last_error);
+        pthread_mutex_unlock (&self->lock);
+        int off = snprintf (msg, sizeof msg, "model%s missing:",
+                            self->missing_count > 1 ? "s" : "");
+        for (size_t i = 0; i < self->missing_count && off > 0 && (size_t) off < sizeof msg; i++)
+            off += snprintf (msg + off, sizeof msg - (size_t) off, " %s",
+                             self->missing [i] ? self->missing [i] : "?");
+        if (running) {
+            //  Being healed in the background: a warning, no new remedy.
+            status = CHECK_WARN;
+            if (off > 0 && (size_t) off < sizeof msg) {
+                if (total > 0)
+                    snprintf (msg + off, sizeof msg - (size_t) off,
+                              " (pulling %s: %.0f%%)", model, completed * 100.0 / total);
+                else
+                    snprintf (msg + off, sizeof msg - (size_t) off, " (pulling %s%s%s)",
+                              model, *state ? ": " : "", state);
+            }
+            if (total > 0) {
+                event_add_metric (event, "completed", completed);
+                event_add_metric (event, "total", total);
+            }
+        }
+        else {
+            status = CHECK_FAIL;
+            self->failure = OLLAMA_FAIL_MISSING;
+            if (*last_error)
+                event_add_evidence (event, last_error);
+        }
+    }
+    free (safe_version);
+    event_set_string (&event->message, msg, EVENT_MAX_MESSAGE);
+    return status;
+}
+
+//  --------------------------------------------------------------------------
+//  remedy
+
+static remedy_status_t
+s_restart (ollama_check_t *self, const check_ctx_t *ctx, event_remedy_t *out)
+{
+    if (!self->restart)
+        return REMEDY_NONE;
+    event_set_string (&out->action, "restart", EVENT_MAX_SHORT);
+    int64_t timeout = s_time_left (ctx, ctx->check && ctx->check->timeout_ms > 0
+                                        ? ctx->check->timeout_ms : self->timeout_ms);
+    command_result_t res;
+    memset (&res, 0, sizeof res);
+    char text [EVENT_MAX_TEXT];
+    if (command_run (self->restart, self->config->path, timeout, EVENT_MAX_TEXT, &res)) {
+        snprintf (text, sizeof text, "cannot run the restart command: %s", strerror (errno));
+        event_set_string (&out->output, text, EVENT_MAX_TEXT);
+        return REMEDY_FAILED;
+    }
+    remedy_status_t status = REMEDY_DONE;
+    if (res.timed_out) {
+        snprintf (text, sizeof text, "restart command timed out after %" PRId64 " ms\n%s",
+                  timeout, res.output ? res.output : "");
+        status = REMEDY_FAILED;
+    }
+    else
+    if (res.exit_code != 0) {
+        snprintf (text, sizeof text, "restart command exited %d\n%s", res.exit_code,
+                  res.output ? res.output : "");
+        status = REMEDY_FAILED;
+    }
+    else {
+        //  Give the server until the deadline to answer before the re-check.
+        char why [256];
+        double elapsed;
+        bool up = false;
+        int64_t until = heal_monotonic_ms () + s_time_left (ctx, self->timeout_ms);
+        while (!up) {
+            int64_t left = until - heal_monotonic_ms ();
+            if (left <= 0)
+                break;
+            json_t *v = s_get_json (self, "/api/version",
+                                    left < 1000 ? left : 1000, &elapsed, why, sizeof why);
+            up = v != NULL;
+            json_decref (v);
+            if (!up && until - heal_monotonic_ms () > OLLAMA_RESTART_WAIT_MS) {
+                struct timespec ts = { 0, OLLAMA_RESTART_WAIT_MS * 1000000L };
+                nanosleep (&ts, NULL);
+            }
+        }
+        snprintf (text, sizeof text, "%s%s", up ? "" : "restarted, not answering yet\n",
+                  res.output ? res.output : "");
+    }
+    command_result_free (&res);
+    char *safe = heal_safe_text (text, strlen (text), EVENT_MAX_TEXT);
+    event_set_string (&out->output, safe ? safe : text, EVENT_MAX_TEXT);
+    free (safe);
+    return status;
+}
+
+static remedy_status_t
+s_remedy (void *self_v, const check_ctx_t *ctx, const check_result_t *failed,
+          event_remedy_t *out)
+{
+    ollama_check_t *self = (ollama_check_t *) self_v;
+    (void) failed;
+    if (self->failure == OLLAMA_FAIL_DOWN)
+        return s_restart (self, ctx, out);
+    if (self->failure != OLLAMA_FAIL_MISSING || !self->pull || self->missing_count == 0)
+        return REMEDY_NONE;
+
+    event_set_string (&out->action, "pull", EVENT_MAX_SHORT);
+    s_job_collect (self);
+    pthread_mutex_lock (&self->lock);
+    if (self->thread_started) {
+        pthread_mutex_unlock (&self->lock);
+        event_set_string (&out->output, "a pull is already running", EVENT_MAX_TEXT);
+        return REMEDY_PENDING;
+    }
+    char text [EVENT_MAX_TEXT];
+    int off = snprintf (text, sizeof text, "pulling in the background:");
+    for (size_t i = 0; i < self->missing_count; i++) {
+        self->job_models [i] = self->missing [i] ? strdup (self->missing [i]) : NULL;
+        if (!self->job_models [i])
+            continue;
+        if (off > 0 && (size_t) off < sizeof text)
+            off += snprintf (text + off, sizeof text - (size_t) off, " %s",
+                             self->job_models [i]);
+    }
+    self->job_count = self->missing_count;
+    self->emit = ctx->emit;
+    self->emit_arg = ctx->emit_arg;
+    self->verbose = ctx->verbose;
+    self->job_running = true;
+    self->job_done = false;
+    self->stop = false;
+    free (self->last_error);
+    self->last_error = NULL;
+    int rc = pthread_create (&self->thread, NULL, s_pull_job, self);
+    if (rc == 0)
+        self->thread_started = true;
+    else
+        self->job_running = false;
+    pthread_mutex_unlock (&self->lock);
+    if (rc) {
+        snprintf (text, sizeof text, "cannot start the pull thread: %s", strerror (rc));
+        event_set_string (&out->output, text, EVENT_MAX_TEXT);
+        return REMEDY_FAILED;
+    }
+    event_set_string (&out->output, text, EVENT_MAX_TEXT);
+    return REMEDY_PENDING;
+}
+
+//  --------------------------------------------------------------------------
 
 static void
 s_destroy (void **self_p)
 {
+    if (!self_p || !*self_p)
+        return;
+    ollama_check_t *self = (ollama_check_t *) *self_p;
+    s_job_stop (self);
+    s_missing_clear (self);
+    for (size_t i = 0; i < OLLAMA_MAX_MODELS; i++) {
+        free (self->models [i]);
+        free (self->job_models [i]);
+    }
+    free (self->name);
+    free (self->url);
+    free (self->restart);
+    free (self->job_status);
+    free (self->job_error);
+    free (self->last_error);
+    pthread_mutex_destroy (&self->lock);
+    curl_global_cleanup ();
+    free (self);
     *self_p = NULL;
 }
 
 const check_kind_t check_kind_ollama = {
     .name = "ollama",
+    .keys = s_keys,
+    .remedy_keys = s_remedy_keys,
     .configure = s_configure,
     .run = s_run,
+    .remedy = s_remedy,
     .destroy = s_destroy,
 };

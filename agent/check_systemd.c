@@ -1,32 +1,509 @@
-//  check_systemd — placeholder until the kind lands (configure refuses it).
+//  check_systemd — the `systemd` check kind: is a systemd user unit loaded and
+//  active, and not restarting over and over? Remedy built in: `systemctl --user
+//  restart UNIT`, preceded by `reset-failed UNIT` when the unit hit its start
+//  limit (a plain restart is refused then). Decisions come from
+//  `systemctl --user show -p ...` parsed by name. See docs/supervisors.md.
+//
+//  Config keys: unit (required; a user unit, e.g. "redis.service").
 
 #include "check.h"
+#include "command.h"
+#include "check_systemd.h"
 
-static void *
-s_configure (const heal_config_t *config, const heal_check_config_t *check,
-             char *err, size_t errlen)
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SYSTEMD_CMD_TIMEOUT_MS 10000    //  one systemctl call at most
+
+typedef enum {
+    FINDING_NONE = 0,
+    FINDING_DEAD,               //  inactive/failed/auto-restart: restart
+    FINDING_START_LIMIT,        //  start limit hit: reset-failed, then restart
+    FINDING_CRASH_LOOP,         //  restarting with failures: report
+    FINDING_UNFIXABLE           //  not-found, masked, bad unit file
+} systemd_finding_t;
+
+typedef struct {
+    char *unit;
+    int64_t prev_restarts;      //  NRestarts at the previous check, -1 unknown
+    systemd_finding_t finding;
+} systemd_check_t;
+
+static const char *const s_keys [] = { "unit", NULL };
+static const char *const s_remedy_keys [] = { NULL };
+
+
+//  ---------------------------------------------------------------------------
+//  Parser
+
+void
+systemd_unit_clear (systemd_unit_t *unit)
 {
-    heal_config_error (err, errlen, config->file, check->name, "kind",
-                       "kind 'systemd' is not implemented yet");
-    return NULL;
+    if (!unit)
+        return;
+    free (unit->load_state);
+    free (unit->active_state);
+    free (unit->sub_state);
+    free (unit->result);
+    memset (unit, 0, sizeof (*unit));
+    unit->main_pid = -1;
+    unit->exec_main_code = -1;
+    unit->exec_main_status = -1;
+    unit->n_restarts = -1;
 }
 
-static check_status_t
-s_run (void *self, const check_ctx_t *ctx, check_result_t *result)
+static void
+s_set (char **field, const char *value)
 {
-    (void) self; (void) ctx; (void) result;
-    return CHECK_UNKNOWN;
+    free (*field);
+    *field = strndup (value, SYSTEMD_MAX_VALUE);
+}
+
+//  A whole non-negative decimal number (systemd prints unsigned values).
+static int
+s_number (const char *text, int64_t *out)
+{
+    if (*text < '0' || *text > '9')
+        return -1;
+    errno = 0;
+    char *end = NULL;
+    long long v = strtoll (text, &end, 10);
+    if (errno || !end || *end)
+        return -1;
+    *out = (int64_t) v;
+    return 0;
+}
+
+static void
+s_property (systemd_unit_t *unit, const char *name, const char *value)
+{
+    int64_t n;
+    if (streq (name, "LoadState"))
+        s_set (&unit->load_state, value);
+    else
+    if (streq (name, "ActiveState"))
+        s_set (&unit->active_state, value);
+    else
+    if (streq (name, "SubState"))
+        s_set (&unit->sub_state, value);
+    else
+    if (streq (name, "Result"))
+        s_set (&unit->result, value);
+    else
+    if (streq (name, "MainPID")) {
+        if (s_number (value, &n) == 0)
+            unit->main_pid = n;
+    }
+    else
+    if (streq (name, "ExecMainCode")) {
+        if (s_number (value, &n) == 0)
+            unit->exec_main_code = n;
+    }
+    else
+    if (streq (name, "ExecMainStatus")) {
+        if (s_number (value, &n) == 0)
+            unit->exec_main_status = n;
+    }
+    else
+    if (streq (name, "NRestarts")) {
+        if (s_number (value, &n) == 0)
+            unit->n_restarts = n;
+    }
+    else
+        return;
+    unit->fields++;
+}
+
+int
+systemd_show_parse (const char *text, size_t len, systemd_unit_t *unit)
+{
+    systemd_unit_clear (unit);
+    if (!text)
+        return -1;
+    char line [SYSTEMD_MAX_VALUE + 128];
+    size_t pos = 0, lines = 0;
+    while (pos < len && lines < SYSTEMD_MAX_LINES) {
+        size_t start = pos;
+        while (pos < len && text [pos] != '\n' && text [pos] != 0)
+            pos++;
+        size_t n = pos - start;
+        if (n >= sizeof (line))
+            n = sizeof (line) - 1;
+        memcpy (line, text + start, n);
+        line [n] = 0;
+        pos++;
+        lines++;
+        while (n > 0 && (line [n - 1] == '\r' || line [n - 1] == ' '))
+            line [--n] = 0;
+        if (n == 0) {
+            if (unit->fields > 0)
+                break;          //  end of the first unit's block
+            continue;
+        }
+        char *eq = strchr (line, '=');
+        if (!eq || eq == line)
+            continue;           //  odd line: tolerated
+        *eq = 0;
+        s_property (unit, line, eq + 1);
+    }
+    return unit->load_state? 0: -1;
+}
+
+bool
+systemd_unit_last_failed (const systemd_unit_t *unit)
+{
+    if (unit->exec_main_code == SYSTEMD_CLD_KILLED || unit->exec_main_code == SYSTEMD_CLD_DUMPED)
+        return true;
+    if (unit->exec_main_code == SYSTEMD_CLD_EXITED && unit->exec_main_status > 0)
+        return true;
+    return unit->result && !streq (unit->result, "success");
+}
+
+bool
+systemd_unit_start_limit_hit (const systemd_unit_t *unit)
+{
+    return unit->result && streq (unit->result, "start-limit-hit");
+}
+
+
+//  ---------------------------------------------------------------------------
+//  The kind
+
+//  Unit names: [A-Za-z0-9:_.@\-], not starting with '-' (never an option).
+static bool
+s_unit_valid (const char *unit)
+{
+    size_t n = strlen (unit);
+    if (n == 0 || n > SYSTEMD_MAX_UNIT || unit [0] == '-' || unit [0] == '.')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = unit [i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+           || c == ':' || c == '_' || c == '.' || c == '@' || c == '-' || c == '\\'))
+            return false;
+    }
+    return true;
 }
 
 static void
 s_destroy (void **self_p)
 {
+    if (!self_p || !*self_p)
+        return;
+    systemd_check_t *self = (systemd_check_t *) *self_p;
+    free (self->unit);
+    free (self);
     *self_p = NULL;
+}
+
+static void *
+s_configure (const heal_config_t *config, const heal_check_config_t *check,
+             char *err, size_t errlen)
+{
+    const char *file = config->file? config->file: "(defaults)";
+    const char *unit = heal_config_value (check->node, "unit");
+    if (!unit) {
+        heal_config_error (err, errlen, file, check->name, "unit", "required for kind 'systemd'");
+        return NULL;
+    }
+    if (!s_unit_valid (unit)) {
+        heal_config_error (err, errlen, file, check->name, "unit",
+                           "'%.64s' is not a systemd unit name", unit);
+        return NULL;
+    }
+    systemd_check_t *self = (systemd_check_t *) calloc (1, sizeof (*self));
+    if (self)
+        self->unit = strdup (unit);
+    if (!self || !self->unit) {
+        free (self);
+        heal_config_error (err, errlen, file, check->name, NULL, "out of memory");
+        return NULL;
+    }
+    self->prev_restarts = -1;
+    return self;
+}
+
+static void
+s_message (check_result_t *result, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static void
+s_message (check_result_t *result, const char *fmt, ...)
+{
+    if (!result || !result->event)
+        return;
+    char buf [EVENT_MAX_MESSAGE];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (buf, sizeof buf, fmt, ap);
+    va_end (ap);
+    event_set_string (&result->event->message, buf, EVENT_MAX_MESSAGE);
+}
+
+static void
+s_evidence (event_t *event, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static void
+s_evidence (event_t *event, const char *fmt, ...)
+{
+    if (!event)
+        return;
+    char buf [EVENT_MAX_EVIDENCE_LEN];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (buf, sizeof buf, fmt, ap);
+    va_end (ap);
+    event_add_evidence (event, buf);
+}
+
+static void
+s_evidence_output (event_t *event, const command_result_t *res)
+{
+    if (!event || !res->output)
+        return;
+    const char *p = res->output;
+    int lines = 0;
+    while (*p && lines < 4) {
+        const char *end = strchr (p, '\n');
+        size_t n = end? (size_t) (end - p): strlen (p);
+        if (n > 0) {
+            s_evidence (event, "systemctl: %.*s", (int) n, p);
+            lines++;
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+}
+
+//  Run systemctl --user with the rest of argv. Returns the exit code, or -1
+//  when it could not run or did not finish. Caller frees res.
+static int
+s_systemctl (const check_ctx_t *ctx, const char *const *argv, command_result_t *res)
+{
+    memset (res, 0, sizeof (*res));
+    int64_t left = ctx->deadline_ms - heal_monotonic_ms ();
+    if (left > SYSTEMD_CMD_TIMEOUT_MS)
+        left = SYSTEMD_CMD_TIMEOUT_MS;
+    if (left <= 0)
+        return -1;
+    const char *path = ctx->config? ctx->config->path: NULL;
+    if (command_run_argv (argv, path, left, COMMAND_MAX_OUTPUT, res))
+        return -1;
+    if (res->timed_out || res->signal)
+        return -1;
+    return res->exit_code;
+}
+
+//  "exit 1", "signal 9 (core dumped)" for the evidence.
+static void
+s_describe_exit (const systemd_unit_t *u, char *buf, size_t len)
+{
+    if (u->exec_main_code == SYSTEMD_CLD_EXITED)
+        snprintf (buf, len, "exit %lld", (long long) u->exec_main_status);
+    else
+    if (u->exec_main_code == SYSTEMD_CLD_KILLED)
+        snprintf (buf, len, "signal %lld", (long long) u->exec_main_status);
+    else
+    if (u->exec_main_code == SYSTEMD_CLD_DUMPED)
+        snprintf (buf, len, "signal %lld (core dumped)", (long long) u->exec_main_status);
+    else
+        snprintf (buf, len, "not exited");
+}
+
+static check_status_t
+s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
+{
+    systemd_check_t *self = (systemd_check_t *) self_;
+    event_t *ev = result? result->event: NULL;
+    self->finding = FINDING_NONE;
+
+    const char *argv [] = { "systemctl", "--user", "show", "-p", SYSTEMD_PROPERTIES,
+                            self->unit, NULL };
+    command_result_t res;
+    int rc = s_systemctl (ctx, argv, &res);
+    if (rc != 0) {
+        if (rc < 0 && !res.output)
+            s_message (result, "cannot run systemctl: %s", strerror (errno));
+        else
+        if (rc < 0)
+            s_message (result, "systemctl --user show %s did not finish", self->unit);
+        else
+            s_message (result, "systemctl --user show %s failed with exit %d", self->unit, rc);
+        s_evidence_output (ev, &res);
+        command_result_free (&res);
+        return CHECK_UNKNOWN;
+    }
+    systemd_unit_t u;
+    memset (&u, 0, sizeof u);
+    if (systemd_show_parse (res.output, res.output_len, &u)) {
+        s_message (result, "systemctl --user show %s: no LoadState in the output", self->unit);
+        s_evidence_output (ev, &res);
+        command_result_free (&res);
+        systemd_unit_clear (&u);
+        return CHECK_UNKNOWN;
+    }
+    command_result_free (&res);
+
+    const char *active = u.active_state? u.active_state: "unknown";
+    const char *sub = u.sub_state? u.sub_state: "unknown";
+    char how [64];
+    s_describe_exit (&u, how, sizeof how);
+    s_evidence (ev, "LoadState=%s", u.load_state);
+    s_evidence (ev, "ActiveState=%s", active);
+    s_evidence (ev, "SubState=%s", sub);
+    if (u.result)
+        s_evidence (ev, "Result=%s", u.result);
+    if (u.main_pid > 0)
+        s_evidence (ev, "MainPID=%lld", (long long) u.main_pid);
+    if (u.exec_main_code > 0)
+        s_evidence (ev, "last main process: %s", how);
+    if (u.n_restarts >= 0)
+        s_evidence (ev, "NRestarts=%lld", (long long) u.n_restarts);
+    if (ev) {
+        if (u.main_pid > 0)
+            event_add_metric (ev, "main_pid", (double) u.main_pid);
+        if (u.n_restarts >= 0)
+            event_add_metric (ev, "n_restarts", (double) u.n_restarts);
+        if (u.exec_main_code > 0)
+            event_add_metric (ev, "exec_main_status", (double) u.exec_main_status);
+    }
+
+    check_status_t status = CHECK_OK;
+    bool restarted = self->prev_restarts >= 0 && u.n_restarts > self->prev_restarts;
+    if (!streq (u.load_state, "loaded")) {
+        self->finding = FINDING_UNFIXABLE;
+        if (streq (u.load_state, "not-found"))
+            s_message (result, "unit %s not found (LoadState=not-found)", self->unit);
+        else
+        if (streq (u.load_state, "masked"))
+            s_message (result, "unit %s is masked", self->unit);
+        else
+            s_message (result, "unit %s could not be loaded (LoadState=%s): check the unit file",
+                       self->unit, u.load_state);
+        status = CHECK_FAIL;
+    }
+    else
+    if (streq (active, "active") || streq (active, "reloading")) {
+        if (restarted && systemd_unit_last_failed (&u)) {
+            self->finding = FINDING_CRASH_LOOP;
+            s_message (result, "unit %s is crash-looping: %lld restarts since the last check, last %s",
+                       self->unit, (long long) (u.n_restarts - self->prev_restarts), how);
+            status = CHECK_FAIL;
+        }
+        else
+        if (u.main_pid > 0)
+            s_message (result, "unit %s is %s (%s, pid %lld)", self->unit, active, sub,
+                       (long long) u.main_pid);
+        else
+            s_message (result, "unit %s is %s (%s)", self->unit, active, sub);
+    }
+    else
+    if (streq (active, "activating") && !streq (sub, "auto-restart")) {
+        s_message (result, "unit %s is starting (%s)", self->unit, sub);
+        status = CHECK_WARN;
+    }
+    else {
+        //  inactive, failed, deactivating, activating/auto-restart, unknown
+        self->finding = systemd_unit_start_limit_hit (&u)? FINDING_START_LIMIT: FINDING_DEAD;
+        s_message (result, "unit %s is %s (%s%s%s), last %s", self->unit, active, sub,
+                   u.result? ", result ": "", u.result? u.result: "", how);
+        status = CHECK_FAIL;
+    }
+    self->prev_restarts = u.n_restarts;
+    systemd_unit_clear (&u);
+    return status;
+}
+
+static void
+s_append (char *buf, size_t len, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
+
+static void
+s_append (char *buf, size_t len, const char *fmt, ...)
+{
+    size_t used = strnlen (buf, len);
+    if (used + 1 >= len)
+        return;
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (buf + used, len - used, fmt, ap);
+    va_end (ap);
+}
+
+//  systemctl --user VERB UNIT, logged. Returns its exit code or -1.
+static int
+s_call (systemd_check_t *self, const check_ctx_t *ctx, const char *verb, char *log, size_t len)
+{
+    const char *argv [] = { "systemctl", "--user", verb, self->unit, NULL };
+    command_result_t res;
+    int rc = s_systemctl (ctx, argv, &res);
+    if (rc < 0)
+        s_append (log, len, "$ systemctl --user %s %s -> did not finish\n", verb, self->unit);
+    else
+        s_append (log, len, "$ systemctl --user %s %s -> exit %d\n", verb, self->unit, rc);
+    if (res.output && res.output_len)
+        s_append (log, len, "%.*s%s", (int) (res.output_len > 512? 512: res.output_len),
+                  res.output, res.output [res.output_len - 1] == '\n'? "": "\n");
+    command_result_free (&res);
+    return rc;
+}
+
+static remedy_status_t
+s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
+          event_remedy_t *out)
+{
+    (void) failed;
+    systemd_check_t *self = (systemd_check_t *) self_;
+    char log [EVENT_MAX_TEXT];
+    log [0] = 0;
+    const char *action = NULL;
+    remedy_status_t status = REMEDY_NONE;
+
+    switch (self->finding) {
+        case FINDING_START_LIMIT:
+            action = "reset-failed+restart";
+            //  a unit that hit its start limit refuses restart until reset
+            s_call (self, ctx, "reset-failed", log, sizeof log);
+            status = s_call (self, ctx, "restart", log, sizeof log) == 0
+                   ? REMEDY_DONE: REMEDY_FAILED;
+            break;
+        case FINDING_DEAD:
+            action = "restart";
+            status = s_call (self, ctx, "restart", log, sizeof log) == 0
+                   ? REMEDY_DONE: REMEDY_FAILED;
+            break;
+        case FINDING_CRASH_LOOP:
+            action = "none";
+            s_append (log, sizeof log, "systemd is already restarting %s; a restart will "
+                      "not stop it crashing: see `journalctl --user -u %s`\n",
+                      self->unit, self->unit);
+            break;
+        case FINDING_UNFIXABLE:
+            action = "none";
+            s_append (log, sizeof log, "nothing a restart can fix: install, unmask or "
+                      "correct the unit file, then `systemctl --user daemon-reload`\n");
+            break;
+        case FINDING_NONE:
+            break;
+    }
+    self->prev_restarts = -1;   //  our restart is not a crash
+    if (out) {
+        if (action)
+            out->action = strdup (action);
+        if (log [0])
+            out->output = strdup (log);
+    }
+    return status;
 }
 
 const check_kind_t check_kind_systemd = {
     .name = "systemd",
+    .keys = s_keys,
+    .remedy_keys = s_remedy_keys,
     .configure = s_configure,
     .run = s_run,
+    .remedy = s_remedy,
     .destroy = s_destroy,
 };

@@ -1,32 +1,207 @@
-//  check_tcp — placeholder until the kind lands (configure refuses it).
+//  check_tcp — a TCP port accepts connections.
+//
+//  Keys: host (default 127.0.0.1; a name or an address), port (required,
+//  1-65535). The check's `timeout` bounds the connect (every address of the
+//  host is tried in turn within it).
+//  Remedy: `run` (a command), optional.
+//  Metrics: connect_ms.
+//
+//  Non-blocking connect + poll, so the deadline holds. Name resolution uses
+//  getaddrinfo, which cannot be bounded: numeric hosts skip it entirely.
 
 #include "check.h"
+#include "kind_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+typedef struct {
+    char *host;
+    char port [8];
+    char *run;
+} tcp_check_t;
+
+static const char *const s_keys [] = { "host", "port", NULL };
+static const char *const s_remedy_keys [] = { "run", NULL };
+
+static void
+s_destroy (void **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    tcp_check_t *self = (tcp_check_t *) *self_p;
+    free (self->host);
+    free (self->run);
+    free (self);
+    *self_p = NULL;
+}
 
 static void *
 s_configure (const heal_config_t *config, const heal_check_config_t *check,
              char *err, size_t errlen)
 {
-    heal_config_error (err, errlen, config->file, check->name, "kind",
-                       "kind 'tcp' is not implemented yet");
+    tcp_check_t *self = (tcp_check_t *) calloc (1, sizeof (tcp_check_t));
+    if (!self)
+        return NULL;
+    char *port = NULL;
+    if (kind_string (config, check, check->node, "host", 255, false, &self->host,
+                     err, errlen)
+    ||  kind_string (config, check, check->node, "port", 16, true, &port, err, errlen)
+    ||  kind_string (config, check, check->remedy, "run", KIND_MAX_COMMAND, false,
+                     &self->run, err, errlen))
+        goto failed;
+    if (!self->host && !(self->host = strdup ("127.0.0.1")))
+        goto failed;
+    for (const char *p = self->host; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+           || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == ':'
+           || *p == '_')) {
+            heal_config_error (err, errlen, config->file, check->name, "host",
+                               "'%s' is not a host name or address", self->host);
+            goto failed;
+        }
+    char *end = NULL;
+    long n = strtol (port, &end, 10);
+    if (!(port [0] >= '0' && port [0] <= '9') || !end || *end || n < 1 || n > 65535) {
+        heal_config_error (err, errlen, config->file, check->name, "port",
+                           "'%s' is not a port (1-65535)", port);
+        goto failed;
+    }
+    snprintf (self->port, sizeof self->port, "%ld", n);
+    free (port);
+    return self;
+
+failed:
+    free (port);
+    void *p = self;
+    s_destroy (&p);
     return NULL;
 }
 
-static check_status_t
-s_run (void *self, const check_ctx_t *ctx, check_result_t *result)
+//  Connect to one address within ms. Returns 0, or an errno value.
+static int
+s_connect (const struct addrinfo *ai, int64_t ms)
 {
-    (void) self; (void) ctx; (void) result;
-    return CHECK_UNKNOWN;
+    int fd = socket (ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+    if (fd < 0)
+        return errno;
+    fcntl (fd, F_SETFD, FD_CLOEXEC);
+    int flags = fcntl (fd, F_GETFL);
+    if (flags < 0 || fcntl (fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+        int e = errno;
+        close (fd);
+        return e;
+    }
+    int result = 0;
+    if (connect (fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+        if (errno != EINPROGRESS) {
+            result = errno;
+            goto done;
+        }
+        int64_t deadline = heal_monotonic_ms () + ms;
+        while (true) {
+            int64_t left = deadline - heal_monotonic_ms ();
+            if (left <= 0) {
+                result = ETIMEDOUT;
+                break;
+            }
+            struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+            int rc = poll (&pfd, 1, (int) left);
+            if (rc < 0 && errno == EINTR)
+                continue;
+            if (rc < 0) {
+                result = errno;
+                break;
+            }
+            if (rc == 0) {
+                result = ETIMEDOUT;
+                break;
+            }
+            int so_error = 0;
+            socklen_t len = sizeof so_error;
+            if (getsockopt (fd, SOL_SOCKET, SO_ERROR, &so_error, &len) < 0)
+                result = errno;
+            else
+                result = so_error;
+            break;
+        }
+    }
+done:
+    close (fd);
+    return result;
 }
 
-static void
-s_destroy (void **self_p)
+static check_status_t
+s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
 {
-    *self_p = NULL;
+    tcp_check_t *self = (tcp_check_t *) self_;
+    event_t *ev = result->event;
+    int64_t start = heal_monotonic_ms ();
+    int64_t limit = kind_time_left (ctx);
+    struct addrinfo hints, *list = NULL;
+    memset (&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    int rc = getaddrinfo (self->host, self->port, &hints, &list);
+    if (rc) {
+        kind_message (ev, "%s:%s: cannot resolve the host: %s", self->host, self->port,
+                      gai_strerror (rc));
+        return CHECK_UNKNOWN;
+    }
+    int failure = ETIMEDOUT;
+    bool connected = false;
+    for (struct addrinfo *ai = list; ai; ai = ai->ai_next) {
+        int64_t left = start + limit - heal_monotonic_ms ();
+        if (left <= 0)
+            break;
+        failure = s_connect (ai, left);
+        if (failure == 0) {
+            connected = true;
+            break;
+        }
+    }
+    freeaddrinfo (list);
+    int64_t took = heal_monotonic_ms () - start;
+    if (!connected) {
+        if (failure == ETIMEDOUT)
+            kind_message (ev, "%s:%s: no answer within %lld ms", self->host, self->port,
+                          (long long) limit);
+        else
+            kind_message (ev, "%s:%s: %s", self->host, self->port, strerror (failure));
+        return CHECK_FAIL;
+    }
+    event_add_metric (ev, "connect_ms", (double) took);
+    kind_message (ev, "%s:%s: accepting connections (%lld ms)", self->host, self->port,
+                  (long long) took);
+    return CHECK_OK;
+}
+
+static remedy_status_t
+s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
+          event_remedy_t *out)
+{
+    (void) failed;
+    tcp_check_t *self = (tcp_check_t *) self_;
+    if (!self->run)
+        return REMEDY_NONE;
+    return kind_remedy_run (ctx, self->run, out);
 }
 
 const check_kind_t check_kind_tcp = {
     .name = "tcp",
+    .keys = s_keys,
+    .remedy_keys = s_remedy_keys,
     .configure = s_configure,
     .run = s_run,
+    .remedy = s_remedy,
     .destroy = s_destroy,
 };

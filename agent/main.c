@@ -1,10 +1,86 @@
-//  agent main — placeholder until its issue lands.
-#include "heal/heal.h"
+//  heal-agent — runs the checks, remediates within budget, publishes every
+//  event on the bus, answers healctl, writes the report. Foreground only
+//  (launchd/systemd supervise it). Flags: SPEC "Binaries"; docs/agent.md.
+
+#include "agent.h"
+
 #include <stdio.h>
-int main (void);
-int
-main (void)
+#include <string.h>
+
+static void
+s_usage (FILE *out)
 {
-    fprintf (stderr, "agent: not implemented yet\n");
-    return 1;
+    fprintf (out,
+        "usage: heal-agent [-c FILE] [-n] [-v] [--once] [--version] [-h]\n"
+        "  -c FILE    config file (default: $HEAL_CONFIG, ~/.config/heal/heal.conf,\n"
+        "             else built-in defaults)\n"
+        "  -n         validate the config (every check's keys) and exit: 0 valid, 78 not\n"
+        "  -v         verbose\n"
+        "  --once     run one full cycle and exit with the worst severity\n"
+        "             (0 ok/healed, 1 warning, 2 critical, 3 unknown)\n"
+        "  --version  print the version\n"
+        "  -h         this help\n"
+        "Runs in the foreground until SIGTERM/SIGINT; SIGHUP reloads the config.\n");
+}
+
+int
+main (int argc, char *argv [])
+{
+    agent_options_t options = { NULL, false, false };
+    bool validate = false;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv [i];
+        if (streq (arg, "-c")) {
+            if (i + 1 >= argc) {
+                fprintf (stderr, "heal-agent: -c needs a file\n");
+                s_usage (stderr);
+                return 64;
+            }
+            options.config_file = argv [++i];
+        }
+        else
+        if (streq (arg, "-n"))
+            validate = true;
+        else
+        if (streq (arg, "-v"))
+            options.verbose = true;
+        else
+        if (streq (arg, "--once"))
+            options.once = true;
+        else
+        if (streq (arg, "--version")) {
+            printf ("heal-agent %s\n", HEAL_VERSION);
+            return 0;
+        }
+        else
+        if (streq (arg, "-h") || streq (arg, "--help")) {
+            s_usage (stdout);
+            return 0;
+        }
+        else {
+            fprintf (stderr, "heal-agent: unknown argument '%s'\n", arg);
+            s_usage (stderr);
+            return 64;
+        }
+    }
+    char err [CONFIG_ERROR_MAX] = "";
+    if (validate) {
+        int rc = agent_validate (options.config_file, err, sizeof err);
+        if (rc)
+            fprintf (stderr, "%s\n", err);
+        return rc;
+    }
+    zsys_init ();
+    zsys_set_logident ("heal-agent");
+    int code = 1;
+    agent_t *agent = agent_new (&options, err, sizeof err, &code);
+    if (!agent) {
+        fprintf (stderr, "heal-agent: %s\n", err);
+        zsys_shutdown ();
+        return code;
+    }
+    int rc = agent_run (agent);
+    agent_destroy (&agent);
+    zsys_shutdown ();
+    return rc;
 }

@@ -42,4 +42,14 @@ int platform_proc_list (int **pids, size_t *count);
 int platform_exit_watch_open (int pid);
 void platform_exit_watch_close (int fd);
 
+//  Added by the process kind (additive): cheap figures for metrics.
+typedef struct {
+    int64_t uptime_ms;          //  time since the process started
+    uint64_t rss_bytes;         //  resident set size, 0 when unknown
+    uint64_t cpu_ms;            //  user + system CPU time used so far
+} platform_proc_stats_t;
+
+//  Fill out for pid. Returns 0, or -1 when there is no such process.
+int platform_proc_stats (int pid, platform_proc_stats_t *out);
+
 #endif

@@ -1,10 +1,98 @@
-//  diagnoser main — placeholder until its issue lands.
-#include "heal/heal.h"
+//  heal-diagnoser — asks a local Ollama model for the likely root cause of
+//  the critical issues the agent reports, and publishes the answer on the bus
+//  (heal.diagnosis). Fail-open: nothing it does can stop the agent.
+//
+//  heal-diagnoser [-c FILE] [-n] [-v] [--version] [-h]
+
+#include "diagnoser.h"
+
+#include <curl/curl.h>
 #include <stdio.h>
-int main (void);
-int
-main (void)
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_USAGE 64
+
+static void
+s_usage (FILE *out)
 {
-    fprintf (stderr, "diagnoser: not implemented yet\n");
-    return 1;
+    fprintf (out,
+        "usage: heal-diagnoser [-c FILE] [-n] [-v] [--version] [-h]\n"
+        "  -c FILE    config file (default: $HEAL_CONFIG, ~/.config/heal/heal.conf,\n"
+        "             else built-in defaults)\n"
+        "  -n         validate the config and exit (0 valid, 78 invalid)\n"
+        "  -v         verbose\n"
+        "  --version  print the version and exit\n"
+        "  -h         this help\n");
+}
+
+int
+main (int argc, char *argv [])
+{
+    const char *explicit_path = NULL;
+    bool check_only = false, verbose = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv [i];
+        if (streq (a, "-c") && i + 1 < argc)
+            explicit_path = argv [++i];
+        else
+        if (streq (a, "-n"))
+            check_only = true;
+        else
+        if (streq (a, "-v"))
+            verbose = true;
+        else
+        if (streq (a, "--version")) {
+            printf ("heal-diagnoser %s\n", HEAL_VERSION);
+            return 0;
+        }
+        else
+        if (streq (a, "-h") || streq (a, "--help")) {
+            s_usage (stdout);
+            return 0;
+        }
+        else {
+            fprintf (stderr, "heal-diagnoser: unknown argument '%s'\n", a);
+            s_usage (stderr);
+            return EXIT_USAGE;
+        }
+    }
+    char err [CONFIG_ERROR_MAX] = "";
+    char *path = heal_config_locate (explicit_path);
+    heal_config_t *config = heal_config_load (path, err, sizeof err);
+    free (path);
+    if (!config) {
+        fprintf (stderr, "%s\n", err);
+        return CONFIG_EXIT_INVALID;
+    }
+    diag_settings_t *settings = diag_settings_new (config, err, sizeof err);
+    heal_config_destroy (&config);
+    if (!settings) {
+        fprintf (stderr, "%s\n", err);
+        return CONFIG_EXIT_INVALID;
+    }
+    if (check_only) {
+        diag_settings_destroy (&settings);
+        return 0;
+    }
+    //  libcurl's global state, before any thread uses it
+    if (curl_global_init (CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf (stderr, "heal-diagnoser: curl_global_init failed\n");
+        diag_settings_destroy (&settings);
+        return 1;
+    }
+    zsys_init ();
+    zsys_set_logstream (stderr);
+    zsys_set_logident ("heal-diagnoser");
+    diagnoser_t *diagnoser = diagnoser_new (&settings, verbose, err, sizeof err);
+    diag_settings_destroy (&settings);
+    int rc = 1;
+    if (diagnoser) {
+        rc = diagnoser_run (diagnoser) == 0 ? 0 : 1;
+        diagnoser_destroy (&diagnoser);
+    }
+    else
+        zsys_error ("%s", err);
+    curl_global_cleanup ();
+    return rc;
 }

@@ -1,10 +1,272 @@
-//  healctl main — placeholder until its issue lands.
-#include "heal/heal.h"
-#include <stdio.h>
-int main (void);
-int
-main (void)
+//  healctl — talk to a running heal-agent (SPEC "healctl").
+//
+//  healctl [-c FILE] [-e ENDPOINT] [--json] [--timeout MS] COMMAND [ARGS]
+//
+//  Options may come before or after the command; `--` ends them. The control
+//  endpoint is -e, else control.endpoint of the config (-c, $HEAL_CONFIG,
+//  ~/.config/heal/heal.conf, built-in defaults). Exit codes: healctl.h.
+
+#include "healctl.h"
+
+#include <string.h>
+#include <unistd.h>
+
+static void
+s_usage (FILE *out)
 {
-    fprintf (stderr, "healctl: not implemented yet\n");
-    return 1;
+    fprintf (out,
+        "usage: healctl [OPTIONS] COMMAND [ARGS]\n"
+        "\n"
+        "Talk to a running heal-agent over its control socket.\n"
+        "\n"
+        "Commands:\n");
+    for (const healctl_command_t *cmd = healctl_commands; cmd->name; cmd++) {
+        char left [48];
+        snprintf (left, sizeof left, "%s%s%s", cmd->name, *cmd->usage ? " " : "",
+                  cmd->usage);
+        fprintf (out, "  %-26s %s\n", left, cmd->summary);
+    }
+    fprintf (out,
+        "\n"
+        "Options:\n"
+        "  -c, --config FILE     config file (default: $HEAL_CONFIG, else\n"
+        "                        ~/.config/heal/heal.conf, else built-in defaults)\n"
+        "  -e, --endpoint EP     the agent's control endpoint (default: control.endpoint\n"
+        "                        of the config), e.g. ipc:///run/user/1000/heal/control\n"
+        "      --bus EP          the bus for watch (default: bus.publish of the config)\n"
+        "  -j, --json            print the reply's data as JSON (watch: JSON lines)\n"
+        "  -t, --timeout MS      how long to wait for the agent: milliseconds, or with a\n"
+        "                        unit (2s, 1m); default 5000, run and heal 60000\n"
+        "      --no-color        no colour (also when NO_COLOR is set or stdout is not\n"
+        "                        a terminal)\n"
+        "  -n                    validate the config and exit (0 valid, 78 invalid)\n"
+        "  -v, --verbose         say what healctl does on stderr\n"
+        "      --version         print healctl's version\n"
+        "  -h, --help            this help; `healctl COMMAND -h` explains a command\n"
+        "\n"
+        "Exit codes: 0 ok; 1 the agent refused the request (its error is printed);\n"
+        "status and run: the worst severity (0 ok/healed, 1 warning, 2 critical,\n"
+        "3 unknown); 64 usage error; 69 no answer from the agent within --timeout;\n"
+        "76 malformed reply; 78 invalid config; 130 interrupted.\n"
+        "\n"
+        "Environment: HEAL_CONFIG (config file), NO_COLOR (no colour).\n"
+        "See healctl(1).\n");
+}
+
+//  Milliseconds from "1500" (ms) or "2s", "1m"... (heal_parse_duration_ms).
+static int
+s_parse_timeout (const char *text, int64_t *ms)
+{
+    if (!text || !*text)
+        return -1;
+    size_t digits = strspn (text, "0123456789");
+    if (digits == strlen (text)) {
+        if (digits > 12)
+            return -1;
+        int64_t value = 0;
+        for (size_t i = 0; i < digits; i++)
+            value = value * 10 + (text [i] - '0');
+        *ms = value;
+    }
+    else
+    if (heal_parse_duration_ms (text, ms))
+        return -1;
+    return *ms >= 1 && *ms <= HEALCTL_MAX_TIMEOUT_MS ? 0 : -1;
+}
+
+//  The nearest command name, for "did you mean".
+static const char *
+s_nearest (const char *name)
+{
+    const char *best = NULL;
+    size_t best_distance = 3;
+    for (const healctl_command_t *cmd = healctl_commands; cmd->name; cmd++) {
+        size_t distance = heal_edit_distance (name, cmd->name);
+        if (distance < best_distance) {
+            best_distance = distance;
+            best = cmd->name;
+        }
+    }
+    return best;
+}
+
+//  Value of an option: "--opt=value", or the next argument.
+static const char *
+s_option_value (int argc, char **argv, int *i, const char *eq)
+{
+    if (eq)
+        return eq + 1;
+    if (*i + 1 >= argc)
+        return NULL;
+    return argv [++*i];
+}
+
+int
+main (int argc, char *argv [])
+{
+    healctl_t ctl = { .timeout_ms = -1 };
+    bool validate = false;
+    bool help = false;
+    bool no_color = false;
+    const char *timeout_text = NULL;
+    char *positional [CONTROL_MAX_ARGS + 2];
+    int count = 0;
+    bool options = true;
+
+    for (int i = 1; i < argc; i++) {
+        char *arg = argv [i];
+        if (!options || arg [0] != '-' || arg [1] == 0) {
+            if (count == CONTROL_MAX_ARGS + 2) {
+                fprintf (stderr, "healctl: too many arguments (see healctl -h)\n");
+                return HEALCTL_EXIT_USAGE;
+            }
+            positional [count++] = arg;
+            continue;
+        }
+        if (streq (arg, "--")) {
+            options = false;
+            continue;
+        }
+        //  Long options may be written --name=value.
+        const char *eq = strncmp (arg, "--", 2) == 0 ? strchr (arg, '=') : NULL;
+        size_t len = eq ? (size_t) (eq - arg) : strlen (arg);
+        #define S_IS(name) (strlen (name) == len && strncmp (arg, name, len) == 0)
+        if (S_IS ("-h") || S_IS ("--help"))
+            help = true;
+        else
+        if (S_IS ("--version")) {
+            printf ("healctl %s\n", HEAL_VERSION);
+            return HEALCTL_EXIT_OK;
+        }
+        else
+        if (S_IS ("-v") || S_IS ("--verbose"))
+            ctl.verbose = true;
+        else
+        if (S_IS ("-n"))
+            validate = true;
+        else
+        if (S_IS ("-j") || S_IS ("--json"))
+            ctl.json = true;
+        else
+        if (S_IS ("--no-color") || S_IS ("--no-colour"))
+            no_color = true;
+        else
+        if (S_IS ("-c") || S_IS ("--config") || S_IS ("-e") || S_IS ("--endpoint")
+        ||  S_IS ("--bus") || S_IS ("-t") || S_IS ("--timeout")) {
+            const char *value = s_option_value (argc, argv, &i, eq);
+            if (!value || !*value) {
+                fprintf (stderr, "healctl: option %.*s needs a value (see healctl -h)\n",
+                         (int) len, arg);
+                return HEALCTL_EXIT_USAGE;
+            }
+            if (S_IS ("-c") || S_IS ("--config"))
+                ctl.config_path = value;
+            else
+            if (S_IS ("-e") || S_IS ("--endpoint"))
+                ctl.endpoint = value;
+            else
+            if (S_IS ("--bus"))
+                ctl.bus_endpoint = value;
+            else
+                timeout_text = value;
+        }
+        else {
+            fprintf (stderr, "healctl: unknown option '%s' (see healctl -h)\n", arg);
+            return HEALCTL_EXIT_USAGE;
+        }
+        #undef S_IS
+    }
+
+    const healctl_command_t *cmd = NULL;
+    if (count > 0) {
+        cmd = healctl_command_find (positional [0]);
+        if (!cmd) {
+            const char *near = s_nearest (positional [0]);
+            fprintf (stderr, "healctl: unknown command '%s'", positional [0]);
+            if (near)
+                fprintf (stderr, " (did you mean '%s'?)", near);
+            fprintf (stderr, "; see healctl -h\n");
+            return HEALCTL_EXIT_USAGE;
+        }
+    }
+    if (help) {
+        if (cmd)
+            healctl_command_help (cmd, stdout);
+        else
+            s_usage (stdout);
+        return HEALCTL_EXIT_OK;
+    }
+    if (timeout_text && s_parse_timeout (timeout_text, &ctl.timeout_ms)) {
+        fprintf (stderr, "healctl: --timeout '%s': expected milliseconds (1 to %lld) "
+                 "or a duration like 2s\n", timeout_text,
+                 (long long) HEALCTL_MAX_TIMEOUT_MS);
+        return HEALCTL_EXIT_USAGE;
+    }
+    if (!cmd && !validate) {
+        s_usage (stderr);
+        return HEALCTL_EXIT_USAGE;
+    }
+    if (cmd) {
+        int args = count - 1;
+        if (args < cmd->min_args || args > cmd->max_args) {
+            fprintf (stderr, "healctl: %s: expected %s%s%s, got %d argument%s\n"
+                     "usage: healctl [OPTIONS] %s%s%s\n", cmd->name,
+                     cmd->max_args == 0 ? "no arguments" : "",
+                     cmd->max_args > 0 ? "arguments: " : "", cmd->usage, args,
+                     args == 1 ? "" : "s", cmd->name, *cmd->usage ? " " : "",
+                     cmd->usage);
+            return HEALCTL_EXIT_USAGE;
+        }
+    }
+
+    //  The config: where the agent listens, and the CURVE keys if any.
+    char err [CONFIG_ERROR_MAX] = "";
+    char *path = heal_config_locate (ctl.config_path);
+    ctl.config = heal_config_load (path, err, sizeof err);
+    if (!ctl.config) {
+        fprintf (stderr, "%s\n", err);
+        if (validate || !ctl.endpoint || ctl.config_path) {
+            free (path);
+            return HEALCTL_EXIT_CONFIG;
+        }
+        //  -e names the agent: a broken default config need not stop us.
+        fprintf (stderr, "healctl: using built-in defaults for everything but -e\n");
+        ctl.config = heal_config_load (NULL, err, sizeof err);
+        if (!ctl.config) {
+            fprintf (stderr, "%s\n", err);
+            free (path);
+            return HEALCTL_EXIT_CONFIG;
+        }
+    }
+    if (validate) {
+        printf ("%s: ok\n", path ? path : "built-in defaults");
+        free (path);
+        heal_config_destroy (&ctl.config);
+        return HEALCTL_EXIT_OK;
+    }
+    free (path);
+    if (!ctl.endpoint)
+        ctl.endpoint = ctl.config->control;
+    if (!ctl.bus_endpoint)
+        ctl.bus_endpoint = ctl.config->publish;
+    if (!ctl.endpoint || !ctl.bus_endpoint) {
+        fprintf (stderr, "healctl: no control endpoint (use -e or control.endpoint)\n");
+        heal_config_destroy (&ctl.config);
+        return HEALCTL_EXIT_CONFIG;
+    }
+    if (!heal_endpoint_valid (cmd->run == healctl_watch ? ctl.bus_endpoint : ctl.endpoint,
+                              err, sizeof err)) {
+        fprintf (stderr, "healctl: %s\n", err);
+        heal_config_destroy (&ctl.config);
+        return HEALCTL_EXIT_USAGE;
+    }
+    ctl.color = !no_color && !getenv ("NO_COLOR") && isatty (STDOUT_FILENO);
+
+    //  czmq catches SIGINT/SIGTERM and sets zsys_interrupted: a request ends
+    //  with 130, watch with 0.
+    int rc = cmd->run (&ctl, cmd, count - 1, positional + 1);
+    heal_config_destroy (&ctl.config);
+    if (fflush (stdout) != 0 && rc == HEALCTL_EXIT_OK)
+        rc = HEALCTL_EXIT_SOFTWARE;
+    return rc;
 }

@@ -18,6 +18,9 @@
 #define CONTROL_MAX_ARGS     8           //  arguments per request
 #define CONTROL_MAX_ARG      256         //  bytes per argument
 #define CONTROL_MAX_DEPTH    16          //  nesting inside reply data
+#define CONTROL_MAX_ERROR    4096        //  reply error string, bytes
+#define CONTROL_MAX_STRING   (1024 * 1024)  //  any string inside reply data, bytes
+#define CONTROL_MAX_KEYS     32          //  keys in a request or reply map
 
 typedef struct {
     char *cmd;                  //  owned

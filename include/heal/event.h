@@ -136,12 +136,18 @@ event_t *event_dup (const event_t *self);
 //  Returns 0, or -1 on allocation failure.
 int event_set_string (char **field, const char *value, size_t max);
 
+//  Same as event_set_string but keeps newlines: for multi-line text (remedy
+//  output, root_cause, error). Returns 0, or -1 on allocation failure.
+int event_set_text (char **field, const char *value, size_t max);
+
 //  Append an evidence line / metric (bounded: extra items are dropped, 0 still
 //  returned) and operator-visible text made safe as in event_set_string.
 int event_add_evidence (event_t *self, const char *line);
 int event_add_metric (event_t *self, const char *name, double value);
 
 //  Append a string to a list field (issues, checks, operator_checks, related).
+//  max bounds the bytes of the string; the list holds at most EVENT_MAX_LIST
+//  items (more are dropped, 0 still returned).
 int event_list_append (char ***list, size_t *count, const char *value, size_t max);
 
 //  The topic of this event (heal.check.<severity>.<check>, ...). Caller frees.

@@ -48,6 +48,10 @@ bool heal_url_is_loopback (const char *url);
 //  UTF-8 sequence. Caller frees. NULL src gives NULL.
 char *heal_safe_string (const char *src, size_t len, size_t max);
 
+//  Same as heal_safe_string but keeps newlines ('\n'): for multi-line text
+//  such as command output. Caller frees. NULL src gives NULL.
+char *heal_safe_text (const char *src, size_t len, size_t max);
+
 //  Is [data, data+len) valid UTF-8 (no NUL)?
 bool heal_utf8_valid (const char *data, size_t len);
 

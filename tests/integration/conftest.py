@@ -190,6 +190,9 @@ class Heal:
             return json.load(f)
 
     def stop(self):
+        if getattr(self, "_stopped", False):
+            return
+        self._stopped = True
         for p in self.procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
@@ -217,3 +220,68 @@ def heal(tmp):
     h = Heal(tmp)
     yield h
     h.stop()
+
+
+# --- helpers added for the agent's tests (test_agent.py) ---------------------
+
+def command_check(name, run, critical=False, interval=None, timeout=None,
+                  remedy=None, attempts=None, within=None, backoff=None):
+    """A `command` check block (ZPL). remedy: the remedy's `run` command."""
+    def q(s):
+        return '"%s"' % s.replace("\\", "\\\\").replace('"', '\\"')
+    text = "check = %s\n    kind = command\n    run = %s\n" % (name, q(run))
+    if critical:
+        text += "    critical = true\n"
+    if interval is not None:
+        text += "    interval = %s\n" % interval
+    if timeout is not None:
+        text += "    timeout = %s\n" % timeout
+    if remedy is not None or attempts is not None:
+        text += "    remedy\n"
+        if remedy is not None:
+            text += "        run = %s\n" % q(remedy)
+        if attempts is not None:
+            text += "        attempts = %s\n" % attempts
+        if within is not None:
+            text += "        within = %s\n" % within
+        if backoff is not None:
+            text += "        backoff = %s\n" % backoff
+    return text
+
+
+def ctl_raw(ctx, endpoint, frames, timeout=5.0):
+    """Send raw frames on a REQ-like DEALER (with the empty delimiter) and
+    return the decoded reply map, or None at the deadline."""
+    s = ctx.socket(zmq.DEALER)
+    s.setsockopt(zmq.LINGER, 0)
+    s.connect(endpoint)
+    try:
+        s.send_multipart([b""] + list(frames))
+        if not s.poll(int(timeout * 1000 * SLOW)):
+            return None
+        reply = s.recv_multipart()
+        assert reply[0] == b"", reply
+        assert len(reply) == 2, reply
+        return msgpack.unpackb(reply[1], raw=False)
+    finally:
+        s.close(0)
+
+
+def wait_exit(proc, timeout=10.0):
+    """Wait for a process to exit; returns its exit code."""
+    return proc.wait(timeout * SLOW)
+
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def sanitizer_reports(directory):
+    """Sanitizer reports in the *.out logs of the processes a Heal spawned."""
+    found = []
+    for name in os.listdir(directory):
+        if name.endswith(".out"):
+            with open(os.path.join(directory, name), errors="replace") as f:
+                text = f.read()
+            if any(m in text for m in SANITIZER_MARKS):
+                found.append("%s:\n%s" % (name, text[-4000:]))
+    return found

@@ -1,0 +1,412 @@
+//  command — run a command from the config (agent/command.h).
+//
+//  posix_spawn, not fork: the agent is multi-threaded, and posix_spawn is the
+//  one way to start a child that is safe there and cheap on both Linux and
+//  macOS. The child gets its own process group (POSIX_SPAWN_SETPGROUP), an
+//  empty signal mask and default dispositions, stdin from /dev/null, stdout
+//  and stderr into one pipe, and an environment whose PATH is the config's.
+//  Every descriptor heal opens is close-on-exec, so the child inherits only
+//  0, 1 and 2.
+//
+//  Waiting never uses SIGCHLD: several worker threads run commands at once,
+//  each waits for its own pid. waitid (WNOWAIT) tells us the leader exited
+//  without reaping it, so on a timeout the whole group can be killed while
+//  the leader's pid, and with it the group id, cannot be reused.
+
+//  pipe2 (atomic close-on-exec pipes) is a GNU extension in glibc's headers.
+#if defined (__linux__) && !defined (_GNU_SOURCE)
+#   define _GNU_SOURCE
+#endif
+
+#include "command.h"
+#include "heal/util.h"
+#include "heal/config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define COMMAND_READ_CHUNK   4096
+#define COMMAND_POLL_MS      20          //  how often we look for the leader's exit
+#define COMMAND_MAX_ENV      1024        //  environment entries passed on
+#define COMMAND_MAX_PATH     4096        //  bytes of a resolved program path
+
+//  Move fd above 2 (so dup2 onto 0..2 in the child is never a no-op that keeps
+//  FD_CLOEXEC) and make sure it is close-on-exec. Returns the fd or -1.
+static int
+s_fd_high_cloexec (int fd)
+{
+    if (fd < 0)
+        return -1;
+    if (fd <= 2) {
+        int high = fcntl (fd, F_DUPFD_CLOEXEC, 3);
+        int saved = errno;
+        close (fd);
+        errno = saved;
+        return high;
+    }
+    if (fcntl (fd, F_SETFD, FD_CLOEXEC) < 0) {
+        int saved = errno;
+        close (fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+//  A close-on-exec pipe. Linux creates it atomically (pipe2); elsewhere there
+//  is a short window in which another thread's child could inherit it.
+static int
+s_pipe_cloexec (int fds [2])
+{
+#if defined (__linux__)
+    if (pipe2 (fds, O_CLOEXEC))
+        return -1;
+#else
+    if (pipe (fds))
+        return -1;
+#endif
+    fds [0] = s_fd_high_cloexec (fds [0]);
+    fds [1] = s_fd_high_cloexec (fds [1]);
+    if (fds [0] < 0 || fds [1] < 0) {
+        if (fds [0] >= 0)
+            close (fds [0]);
+        if (fds [1] >= 0)
+            close (fds [1]);
+        return -1;
+    }
+    return 0;
+}
+
+//  The parent's environment with PATH replaced. Caller frees the array and
+//  the one string it allocated (*path_entry).
+static char **
+s_environment (const char *path, char **path_entry)
+{
+    size_t count = 0;
+    while (environ && environ [count] && count < COMMAND_MAX_ENV)
+        count++;
+    char **envp = (char **) calloc (count + 2, sizeof (char *));
+    if (!envp)
+        return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++)
+        if (strncmp (environ [i], "PATH=", 5) != 0)
+            envp [n++] = environ [i];
+    size_t len = strlen (path) + 6;
+    *path_entry = (char *) malloc (len);
+    if (!*path_entry) {
+        free (envp);
+        return NULL;
+    }
+    snprintf (*path_entry, len, "PATH=%s", path);
+    envp [n++] = *path_entry;
+    envp [n] = NULL;
+    return envp;
+}
+
+//  Find program in path (like execvp, without touching our own environment).
+//  Returns 0 with the full path in out, or -1 (errno ENOENT or EACCES).
+static int
+s_lookup (const char *program, const char *path, char *out, size_t outlen)
+{
+    if (!program || !*program) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (strchr (program, '/')) {
+        if ((size_t) snprintf (out, outlen, "%s", program) >= outlen) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        return 0;
+    }
+    int failure = ENOENT;
+    const char *p = path;
+    while (*p) {
+        const char *colon = strchr (p, ':');
+        size_t dirlen = colon ? (size_t) (colon - p) : strlen (p);
+        if (dirlen > 0 && dirlen < outlen) {
+            int n = snprintf (out, outlen, "%.*s/%s", (int) dirlen, p, program);
+            struct stat st;
+            if (n > 0 && (size_t) n < outlen && stat (out, &st) == 0
+            &&  S_ISREG (st.st_mode)) {
+                if (access (out, X_OK) == 0)
+                    return 0;
+                failure = EACCES;
+            }
+        }
+        if (!colon)
+            break;
+        p = colon + 1;
+    }
+    errno = failure;
+    return -1;
+}
+
+//  Has pid exited? Does not reap it (WNOWAIT). ECHILD (someone else reaped
+//  it, or SIGCHLD is ignored) counts as exited.
+static bool
+s_exited (pid_t pid)
+{
+    siginfo_t info;
+    memset (&info, 0, sizeof info);
+    if (waitid (P_PID, (id_t) pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0)
+        return errno == ECHILD;
+    return info.si_pid == pid;
+}
+
+//  Collected output, bounded.
+typedef struct {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool truncated;
+} output_t;
+
+//  Read what is available on fd (non-blocking). Returns 1 at EOF, 0 otherwise.
+static int
+s_drain (int fd, output_t *output)
+{
+    char chunk [COMMAND_READ_CHUNK];
+    while (true) {
+        ssize_t n = read (fd, chunk, sizeof chunk);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : 1;
+        }
+        if (n == 0)
+            return 1;
+        size_t room = output->cap - output->len;
+        size_t take = (size_t) n < room ? (size_t) n : room;
+        memcpy (output->data + output->len, chunk, take);
+        output->len += take;
+        if (take < (size_t) n)
+            output->truncated = true;      //  keep reading: the child must not block
+    }
+}
+
+//  Wait for fd to be readable for at most ms, then drain it. Returns 1 at EOF.
+static int
+s_read_for (int fd, output_t *output, int64_t ms)
+{
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
+    int rc = poll (&pfd, 1, (int) (ms < 0 ? 0 : ms));
+    if (rc > 0)
+        return s_drain (fd, output);
+    return 0;
+}
+
+//  Spawn, collect, wait. argv [0] is a full path.
+static int
+s_run (const char *program, char *const argv [], const char *path, int64_t timeout_ms,
+       size_t max_output, command_result_t *out)
+{
+    memset (out, 0, sizeof *out);
+    if (!path || !*path)
+        path = CONFIG_DEFAULT_PATH;
+    if (max_output == 0 || max_output > COMMAND_MAX_OUTPUT)
+        max_output = COMMAND_MAX_OUTPUT;
+    if (timeout_ms <= 0)
+        timeout_ms = CONFIG_DEFAULT_TIMEOUT_MS;
+
+    int64_t start = heal_monotonic_ms ();
+    int rc = -1, saved = 0;
+    int fds [2] = { -1, -1 };
+    int null_fd = -1;
+    char *path_entry = NULL;
+    char **envp = NULL;
+    bool attr_ready = false, actions_ready = false;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_t actions;
+    output_t output = { NULL, 0, max_output, false };
+
+    output.data = (char *) malloc (max_output + 1);
+    envp = s_environment (path, &path_entry);
+    if (!output.data || !envp) {
+        saved = ENOMEM;
+        goto cleanup;
+    }
+    null_fd = s_fd_high_cloexec (open ("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (null_fd < 0 || s_pipe_cloexec (fds)) {
+        saved = errno;
+        goto cleanup;
+    }
+    if ((saved = posix_spawnattr_init (&attr)))
+        goto cleanup;
+    attr_ready = true;
+    sigset_t mask, defaults;
+    sigemptyset (&mask);
+    sigemptyset (&defaults);
+    const int signals [] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD,
+                             SIGUSR1, SIGUSR2, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU };
+    for (size_t i = 0; i < sizeof signals / sizeof signals [0]; i++)
+        sigaddset (&defaults, signals [i]);
+    if ((saved = posix_spawnattr_setflags (&attr, POSIX_SPAWN_SETPGROUP
+                                          | POSIX_SPAWN_SETSIGMASK
+                                          | POSIX_SPAWN_SETSIGDEF))
+    ||  (saved = posix_spawnattr_setpgroup (&attr, 0))
+    ||  (saved = posix_spawnattr_setsigmask (&attr, &mask))
+    ||  (saved = posix_spawnattr_setsigdefault (&attr, &defaults)))
+        goto cleanup;
+    if ((saved = posix_spawn_file_actions_init (&actions)))
+        goto cleanup;
+    actions_ready = true;
+    if ((saved = posix_spawn_file_actions_adddup2 (&actions, null_fd, 0))
+    ||  (saved = posix_spawn_file_actions_adddup2 (&actions, fds [1], 1))
+    ||  (saved = posix_spawn_file_actions_adddup2 (&actions, fds [1], 2)))
+        goto cleanup;
+
+    pid_t pid;
+    if ((saved = posix_spawn (&pid, program, &actions, &attr, argv, envp)))
+        goto cleanup;
+    close (fds [1]);
+    fds [1] = -1;
+    int flags = fcntl (fds [0], F_GETFL);
+    if (flags >= 0)
+        fcntl (fds [0], F_SETFL, flags | O_NONBLOCK);
+
+    //  Collect output until the leader exits or the deadline passes. EOF
+    //  alone is not the end: a background grandchild may hold the pipe.
+    int64_t deadline = start + timeout_ms;
+    bool eof = false, exited = false;
+    int64_t nap = 1;
+    while (!exited) {
+        int64_t now = heal_monotonic_ms ();
+        if (now >= deadline)
+            break;
+        int64_t wait = deadline - now;
+        if (!eof) {
+            if (wait > COMMAND_POLL_MS)
+                wait = COMMAND_POLL_MS;
+            eof = s_read_for (fds [0], &output, wait) == 1;
+        }
+        else {
+            //  output closed: the leader is exiting; look often, then less
+            if (wait > nap)
+                wait = nap;
+            poll (NULL, 0, (int) wait);
+            if (nap < COMMAND_POLL_MS)
+                nap *= 2;
+        }
+        exited = s_exited (pid);
+    }
+    if (!exited) {
+        //  Timeout: TERM the group, give it the grace, then KILL what is left
+        //  (the leader is not reaped yet, so the group id is still ours).
+        out->timed_out = true;
+        kill (-pid, SIGTERM);
+        int64_t grace_end = heal_monotonic_ms () + COMMAND_KILL_GRACE_MS;
+        while (!(exited = s_exited (pid))) {
+            int64_t left = grace_end - heal_monotonic_ms ();
+            if (left <= 0)
+                break;
+            if (!eof)
+                eof = s_read_for (fds [0], &output, left < 10 ? left : 10) == 1;
+            else
+                poll (NULL, 0, (int) (left < 10 ? left : 10));
+        }
+        kill (-pid, SIGKILL);
+    }
+    if (!eof)
+        s_drain (fds [0], &output);
+    int status = 0;
+    pid_t reaped;
+    do
+        reaped = waitpid (pid, &status, 0);
+    while (reaped < 0 && errno == EINTR);
+    if (reaped == pid && WIFEXITED (status)) {
+        out->exit_code = WEXITSTATUS (status);
+        out->signal = 0;
+    }
+    else
+    if (reaped == pid && WIFSIGNALED (status)) {
+        out->exit_code = -1;
+        out->signal = WTERMSIG (status);
+    }
+    else {
+        out->exit_code = -1;            //  reaped elsewhere: status unknown
+        out->signal = 0;
+    }
+    out->truncated = output.truncated;
+    out->output = heal_safe_text (output.data, output.len, max_output);
+    if (!out->output) {
+        saved = ENOMEM;
+        goto cleanup;
+    }
+    out->output_len = strlen (out->output);
+    if (out->output_len < output.len)
+        out->truncated = true;          //  cut while making it safe
+    out->duration_ms = heal_monotonic_ms () - start;
+    rc = 0;
+
+cleanup:
+    if (actions_ready)
+        posix_spawn_file_actions_destroy (&actions);
+    if (attr_ready)
+        posix_spawnattr_destroy (&attr);
+    if (fds [0] >= 0)
+        close (fds [0]);
+    if (fds [1] >= 0)
+        close (fds [1]);
+    if (null_fd >= 0)
+        close (null_fd);
+    free (output.data);
+    free (envp);
+    free (path_entry);
+    if (rc) {
+        out->duration_ms = heal_monotonic_ms () - start;
+        errno = saved ? saved : EIO;
+    }
+    return rc;
+}
+
+int
+command_run (const char *cmdline, const char *path, int64_t timeout_ms,
+             size_t max_output, command_result_t *out)
+{
+    if (!cmdline || !out) {
+        errno = EINVAL;
+        return -1;
+    }
+    char *const argv [] = { (char *) "/bin/sh", (char *) "-c", (char *) cmdline, NULL };
+    return s_run ("/bin/sh", argv, path, timeout_ms, max_output, out);
+}
+
+int
+command_run_argv (const char *const *argv, const char *path, int64_t timeout_ms,
+                  size_t max_output, command_result_t *out)
+{
+    if (!argv || !argv [0] || !out) {
+        errno = EINVAL;
+        return -1;
+    }
+    memset (out, 0, sizeof *out);
+    char program [COMMAND_MAX_PATH];
+    if (s_lookup (argv [0], path && *path ? path : CONFIG_DEFAULT_PATH,
+                  program, sizeof program))
+        return -1;
+    return s_run (program, (char *const *) argv, path, timeout_ms, max_output, out);
+}
+
+void
+command_result_free (command_result_t *out)
+{
+    if (!out)
+        return;
+    free (out->output);
+    out->output = NULL;
+    out->output_len = 0;
+}

@@ -1,0 +1,209 @@
+//  kind_util — helpers shared by the check kinds (see kind_util.h).
+
+#include "kind_util.h"
+#include "command.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int
+kind_string (const heal_config_t *config, const heal_check_config_t *check,
+             zconfig_t *node, const char *key, size_t max, bool required,
+             char **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    const char *value = node ? heal_config_value (node, key) : NULL;
+    if (!value) {
+        if (!required)
+            return 0;
+        heal_config_error (err, errlen, config->file, check->name, key,
+                           "missing: the %s kind needs it", check->kind);
+        return -1;
+    }
+    size_t len = strlen (value);
+    if (len == 0) {
+        heal_config_error (err, errlen, config->file, check->name, key,
+                           "must not be empty");
+        return -1;
+    }
+    if (len > max) {
+        heal_config_error (err, errlen, config->file, check->name, key,
+                           "longer than %zu bytes", max);
+        return -1;
+    }
+    *out = strdup (value);
+    if (!*out) {
+        heal_config_error (err, errlen, config->file, check->name, key, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+int
+kind_path (const heal_config_t *config, const heal_check_config_t *check,
+           zconfig_t *node, const char *key, bool required, char **out,
+           char *err, size_t errlen)
+{
+    if (kind_string (config, check, node, key, 4096, required, out, err, errlen))
+        return -1;
+    if (!*out)
+        return 0;
+    const char *home = getenv ("HOME");
+    if ((*out) [0] == '~' && (*out) [1] == '/' && home && home [0] == '/') {
+        char *expanded = zsys_sprintf ("%s%s", home, *out + 1);
+        if (!expanded) {
+            heal_config_error (err, errlen, config->file, check->name, key,
+                               "out of memory");
+            return -1;
+        }
+        free (*out);
+        *out = strdup (expanded);
+        zstr_free (&expanded);
+        if (!*out)
+            return -1;
+    }
+    if ((*out) [0] != '/') {
+        char *shown = heal_safe_string (*out, strlen (*out), 120);
+        heal_config_error (err, errlen, config->file, check->name, key,
+                           "'%s' is not an absolute path", shown ? shown : "");
+        free (shown);
+        free (*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int
+kind_bool (const heal_config_t *config, const heal_check_config_t *check,
+           zconfig_t *node, const char *key, bool *out, char *err, size_t errlen)
+{
+    const char *value = node ? heal_config_value (node, key) : NULL;
+    if (!value)
+        return 0;
+    if (heal_parse_bool (value, out)) {
+        char *shown = heal_safe_string (value, strlen (value), 80);
+        heal_config_error (err, errlen, config->file, check->name, key,
+                           "'%s' is not a boolean (true or false)", shown ? shown : "");
+        free (shown);
+        return -1;
+    }
+    return 0;
+}
+
+int64_t
+kind_time_left (const check_ctx_t *ctx)
+{
+    int64_t left = ctx && ctx->check && ctx->check->timeout_ms > 0
+                 ? ctx->check->timeout_ms : CONFIG_DEFAULT_TIMEOUT_MS;
+    if (ctx && ctx->deadline_ms > 0) {
+        int64_t until = ctx->deadline_ms - heal_monotonic_ms ();
+        if (until < left)
+            left = until;
+    }
+    return left < 1 ? 1 : left;
+}
+
+void
+kind_message (event_t *event, const char *fmt, ...)
+{
+    if (!event)
+        return;
+    char text [EVENT_MAX_MESSAGE + 1];
+    va_list args;
+    va_start (args, fmt);
+    vsnprintf (text, sizeof text, fmt, args);
+    va_end (args);
+    event_set_string (&event->message, text, EVENT_MAX_MESSAGE);
+}
+
+void
+kind_evidence (event_t *event, const char *fmt, ...)
+{
+    if (!event)
+        return;
+    char text [EVENT_MAX_EVIDENCE_LEN + 1];
+    va_list args;
+    va_start (args, fmt);
+    vsnprintf (text, sizeof text, fmt, args);
+    va_end (args);
+    event_add_evidence (event, text);
+}
+
+void
+kind_iso8601 (int64_t unix_seconds, char *buf, size_t len)
+{
+    time_t t = (time_t) unix_seconds;
+    struct tm tm;
+    if (!gmtime_r (&t, &tm) || strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf (buf, len, "@%lld", (long long) unix_seconds);
+}
+
+void
+kind_human_duration (int64_t seconds, char *buf, size_t len)
+{
+    if (seconds < 0)
+        seconds = 0;
+    int64_t d = seconds / 86400, h = (seconds % 86400) / 3600;
+    int64_t m = (seconds % 3600) / 60, s = seconds % 60;
+    if (d)
+        snprintf (buf, len, "%lldd %lldh", (long long) d, (long long) h);
+    else
+    if (h)
+        snprintf (buf, len, "%lldh %lldm", (long long) h, (long long) m);
+    else
+    if (m)
+        snprintf (buf, len, "%lldm %llds", (long long) m, (long long) s);
+    else
+        snprintf (buf, len, "%llds", (long long) s);
+}
+
+remedy_status_t
+kind_remedy_run (const check_ctx_t *ctx, const char *command, event_remedy_t *out)
+{
+    event_set_string (&out->action, "run", EVENT_MAX_SHORT);
+    //  Leave half of what is left for the check to run again afterwards.
+    int64_t limit = kind_time_left (ctx);
+    if (limit > 2)
+        limit /= 2;
+    command_result_t res;
+    char head [160];
+    if (command_run (command, ctx && ctx->config ? ctx->config->path : NULL, limit,
+                     EVENT_MAX_TEXT, &res)) {
+        snprintf (head, sizeof head, "could not run: %s", strerror (errno));
+        event_set_string (&out->output, head, EVENT_MAX_TEXT);
+        return REMEDY_FAILED;
+    }
+    remedy_status_t status = REMEDY_DONE;
+    if (res.timed_out) {
+        snprintf (head, sizeof head, "timed out after %lld ms (killed)", (long long) limit);
+        status = REMEDY_FAILED;
+    }
+    else
+    if (res.signal) {
+        snprintf (head, sizeof head, "killed by signal %d", res.signal);
+        status = REMEDY_FAILED;
+    }
+    else {
+        snprintf (head, sizeof head, "exit %d in %lld ms", res.exit_code,
+                  (long long) res.duration_ms);
+        if (res.exit_code != 0)
+            status = REMEDY_FAILED;
+    }
+    char *text = zsys_sprintf ("%s%s%s", head, res.output_len ? "\n" : "",
+                               res.output ? res.output : "");
+    //  trailing newlines say nothing
+    if (text) {
+        size_t len = strlen (text);
+        while (len > 0 && text [len - 1] == '\n')
+            text [--len] = 0;
+    }
+    event_set_string (&out->output, text ? text : head, EVENT_MAX_TEXT);
+    zstr_free (&text);
+    command_result_free (&res);
+    return status;
+}

@@ -1,0 +1,54 @@
+//  kind_util — small helpers shared by the disk, file, command, http and tcp
+//  check kinds: reading keys with errors in the house format, time left before
+//  the run's deadline, formatted messages and evidence, and the generic
+//  `remedy/run` command.
+
+#ifndef HEAL_KIND_UTIL_H_INCLUDED
+#define HEAL_KIND_UTIL_H_INCLUDED
+
+#include "check.h"
+
+#define KIND_MAX_COMMAND  CONFIG_MAX_VALUE   //  bytes of a configured command
+
+//  Copy node/key's value into *out (owned; NULL when absent). Empty values and
+//  values longer than max are errors. required: absent is an error too.
+//  Returns 0, or -1 with `FILE: check 'NAME': key 'KEY': what` in err.
+int kind_string (const heal_config_t *config, const heal_check_config_t *check,
+                 zconfig_t *node, const char *key, size_t max, bool required,
+                 char **out, char *err, size_t errlen);
+
+//  A path key: like kind_string, then a leading "~/" is expanded with $HOME
+//  and the result must be absolute.
+int kind_path (const heal_config_t *config, const heal_check_config_t *check,
+               zconfig_t *node, const char *key, bool required, char **out,
+               char *err, size_t errlen);
+
+//  Boolean key; absent leaves *out as it is. Returns 0 or -1 with err.
+int kind_bool (const heal_config_t *config, const heal_check_config_t *check,
+               zconfig_t *node, const char *key, bool *out, char *err, size_t errlen);
+
+//  Milliseconds this run may still take: min(check timeout, deadline - now),
+//  at least 1.
+int64_t kind_time_left (const check_ctx_t *ctx);
+
+//  Set the event's message / add an evidence line, printf style (bounded and
+//  made safe by the event functions).
+void kind_message (event_t *event, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+void kind_evidence (event_t *event, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+//  ISO 8601 UTC time ("2026-11-28T04:48:35Z") of a unix time into buf.
+void kind_iso8601 (int64_t unix_seconds, char *buf, size_t len);
+
+//  "3h 12m", "45s", "2d 4h": a short human duration of seconds into buf.
+void kind_human_duration (int64_t seconds, char *buf, size_t len);
+
+//  The generic remedy: run the configured command with the config's PATH,
+//  within the time left. Sets out->action ("run") and out->output (exit
+//  status, then the command's output, bounded). REMEDY_DONE when it exited 0,
+//  REMEDY_FAILED otherwise.
+remedy_status_t kind_remedy_run (const check_ctx_t *ctx, const char *command,
+                                 event_remedy_t *out);
+
+#endif

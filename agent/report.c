@@ -1,0 +1,101 @@
+//  report — state_dir/report.json (the whole health report, rewritten
+//  atomically at each cycle end and after `run`; schemas/report.schema.json)
+//  and state_dir/incidents.jsonl (one JSON line per issue found, rotated to
+//  incidents.jsonl.1 past AGENT_INCIDENTS_MAX bytes).
+
+#include "agent_impl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define REPORT_VERSION 1
+
+json_t *
+agent_report_json (agent_t *self)
+{
+    int64_t counts [SEVERITY_COUNT];
+    bool degraded = false;
+    json_t *issues = json_array ();
+    severity_t worst = agent_worst (self, counts, &degraded, issues);
+    json_t *counts_json = json_object ();
+    for (int s = 0; s < SEVERITY_COUNT; s++)
+        json_object_set_new (counts_json, severity_name ((severity_t) s),
+                             json_integer (counts [s]));
+    json_t *checks = json_object ();
+    for (size_t i = 0; i < self->check_count; i++) {
+        agent_check_t *check = &self->checks [i];
+        if (check->present)
+            json_object_set_new (checks, check->name,
+                                 check->last? json_incref (check->last): json_null ());
+    }
+    json_t *agent = json_pack ("{s:s, s:I, s:s, s:I, s:o, s:s}",
+        "version", HEAL_VERSION,
+        "pid", (json_int_t) getpid (),
+        "host", heal_hostname (),
+        "started", (json_int_t) self->started,
+        "config", self->config_file? json_string (self->config_file): json_null (),
+        "state_dir", self->gen->config->state_dir? self->gen->config->state_dir: "");
+    json_t *root = json_pack ("{s:i, s:o, s:I, s:I, s:b, s:s, s:o, s:o, s:o, s:o}",
+        "version", REPORT_VERSION,
+        "agent", agent,
+        "cycle", (json_int_t) self->cycle,
+        "ts", (json_int_t) event_now_ms (),
+        "degraded", degraded,
+        "worst", severity_name (worst),
+        "counts", counts_json,
+        "issues", issues,
+        "checks", checks,
+        "diagnosis", self->diagnosis? json_incref (self->diagnosis): json_null ());
+    return root;
+}
+
+int
+agent_report_write (agent_t *self)
+{
+    if (!self->report_path)
+        return -1;
+    json_t *root = agent_report_json (self);
+    char *text = root? json_dumps (root, JSON_INDENT (2)): NULL;
+    json_decref (root);
+    if (!text)
+        return -1;
+    int rc = heal_write_atomic (self->report_path, text, strlen (text), 0644);
+    if (rc)
+        zsys_error ("agent: cannot write %s: %s", self->report_path, strerror (errno));
+    free (text);
+    return rc;
+}
+
+void
+agent_incident_append (agent_t *self, const json_t *event)
+{
+    if (!self->incidents_path || !event)
+        return;
+    char *line = json_dumps (event, JSON_COMPACT);
+    if (!line)
+        return;
+    size_t len = strlen (line);
+    struct stat st;
+    if (stat (self->incidents_path, &st) == 0
+    &&  (uint64_t) st.st_size + len + 1 > AGENT_INCIDENTS_MAX) {
+        char *old = zsys_sprintf ("%s.1", self->incidents_path);
+        if (old && rename (self->incidents_path, old))
+            zsys_error ("agent: cannot rotate %s: %s", self->incidents_path, strerror (errno));
+        zstr_free (&old);
+    }
+    int fd = open (self->incidents_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        zsys_error ("agent: cannot open %s: %s", self->incidents_path, strerror (errno));
+        free (line);
+        return;
+    }
+    line [len] = '\n';          //  overwrite the NUL: one write per line
+    ssize_t rc = write (fd, line, len + 1);
+    if (rc != (ssize_t) (len + 1))
+        zsys_error ("agent: cannot append to %s", self->incidents_path);
+    close (fd);
+    free (line);
+}

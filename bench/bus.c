@@ -1,0 +1,319 @@
+//  bench/bus — the bus end to end: event_encode -> PUB -> SUB ->
+//  event_decode_message, over ipc and tcp loopback, with a realistic check
+//  event (3 evidence lines, 3 metrics, a remedy: ~500 bytes). Beside each heal
+//  figure, the raw ZeroMQ figure in the same run: the same topic and payload
+//  bytes, prebuilt, no msgpack on either side.
+//
+//  Threads: one publisher thread, one subscriber thread, and one ZeroMQ I/O
+//  thread for each (two contexts, as in two processes). The PUB sets ZMQ_XPUB_NODROP and the bench sends *blocking* so the
+//  throughput figure counts delivered events only (flow control instead of
+//  drops); the agent's bus_publisher_send uses the same socket with
+//  ZMQ_DONTWAIT. ZeroMQ batches small messages on its I/O thread by itself.
+//
+//  Usage: bus [-n EVENTS] [-r RATE] [-s SECONDS] [-t ipc|tcp|all]
+//    -n  events per throughput run (default 1000000)
+//    -r  rate of the latency runs, events/s (default 10000)
+//    -s  length of each latency run, seconds (default 3)
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+#include "heal/event.h"
+#include "../tests/bus_samples.h"
+
+typedef struct {
+    const char *endpoint;
+    bool raw;                   //  prebuilt bytes, no codec
+    bool paced;                 //  latency run at rate events/s
+    long count;                 //  events to send
+    long rate;
+    void *ctx;
+    //  shared
+    atomic_int ready;           //  subscriber connected and heard a sync message
+    int64_t *sent_ns;           //  latency: send time of event i
+    int64_t *lat_ns;            //  latency: one-way time of event i
+    long received;
+    long invalid;
+    int64_t start_ns, end_ns;
+    const char *topic;
+    size_t topic_size;
+    const char *payload;        //  raw mode bytes
+    size_t payload_size;
+} run_t;
+
+static int64_t
+s_now_ns (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void *
+s_subscriber (void *arg)
+{
+    run_t *run = (run_t *) arg;
+    void *sub = zmq_socket (run->ctx, ZMQ_SUB);
+    int hwm = 100000;
+    zmq_setsockopt (sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt (sub, ZMQ_SUBSCRIBE, "", 0);
+    if (zmq_connect (sub, run->endpoint)) {
+        fprintf (stderr, "bus: connect %s: %s\n", run->endpoint, zmq_strerror (zmq_errno ()));
+        exit (1);
+    }
+    zmq_msg_t topic, payload;
+    zmq_msg_init (&topic);
+    zmq_msg_init (&payload);
+    char err [256];
+    long n = 0;
+    while (true) {
+        if (zmq_msg_recv (&topic, sub, 0) < 0 || zmq_msg_recv (&payload, sub, 0) < 0)
+            break;
+        size_t ts = zmq_msg_size (&topic);
+        const char *t = (const char *) zmq_msg_data (&topic);
+        if (ts == 4 && memcmp (t, "sync", 4) == 0) {
+            atomic_store (&run->ready, 1);
+            continue;
+        }
+        if (ts == 3 && memcmp (t, "end", 3) == 0)
+            break;
+        long index = n;
+        if (run->raw) {
+            if (zmq_msg_size (&payload) != run->payload_size)
+                run->invalid++;
+            else
+            if (run->paced)
+                memcpy (&index, zmq_msg_data (&payload), sizeof index);
+        }
+        else {
+            event_t *e = event_decode_message (t, ts, zmq_msg_data (&payload),
+                                               zmq_msg_size (&payload), err, sizeof err);
+            if (!e)
+                run->invalid++;
+            else
+                index = (long) e->seq;
+            event_destroy (&e);
+        }
+        if (run->paced && index >= 0 && index < run->count)
+            run->lat_ns [index] = s_now_ns () - run->sent_ns [index];
+        n++;
+    }
+    run->end_ns = s_now_ns ();
+    run->received = n;
+    zmq_msg_close (&topic);
+    zmq_msg_close (&payload);
+    zmq_close (sub);
+    return NULL;
+}
+
+static void
+s_publish (run_t *run, void *pub)
+{
+    //  Sync: until the subscriber hears us (slow joiner)
+    while (!atomic_load (&run->ready)) {
+        zmq_send (pub, "sync", 4, ZMQ_SNDMORE);
+        zmq_send (pub, "", 0, 0);
+        usleep (1000);
+    }
+    event_t *e = sample_check ();
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    char *raw = (char *) malloc (run->payload_size);
+    memcpy (raw, run->payload, run->payload_size);
+    int64_t interval = run->paced ? 1000000000LL / run->rate : 0;
+    run->start_ns = s_now_ns ();
+    int64_t next = run->start_ns;
+    for (long i = 0; i < run->count; i++) {
+        if (run->paced) {
+            next += interval;
+            struct timespec ts = { (time_t) (next / 1000000000), (long) (next % 1000000000) };
+            while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+                ;
+            run->sent_ns [i] = s_now_ns ();
+        }
+        if (run->raw) {
+            memcpy (raw, &i, sizeof i);
+            zmq_send (pub, run->topic, run->topic_size, ZMQ_SNDMORE);
+            zmq_send (pub, raw, run->payload_size, 0);
+        }
+        else {
+            e->seq = (uint64_t) i;
+            if (event_encode (e, &buf)) {
+                fprintf (stderr, "bus: encode failed\n");
+                exit (1);
+            }
+            zmq_send (pub, run->topic, run->topic_size, ZMQ_SNDMORE);
+            zmq_send (pub, buf.data, buf.size, 0);
+        }
+    }
+    zmq_send (pub, "end", 3, ZMQ_SNDMORE);
+    zmq_send (pub, "", 0, 0);
+    free (raw);
+    msgpack_sbuffer_destroy (&buf);
+    event_destroy (&e);
+}
+
+static int
+s_cmp (const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+    return x < y ? -1 : x > y;
+}
+
+//  One run; returns events/s (throughput) and fills p50/p99/max (latency, us).
+static double
+s_run (void *ctx, void *sub_ctx, const char *endpoint, bool raw, bool paced, long count, long rate,
+       const char *topic, const char *payload, size_t payload_size,
+       double *p50, double *p99, double *pmax, long *lost)
+{
+    run_t run;
+    memset (&run, 0, sizeof run);
+    run.endpoint = endpoint;
+    run.raw = raw;
+    run.paced = paced;
+    run.count = count;
+    run.rate = rate;
+    run.ctx = sub_ctx;
+    run.topic = topic;
+    run.topic_size = strlen (topic);
+    run.payload = payload;
+    run.payload_size = payload_size;
+    if (paced) {
+        run.sent_ns = (int64_t *) calloc ((size_t) count, sizeof (int64_t));
+        run.lat_ns = (int64_t *) calloc ((size_t) count, sizeof (int64_t));
+    }
+    void *pub = zmq_socket (ctx, ZMQ_PUB);
+    int hwm = 100000, one = 1, zero = 0;
+    zmq_setsockopt (pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt (pub, ZMQ_XPUB_NODROP, &one, sizeof one);
+    zmq_setsockopt (pub, ZMQ_LINGER, &zero, sizeof zero);
+    if (zmq_bind (pub, endpoint)) {
+        fprintf (stderr, "bus: bind %s: %s\n", endpoint, zmq_strerror (zmq_errno ()));
+        exit (1);
+    }
+    char resolved [256];
+    size_t len = sizeof resolved;
+    zmq_getsockopt (pub, ZMQ_LAST_ENDPOINT, resolved, &len);
+    run.endpoint = resolved;
+    pthread_t thread;
+    pthread_create (&thread, NULL, s_subscriber, &run);
+    s_publish (&run, pub);
+    pthread_join (thread, NULL);
+    zmq_close (pub);
+    if (run.invalid)
+        fprintf (stderr, "bus: %ld invalid messages\n", run.invalid);
+    *lost = count - run.received;
+    double secs = (double) (run.end_ns - run.start_ns) / 1e9;
+    if (paced) {
+        long n = 0;
+        for (long i = 0; i < count; i++)
+            if (run.lat_ns [i] > 0)
+                run.lat_ns [n++] = run.lat_ns [i];
+        qsort (run.lat_ns, (size_t) n, sizeof (int64_t), s_cmp);
+        *p50 = n ? (double) run.lat_ns [n / 2] / 1000.0 : 0;
+        *p99 = n ? (double) run.lat_ns [(n * 99) / 100] / 1000.0 : 0;
+        *pmax = n ? (double) run.lat_ns [n - 1] / 1000.0 : 0;
+        free (run.sent_ns);
+        free (run.lat_ns);
+    }
+    return (double) run.received / secs;
+}
+
+int
+main (int argc, char *argv [])
+{
+    long count = 1000000, rate = 10000, seconds = 3;
+    const char *transport = "all";
+    int opt;
+    while ((opt = getopt (argc, argv, "n:r:s:t:")) != -1) {
+        switch (opt) {
+            case 'n': count = strtol (optarg, NULL, 10); break;
+            case 'r': rate = strtol (optarg, NULL, 10); break;
+            case 's': seconds = strtol (optarg, NULL, 10); break;
+            case 't': transport = optarg; break;
+            default:
+                fprintf (stderr, "usage: bus [-n EVENTS] [-r RATE] [-s SECONDS] [-t ipc|tcp|all]\n");
+                return 64;
+        }
+    }
+    if (count < 1 || rate < 1 || seconds < 1)
+        return 64;
+
+    //  The event and its bytes
+    event_t *e = sample_check ();
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    event_encode (e, &buf);
+    char *topic = event_topic (e);
+    size_t payload_size = buf.size;
+    char *payload = (char *) malloc (payload_size);
+    memcpy (payload, buf.data, payload_size);
+    printf ("bus: check event, topic %zu bytes + payload %zu bytes; %ld events per throughput run\n",
+            strlen (topic), payload_size, count);
+
+    //  Codec alone, one thread
+    int64_t t0 = s_now_ns ();
+    long codec_n = count;
+    for (long i = 0; i < codec_n; i++) {
+        e->seq = (uint64_t) i;
+        event_encode (e, &buf);
+    }
+    int64_t t1 = s_now_ns ();
+    for (long i = 0; i < codec_n; i++) {
+        event_t *d = event_decode_message (topic, strlen (topic), payload, payload_size, NULL, 0);
+        if (!d)
+            return 1;
+        event_destroy (&d);
+    }
+    int64_t t2 = s_now_ns ();
+    printf ("codec (1 thread):     encode %.2f M events/s   decode %.2f M events/s\n",
+            codec_n / ((double) (t1 - t0) / 1e3), codec_n / ((double) (t2 - t1) / 1e3));
+
+    //  Publisher and subscriber each get their own context (and ZeroMQ I/O
+    //  thread), as the agent and a subscriber in two processes would.
+    void *ctx = zmq_ctx_new ();
+    void *sub_ctx = zmq_ctx_new ();
+    char ipc [128];
+    snprintf (ipc, sizeof ipc, "ipc:///tmp/heal-bench-bus-%d", (int) getpid ());
+    const char *transports [][2] = { { "ipc", ipc }, { "tcp", "tcp://127.0.0.1:*" } };
+    int rc = 0;
+    for (int t = 0; t < 2; t++) {
+        if (strcmp (transport, "all") && strcmp (transport, transports [t][0]))
+            continue;
+        const char *ep = transports [t][1];
+        double p50, p99, pmax, r50, r99, rmax;
+        long lost, rlost;
+        double heal = s_run (ctx, sub_ctx, ep, false, false, count, 0, topic, payload, payload_size,
+                             &p50, &p99, &pmax, &lost);
+        double raw = s_run (ctx, sub_ctx, ep, true, false, count, 0, topic, payload, payload_size,
+                            &r50, &r99, &rmax, &rlost);
+        printf ("%s throughput:       heal %.2f M events/s   raw zmq %.2f M msgs/s   (lost %ld / %ld)\n",
+                transports [t][0], heal / 1e6, raw / 1e6, lost, rlost);
+        long n = rate * seconds;
+        s_run (ctx, sub_ctx, ep, false, true, n, rate, topic, payload, payload_size,
+               &p50, &p99, &pmax, &lost);
+        s_run (ctx, sub_ctx, ep, true, true, n, rate, topic, payload, payload_size,
+               &r50, &r99, &rmax, &rlost);
+        printf ("%s latency @%ld/s:  heal p50 %.0f us  p99 %.0f us  max %.0f us   "
+                "raw zmq p50 %.0f us  p99 %.0f us  max %.0f us   (%ld events)\n",
+                transports [t][0], rate, p50, p99, pmax, r50, r99, rmax, n);
+        if (lost || rlost)
+            rc = 1;
+    }
+    zmq_ctx_term (ctx);
+    zmq_ctx_term (sub_ctx);
+    char path [160];
+    snprintf (path, sizeof path, "/tmp/heal-bench-bus-%d", (int) getpid ());
+    unlink (path);
+    free (payload);
+    free (topic);
+    msgpack_sbuffer_destroy (&buf);
+    event_destroy (&e);
+    return rc;
+}

@@ -1,0 +1,695 @@
+//  diagnoser — heal-diagnoser's loop. The main thread owns the bus sockets
+//  (SUB on the agent's bus, PUSH into its inbound) and all state: the last
+//  critical event of each check, recent heals (flapping), the diagnosis cache
+//  and the one request in flight. An actor thread owns the CURL handle and
+//  does the blocking HTTP; they talk over the actor's pipe.
+//
+//  Per cycle (heal.cycle) with issues: one request covering all of them. The
+//  same set of symptoms (fingerprint) within ttl republishes the cached
+//  diagnosis. Every failure becomes a heal.diagnosis with `error`: fail open.
+
+#include "diagnoser.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DIAG_POLL_MS 1000           //  wake up to notice interrupts
+#define DIAG_STOP_WAIT_MS 5000      //  for the aborted transfer at shutdown
+
+//  What the diagnoser remembers about one check.
+typedef struct {
+    event_t *critical;          //  last critical event (NULL: none)
+    event_t *healed;            //  last healed event (NULL: none)
+    int64_t *heals;             //  ring of monotonic ms of the last heals
+    size_t heal_size;           //  ring capacity (flap_count)
+    size_t heal_next;
+    size_t heal_count;
+    bool healed_this_cycle;
+    int64_t seen;               //  monotonic ms of the last event (eviction)
+} tracked_t;
+
+//  One request: made at the end of a cycle, sent when the actor is free.
+typedef struct {
+    uint64_t id;
+    uint64_t cycle;
+    char *fingerprint;
+    char **checks;
+    size_t check_count;
+    char *body;                 //  the /api/chat request
+} job_t;
+
+typedef struct {
+    event_t *diagnosis;
+    int64_t expires;            //  monotonic ms
+} cache_entry_t;
+
+typedef struct {
+    char *url;
+    char *model;
+    int64_t connect_timeout_ms;
+    int64_t timeout_ms;
+    atomic_int *abort_flag;
+} actor_args_t;
+
+struct diagnoser_t {
+    diag_settings_t *settings;
+    bool verbose;
+    diag_prompt_t *prompt;
+    diag_redactor_t *redactor;
+    bus_subscriber_t *sub;
+    bus_pusher_t *pusher;
+    zactor_t *actor;
+    actor_args_t actor_args;    //  read by the actor for its whole life
+    atomic_int abort_flag;      //  set at shutdown: the actor's transfer stops
+    zhashx_t *tracked;          //  check name -> tracked_t
+    zhashx_t *cache;            //  fingerprint -> cache_entry_t
+    job_t *inflight;
+    job_t *pending;             //  newest cycle waiting for the actor (older dropped)
+    uint64_t next_id;
+    uint64_t published;
+    uint64_t dropped_jobs;
+};
+
+//  --------------------------------------------------------------------------
+//  Small destructors for the hash tables
+
+static void
+s_tracked_destroy (void **item_p)
+{
+    tracked_t *t = (tracked_t *) *item_p;
+    if (!t)
+        return;
+    event_destroy (&t->critical);
+    event_destroy (&t->healed);
+    free (t->heals);
+    free (t);
+    *item_p = NULL;
+}
+
+static void
+s_cache_destroy (void **item_p)
+{
+    cache_entry_t *c = (cache_entry_t *) *item_p;
+    if (!c)
+        return;
+    event_destroy (&c->diagnosis);
+    free (c);
+    *item_p = NULL;
+}
+
+static void
+s_job_destroy (job_t **job_p)
+{
+    if (!job_p || !*job_p)
+        return;
+    job_t *job = *job_p;
+    free (job->fingerprint);
+    for (size_t i = 0; i < job->check_count; i++)
+        free (job->checks [i]);
+    free (job->checks);
+    free (job->body);
+    free (job);
+    *job_p = NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  The actor: owns the CURL handle. Receives [CHAT, id, body]; answers
+//  [RESULT, id, event_t *] with the diagnosis fields or `error` set.
+
+
+//  Say at once when the model is not there (an operator reads the log at
+//  start): only a warning, the diagnoser works without it.
+static void
+s_probe (ollama_client_t *client, const actor_args_t *args)
+{
+    long status = 0;
+    char *reply = NULL;
+    size_t size = 0;
+    char err [EVENT_MAX_TEXT] = "";
+    if (ollama_client_get (client, "/api/tags", DIAG_PROBE_TIMEOUT_MS, &status, &reply, &size,
+                           err, sizeof err))
+        zsys_warning ("diagnoser: Ollama not reachable yet (%s); will try at each diagnosis", err);
+    else
+    if (status != 200 || ollama_model_listed (reply, size, args->model) < 0)
+        zsys_warning ("diagnoser: %s/api/tags answered HTTP %ld, not a model list",
+                      args->url, status);
+    else
+    if (ollama_model_listed (reply, size, args->model) == 0)
+        zsys_warning ("diagnoser: model %s is not pulled: run `ollama pull %s`",
+                      args->model, args->model);
+    free (reply);
+}
+
+static void
+s_actor (zsock_t *pipe, void *args_)
+{
+    actor_args_t *args = (actor_args_t *) args_;
+    ollama_client_t *client = ollama_client_new (args->url, args->connect_timeout_ms,
+                                                 args->timeout_ms, args->abort_flag);
+    zsock_signal (pipe, client ? 0 : 1);
+    if (!client)
+        return;
+    s_probe (client, args);
+    while (true) {
+        zmsg_t *msg = zmsg_recv (pipe);
+        if (!msg)
+            break;              //  interrupted
+        char *cmd = zmsg_popstr (msg);
+        if (!cmd || streq (cmd, "$TERM")) {
+            zstr_free (&cmd);
+            zmsg_destroy (&msg);
+            break;
+        }
+        if (streq (cmd, "CHAT") && zmsg_size (msg) == 2) {
+            char *id = zmsg_popstr (msg);
+            char *body = zmsg_popstr (msg);
+            event_t *result = event_new (EVENT_DIAGNOSIS);
+            if (result && id && body) {
+                char err [EVENT_MAX_TEXT] = "";
+                long status = 0;
+                char *reply = NULL;
+                size_t size = 0;
+                int64_t start = heal_monotonic_ms ();
+                int rc = ollama_client_post (client, "/api/chat", body, &status, &reply,
+                                             &size, err, sizeof err);
+                if (rc == 0)
+                    rc = ollama_parse_reply (status, reply, size, result, err, sizeof err);
+                result->latency_ms = heal_monotonic_ms () - start;
+                if (err [0])
+                    event_set_string (&result->error, err, EVENT_MAX_TEXT);
+                free (reply);
+            }
+            zsock_send (pipe, "ssp", "RESULT", id ? id : "0", (void *) result);
+            zstr_free (&id);
+            zstr_free (&body);
+        }
+        zstr_free (&cmd);
+        zmsg_destroy (&msg);
+    }
+    ollama_client_destroy (&client);
+}
+
+//  --------------------------------------------------------------------------
+//  Publishing
+
+static void
+s_publish (diagnoser_t *self, event_t *diag)
+{
+    if (bus_pusher_send (self->pusher, diag))
+        zsys_warning ("diagnoser: heal.diagnosis dropped (agent inbound full or gone)");
+    else
+        self->published++;
+    if (diag->error && !diag->summary)
+        zsys_warning ("diagnoser: cycle %llu: %s: no diagnosis: %s",
+                      (unsigned long long) diag->cycle,
+                      diag->fingerprint ? diag->fingerprint : "-", diag->error);
+    else
+        zsys_info ("diagnoser: cycle %llu: %s%s: %s%s%s (%lld ms)",
+                   (unsigned long long) diag->cycle,
+                   diag->fingerprint ? diag->fingerprint : "-",
+                   diag->cached ? " (cached)" : "",
+                   diag->summary ? diag->summary : "",
+                   diag->error ? "; note: " : "", diag->error ? diag->error : "",
+                   (long long) diag->latency_ms);
+}
+
+static void
+s_cache_put (diagnoser_t *self, const char *fingerprint, const event_t *diag)
+{
+    if (self->settings->ttl_ms <= 0)
+        return;
+    int64_t now = heal_monotonic_ms ();
+    if (zhashx_size (self->cache) >= DIAG_MAX_CACHE) {
+        //  drop expired entries, then the one closest to expiry
+        const char *victim = NULL;
+        int64_t soonest = INT64_MAX;
+        zlistx_t *keys = zhashx_keys (self->cache);
+        for (const char *key = (const char *) zlistx_first (keys); key;
+             key = (const char *) zlistx_next (keys)) {
+            cache_entry_t *c = (cache_entry_t *) zhashx_lookup (self->cache, key);
+            if (c->expires <= now)
+                zhashx_delete (self->cache, key);
+            else
+            if (c->expires < soonest) {
+                soonest = c->expires;
+                victim = key;
+            }
+        }
+        if (zhashx_size (self->cache) >= DIAG_MAX_CACHE && victim)
+            zhashx_delete (self->cache, victim);
+        zlistx_destroy (&keys);
+    }
+    cache_entry_t *c = (cache_entry_t *) calloc (1, sizeof *c);
+    if (!c)
+        return;
+    c->diagnosis = event_dup (diag);
+    c->expires = now + self->settings->ttl_ms;
+    if (!c->diagnosis) {
+        free (c);
+        return;
+    }
+    zhashx_update (self->cache, fingerprint, c);
+}
+
+//  A fresh cached diagnosis for fingerprint (borrowed) or NULL.
+static const event_t *
+s_cache_get (diagnoser_t *self, const char *fingerprint)
+{
+    cache_entry_t *c = (cache_entry_t *) zhashx_lookup (self->cache, fingerprint);
+    if (!c)
+        return NULL;
+    if (c->expires <= heal_monotonic_ms ()) {
+        zhashx_delete (self->cache, fingerprint);
+        return NULL;
+    }
+    return c->diagnosis;
+}
+
+//  Republish a cached diagnosis for a new cycle.
+static void
+s_publish_cached (diagnoser_t *self, const event_t *cached, uint64_t cycle)
+{
+    event_t *diag = event_dup (cached);
+    if (!diag)
+        return;
+    diag->cycle = cycle;
+    diag->cached = true;
+    diag->latency_ms = 0;
+    diag->ts = 0;
+    s_publish (self, diag);
+    event_destroy (&diag);
+}
+
+//  --------------------------------------------------------------------------
+//  Requests
+
+static void
+s_dispatch (diagnoser_t *self, job_t *job)
+{
+    char id [32];
+    snprintf (id, sizeof id, "%llu", (unsigned long long) job->id);
+    if (zsock_send (self->actor, "sss", "CHAT", id, job->body)) {
+        zsys_error ("diagnoser: cannot reach the Ollama actor");
+        s_job_destroy (&job);
+        return;
+    }
+    if (self->verbose)
+        zsys_debug ("diagnoser: cycle %llu: asking %s about %zu check(s) (%zu bytes)",
+                    (unsigned long long) job->cycle, self->settings->model,
+                    job->check_count, strlen (job->body));
+    self->inflight = job;
+}
+
+//  A job whose fingerprint is cached is answered from the cache instead.
+static void
+s_submit (diagnoser_t *self, job_t *job)
+{
+    const event_t *cached = s_cache_get (self, job->fingerprint);
+    if (cached) {
+        s_publish_cached (self, cached, job->cycle);
+        s_job_destroy (&job);
+        return;
+    }
+    if (self->inflight && streq (self->inflight->fingerprint, job->fingerprint)) {
+        //  the same question is being asked right now: its answer will do
+        s_job_destroy (&job);
+        return;
+    }
+    if (self->inflight) {
+        if (self->pending) {
+            self->dropped_jobs++;
+            s_job_destroy (&self->pending);
+        }
+        self->pending = job;
+        return;
+    }
+    s_dispatch (self, job);
+}
+
+static void
+s_on_result (diagnoser_t *self)
+{
+    char *cmd = NULL, *id = NULL;
+    void *ptr = NULL;
+    if (zsock_recv (self->actor, "ssp", &cmd, &id, &ptr)) {
+        zstr_free (&cmd);
+        zstr_free (&id);
+        return;
+    }
+    event_t *diag = (event_t *) ptr;
+    job_t *job = self->inflight;
+    self->inflight = NULL;
+    if (!diag)
+        diag = event_new (EVENT_DIAGNOSIS);
+    if (job && diag && streq (cmd, "RESULT")) {
+        diag->cycle = job->cycle;
+        for (size_t i = 0; i < job->check_count; i++)
+            event_list_append (&diag->checks, &diag->check_count, job->checks [i],
+                               EVENT_MAX_NAME);
+        event_set_string (&diag->fingerprint, job->fingerprint, EVENT_MAX_SHORT);
+        event_set_string (&diag->model, self->settings->model, EVENT_MAX_SHORT);
+        diag->cached = false;
+        if (!diag->summary && !diag->error)
+            event_set_string (&diag->error, "no diagnosis (out of memory)", EVENT_MAX_TEXT);
+        s_publish (self, diag);
+        if (!diag->error)
+            s_cache_put (self, job->fingerprint, diag);
+    }
+    event_destroy (&diag);
+    s_job_destroy (&job);
+    zstr_free (&cmd);
+    zstr_free (&id);
+    if (self->pending) {
+        job_t *next = self->pending;
+        self->pending = NULL;
+        s_submit (self, next);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Events from the bus
+
+static tracked_t *
+s_tracked (diagnoser_t *self, const char *name)
+{
+    tracked_t *t = (tracked_t *) zhashx_lookup (self->tracked, name);
+    if (t)
+        return t;
+    if (zhashx_size (self->tracked) >= DIAG_MAX_TRACKED) {
+        //  forget the check not heard from for the longest time
+        const char *oldest = NULL;
+        int64_t when = INT64_MAX;
+        for (tracked_t *it = (tracked_t *) zhashx_first (self->tracked); it;
+             it = (tracked_t *) zhashx_next (self->tracked))
+            if (it->seen < when) {
+                when = it->seen;
+                oldest = (const char *) zhashx_cursor (self->tracked);
+            }
+        if (oldest) {
+            char *key = strdup (oldest);
+            if (key)
+                zhashx_delete (self->tracked, key);
+            free (key);
+        }
+    }
+    t = (tracked_t *) calloc (1, sizeof *t);
+    if (!t)
+        return NULL;
+    size_t ring = self->settings->flap_count > 0 ? (size_t) self->settings->flap_count : 1;
+    t->heals = (int64_t *) calloc (ring, sizeof *t->heals);
+    t->heal_size = ring;
+    if (!t->heals) {
+        free (t);
+        return NULL;
+    }
+    zhashx_insert (self->tracked, name, t);
+    return t;
+}
+
+static void
+s_on_check (diagnoser_t *self, event_t **event_p)
+{
+    event_t *e = *event_p;
+    if (!e->check || !heal_name_valid (e->check))
+        return;
+    tracked_t *t = s_tracked (self, e->check);
+    if (!t)
+        return;
+    t->seen = heal_monotonic_ms ();
+    if (e->severity == SEVERITY_CRITICAL) {
+        event_destroy (&t->critical);
+        t->critical = e;
+        *event_p = NULL;
+    }
+    else
+    if (e->severity == SEVERITY_HEALED && self->settings->flap_count > 0) {
+        t->heals [t->heal_next] = t->seen;
+        t->heal_next = (t->heal_next + 1) % t->heal_size;
+        if (t->heal_count < t->heal_size)
+            t->heal_count++;
+        t->healed_this_cycle = true;
+        event_destroy (&t->healed);
+        t->healed = e;
+        *event_p = NULL;
+    }
+}
+
+//  Heals of t within the flap window.
+static int
+s_recent_heals (diagnoser_t *self, tracked_t *t)
+{
+    int64_t since = heal_monotonic_ms () - self->settings->flap_window_ms;
+    int n = 0;
+    for (size_t i = 0; i < t->heal_count; i++)
+        if (t->heals [i] >= since)
+            n++;
+    return n;
+}
+
+static void
+s_on_cycle (diagnoser_t *self, const event_t *cycle)
+{
+    diag_symptom_t *symptoms [DIAG_MAX_SYMPTOMS];
+    size_t count = 0;
+    //  The critical checks: the cycle's issues, or (an agent that does not list
+    //  them) the critical events seen for this cycle.
+    if (cycle->issue_count > 0) {
+        for (size_t i = 0; i < cycle->issue_count && count < DIAG_MAX_SYMPTOMS; i++) {
+            const char *name = cycle->issues [i];
+            if (!heal_name_valid (name))
+                continue;
+            tracked_t *t = (tracked_t *) zhashx_lookup (self->tracked, name);
+            event_t *synth = NULL;
+            const event_t *source = t ? t->critical : NULL;
+            if (!source) {
+                //  its event was missed (we connected late): the name alone
+                synth = event_new (EVENT_CHECK);
+                if (!synth)
+                    continue;
+                event_set_string (&synth->check, name, EVENT_MAX_NAME);
+                event_set_string (&synth->message, "critical (details not received)",
+                                  EVENT_MAX_MESSAGE);
+                synth->critical = true;
+                synth->severity = SEVERITY_CRITICAL;
+                source = synth;
+            }
+            diag_symptom_t *s = diag_symptom_new (source, self->redactor);
+            event_destroy (&synth);
+            if (s)
+                symptoms [count++] = s;
+        }
+    }
+    else {
+        for (tracked_t *t = (tracked_t *) zhashx_first (self->tracked);
+             t && count < DIAG_MAX_SYMPTOMS; t = (tracked_t *) zhashx_next (self->tracked))
+            if (t->critical && t->critical->cycle == cycle->cycle) {
+                diag_symptom_t *s = diag_symptom_new (t->critical, self->redactor);
+                if (s)
+                    symptoms [count++] = s;
+            }
+    }
+    //  Flapping checks: healed flap_count times within flap_window, once more
+    //  in this cycle. Their cause is still there.
+    for (tracked_t *t = (tracked_t *) zhashx_first (self->tracked); t;
+         t = (tracked_t *) zhashx_next (self->tracked)) {
+        if (!t->healed_this_cycle)
+            continue;
+        t->healed_this_cycle = false;
+        int heals = s_recent_heals (self, t);
+        if (self->settings->flap_count <= 0 || heals < self->settings->flap_count
+        ||  count >= DIAG_MAX_SYMPTOMS || !t->healed)
+            continue;
+        diag_symptom_t *s = diag_symptom_new (t->healed, self->redactor);
+        if (s) {
+            s->flaps = heals;
+            s->flap_window_ms = self->settings->flap_window_ms;
+            symptoms [count++] = s;
+        }
+    }
+    if (count == 0)
+        return;
+
+    job_t *job = (job_t *) calloc (1, sizeof *job);
+    char *system = NULL, *user = NULL;
+    if (!job)
+        goto cleanup;
+    job->id = ++self->next_id;
+    job->cycle = cycle->cycle;
+    job->fingerprint = diag_fingerprint (symptoms, count, self->settings->model,
+                                         self->settings->template_text);
+    job->checks = (char **) calloc (count, sizeof *job->checks);
+    if (!job->fingerprint || !job->checks)
+        goto cleanup;
+    for (size_t i = 0; i < count; i++) {
+        job->checks [i] = strdup (symptoms [i]->event->check);
+        if (!job->checks [i])
+            goto cleanup;
+        job->check_count++;
+    }
+    int level = 0;
+    size_t budget = diag_prompt_budget (self->settings->num_ctx, self->settings->num_predict);
+    if (diag_prompt_render (self->prompt, symptoms, count, heal_hostname (), budget,
+                            self->settings->max_evidence, &system, &user, &level))
+        goto cleanup;
+    if (level > 0 && self->verbose)
+        zsys_debug ("diagnoser: cycle %llu: prompt trimmed (level %d) to fit num_ctx %d",
+                    (unsigned long long) cycle->cycle, level, self->settings->num_ctx);
+    job->body = ollama_chat_request (self->settings, system, user);
+    if (!job->body)
+        goto cleanup;
+    s_submit (self, job);
+    job = NULL;
+cleanup:
+    if (job)
+        zsys_error ("diagnoser: cycle %llu: out of memory building the request",
+                    (unsigned long long) cycle->cycle);
+    s_job_destroy (&job);
+    free (system);
+    free (user);
+    for (size_t i = 0; i < count; i++)
+        diag_symptom_destroy (&symptoms [i]);
+}
+
+static void
+s_on_bus (diagnoser_t *self)
+{
+    char err [256] = "";
+    event_t *event = bus_subscriber_recv (self->sub, 0, err, sizeof err);
+    if (!event) {
+        if (err [0])
+            zsys_warning ("diagnoser: invalid bus message dropped: %s", err);
+        return;
+    }
+    if (event->type == EVENT_CHECK)
+        s_on_check (self, &event);
+    else
+    if (event->type == EVENT_CYCLE)
+        s_on_cycle (self, event);
+    event_destroy (&event);
+}
+
+//  --------------------------------------------------------------------------
+
+diagnoser_t *
+diagnoser_new (diag_settings_t **settings_p, bool verbose, char *err, size_t errlen)
+{
+    diagnoser_t *self = (diagnoser_t *) calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->settings = *settings_p;
+    *settings_p = NULL;
+    self->verbose = verbose;
+    atomic_init (&self->abort_flag, 0);
+    diag_settings_t *s = self->settings;
+    char perr [512] = "";
+    self->prompt = diag_prompt_new (s->template_text, perr, sizeof perr);
+    if (!self->prompt) {
+        snprintf (err, errlen, "diagnoser: %s", perr);
+        goto fail;
+    }
+    self->redactor = diag_redactor_new (s->redact, s->redact_count, s->redact_defaults,
+                                        perr, sizeof perr);
+    if (!self->redactor) {
+        snprintf (err, errlen, "diagnoser: redact: %s", perr);
+        goto fail;
+    }
+    self->tracked = zhashx_new ();
+    self->cache = zhashx_new ();
+    if (!self->tracked || !self->cache)
+        goto fail;
+    zhashx_set_destructor (self->tracked, s_tracked_destroy);
+    zhashx_set_destructor (self->cache, s_cache_destroy);
+    const char *prefixes [] = { "heal.check.critical.", "heal.check.healed.", "heal.cycle", NULL };
+    self->sub = bus_subscriber_new (s->publish, prefixes);
+    if (!self->sub) {
+        snprintf (err, errlen, "diagnoser: cannot connect to the bus at %s", s->publish);
+        goto fail;
+    }
+    self->pusher = bus_pusher_new (s->inbound, "heal-diagnoser");
+    if (!self->pusher) {
+        snprintf (err, errlen, "diagnoser: cannot connect to the agent inbound at %s", s->inbound);
+        goto fail;
+    }
+    //  The actor reads these for its whole life; they outlive it (destroy order).
+    self->actor_args.url = s->url;
+    self->actor_args.model = s->model;
+    self->actor_args.connect_timeout_ms = s->connect_timeout_ms;
+    self->actor_args.timeout_ms = s->timeout_ms;
+    self->actor_args.abort_flag = &self->abort_flag;
+    self->actor = zactor_new (s_actor, &self->actor_args);
+    if (!self->actor) {
+        snprintf (err, errlen, "diagnoser: cannot start the HTTP client (libcurl)");
+        goto fail;
+    }
+    return self;
+fail:
+    diagnoser_destroy (&self);
+    return NULL;
+}
+
+void
+diagnoser_destroy (diagnoser_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    diagnoser_t *self = *self_p;
+    atomic_store (&self->abort_flag, 1);
+    if (self->actor && self->inflight) {
+        //  The transfer stops at once (abort flag): take its result so the
+        //  event it points to is freed, not lost in the pipe.
+        //  (not a zpoller: it returns at once once interrupted)
+        zsock_t *pipe = zactor_sock (self->actor);
+        zsock_set_rcvtimeo (pipe, DIAG_STOP_WAIT_MS);
+        char *cmd = NULL, *id = NULL;
+        void *ptr = NULL;
+        if (zsock_recv (pipe, "ssp", &cmd, &id, &ptr) == 0) {
+            event_t *late = (event_t *) ptr;
+            event_destroy (&late);
+        }
+        zstr_free (&cmd);
+        zstr_free (&id);
+        zsock_set_rcvtimeo (pipe, -1);
+    }
+    zactor_destroy (&self->actor);
+    s_job_destroy (&self->inflight);
+    s_job_destroy (&self->pending);
+    bus_subscriber_destroy (&self->sub);
+    bus_pusher_destroy (&self->pusher);
+    zhashx_destroy (&self->tracked);
+    zhashx_destroy (&self->cache);
+    diag_redactor_destroy (&self->redactor);
+    diag_prompt_destroy (&self->prompt);
+    diag_settings_destroy (&self->settings);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+diagnoser_run (diagnoser_t *self)
+{
+    zsock_t *sub = bus_subscriber_sock (self->sub);
+    zpoller_t *poller = zpoller_new (sub, self->actor, NULL);
+    if (!poller)
+        return -1;
+    zsys_info ("diagnoser: model %s at %s, bus %s", self->settings->model,
+               self->settings->url, self->settings->publish);
+    while (!zsys_interrupted) {
+        void *which = zpoller_wait (poller, DIAG_POLL_MS);
+        if (which == sub) {
+            //  drain what is there, then look at the actor again
+            for (int i = 0; i < 100 && (zsock_events (sub) & ZMQ_POLLIN); i++)
+                s_on_bus (self);
+        }
+        else
+        if (which == self->actor)
+            s_on_result (self);
+        else
+        if (zpoller_terminated (poller))
+            break;
+    }
+    zpoller_destroy (&poller);
+    zsys_info ("diagnoser: stopping (%llu diagnoses published)",
+               (unsigned long long) self->published);
+    return 0;
+}

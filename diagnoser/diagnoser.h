@@ -1,0 +1,198 @@
+//  diagnoser — heal-diagnoser's internal interfaces: its settings, the prompt
+//  (symptoms, redaction, bounding, fingerprint), the Ollama client and the
+//  diagnoser loop that ties them to the bus. Shared by diagnoser/*.c and the
+//  unit tests; nothing outside heal-diagnoser includes it.
+
+#ifndef HEAL_DIAGNOSER_H_INCLUDED
+#define HEAL_DIAGNOSER_H_INCLUDED
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "heal/heal.h"
+
+//  Bounds on everything the diagnoser takes in or holds.
+#define DIAG_MAX_REPLY        (1024 * 1024)  //  HTTP reply body, bytes
+#define DIAG_MAX_TEMPLATE     (64 * 1024)    //  prompt template file, bytes
+#define DIAG_MAX_REDACT       32             //  redact patterns
+#define DIAG_MAX_SYMPTOMS     64             //  symptoms in one request
+#define DIAG_MAX_TRACKED      1024           //  checks remembered (last critical, heals)
+#define DIAG_MAX_FLAPS        1000           //  flap_count upper bound
+#define DIAG_MAX_CACHE        64             //  cached diagnoses (by fingerprint)
+#define DIAG_MAX_OPERATOR_CHECKS 16          //  operator_checks kept from a reply
+#define DIAG_MAX_RELATED      16             //  related_checks kept from a reply
+#define DIAG_MAX_ITEM         EVENT_MAX_MESSAGE  //  bytes per operator check
+#define DIAG_CHARS_PER_TOKEN  4              //  prompt size estimate
+#define DIAG_FINGERPRINT_LEN  16             //  hex characters
+
+//  Defaults (SPEC "Config", issue 6)
+#define DIAG_DEFAULT_URL          "http://127.0.0.1:11434"
+#define DIAG_DEFAULT_MODEL        "qwen2.5:7b"
+#define DIAG_DEFAULT_TIMEOUT_MS   (120 * 1000)
+#define DIAG_DEFAULT_CONNECT_MS   (5 * 1000)
+#define DIAG_DEFAULT_NUM_CTX      4096
+#define DIAG_DEFAULT_NUM_PREDICT  512
+#define DIAG_DEFAULT_TEMPERATURE  0.1
+#define DIAG_DEFAULT_KEEP_ALIVE   "30m"
+#define DIAG_DEFAULT_TTL_MS       (3600 * 1000)
+#define DIAG_DEFAULT_FLAP_COUNT   3
+#define DIAG_DEFAULT_FLAP_WINDOW_MS (3600 * 1000)
+#define DIAG_DEFAULT_MAX_EVIDENCE 8
+#define DIAG_SEED                 42         //  fixed: repeatable answers
+#define DIAG_PROBE_TIMEOUT_MS     (5 * 1000) //  the start-up look at /api/tags
+
+//  --------------------------------------------------------------------------
+//  settings: the `diagnoser` section, validated (diagnoser/settings.c)
+
+typedef struct {
+    char *url;                  //  Ollama base URL, no trailing slash
+    char *model;
+    int64_t timeout_ms;         //  whole request
+    int64_t connect_timeout_ms;
+    int num_ctx;
+    int num_predict;
+    double temperature;
+    char *keep_alive;           //  Go duration ("30m") or integer seconds ("-1")
+    int64_t ttl_ms;             //  cache lifetime of a diagnosis
+    char *template_file;        //  NULL = built-in
+    char *template_text;        //  the template in use (owned copy)
+    bool allow_remote;
+    char **redact;              //  redact_count PCRE2 patterns (owned)
+    size_t redact_count;
+    bool redact_defaults;       //  also the built-in secret patterns
+    int flap_count;             //  0 = flapping not tracked
+    int64_t flap_window_ms;
+    int max_evidence;           //  evidence lines per symptom at most
+    char *publish;              //  agent's bus (SUB connects)
+    char *inbound;              //  agent's inbound (PUSH connects)
+} diag_settings_t;
+
+//  Read and validate the diagnoser section of config (defaults for what is
+//  absent). Errors read `FILE: diagnoser: key 'KEY': what`. Caller owns.
+diag_settings_t *diag_settings_new (const heal_config_t *config, char *err, size_t errlen);
+void diag_settings_destroy (diag_settings_t **self_p);
+
+//  --------------------------------------------------------------------------
+//  redaction (diagnoser/prompt.c)
+
+typedef struct diag_redactor_t diag_redactor_t;
+
+//  Compile patterns (PCRE2, UTF) plus, when defaults is true, the built-in
+//  secret patterns. NULL + err on a bad pattern.
+diag_redactor_t *diag_redactor_new (char *const *patterns, size_t count, bool defaults,
+                                    char *err, size_t errlen);
+void diag_redactor_destroy (diag_redactor_t **self_p);
+
+//  Copy of text with every match replaced by "[redacted]". Caller frees.
+//  NULL text gives NULL. self NULL = plain copy.
+char *diag_redact (diag_redactor_t *self, const char *text);
+
+//  Number of built-in patterns (for docs and tests) and each of them.
+size_t diag_redact_default_count (void);
+const char *diag_redact_default (size_t index);
+
+//  --------------------------------------------------------------------------
+//  symptoms and the prompt (diagnoser/prompt.c)
+
+typedef struct {
+    event_t *event;             //  owned, redacted copy of the check event
+    int flaps;                  //  > 0: healed this many times in the window
+    int64_t flap_window_ms;
+} diag_symptom_t;
+
+//  A redacted copy of a check event as a symptom. Caller owns.
+diag_symptom_t *diag_symptom_new (const event_t *event, diag_redactor_t *redactor);
+void diag_symptom_destroy (diag_symptom_t **self_p);
+
+typedef struct diag_prompt_t diag_prompt_t;
+
+//  Parse a template: an optional system part, a line "---", the user part.
+//  Placeholders: {{host}} {{count}} {{checks}} {{symptoms}} {{schema}};
+//  {{symptoms}} is required, any other {{...}} is an error.
+diag_prompt_t *diag_prompt_new (const char *template_text, char *err, size_t errlen);
+void diag_prompt_destroy (diag_prompt_t **self_p);
+
+//  The built-in template (diagnoser/prompt.txt, compiled in). Borrowed.
+const char *diag_prompt_default_template (void);
+
+//  Characters the prompt may use for num_ctx tokens minus num_predict, at
+//  DIAG_CHARS_PER_TOKEN, less a tenth for the chat template and our estimate's error.
+size_t diag_prompt_budget (int num_ctx, int num_predict);
+
+//  Render the prompt for symptoms so that system + user fit budget chars.
+//  Trims in order: evidence and remedy output (shorter, fewer lines, then
+//  none), then messages, then drops the last symptoms (named in a note).
+//  *system_out (may be NULL when the template has no system part) and
+//  *user_out are owned by the caller; *level_out (may be NULL) gets how much
+//  was trimmed (0 = nothing). Returns 0, or -1 on allocation failure.
+int diag_prompt_render (diag_prompt_t *self, diag_symptom_t *const *symptoms, size_t count,
+                        const char *host, size_t budget, int max_evidence,
+                        char **system_out, char **user_out, int *level_out);
+
+//  Message normalised for fingerprints: lower case, digits removed, runs of
+//  white space folded to one space, trimmed. Caller frees.
+char *diag_normalise (const char *text);
+
+//  Fingerprint of a set of symptoms (order does not matter): check names and
+//  normalised messages, flapping, plus model and template. Caller frees;
+//  DIAG_FINGERPRINT_LEN lower-case hex characters.
+char *diag_fingerprint (diag_symptom_t *const *symptoms, size_t count,
+                        const char *model, const char *template_text);
+
+//  --------------------------------------------------------------------------
+//  Ollama (diagnoser/ollama.c)
+
+//  The JSON schema asked for in `format` (new reference).
+json_t *ollama_diagnosis_schema (void);
+
+//  The /api/chat request body. Caller frees.
+char *ollama_chat_request (const diag_settings_t *settings, const char *system,
+                           const char *user);
+
+//  Parse an /api/chat reply into diag's summary, root_cause, operator_checks,
+//  related, confidence. Returns 0 when a diagnosis was had; -1 when not, with
+//  the reason in err. A reply cut at num_predict (done_reason "length") whose
+//  content still validates returns 0 and the note in err (err[0] != 0).
+int ollama_parse_reply (long status, const char *body, size_t size, event_t *diag,
+                        char *err, size_t errlen);
+
+typedef struct ollama_client_t ollama_client_t;
+
+//  One CURL handle; owned by the thread that created it. abort (may be NULL)
+//  is polled during transfers: non-zero stops the transfer at once.
+ollama_client_t *ollama_client_new (const char *url, int64_t connect_timeout_ms,
+                                    int64_t timeout_ms, atomic_int *abort_flag);
+void ollama_client_destroy (ollama_client_t **self_p);
+
+//  POST body to base URL + path. Blocks up to the timeout. On 0, *status is
+//  the HTTP status and *reply an owned NUL-terminated body (*size bytes, at
+//  most DIAG_MAX_REPLY). On -1 err says why (connect, timeout, too large...).
+int ollama_client_post (ollama_client_t *self, const char *path, const char *body,
+                        long *status, char **reply, size_t *size,
+                        char *err, size_t errlen);
+
+//  GET base URL + path with a timeout (at most the client's). As post.
+int ollama_client_get (ollama_client_t *self, const char *path, int64_t timeout_ms,
+                       long *status, char **reply, size_t *size, char *err, size_t errlen);
+
+//  Does an /api/tags reply list model ("name" and "name:latest" are the
+//  same)? 1 yes, 0 no, -1 not a tags reply.
+int ollama_model_listed (const char *body, size_t size, const char *model);
+
+//  --------------------------------------------------------------------------
+//  the diagnoser loop (diagnoser/diagnoser.c)
+
+typedef struct diagnoser_t diagnoser_t;
+
+//  Takes ownership of *settings_p. Connects the SUB and the PUSH and starts
+//  the Ollama actor. NULL + err on error.
+diagnoser_t *diagnoser_new (diag_settings_t **settings_p, bool verbose,
+                            char *err, size_t errlen);
+void diagnoser_destroy (diagnoser_t **self_p);
+
+//  Serve until interrupted (SIGTERM/SIGINT). Returns 0.
+int diagnoser_run (diagnoser_t *self);
+
+#endif

@@ -1,0 +1,455 @@
+//  ollama — the diagnoser's client of a local Ollama server: the /api/chat
+//  request (structured output with a JSON schema), one libcurl handle with
+//  connect and total timeouts and a bounded reply buffer, and the strict
+//  parsing and validation of the reply (docs: shared/reference ollama-*.md).
+
+#include "diagnoser.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OLLAMA_MAX_ERROR 512        //  bytes of a server's error text we keep
+
+//  --------------------------------------------------------------------------
+//  Request
+
+json_t *
+ollama_diagnosis_schema (void)
+{
+    return json_pack (
+        "{s:s, s:{s:{s:s}, s:{s:s}, s:{s:s, s:{s:s}}, s:{s:s, s:{s:s}}, s:{s:s, s:[s,s,s]}},"
+        " s:[s,s,s,s,s]}",
+        "type", "object",
+        "properties",
+            "summary", "type", "string",
+            "root_cause", "type", "string",
+            "operator_checks", "type", "array", "items", "type", "string",
+            "related_checks", "type", "array", "items", "type", "string",
+            "confidence", "type", "string", "enum", "low", "medium", "high",
+        "required", "summary", "root_cause", "operator_checks", "related_checks",
+                    "confidence");
+}
+
+//  keep_alive: integer seconds go as a JSON number (a unit-less string is a
+//  400 for Ollama), durations with a unit as a string.
+static json_t *
+s_keep_alive (const char *text)
+{
+    const char *p = text;
+    if (*p == '-')
+        p++;
+    bool digits = *p != 0;
+    for (; *p; p++)
+        if (*p < '0' || *p > '9')
+            digits = false;
+    if (digits)
+        return json_integer (strtoll (text, NULL, 10));
+    return json_string (text);
+}
+
+char *
+ollama_chat_request (const diag_settings_t *settings, const char *system, const char *user)
+{
+    json_t *messages = json_array ();
+    if (!messages)
+        return NULL;
+    if (system)
+        json_array_append_new (messages, json_pack ("{s:s, s:s}", "role", "system",
+                                                    "content", system));
+    json_array_append_new (messages, json_pack ("{s:s, s:s}", "role", "user",
+                                                "content", user ? user : ""));
+    json_t *request = json_pack ("{s:s, s:o, s:b, s:o, s:{s:f, s:i, s:i, s:i}, s:o}",
+        "model", settings->model,
+        "messages", messages,
+        "stream", 0,
+        "format", ollama_diagnosis_schema (),
+        "options",
+            "temperature", settings->temperature,
+            "num_predict", settings->num_predict,
+            "num_ctx", settings->num_ctx,
+            "seed", DIAG_SEED,
+        "keep_alive", s_keep_alive (settings->keep_alive));
+    if (!request)
+        return NULL;
+    char *text = json_dumps (request, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref (request);
+    return text;
+}
+
+//  --------------------------------------------------------------------------
+//  Reply
+
+//  Copy a bounded, sanitised excerpt of an error text into err.
+static void
+s_error_text (char *err, size_t errlen, const char *prefix, const char *text, size_t len)
+{
+    char *safe = heal_safe_string (text, len, OLLAMA_MAX_ERROR);
+    snprintf (err, errlen, "%s%s", prefix, safe ? safe : "");
+    free (safe);
+}
+
+//  Is the string present, a string, and not only white space?
+static const char *
+s_text (json_t *obj, const char *key)
+{
+    json_t *v = json_object_get (obj, key);
+    if (!json_is_string (v))
+        return NULL;
+    const char *s = json_string_value (v);
+    for (const char *p = s; *p; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+            return s;
+    return NULL;
+}
+
+//  Append the string items of array key to list (bounded count and length).
+//  names: keep only valid check names.
+static int
+s_list (json_t *obj, const char *key, char ***list, size_t *count, size_t max_items,
+        bool names, char *err, size_t errlen)
+{
+    json_t *array = json_object_get (obj, key);
+    if (!array)
+        return 0;
+    if (!json_is_array (array)) {
+        snprintf (err, errlen, "model reply: %s is not an array", key);
+        return -1;
+    }
+    size_t i;
+    json_t *item;
+    json_array_foreach (array, i, item) {
+        if (*count >= max_items)
+            break;
+        if (!json_is_string (item))
+            continue;
+        const char *s = json_string_value (item);
+        if (names && !heal_name_valid (s))
+            continue;
+        if (!names && !*s)
+            continue;
+        if (event_list_append (list, count, s, DIAG_MAX_ITEM))
+            return -1;
+    }
+    return 0;
+}
+
+//  Validate message.content (itself JSON per the schema) into diag.
+static int
+s_parse_content (const char *content, event_t *diag, char *err, size_t errlen)
+{
+    json_error_t jerr;
+    json_t *root = json_loads (content, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        snprintf (err, errlen, "model reply is not JSON (%s): ", jerr.text);
+        size_t used = strlen (err);
+        s_error_text (err + used, errlen - used, "", content, strlen (content));
+        return -1;
+    }
+    int rc = -1;
+    if (!json_is_object (root)) {
+        snprintf (err, errlen, "model reply is not a JSON object");
+        goto cleanup;
+    }
+    const char *summary = s_text (root, "summary");
+    const char *root_cause = s_text (root, "root_cause");
+    if (!summary && !root_cause) {
+        snprintf (err, errlen, "model reply has neither summary nor root_cause");
+        goto cleanup;
+    }
+    if (event_set_string (&diag->summary, summary ? summary : root_cause, EVENT_MAX_MESSAGE)
+    ||  event_set_string (&diag->root_cause, root_cause ? root_cause : summary, EVENT_MAX_TEXT)) {
+        snprintf (err, errlen, "out of memory");
+        goto cleanup;
+    }
+    if (s_list (root, "operator_checks", &diag->operator_checks, &diag->operator_check_count,
+                DIAG_MAX_OPERATOR_CHECKS, false, err, errlen)
+    ||  s_list (root, "related_checks", &diag->related, &diag->related_count,
+                DIAG_MAX_RELATED, true, err, errlen))
+        goto cleanup;
+    const char *confidence = json_string_value (json_object_get (root, "confidence"));
+    if (confidence && (streq (confidence, "low") || streq (confidence, "medium")
+                       || streq (confidence, "high")))
+        event_set_string (&diag->confidence, confidence, EVENT_MAX_SHORT);
+    rc = 0;
+cleanup:
+    json_decref (root);
+    return rc;
+}
+
+int
+ollama_parse_reply (long status, const char *body, size_t size, event_t *diag,
+                    char *err, size_t errlen)
+{
+    err [0] = 0;
+    json_error_t jerr;
+    json_t *root = body && size ? json_loadb (body, size, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+    int rc = -1;
+    const char *server_error = root ? json_string_value (json_object_get (root, "error")) : NULL;
+    if (status != 200) {
+        char prefix [64];
+        snprintf (prefix, sizeof prefix, "ollama: HTTP %ld: ", status);
+        if (server_error)
+            s_error_text (err, errlen, prefix, server_error, strlen (server_error));
+        else
+            s_error_text (err, errlen, prefix, body ? body : "", body ? (size < 200 ? size : 200) : 0);
+        goto cleanup;
+    }
+    if (!root) {
+        snprintf (err, errlen, "ollama: reply is not JSON: %s", body && size ? jerr.text : "empty body");
+        goto cleanup;
+    }
+    if (server_error) {
+        s_error_text (err, errlen, "ollama: ", server_error, strlen (server_error));
+        goto cleanup;
+    }
+    json_t *message = json_object_get (root, "message");
+    const char *content = json_string_value (json_object_get (message, "content"));
+    if (!json_is_object (message) || !content) {
+        snprintf (err, errlen, "ollama: reply has no message.content");
+        goto cleanup;
+    }
+    const char *reason = json_string_value (json_object_get (root, "done_reason"));
+    bool truncated = reason && streq (reason, "length");
+    bool blank = true;
+    for (const char *p = content; *p && blank; p++)
+        blank = *p == ' ' || *p == '\n' || *p == '\t' || *p == '\r';
+    if (blank) {
+        snprintf (err, errlen, truncated ? "model reply truncated and empty (done_reason length)"
+                                         : "model reply is empty");
+        goto cleanup;
+    }
+    if (s_parse_content (content, diag, err, errlen)) {
+        if (truncated) {
+            char inner [256];
+            snprintf (inner, sizeof inner, "%s", err);
+            snprintf (err, errlen, "model reply truncated at num_predict (done_reason length): %s",
+                      inner);
+        }
+        goto cleanup;
+    }
+    if (truncated)
+        snprintf (err, errlen, "model reply truncated at num_predict (done_reason length)");
+    rc = 0;
+cleanup:
+    json_decref (root);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  HTTP
+
+struct ollama_client_t {
+    CURL *curl;
+    char *url;
+    int64_t connect_timeout_ms;
+    int64_t timeout_ms;
+    atomic_int *abort_flag;
+    //  reply being received
+    char *data;
+    size_t size;
+    size_t cap;
+    bool too_large;
+};
+
+static size_t
+s_write (char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    ollama_client_t *self = (ollama_client_t *) userdata;
+    size_t n = size * nmemb;
+    if (self->size + n > DIAG_MAX_REPLY) {
+        self->too_large = true;
+        return 0;               //  CURLE_WRITE_ERROR
+    }
+    if (self->size + n + 1 > self->cap) {
+        size_t cap = self->cap ? self->cap : 4096;
+        while (cap < self->size + n + 1)
+            cap *= 2;
+        char *data = (char *) realloc (self->data, cap);
+        if (!data)
+            return 0;
+        self->data = data;
+        self->cap = cap;
+    }
+    memcpy (self->data + self->size, ptr, n);
+    self->size += n;
+    self->data [self->size] = 0;
+    return n;
+}
+
+static int
+s_progress (void *clientp, curl_off_t dltotal, curl_off_t dlnow,
+            curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void) dltotal, (void) dlnow, (void) ultotal, (void) ulnow;
+    ollama_client_t *self = (ollama_client_t *) clientp;
+    return self->abort_flag && atomic_load (self->abort_flag) ? 1 : 0;
+}
+
+ollama_client_t *
+ollama_client_new (const char *url, int64_t connect_timeout_ms, int64_t timeout_ms,
+                   atomic_int *abort_flag)
+{
+    ollama_client_t *self = (ollama_client_t *) calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->url = strdup (url);
+    self->curl = curl_easy_init ();
+    if (!self->url || !self->curl) {
+        ollama_client_destroy (&self);
+        return NULL;
+    }
+    //  strip trailing slashes: paths are appended
+    size_t len = strlen (self->url);
+    while (len > 0 && self->url [len - 1] == '/')
+        self->url [--len] = 0;
+    self->connect_timeout_ms = connect_timeout_ms;
+    self->timeout_ms = timeout_ms;
+    self->abort_flag = abort_flag;
+    return self;
+}
+
+void
+ollama_client_destroy (ollama_client_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    ollama_client_t *self = *self_p;
+    if (self->curl)
+        curl_easy_cleanup (self->curl);
+    free (self->url);
+    free (self->data);
+    free (self);
+    *self_p = NULL;
+}
+
+//  GET (body NULL) or POST body; see ollama_client_post.
+static int
+s_request (ollama_client_t *self, const char *path, const char *body, int64_t timeout_ms,
+           long *status, char **reply, size_t *size, char *err, size_t errlen)
+{
+    *status = 0;
+    *reply = NULL;
+    *size = 0;
+    self->size = 0;
+    self->too_large = false;
+    char url [2048];
+    if (snprintf (url, sizeof url, "%s%s", self->url, path) >= (int) sizeof url) {
+        snprintf (err, errlen, "ollama: url too long");
+        return -1;
+    }
+    char curl_err [CURL_ERROR_SIZE] = "";
+    struct curl_slist *headers = curl_slist_append (NULL, "Content-Type: application/json");
+    if (headers)
+        headers = curl_slist_append (headers, "Expect:");  //  no 100-continue round trip
+    CURL *c = self->curl;
+    //  The handle is reused (keeps the connection), options are set each time.
+    curl_easy_reset (c);
+    curl_easy_setopt (c, CURLOPT_URL, url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt (c, CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
+    curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt (c, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
+    curl_easy_setopt (c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt (c, CURLOPT_CONNECTTIMEOUT_MS, (long) self->connect_timeout_ms);
+    curl_easy_setopt (c, CURLOPT_TIMEOUT_MS, (long) timeout_ms);
+    if (body) {
+        curl_easy_setopt (c, CURLOPT_POST, 1L);
+        curl_easy_setopt (c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt (c, CURLOPT_POSTFIELDSIZE, (long) strlen (body));
+    }
+    else
+        curl_easy_setopt (c, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt (c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt (c, CURLOPT_USERAGENT, "heal-diagnoser/" HEAL_VERSION);
+    curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, s_write);
+    curl_easy_setopt (c, CURLOPT_WRITEDATA, self);
+    curl_easy_setopt (c, CURLOPT_XFERINFOFUNCTION, s_progress);
+    curl_easy_setopt (c, CURLOPT_XFERINFODATA, self);
+    curl_easy_setopt (c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt (c, CURLOPT_ERRORBUFFER, curl_err);
+    CURLcode rc = curl_easy_perform (c);
+    curl_easy_setopt (c, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt (c, CURLOPT_ERRORBUFFER, NULL);
+    curl_slist_free_all (headers);
+    if (rc != CURLE_OK) {
+        if (self->too_large)
+            snprintf (err, errlen, "ollama: reply larger than %d bytes", DIAG_MAX_REPLY);
+        else
+        if (rc == CURLE_OPERATION_TIMEDOUT)
+            snprintf (err, errlen, "ollama: no answer within %lld ms (%s)",
+                      (long long) timeout_ms, curl_err [0] ? curl_err : curl_easy_strerror (rc));
+        else
+        if (rc == CURLE_ABORTED_BY_CALLBACK)
+            snprintf (err, errlen, "ollama: request cancelled (shutting down)");
+        else
+            snprintf (err, errlen, "ollama: %s: %s", url,
+                      curl_err [0] ? curl_err : curl_easy_strerror (rc));
+        return -1;
+    }
+    curl_easy_getinfo (c, CURLINFO_RESPONSE_CODE, status);
+    *reply = (char *) malloc (self->size + 1);
+    if (!*reply) {
+        snprintf (err, errlen, "ollama: out of memory");
+        return -1;
+    }
+    if (self->size)
+        memcpy (*reply, self->data, self->size);
+    (*reply) [self->size] = 0;
+    *size = self->size;
+    return 0;
+}
+
+int
+ollama_client_post (ollama_client_t *self, const char *path, const char *body,
+                    long *status, char **reply, size_t *size, char *err, size_t errlen)
+{
+    return s_request (self, path, body ? body : "", self->timeout_ms, status, reply, size,
+                      err, errlen);
+}
+
+int
+ollama_client_get (ollama_client_t *self, const char *path, int64_t timeout_ms,
+                   long *status, char **reply, size_t *size, char *err, size_t errlen)
+{
+    if (timeout_ms <= 0 || timeout_ms > self->timeout_ms)
+        timeout_ms = self->timeout_ms;
+    return s_request (self, path, NULL, timeout_ms, status, reply, size, err, errlen);
+}
+
+//  "qwen2.5" means "qwen2.5:latest", as in Ollama.
+static bool
+s_same_model (const char *a, const char *b)
+{
+    size_t la = strcspn (a, ":"), lb = strcspn (b, ":");
+    if (la != lb || strncmp (a, b, la))
+        return false;
+    const char *ta = a [la] ? a + la + 1 : "latest";
+    const char *tb = b [lb] ? b + lb + 1 : "latest";
+    return streq (ta, tb);
+}
+
+int
+ollama_model_listed (const char *body, size_t size, const char *model)
+{
+    json_error_t jerr;
+    json_t *root = body && size ? json_loadb (body, size, 0, &jerr) : NULL;
+    json_t *models = json_object_get (root, "models");
+    int rc = -1;
+    if (json_is_array (models)) {
+        rc = 0;
+        size_t i;
+        json_t *m;
+        json_array_foreach (models, i, m) {
+            const char *name = json_string_value (json_object_get (m, "name"));
+            if (!name)
+                name = json_string_value (json_object_get (m, "model"));
+            if (name && s_same_model (name, model))
+                rc = 1;
+        }
+    }
+    json_decref (root);
+    return rc;
+}

@@ -1,0 +1,210 @@
+//  healctl client — one REQ/REP round trip with the agent's control socket
+//  (SPEC "Control"), plus the small output helpers every command shares.
+
+#include "healctl.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+//  When nothing answers, say what we can about why.
+static void
+s_explain_silence (healctl_t *ctl, const char *cmd, const char *endpoint,
+                   int64_t timeout_ms)
+{
+    fprintf (stderr, "healctl: %s: no answer from heal-agent at %s within %lld ms",
+             cmd, endpoint, (long long) timeout_ms);
+    if (strncmp (endpoint, "ipc://", 6) == 0) {
+        struct stat st;
+        if (stat (endpoint + 6, &st) != 0)
+            fprintf (stderr, " (%s does not exist: is heal-agent running?)", endpoint + 6);
+        else
+            fprintf (stderr, " (is heal-agent running? a longer --timeout may help)");
+    }
+    else
+        fprintf (stderr, " (is heal-agent running? a longer --timeout may help)");
+    fprintf (stderr, "\n");
+    (void) ctl;
+}
+
+int
+healctl_request (healctl_t *ctl, const char *cmd, const char *const *args,
+                 size_t argc, int64_t timeout_ms, json_t **data, int64_t *elapsed_us)
+{
+    int rc = HEALCTL_EXIT_SOFTWARE;
+    char err [CONFIG_ERROR_MAX] = "";
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    zmq_msg_t reply;
+    zmq_msg_init (&reply);
+    *data = NULL;
+
+    zsock_t *req = zsock_new (ZMQ_REQ);
+    if (!req) {
+        fprintf (stderr, "healctl: cannot create a socket: %s\n", zmq_strerror (zmq_errno ()));
+        goto cleanup;
+    }
+    zsock_set_linger (req, 0);
+    zsock_set_rcvtimeo (req, (int) timeout_ms);
+    zsock_set_sndtimeo (req, (int) timeout_ms);
+    //  A reply larger than the protocol allows closes the connection (and so
+    //  ends as "no answer") instead of filling our memory.
+    zsock_set_maxmsgsize (req, CONTROL_MAX_REPLY + 64);
+    if (heal_secure_connect (ctl->config, req, ctl->endpoint, err, sizeof err)) {
+        fprintf (stderr, "healctl: %s\n", err);
+        rc = HEALCTL_EXIT_USAGE;
+        goto cleanup;
+    }
+    if (control_request_encode (cmd, args, argc, &buf)) {
+        fprintf (stderr, "healctl: %s: cannot encode the request\n", cmd);
+        rc = HEALCTL_EXIT_USAGE;
+        goto cleanup;
+    }
+    if (ctl->verbose)
+        fprintf (stderr, "healctl: %s -> %s (timeout %lld ms)\n", cmd, ctl->endpoint,
+                 (long long) timeout_ms);
+    int64_t start = zclock_usecs ();
+    if (zmq_send (zsock_resolve (req), buf.data, buf.size, 0) == -1) {
+        if (zsys_interrupted) {
+            rc = HEALCTL_EXIT_INTERRUPTED;
+            goto cleanup;
+        }
+        s_explain_silence (ctl, cmd, ctl->endpoint, timeout_ms);
+        rc = HEALCTL_EXIT_UNAVAILABLE;
+        goto cleanup;
+    }
+    if (zmq_msg_recv (&reply, zsock_resolve (req), 0) == -1) {
+        if (zsys_interrupted || zmq_errno () == EINTR) {
+            rc = HEALCTL_EXIT_INTERRUPTED;
+            goto cleanup;
+        }
+        s_explain_silence (ctl, cmd, ctl->endpoint, timeout_ms);
+        rc = HEALCTL_EXIT_UNAVAILABLE;
+        goto cleanup;
+    }
+    if (elapsed_us)
+        *elapsed_us = zclock_usecs () - start;
+    if (zmq_msg_more (&reply)) {
+        fprintf (stderr, "healctl: %s: malformed reply from the agent: more than one frame\n",
+                 cmd);
+        rc = HEALCTL_EXIT_PROTOCOL;
+        goto cleanup;
+    }
+    bool ok = false;
+    char *error = NULL;
+    if (control_reply_decode (zmq_msg_data (&reply), zmq_msg_size (&reply), &ok, &error,
+                              data, err, sizeof err)) {
+        fprintf (stderr, "healctl: %s: malformed reply from the agent: %s\n", cmd, err);
+        rc = HEALCTL_EXIT_PROTOCOL;
+        goto cleanup;
+    }
+    if (!ok) {
+        fprintf (stderr, "healctl: %s: %s\n", cmd, error && *error ? error : "failed");
+        json_decref (*data);
+        *data = NULL;
+        rc = HEALCTL_EXIT_FAILED;
+    }
+    else
+        rc = HEALCTL_EXIT_OK;
+    free (error);
+
+cleanup:
+    zmq_msg_close (&reply);
+    msgpack_sbuffer_destroy (&buf);
+    zsock_destroy (&req);
+    return rc;
+}
+
+int
+healctl_print_json (const json_t *value, bool compact)
+{
+    size_t flags = JSON_ENCODE_ANY | (compact ? JSON_COMPACT : JSON_INDENT (2));
+    if (!value) {
+        printf ("null\n");
+        return 0;
+    }
+    char *text = json_dumps (value, flags);
+    if (!text)
+        return -1;
+    printf ("%s\n", text);
+    free (text);
+    return 0;
+}
+
+void
+healctl_relative_time (int64_t ts_ms, int64_t now_ms, char *buf, size_t len)
+{
+    if (ts_ms <= 0) {
+        snprintf (buf, len, "-");
+        return;
+    }
+    int64_t delta = (now_ms - ts_ms) / 1000;
+    bool future = delta < 0;
+    if (future)
+        delta = -delta;
+    const char *unit = "s";
+    int64_t value = delta;
+    if (delta >= 2 * 86400) {
+        value = delta / 86400;
+        unit = "d";
+    }
+    else
+    if (delta >= 2 * 3600) {
+        value = delta / 3600;
+        unit = "h";
+    }
+    else
+    if (delta >= 120) {
+        value = delta / 60;
+        unit = "m";
+    }
+    if (!future && delta < 1)
+        snprintf (buf, len, "just now");
+    else
+    if (future)
+        snprintf (buf, len, "in %lld%s", (long long) value, unit);
+    else
+        snprintf (buf, len, "%lld%s ago", (long long) value, unit);
+}
+
+const char *
+healctl_severity_color (const healctl_t *ctl, const char *severity)
+{
+    if (!ctl->color || !severity)
+        return "";
+    if (streq (severity, "ok"))
+        return "\033[32m";
+    if (streq (severity, "healed"))
+        return "\033[36m";
+    if (streq (severity, "warning"))
+        return "\033[33m";
+    if (streq (severity, "critical"))
+        return "\033[1;31m";
+    if (streq (severity, "unknown"))
+        return "\033[35m";
+    return "";
+}
+
+const char *
+healctl_color_reset (const healctl_t *ctl)
+{
+    return ctl->color ? "\033[0m" : "";
+}
+
+const char *
+healctl_json_string (json_t *obj, const char *key)
+{
+    json_t *value = json_is_object (obj) ? json_object_get (obj, key) : NULL;
+    return json_is_string (value) ? json_string_value (value) : NULL;
+}
+
+int64_t
+healctl_json_int (json_t *obj, const char *key, int64_t fallback)
+{
+    json_t *value = json_is_object (obj) ? json_object_get (obj, key) : NULL;
+    if (json_is_integer (value))
+        return (int64_t) json_integer_value (value);
+    if (json_is_real (value))
+        return (int64_t) json_real_value (value);
+    return fallback;
+}

@@ -1,0 +1,395 @@
+//  healctl commands — the one table of commands, and how each prints its reply.
+//
+//  Every command but `watch` is one request to the agent's control socket
+//  (SPEC "Control"). Arguments are checked here from the usage words in the
+//  table: CHECK must be a valid check name, DURATION is turned into seconds.
+//  The agent decides whether the check exists (unknown check: ok=false, exit 1).
+
+#include "healctl.h"
+
+#include <string.h>
+#include <time.h>
+
+//  The index-th word of a usage string ("CHECK DURATION") into buf ("" past the end).
+static void
+s_usage_word (const char *usage, int index, char *buf, size_t len)
+{
+    const char *p = usage ? usage : "";
+    for (int i = 0; ; i++) {
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn (p, " ");
+        if (i == index || n == 0) {
+            snprintf (buf, len, "%.*s", (int) n, p);
+            return;
+        }
+        p += n;
+    }
+}
+
+//  Turn the command line arguments into request arguments, checked against
+//  the usage words ("CHECK", "[CHECK]", "DURATION", "[PREFIX]").
+static int
+s_prepare_args (const healctl_command_t *cmd, int argc, char **argv,
+                const char **args, char (*scratch) [32])
+{
+    for (int i = 0; i < argc; i++) {
+        char what [32];
+        s_usage_word (cmd->usage, i, what, sizeof what);
+        if (strstr (what, "CHECK") && !heal_name_valid (argv [i])) {
+            fprintf (stderr, "healctl: %s: '%s' is not a check name "
+                     "([A-Za-z0-9_-], 1 to 64 characters)\n", cmd->name, argv [i]);
+            return -1;
+        }
+        args [i] = argv [i];
+        if (strstr (what, "DURATION")) {
+            int64_t ms = 0;
+            if (heal_parse_duration_ms (argv [i], &ms) || ms < 1000) {
+                fprintf (stderr, "healctl: %s: '%s' is not a duration of at least 1s "
+                         "(e.g. 90, 30s, 10m, 2h, 1d)\n", cmd->name, argv [i]);
+                return -1;
+            }
+            snprintf (scratch [i], sizeof scratch [i], "%lld", (long long) (ms / 1000));
+            args [i] = scratch [i];
+        }
+        if (strlen (args [i]) > CONTROL_MAX_ARG) {
+            fprintf (stderr, "healctl: %s: argument longer than %d bytes\n",
+                     cmd->name, CONTROL_MAX_ARG);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+//  The generic runner: one request, then render (or JSON) the reply.
+static int
+s_request_run (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **argv)
+{
+    const char *args [CONTROL_MAX_ARGS];
+    char scratch [CONTROL_MAX_ARGS][32];
+    if (argc > CONTROL_MAX_ARGS || s_prepare_args (cmd, argc, argv, args, scratch))
+        return HEALCTL_EXIT_USAGE;
+    int64_t timeout = ctl->timeout_ms >= 0 ? ctl->timeout_ms : cmd->timeout_ms;
+    if (ctl->timeout_ms < 0 && cmd->timeout_ms == HEALCTL_RUN_TIMEOUT_MS && ctl->config) {
+        //  run/heal wait for the check: run, remedy, run again. Leave room for
+        //  the slowest configured check to do all three.
+        for (size_t i = 0; i < ctl->config->check_count; i++) {
+            int64_t need = 3 * ctl->config->checks [i].timeout_ms + 5000;
+            if (need > timeout && need <= HEALCTL_MAX_TIMEOUT_MS)
+                timeout = need;
+        }
+    }
+    json_t *data = NULL;
+    int rc = healctl_request (ctl, cmd->name, args, (size_t) argc, timeout, &data,
+                              &ctl->elapsed_us);
+    if (rc == HEALCTL_EXIT_OK) {
+        if (ctl->json) {
+            healctl_print_json (data, false);
+            rc = cmd->exit_code ? cmd->exit_code (data) : HEALCTL_EXIT_OK;
+        }
+        else
+        if (cmd->render)
+            rc = cmd->render (ctl, cmd, data);
+    }
+    json_decref (data);
+    return rc;
+}
+
+//  Fallback: a string as is, nothing as "ok", anything else as JSON.
+static int
+s_render_generic (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
+{
+    (void) ctl;
+    (void) cmd;
+    if (!data || json_is_null (data))
+        printf ("ok\n");
+    else
+    if (json_is_string (data))
+        printf ("%s\n", json_string_value (data));
+    else
+        healctl_print_json (data, false);
+    return HEALCTL_EXIT_OK;
+}
+
+static int
+s_render_ping (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
+{
+    (void) cmd;
+    const char *word = json_is_string (data) ? json_string_value (data) : "pong";
+    printf ("%s from heal-agent at %s in %.2f ms\n", word, ctl->endpoint,
+            (double) ctl->elapsed_us / 1000.0);
+    return HEALCTL_EXIT_OK;
+}
+
+static int
+s_render_version (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
+{
+    (void) ctl;
+    (void) cmd;
+    printf ("healctl %s\n", HEAL_VERSION);
+    const char *version = json_is_string (data) ? json_string_value (data)
+                                                : healctl_json_string (data, "version");
+    printf ("heal-agent %s", version ? version : "(unknown version)");
+    int64_t pid = healctl_json_int (data, "pid", 0);
+    const char *host = healctl_json_string (data, "host");
+    if (host)
+        printf (" on %s", host);
+    if (pid > 0)
+        printf (", pid %lld", (long long) pid);
+    int64_t started = healctl_json_int (data, "started", 0);
+    if (started > 0) {
+        char ago [32];
+        healctl_relative_time (started, event_now_ms (), ago, sizeof ago);
+        printf (", started %s", ago);
+    }
+    printf ("\n");
+    return HEALCTL_EXIT_OK;
+}
+
+static int
+s_render_report (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
+{
+    (void) ctl;
+    (void) cmd;
+    //  The report is JSON on disk; print it as such (indented).
+    json_t *report = json_is_object (data) && json_object_get (data, "report")
+                   ? json_object_get (data, "report") : data;
+    if (json_is_string (report)) {
+        //  Sent as the file's text: print it unchanged.
+        const char *text = json_string_value (report);
+        size_t len = strlen (text);
+        printf ("%s%s", text, len && text [len - 1] == '\n' ? "" : "\n");
+    }
+    else
+        healctl_print_json (report, false);
+    return HEALCTL_EXIT_OK;
+}
+
+//  run and heal: the check(s) that ran, as a status table when the shape fits.
+static int
+s_render_run (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
+{
+    if (json_is_object (data) && json_object_get (data, "checks"))
+        return healctl_render_status (ctl, cmd, data);
+    if (json_is_object (data) && json_object_get (data, "severity")) {
+        json_t *wrap = json_pack ("{s:[O]}", "checks", data);
+        int rc = healctl_render_status (ctl, cmd, wrap);
+        json_decref (wrap);
+        return rc;
+    }
+    if (json_is_array (data))
+        return healctl_render_status (ctl, cmd, data);
+    return s_render_generic (ctl, cmd, data);
+}
+
+static int
+s_run_exit_code (json_t *data)
+{
+    if (json_is_object (data) && !json_object_get (data, "checks")
+    &&  json_object_get (data, "severity")) {
+        json_t *wrap = json_pack ("{s:[O]}", "checks", data);
+        int rc = healctl_status_exit_code (wrap);
+        json_decref (wrap);
+        return rc;
+    }
+    return healctl_status_exit_code (data);
+}
+
+static int
+s_render_mute (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
+{
+    (void) ctl;
+    (void) cmd;
+    const char *check = healctl_json_string (data, "check");
+    int64_t until = healctl_json_int (data, "until", 0);
+    if (!until)
+        until = healctl_json_int (data, "muted_until", 0);
+    if (check && until > 0) {
+        time_t secs = (time_t) (until / 1000);
+        struct tm tm;
+        char when [64] = "?";
+        if (localtime_r (&secs, &tm))
+            strftime (when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+        printf ("muted %s until %s: it still runs, but no remedy and no alerts\n",
+                check, when);
+        return HEALCTL_EXIT_OK;
+    }
+    return s_render_generic (ctl, cmd, data);
+}
+
+static int
+s_render_unmute (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
+{
+    const char *check = healctl_json_string (data, "check");
+    if (check) {
+        printf ("unmuted %s\n", check);
+        return HEALCTL_EXIT_OK;
+    }
+    return s_render_generic (ctl, cmd, data);
+}
+
+static int
+s_render_reload (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
+{
+    if (json_is_object (data)) {
+        printf ("config reloaded");
+        const char *file = healctl_json_string (data, "file");
+        if (file)
+            printf (" from %s", file);
+        int64_t checks = healctl_json_int (data, "checks", -1);
+        if (checks >= 0)
+            printf (": %lld checks", (long long) checks);
+        printf ("\n");
+        return HEALCTL_EXIT_OK;
+    }
+    return s_render_generic (ctl, cmd, data);
+}
+
+static void
+s_print_list (const char *title, json_t *list)
+{
+    if (!json_is_array (list) || json_array_size (list) == 0)
+        return;
+    printf ("%s:\n", title);
+    size_t index;
+    json_t *item;
+    json_array_foreach (list, index, item)
+        if (json_is_string (item))
+            printf ("  - %s\n", json_string_value (item));
+}
+
+static int
+s_render_diagnosis (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
+{
+    if (!data || json_is_null (data)) {
+        printf ("no diagnosis yet (heal-diagnoser publishes one when a critical "
+                "check fails)\n");
+        return HEALCTL_EXIT_OK;
+    }
+    json_t *diagnosis = json_object_get (data, "diagnosis");
+    if (json_is_object (diagnosis))
+        data = diagnosis;
+    else
+    if (diagnosis && json_is_null (diagnosis)) {
+        printf ("no diagnosis yet (heal-diagnoser publishes one when a critical "
+                "check fails)\n");
+        return HEALCTL_EXIT_OK;
+    }
+    if (!json_is_object (data))
+        return s_render_generic (ctl, cmd, data);
+    char ago [32];
+    healctl_relative_time (healctl_json_int (data, "ts", 0), event_now_ms (),
+                           ago, sizeof ago);
+    json_t *checks = json_object_get (data, "checks");
+    printf ("diagnosis (%s", ago);
+    const char *model = healctl_json_string (data, "model");
+    if (model)
+        printf (", %s", model);
+    if (json_is_true (json_object_get (data, "cached")))
+        printf (", cached");
+    printf (")");
+    if (json_is_array (checks)) {
+        size_t index;
+        json_t *item;
+        json_array_foreach (checks, index, item)
+            if (json_is_string (item))
+                printf ("%s%s", index ? ", " : " of ", json_string_value (item));
+    }
+    printf ("\n");
+    const char *error = healctl_json_string (data, "error");
+    if (error)
+        printf ("no diagnosis could be had: %s\n", error);
+    const char *summary = healctl_json_string (data, "summary");
+    const char *cause = healctl_json_string (data, "root_cause");
+    const char *confidence = healctl_json_string (data, "confidence");
+    if (summary)
+        printf ("summary: %s\n", summary);
+    if (cause)
+        printf ("root cause: %s\n", cause);
+    if (confidence)
+        printf ("confidence: %s\n", confidence);
+    s_print_list ("operator checks", json_object_get (data, "operator_checks"));
+    s_print_list ("related", json_object_get (data, "related"));
+    return HEALCTL_EXIT_OK;
+}
+
+#define S_T HEALCTL_DEFAULT_TIMEOUT_MS
+
+const healctl_command_t healctl_commands [] = {
+    { "ping", "", 0, 0, S_T, s_request_run, s_render_ping, NULL,
+      "is the agent answering?",
+      "Sends ping and prints the round-trip time. Exit 0 when the agent answers,\n"
+      "69 when it does not within --timeout." },
+    { "version", "", 0, 0, S_T, s_request_run, s_render_version, NULL,
+      "healctl's and the agent's versions",
+      "Prints healctl's version and the running agent's version, host and pid." },
+    { "status", "", 0, 0, S_T, s_request_run, healctl_render_status,
+      healctl_status_exit_code,
+      "every check's state, as a table",
+      "Prints one row per check: check, kind, critical, severity, since (when the\n"
+      "severity last changed), remedy (last remediation's action and result) and\n"
+      "the last message. Colour only when stdout is a terminal and NO_COLOR is not\n"
+      "set. Exit code: the worst severity, as heal-agent --once:\n"
+      "0 ok or healed, 1 warning, 2 critical, 3 unknown (critical is the worst).\n"
+      "With --json: the reply's data (schemas/control-commands.md), same exit code." },
+    { "report", "", 0, 0, S_T, s_request_run, s_render_report, NULL,
+      "the health report (report.json)",
+      "Prints the agent's current report.json: agent, cycle, degraded, each check's\n"
+      "last event and the last diagnosis." },
+    { "run", "[CHECK]", 0, 1, HEALCTL_RUN_TIMEOUT_MS, s_request_run, s_render_run,
+      s_run_exit_code,
+      "run one check (or all) now",
+      "Runs CHECK now (or every check when none is named), with remediation as in\n"
+      "a normal cycle, and prints the result. Exit code: the worst severity.\n"
+      "Default --timeout: 60000 ms, or 3 x the longest check timeout + 5 s." },
+    { "heal", "CHECK", 1, 1, HEALCTL_RUN_TIMEOUT_MS, s_request_run, s_render_run,
+      s_run_exit_code,
+      "run CHECK with its remediation now",
+      "Asks the agent to run CHECK now and remediate it when it fails, with a fresh\n"
+      "remediation budget, and prints the outcome. Exit code: the resulting\n"
+      "severity (0 ok or healed, 1 warning, 2 critical, 3 unknown).\n"
+      "Default --timeout: 60000 ms, or 3 x the longest check timeout + 5 s." },
+    { "mute", "CHECK DURATION", 2, 2, S_T, s_request_run, s_render_mute, NULL,
+      "silence CHECK for a while",
+      "CHECK keeps running but gets no remediation and raises no alerts until\n"
+      "DURATION has passed: seconds (600) or with a unit (30s, 10m, 2h, 1d).\n"
+      "The mute survives agent restarts." },
+    { "unmute", "CHECK", 1, 1, S_T, s_request_run, s_render_unmute, NULL,
+      "end a mute",
+      "Ends CHECK's mute now." },
+    { "reload", "", 0, 0, S_T, s_request_run, s_render_reload, NULL,
+      "re-read the agent's config",
+      "The agent re-reads its config file. A config that does not validate is\n"
+      "refused (exit 1, the agent's error printed) and the old one stays." },
+    { "diagnosis", "", 0, 0, S_T, s_request_run, s_render_diagnosis, NULL,
+      "the last diagnosis from heal-diagnoser",
+      "Prints the last diagnosis the agent has seen on the bus: summary, root\n"
+      "cause, checks to run by hand." },
+    { "watch", "[PREFIX]", 0, 1, 0, healctl_watch, NULL, NULL,
+      "follow the bus: one line per event",
+      "Connects to the bus (bus.publish of the config, or --bus ENDPOINT) and prints\n"
+      "each event as it arrives: time, severity, check, message, remedy. With --json,\n"
+      "one JSON object per line. PREFIX filters by topic, e.g. heal.alert or\n"
+      "heal.check.critical. Keeps going when the agent restarts (it reconnects);\n"
+      "Ctrl-C ends it with exit 0. -e is not used: it names the control socket." },
+    { NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL }
+};
+
+const healctl_command_t *
+healctl_command_find (const char *name)
+{
+    for (const healctl_command_t *cmd = healctl_commands; cmd->name; cmd++)
+        if (streq (cmd->name, name))
+            return cmd;
+    return NULL;
+}
+
+void
+healctl_command_help (const healctl_command_t *cmd, FILE *out)
+{
+    fprintf (out, "usage: healctl [OPTIONS] %s%s%s\n\nhealctl %s: %s.\n\n%s\n",
+             cmd->name, *cmd->usage ? " " : "", cmd->usage, cmd->name, cmd->summary,
+             cmd->help);
+    fprintf (out, "\nOptions: -c FILE, -e ENDPOINT, --bus ENDPOINT, --json, "
+             "--timeout MS, -v (see healctl -h).\n");
+}

@@ -1,0 +1,60 @@
+#!/bin/sh
+# make run: start heal-agent and heal-diagnoser on the default config (no -c:
+# $HEAL_CONFIG, ~/.config/heal/heal.conf, else built-in defaults), show where
+# the bus and the report are and a `healctl status`, and stop both on Ctrl-C.
+# Usage: sh scripts/run.sh [BUILD_DIR]
+set -u
+build=${1:-build}
+bin="$build/bin"
+for b in heal-agent heal-diagnoser healctl; do
+    [ -x "$bin/$b" ] || { echo "run: $bin/$b is missing: run make first" >&2; exit 1; }
+done
+
+"$bin/heal-agent" -n || exit $?
+
+agent_pid=""; diag_pid=""
+stop() {
+    trap - INT TERM EXIT
+    [ -n "$diag_pid" ] && kill -TERM "$diag_pid" 2>/dev/null
+    [ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null
+    [ -n "$diag_pid" ] && wait "$diag_pid" 2>/dev/null
+    [ -n "$agent_pid" ] && wait "$agent_pid" 2>/dev/null
+    echo "run: stopped"
+    exit 0
+}
+trap stop INT TERM EXIT
+
+"$bin/heal-agent" -v &
+agent_pid=$!
+
+# Wait (bounded) for the agent to answer on its control socket.
+i=0
+until "$bin/healctl" --timeout 500 ping >/dev/null 2>&1; do
+    i=$((i + 1))
+    if [ $i -ge 40 ] || ! kill -0 "$agent_pid" 2>/dev/null; then
+        echo "run: heal-agent did not come up" >&2
+        exit 1
+    fi
+    sleep 0.25
+done
+
+# The diagnoser is optional here: it may fail (no Ollama); the agent keeps running.
+"$bin/heal-diagnoser" -v &
+diag_pid=$!
+
+"$bin/healctl" --json report 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+try:
+    r = json.load(sys.stdin)
+    print("run: state dir: %s (report.json, state.json, incidents.jsonl)" % r["agent"]["state_dir"])
+    print("run: config:    %s" % (r["agent"]["config"] or "built-in defaults"))
+except Exception:
+    pass
+' 2>/dev/null
+"$bin/healctl" version 2>/dev/null
+echo "run: live events: $bin/healctl watch    (Ctrl-C here stops the agent and the diagnoser)"
+"$bin/healctl" run >/dev/null 2>&1
+"$bin/healctl" status
+wait "$agent_pid"
+agent_pid=""
+stop

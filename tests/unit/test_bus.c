@@ -1,0 +1,399 @@
+//  test_bus — real sockets: the publisher never blocks (no subscriber, stalled
+//  subscriber: drops counted), subscribers filter by prefix in ZeroMQ, inbound
+//  forwards what is valid and counts what is not, ipc binds survive a stale
+//  socket file and refuse a live one.
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "heal/util.h"
+#include "heal/bus.h"
+#include "../bus_samples.h"
+
+static int s_failed = 0;
+static int s_checks = 0;
+
+#define CHECK(cond, ...) do { \
+    s_checks++; \
+    if (!(cond)) { \
+        s_failed++; \
+        fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+        fprintf (stderr, __VA_ARGS__); \
+        fprintf (stderr, "\n"); \
+    } \
+} while (0)
+
+static char s_dir [64];
+
+//  Publish probes until the subscriber hears one (slow joiner), at most 5 s.
+static bool
+s_sync (bus_publisher_t *pub, bus_subscriber_t *sub, event_t *(*make) (void))
+{
+    int64_t end = heal_monotonic_ms () + 5000;
+    while (heal_monotonic_ms () < end) {
+        event_t *e = make ();
+        bus_publisher_send (pub, e);
+        event_destroy (&e);
+        char err [256];
+        event_t *got = bus_subscriber_recv (sub, 20, err, sizeof err);
+        if (got) {
+            event_destroy (&got);
+            //  drain the other probes
+            while ((got = bus_subscriber_recv (sub, 50, err, sizeof err)))
+                event_destroy (&got);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+test_no_subscriber (void)
+{
+    bus_publisher_t *pub = bus_publisher_new ("inproc://test-bus-none", "test");
+    CHECK (pub != NULL, "bind");
+    if (!pub)
+        return;
+    int n = 3 * BUS_SNDHWM;
+    int sent = 0;
+    for (int i = 0; i < n; i++) {
+        event_t *e = sample_check ();
+        sent += bus_publisher_send (pub, e) == 0;
+        CHECK (e->seq == (uint64_t) i + 1, "seq stamped");
+        event_destroy (&e);
+    }
+    //  Reaching this line is the proof it did not block.
+    CHECK (bus_publisher_sent (pub) + bus_publisher_dropped (pub) == (uint64_t) n,
+           "sent %llu dropped %llu", (unsigned long long) bus_publisher_sent (pub),
+           (unsigned long long) bus_publisher_dropped (pub));
+    CHECK (sent == (int) bus_publisher_sent (pub), "return values agree");
+    //  An event that cannot be encoded is dropped and counted, not sent.
+    event_t *bad = event_new (EVENT_CHECK);
+    CHECK (bus_publisher_send (pub, bad) == -1, "invalid event refused");
+    CHECK (bus_publisher_dropped (pub) >= 1, "counted");
+    event_destroy (&bad);
+    bus_publisher_destroy (&pub);
+    CHECK (pub == NULL, "destroy nulls");
+}
+
+static void
+test_stalled_subscriber (void)
+{
+    bus_publisher_t *pub = bus_publisher_new ("inproc://test-bus-stall", "test");
+    bus_subscriber_t *sub = bus_subscriber_new ("inproc://test-bus-stall", NULL);
+    CHECK (pub && sub, "sockets");
+    if (!pub || !sub)
+        goto done;
+    CHECK (s_sync (pub, sub, sample_agent), "subscriber joined");
+    uint64_t seq_before = 0;
+    //  The subscriber stops reading: the publisher must keep going.
+    uint64_t dropped0 = bus_publisher_dropped (pub);
+    int n = 10 * BUS_SNDHWM;
+    for (int i = 0; i < n; i++) {
+        event_t *e = sample_check_ok ();
+        bus_publisher_send (pub, e);
+        if (i == 0)
+            seq_before = e->seq;
+        event_destroy (&e);
+    }
+    uint64_t dropped = bus_publisher_dropped (pub) - dropped0;
+    CHECK (dropped > 0, "no drop counted with a stalled subscriber");
+    CHECK (dropped < (uint64_t) n, "everything dropped");
+    //  The subscriber catches up, and sees the gap in seq.
+    char err [256];
+    uint64_t last = 0, count = 0;
+    bool gap = false;
+    event_t *e;
+    int64_t end = heal_monotonic_ms () + 20000;
+    while (count + dropped < (uint64_t) n && heal_monotonic_ms () < end) {
+        if (!(e = bus_subscriber_recv (sub, 100, err, sizeof err)))
+            continue;
+        if (last && e->seq != last + 1)
+            gap = true;
+        last = e->seq;
+        count++;
+        event_destroy (&e);
+    }
+    CHECK (count > 0 && count + dropped == (uint64_t) n, "received %llu + dropped %llu != %d",
+           (unsigned long long) count, (unsigned long long) dropped, n);
+    CHECK (gap || last < seq_before + (uint64_t) n - 1, "drops visible as a seq gap");
+    CHECK (bus_subscriber_invalid (sub) == 0, "no invalid");
+done:
+    bus_subscriber_destroy (&sub);
+    bus_publisher_destroy (&pub);
+}
+
+static void
+test_prefixes (void)
+{
+    const char *prefixes [] = { "heal.alert.", "heal.cycle", NULL };
+    bus_publisher_t *pub = bus_publisher_new ("inproc://test-bus-prefix", "heal-agent");
+    bus_subscriber_t *sub = bus_subscriber_new ("inproc://test-bus-prefix", prefixes);
+    CHECK (pub && sub, "sockets");
+    if (!pub || !sub)
+        goto done;
+    CHECK (s_sync (pub, sub, sample_cycle), "subscriber joined");
+    for (const sample_t *s = s_samples; s->name; s++) {
+        event_t *e = s->make ();
+        CHECK (bus_publisher_send (pub, e) == 0, "send %s", s->name);
+        event_destroy (&e);
+    }
+    char err [256];
+    int alerts = 0, cycles = 0, others = 0;
+    event_t *e;
+    int64_t end = heal_monotonic_ms () + 5000;
+    while ((alerts < 1 || cycles < 1) && heal_monotonic_ms () < end) {
+        if (!(e = bus_subscriber_recv (sub, 100, err, sizeof err)))
+            continue;
+        if (e->type == EVENT_ALERT)
+            alerts++;
+        else
+        if (e->type == EVENT_CYCLE) {
+            cycles++;
+            CHECK (strcmp (e->host, heal_hostname ()) == 0 && strcmp (e->source, "heal-agent") == 0,
+                   "stamped host/source");
+        }
+        else
+            others++;
+        event_destroy (&e);
+    }
+    //  Anything else still queued would be a filtering failure.
+    while ((e = bus_subscriber_recv (sub, 100, err, sizeof err))) {
+        others++;
+        event_destroy (&e);
+    }
+    CHECK (alerts == 1 && cycles == 1 && others == 0, "alerts %d cycles %d others %d",
+           alerts, cycles, others);
+done:
+    bus_subscriber_destroy (&sub);
+    bus_publisher_destroy (&pub);
+}
+
+static void
+test_subscriber_invalid (void)
+{
+    zsock_t *raw = zsock_new_pub ("inproc://test-bus-raw");
+    bus_subscriber_t *sub = bus_subscriber_new ("inproc://test-bus-raw", NULL);
+    CHECK (raw && sub, "sockets");
+    if (!raw || !sub)
+        goto done;
+    //  inproc subscriptions are immediate once connected
+    zstr_sendx (raw, "heal.cycle", "not msgpack", NULL);
+    zstr_send (raw, "heal.cycle");
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    event_t *c = sample_cycle ();
+    event_encode (c, &buf);
+    event_destroy (&c);
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, "heal.agent");             //  topic disagrees with payload
+    zmsg_addmem (msg, buf.data, buf.size);
+    zmsg_send (&msg, raw);
+    msg = zmsg_new ();
+    zmsg_addstr (msg, "heal.cycle");
+    zmsg_addmem (msg, buf.data, buf.size);
+    zmsg_addstr (msg, "extra");
+    zmsg_send (&msg, raw);
+    msg = zmsg_new ();
+    zmsg_addstr (msg, "heal.cycle");             //  finally a good one
+    zmsg_addmem (msg, buf.data, buf.size);
+    zmsg_send (&msg, raw);
+    msgpack_sbuffer_destroy (&buf);
+    char err [256];
+    event_t *good = NULL;
+    int64_t end = heal_monotonic_ms () + 5000;
+    while (!good && heal_monotonic_ms () < end)
+        good = bus_subscriber_recv (sub, 100, err, sizeof err);
+    CHECK (good && good->type == EVENT_CYCLE, "good message after bad ones");
+    CHECK (bus_subscriber_invalid (sub) == 4, "invalid %llu",
+           (unsigned long long) bus_subscriber_invalid (sub));
+    event_destroy (&good);
+done:
+    bus_subscriber_destroy (&sub);
+    zsock_destroy (&raw);
+}
+
+static bool
+s_wait_in (bus_inbound_t *in)
+{
+    zpoller_t *poller = zpoller_new (bus_inbound_sock (in), NULL);
+    bool ready = zpoller_wait (poller, 5000) != NULL;
+    zpoller_destroy (&poller);
+    return ready;
+}
+
+static void
+test_inbound (void)
+{
+    char in_ep [128], pub_ep [128];
+    snprintf (in_ep, sizeof in_ep, "ipc://%s/in", s_dir);
+    snprintf (pub_ep, sizeof pub_ep, "ipc://%s/bus", s_dir);
+    bus_publisher_t *pub = bus_publisher_new (pub_ep, "heal-agent");
+    bus_inbound_t *in = bus_inbound_new (in_ep);
+    bus_subscriber_t *sub = bus_subscriber_new (pub_ep, NULL);
+    bus_pusher_t *push = bus_pusher_new (in_ep, "heal-diagnoser");
+    zsock_t *raw = zsock_new_push (in_ep);
+    CHECK (pub && in && sub && push && raw, "sockets");
+    if (!pub || !in || !sub || !push || !raw)
+        goto done;
+    CHECK (s_sync (pub, sub, sample_agent), "subscriber joined");
+
+    //  Invalid pushes: dropped and counted, nothing forwarded
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    event_t *d = sample_diagnosis ();
+    event_encode (d, &buf);
+    event_destroy (&d);
+    zstr_send (raw, "heal.diagnosis");                          //  one frame
+    zstr_sendx (raw, "heal.diagnosis", "garbage", NULL);        //  bad payload
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, "heal.cycle");                            //  wrong topic
+    zmsg_addmem (msg, buf.data, buf.size);
+    zmsg_send (&msg, raw);
+    msg = zmsg_new ();
+    zmsg_addstr (msg, "heal.diagnosis");                        //  three frames
+    zmsg_addmem (msg, buf.data, buf.size);
+    zmsg_addstr (msg, "x");
+    zmsg_send (&msg, raw);
+    msgpack_sbuffer_destroy (&buf);
+    for (int i = 0; i < 4; i++) {
+        CHECK (s_wait_in (in), "invalid message %d arrives", i);
+        event_t *dec = NULL;
+        CHECK (bus_inbound_forward (in, pub, &dec) == -1 && dec == NULL, "invalid %d forwarded", i);
+    }
+    CHECK (bus_inbound_invalid (in) == 4, "invalid %llu",
+           (unsigned long long) bus_inbound_invalid (in));
+    CHECK (bus_inbound_forward (in, pub, NULL) == -1, "nothing to read");
+    CHECK (bus_inbound_invalid (in) == 4, "nothing to read is not invalid");
+
+    //  A valid diagnosis: forwarded unchanged (the pusher's seq and source)
+    d = sample_diagnosis ();
+    CHECK (bus_pusher_send (push, d) == 0, "push");
+    uint64_t pushed_seq = d->seq;
+    event_destroy (&d);
+    CHECK (s_wait_in (in), "diagnosis arrives");
+    event_t *dec = NULL;
+    CHECK (bus_inbound_forward (in, pub, &dec) == 0, "forwarded");
+    CHECK (dec && dec->type == EVENT_DIAGNOSIS && strcmp (dec->source, "heal-diagnoser") == 0,
+           "decoded copy");
+    event_destroy (&dec);
+    CHECK (bus_inbound_forwarded (in) == 1, "forwarded count");
+    char err [256];
+    event_t *got = bus_subscriber_recv (sub, 5000, err, sizeof err);
+    CHECK (got && got->type == EVENT_DIAGNOSIS && got->seq == pushed_seq
+        && strcmp (got->source, "heal-diagnoser") == 0 && got->check_count == 2,
+           "subscriber hears the diagnosis: %s", got ? "wrong fields" : err);
+    event_destroy (&got);
+    CHECK (bus_pusher_dropped (push) == 0, "pusher drops");
+done:
+    zsock_destroy (&raw);
+    bus_pusher_destroy (&push);
+    bus_subscriber_destroy (&sub);
+    bus_inbound_destroy (&in);
+    bus_publisher_destroy (&pub);
+}
+
+static void
+test_pusher_no_peer (void)
+{
+    char ep [128];
+    snprintf (ep, sizeof ep, "ipc://%s/nobody", s_dir);
+    bus_pusher_t *push = bus_pusher_new (ep, "test");
+    CHECK (push != NULL, "connect to a missing peer");
+    if (!push)
+        return;
+    int n = 2 * BUS_SNDHWM + 10;
+    int ok = 0;
+    for (int i = 0; i < n; i++) {
+        event_t *e = sample_agent ();
+        ok += bus_pusher_send (push, e) == 0;
+        event_destroy (&e);
+    }
+    CHECK (bus_pusher_dropped (push) > 0 && ok + (int) bus_pusher_dropped (push) == n,
+           "ok %d dropped %llu", ok, (unsigned long long) bus_pusher_dropped (push));
+    bus_pusher_destroy (&push);
+}
+
+static void
+test_endpoints (void)
+{
+    //  tcp wildcard port: the resolved endpoint names the port
+    bus_publisher_t *pub = bus_publisher_new ("tcp://127.0.0.1:*", "test");
+    CHECK (pub && strncmp (bus_publisher_endpoint (pub), "tcp://127.0.0.1:", 16) == 0
+        && strcmp (bus_publisher_endpoint (pub), "tcp://127.0.0.1:*") != 0, "resolved %s",
+           pub ? bus_publisher_endpoint (pub) : "-");
+    CHECK (pub && bus_publisher_sock (pub) != NULL, "sock");
+    bus_publisher_destroy (&pub);
+    CHECK (bus_publisher_new ("bogus://x", "test") == NULL, "bad endpoint refused");
+    CHECK (bus_inbound_new ("bogus://x") == NULL, "bad inbound refused");
+
+    //  A stale socket file (its process died): bind replaces it
+    char path [96], ep [160];
+    snprintf (path, sizeof path, "%s/stale", s_dir);
+    snprintf (ep, sizeof ep, "ipc://%s", path);
+    int fd = socket (AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un addr;
+    memset (&addr, 0, sizeof addr);
+    addr.sun_family = AF_UNIX;
+    CHECK (strlen (path) < sizeof addr.sun_path, "short path");
+    memcpy (addr.sun_path, path, strlen (path) + 1);
+    CHECK (bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0, "make stale socket");
+    close (fd);
+    struct stat st;
+    CHECK (stat (path, &st) == 0 && S_ISSOCK (st.st_mode), "stale socket file exists");
+    pub = bus_publisher_new (ep, "test");
+    CHECK (pub != NULL, "bind over a stale socket file");
+
+    //  A live one: refused, and the first publisher keeps its address
+    bus_publisher_t *second = bus_publisher_new (ep, "test");
+    CHECK (second == NULL, "second bind on a live endpoint refused");
+    bus_publisher_destroy (&second);
+    bus_subscriber_t *sub = bus_subscriber_new (ep, NULL);
+    CHECK (sub && s_sync (pub, sub, sample_agent), "first publisher still reachable");
+    bus_subscriber_destroy (&sub);
+    bus_publisher_destroy (&pub);
+
+    //  Not a socket: never deleted
+    snprintf (path, sizeof path, "%s/file", s_dir);
+    snprintf (ep, sizeof ep, "ipc://%s", path);
+    FILE *f = fopen (path, "w");
+    if (f)
+        fclose (f);
+    CHECK (bus_publisher_new (ep, "test") == NULL, "regular file refused");
+    CHECK (stat (path, &st) == 0 && S_ISREG (st.st_mode), "regular file kept");
+    unlink (path);
+}
+
+int
+main (void)
+{
+    zsys_init ();
+    snprintf (s_dir, sizeof s_dir, "/tmp/heal-test-bus-%d", (int) getpid ());
+    mkdir (s_dir, 0700);
+
+    test_no_subscriber ();
+    test_stalled_subscriber ();
+    test_prefixes ();
+    test_subscriber_invalid ();
+    test_inbound ();
+    test_pusher_no_peer ();
+    test_endpoints ();
+
+    char cmd [128];
+    const char *names [] = { "in", "bus", "nobody", "stale", "file", NULL };
+    for (int i = 0; names [i]; i++) {
+        snprintf (cmd, sizeof cmd, "%s/%s", s_dir, names [i]);
+        unlink (cmd);
+    }
+    rmdir (s_dir);
+    if (s_failed) {
+        fprintf (stderr, "test_bus: %d of %d checks failed\n", s_failed, s_checks);
+        return 1;
+    }
+    printf ("test_bus: %d checks passed\n", s_checks);
+    return 0;
+}

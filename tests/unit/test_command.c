@@ -1,0 +1,251 @@
+//  test_command — selftest of agent/command.c: exit codes, output, timeouts
+//  that kill the whole process group, the output cap, PATH, threads.
+
+#include "command.h"
+#include "heal/heal.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int s_failures = 0;
+
+#define CHECK(cond) do { if (!(cond)) { \
+    fprintf (stderr, "test_command:%d: FAILED: %s\n", __LINE__, #cond); \
+    s_failures++; } } while (0)
+
+#define PATH "/usr/local/bin:/usr/bin:/bin"
+
+static void
+s_test_exit_codes (void)
+{
+    command_result_t r;
+    CHECK (command_run ("true", PATH, 5000, 0, &r) == 0);
+    CHECK (r.exit_code == 0 && r.signal == 0 && !r.timed_out && r.output
+           && r.output_len == 0);
+    command_result_free (&r);
+    CHECK (command_run ("exit 3", PATH, 5000, 0, &r) == 0 && r.exit_code == 3);
+    command_result_free (&r);
+    CHECK (command_run ("echo out; echo err >&2; exit 2", PATH, 5000, 0, &r) == 0);
+    CHECK (r.exit_code == 2 && streq (r.output, "out\nerr\n") && r.output_len == 8);
+    command_result_free (&r);
+    CHECK (command_run ("kill -9 $$", PATH, 5000, 0, &r) == 0);
+    CHECK (r.exit_code == -1 && r.signal == SIGKILL);
+    command_result_free (&r);
+    CHECK (command_run ("no-such-command-heal", PATH, 5000, 0, &r) == 0);
+    CHECK (r.exit_code == 127 && strstr (r.output, "not found"));
+    command_result_free (&r);
+    //  stdin is /dev/null: cat ends at once
+    CHECK (command_run ("cat", PATH, 5000, 0, &r) == 0 && r.exit_code == 0
+           && !r.timed_out);
+    command_result_free (&r);
+    //  control characters and invalid UTF-8 are made safe
+    CHECK (command_run ("printf 'a\\001b\\377c\\n'", PATH, 5000, 0, &r) == 0);
+    CHECK (r.output && streq (r.output, "a?b\xef\xbf\xbd" "c\n"));
+    command_result_free (&r);
+    //  SIGPIPE is at its default in the child even when we ignore it
+    signal (SIGPIPE, SIG_IGN);
+    CHECK (command_run ("yes | head -1", PATH, 5000, 0, &r) == 0);
+    CHECK (r.exit_code == 0 && streq (r.output, "y\n") && !r.timed_out);
+    command_result_free (&r);
+    signal (SIGPIPE, SIG_DFL);
+}
+
+static bool
+s_pid_alive (const char *pidfile)
+{
+    size_t size;
+    char *text = heal_read_file (pidfile, 64, &size);
+    if (!text)
+        return false;
+    int pid = (int) strtol (text, NULL, 10);
+    free (text);
+    if (pid <= 0)
+        return false;
+    if (kill (pid, 0) != 0)
+        return false;
+    //  a zombie (reaped later by init) counts as dead
+    char stat_path [64], buf [512];
+    snprintf (stat_path, sizeof stat_path, "/proc/%d/stat", pid);
+    FILE *f = fopen (stat_path, "r");
+    if (!f)
+        return true;
+    size_t n = fread (buf, 1, sizeof buf - 1, f);
+    fclose (f);
+    buf [n] = 0;
+    char *close_paren = strrchr (buf, ')');
+    return !(close_paren && close_paren [1] == ' ' && close_paren [2] == 'Z');
+}
+
+static void
+s_test_timeout (void)
+{
+    char dir [] = "/tmp/heal-test-cmd-XXXXXX";
+    CHECK (mkdtemp (dir) != NULL);
+    char cmd [512], pidfile [256];
+    snprintf (pidfile, sizeof pidfile, "%s/grandchild.pid", dir);
+    //  a grandchild in the background that ignores TERM, and a leader that
+    //  waits for it: the whole group must die at the timeout
+    snprintf (cmd, sizeof cmd,
+              "sh -c 'trap \"\" TERM; echo $$ > %s; while :; do sleep 1; done' & "
+              "echo started; wait", pidfile);
+    command_result_t r;
+    int64_t start = heal_monotonic_ms ();
+    CHECK (command_run (cmd, PATH, 300, 0, &r) == 0);
+    int64_t took = heal_monotonic_ms () - start;
+    CHECK (r.timed_out);
+    CHECK (r.exit_code == -1 && (r.signal == SIGTERM || r.signal == SIGKILL));
+    CHECK (strstr (r.output, "started") != NULL);
+    CHECK (took >= 300 && took < 300 + COMMAND_KILL_GRACE_MS + 3000);
+    //  the grandchild is gone (give the kernel a moment: deadline, not sleep)
+    int64_t deadline = heal_monotonic_ms () + 3000;
+    while (s_pid_alive (pidfile) && heal_monotonic_ms () < deadline)
+        usleep (10000);
+    CHECK (!s_pid_alive (pidfile));
+    command_result_free (&r);
+
+    //  a leader that exits while a background child keeps the pipe open:
+    //  we return at the leader's exit, not at the child's
+    snprintf (pidfile, sizeof pidfile, "%s/bg.pid", dir);
+    snprintf (cmd, sizeof cmd, "sleep 30 & echo $! > %s; echo done", pidfile);
+    start = heal_monotonic_ms ();
+    CHECK (command_run (cmd, PATH, 10000, 0, &r) == 0);
+    took = heal_monotonic_ms () - start;
+    CHECK (!r.timed_out && r.exit_code == 0 && streq (r.output, "done\n"));
+    CHECK (took < 5000);
+    command_result_free (&r);
+    size_t size;
+    char *text = heal_read_file (pidfile, 64, &size);
+    if (text) {
+        kill ((pid_t) strtol (text, NULL, 10), SIGKILL);
+        free (text);
+    }
+    zdir_t *tree = zdir_new (dir, NULL);
+    if (tree) {
+        zdir_remove (tree, true);
+        zdir_destroy (&tree);
+    }
+}
+
+static void
+s_test_output_cap (void)
+{
+    command_result_t r;
+    //  1 MiB of output with a 1000-byte cap: the child is never blocked
+    CHECK (command_run ("head -c 1048576 /dev/zero | tr '\\0' x; echo; exit 4",
+                        PATH, 10000, 1000, &r) == 0);
+    CHECK (r.exit_code == 4 && !r.timed_out && r.truncated);
+    CHECK (r.output_len == 1000 && strlen (r.output) == 1000);
+    command_result_free (&r);
+    //  0 = COMMAND_MAX_OUTPUT
+    CHECK (command_run ("head -c 200000 /dev/zero | tr '\\0' y", PATH, 10000, 0, &r) == 0);
+    CHECK (r.truncated && r.output_len == COMMAND_MAX_OUTPUT);
+    command_result_free (&r);
+    CHECK (command_run ("printf abc", PATH, 5000, 3, &r) == 0);
+    CHECK (!r.truncated && streq (r.output, "abc"));
+    command_result_free (&r);
+}
+
+static void
+s_test_path (void)
+{
+    char dir [] = "/tmp/heal-test-path-XXXXXX";
+    CHECK (mkdtemp (dir) != NULL);
+    char tool [300], path [600];
+    snprintf (tool, sizeof tool, "%s/heal-test-tool", dir);
+    const char *script = "#!/bin/sh\necho \"tool $1 PATH=$PATH\"\n";
+    CHECK (heal_write_atomic (tool, script, strlen (script), 0755) == 0);
+    snprintf (path, sizeof path, "%s:" PATH, dir);
+    char *parent_path = getenv ("PATH") ? strdup (getenv ("PATH")) : NULL;
+
+    command_result_t r;
+    CHECK (command_run ("heal-test-tool x", path, 5000, 0, &r) == 0);
+    char want [800];
+    snprintf (want, sizeof want, "tool x PATH=%s\n", path);
+    CHECK (r.exit_code == 0 && streq (r.output, want));
+    command_result_free (&r);
+    //  not on the default PATH
+    CHECK (command_run ("heal-test-tool x", PATH, 5000, 0, &r) == 0 && r.exit_code == 127);
+    command_result_free (&r);
+
+    //  argv form: looked up in the given PATH, no shell
+    const char *argv [] = { "heal-test-tool", "a b;c", NULL };
+    CHECK (command_run_argv (argv, path, 5000, 0, &r) == 0);
+    snprintf (want, sizeof want, "tool a b;c PATH=%s\n", path);
+    CHECK (r.exit_code == 0 && streq (r.output, want));
+    command_result_free (&r);
+    CHECK (command_run_argv (argv, PATH, 5000, 0, &r) == -1 && errno == ENOENT);
+    const char *abs_argv [] = { "/bin/echo", "hi", NULL };
+    CHECK (command_run_argv (abs_argv, NULL, 5000, 0, &r) == 0 && streq (r.output, "hi\n"));
+    command_result_free (&r);
+    const char *missing [] = { "/nonexistent/x", NULL };
+    CHECK (command_run_argv (missing, PATH, 5000, 0, &r) == -1);
+    //  a non-executable file is not a match
+    CHECK (chmod (tool, 0644) == 0);
+    CHECK (command_run_argv (argv, path, 5000, 0, &r) == -1 && errno == EACCES);
+
+    //  the parent's environment is untouched
+    const char *now = getenv ("PATH");
+    CHECK ((now == NULL) == (parent_path == NULL));
+    CHECK (!now || !parent_path || streq (now, parent_path));
+    free (parent_path);
+    zdir_t *tree = zdir_new (dir, NULL);
+    if (tree) {
+        zdir_remove (tree, true);
+        zdir_destroy (&tree);
+    }
+}
+
+//  Several threads at once, as the agent's workers do.
+static void *
+s_worker (void *arg)
+{
+    long id = (long) arg;
+    int *failures = (int *) calloc (1, sizeof (int));
+    for (int i = 0; i < 10; i++) {
+        char cmd [64], want [64];
+        snprintf (cmd, sizeof cmd, "echo %ld-%d; exit %d", id, i, (int) (id + i) % 5);
+        snprintf (want, sizeof want, "%ld-%d\n", id, i);
+        command_result_t r;
+        if (command_run (cmd, PATH, 5000, 0, &r) != 0
+        ||  r.exit_code != (int) (id + i) % 5 || !streq (r.output, want))
+            (*failures)++;
+        command_result_free (&r);
+    }
+    return failures;
+}
+
+static void
+s_test_threads (void)
+{
+    pthread_t threads [6];
+    for (long i = 0; i < 6; i++)
+        CHECK (pthread_create (&threads [i], NULL, s_worker, (void *) i) == 0);
+    for (int i = 0; i < 6; i++) {
+        void *result = NULL;
+        pthread_join (threads [i], &result);
+        CHECK (result && *(int *) result == 0);
+        free (result);
+    }
+}
+
+int
+main (void)
+{
+    s_test_exit_codes ();
+    s_test_timeout ();
+    s_test_output_cap ();
+    s_test_path ();
+    s_test_threads ();
+    if (s_failures) {
+        fprintf (stderr, "test_command: %d failure(s)\n", s_failures);
+        return 1;
+    }
+    printf ("test_command: ok\n");
+    return 0;
+}

@@ -1,0 +1,230 @@
+//  test_platform — the platform layer on real processes: ourselves, a child
+//  that we keep as a zombie, a child we watch exit.
+
+#include "platform.h"
+
+#include <stdbool.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int s_failures = 0;
+
+#define CHECK(cond) do { \
+    if (!(cond)) { \
+        fprintf (stderr, "test_platform: %s:%d: failed: %s\n", __FILE__, __LINE__, #cond); \
+        s_failures++; \
+    } \
+} while (0)
+
+//  A child blocked reading a pipe: it exits when we close the write end.
+static pid_t
+s_spawn_waiter (int *write_fd)
+{
+    int fds [2];
+    if (pipe (fds))
+        return -1;
+    pid_t pid = fork ();
+    if (pid == 0) {
+        close (fds [1]);
+        char byte;
+        while (read (fds [0], &byte, 1) < 0 && errno == EINTR)
+            ;
+        _exit (0);
+    }
+    close (fds [0]);
+    *write_fd = fds [1];
+    return pid;
+}
+
+static void
+s_test_self (int argc, char **argv)
+{
+    platform_proc_t info;
+    CHECK (platform_proc_info ((int) getpid (), &info) == 0);
+    CHECK (info.pid == (int) getpid ());
+    CHECK (info.ppid == (int) getppid ());
+    CHECK (!info.zombie);
+    CHECK (info.start_time != 0);
+    CHECK (info.name [0] != 0);
+    const char *base = strrchr (argv [0], '/');
+    base = base ? base + 1 : argv [0];
+    CHECK (strncmp (info.name, base, strlen (info.name)) == 0);
+
+    CHECK (platform_proc_alive ((int) getpid (), 0));
+    CHECK (platform_proc_alive ((int) getpid (), info.start_time));
+    CHECK (!platform_proc_alive ((int) getpid (), info.start_time + 1));
+    CHECK (!platform_proc_alive (0, 0));
+    CHECK (!platform_proc_alive (-5, 0));
+    CHECK (platform_proc_info (0, &info) == -1);
+
+    //  Our command line: argv joined by spaces.
+    char expect [PLATFORM_MAX_CMDLINE] = "";
+    size_t used = 0;
+    for (int i = 0; i < argc && used + 1 < sizeof expect; i++) {
+        int n = snprintf (expect + used, sizeof expect - used, "%s%s",
+                          i ? " " : "", argv [i]);
+        if (n < 0)
+            break;
+        used += (size_t) n;
+    }
+    char cmdline [PLATFORM_MAX_CMDLINE];
+    CHECK (platform_proc_cmdline ((int) getpid (), cmdline, sizeof cmdline) == 0);
+    CHECK (strcmp (cmdline, expect) == 0);
+    //  Truncation keeps a NUL.
+    char small [5];
+    CHECK (platform_proc_cmdline ((int) getpid (), small, sizeof small) == 0);
+    CHECK (strlen (small) <= 4);
+    CHECK (strncmp (small, expect, strlen (small)) == 0);
+
+    platform_proc_stats_t stats;
+    CHECK (platform_proc_stats ((int) getpid (), &stats) == 0);
+    CHECK (stats.uptime_ms >= 0);
+    CHECK (stats.uptime_ms < 24LL * 3600 * 1000 * 365);
+    CHECK (stats.rss_bytes > 0);
+}
+
+static void
+s_test_list_and_zombie (void)
+{
+    int write_fd = -1;
+    pid_t child = s_spawn_waiter (&write_fd);
+    CHECK (child > 0);
+    if (child <= 0)
+        return;
+    platform_proc_t info;
+    CHECK (platform_proc_info ((int) child, &info) == 0);
+    CHECK (info.ppid == (int) getpid ());
+    CHECK (!info.zombie);
+    uint64_t start = info.start_time;
+    CHECK (platform_proc_alive ((int) child, start));
+
+    int *pids = NULL;
+    size_t count = 0;
+    CHECK (platform_proc_list (&pids, &count) == 0);
+    bool have_self = false, have_child = false;
+    for (size_t i = 0; i < count; i++) {
+        if (pids [i] == (int) getpid ())
+            have_self = true;
+        if (pids [i] == (int) child)
+            have_child = true;
+    }
+    free (pids);
+    CHECK (have_self);
+    CHECK (have_child);
+    CHECK (count > 2);
+
+    //  The exit watch: not readable while the child lives, readable when it
+    //  exits (it then stays a zombie: WNOWAIT does not reap).
+    int fd = platform_exit_watch_open ((int) child);
+    CHECK (fd >= 0);
+    if (fd >= 0) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        CHECK (poll (&pfd, 1, 0) == 0);
+    }
+    close (write_fd);
+    if (fd >= 0) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        CHECK (poll (&pfd, 1, 10000) == 1);
+        platform_exit_watch_close (fd);
+    }
+    siginfo_t si;
+    memset (&si, 0, sizeof si);
+    CHECK (waitid (P_PID, (id_t) child, &si, WEXITED | WNOWAIT) == 0);
+    //  A zombie exists but is dead.
+    CHECK (platform_proc_info ((int) child, &info) == 0);
+    CHECK (info.zombie);
+    CHECK (info.start_time == start);
+    CHECK (!platform_proc_alive ((int) child, 0));
+    CHECK (!platform_proc_alive ((int) child, start));
+
+    //  Reaped: gone.
+    int status;
+    CHECK (waitpid (child, &status, 0) == child);
+    CHECK (platform_proc_info ((int) child, &info) == -1);
+    CHECK (!platform_proc_alive ((int) child, 0));
+    CHECK (platform_exit_watch_open ((int) child) == -1);
+    char cmdline [64];
+    CHECK (platform_proc_cmdline ((int) child, cmdline, sizeof cmdline) == -1);
+}
+
+//  A child whose main thread has exited (pthread_exit) while another thread
+//  runs: its main thread is a zombie, the process is alive.
+static pthread_t s_main_thread;
+static int s_ready_fd = -1, s_hold_fd = -1;
+
+static void *
+s_survivor (void *arg)
+{
+    (void) arg;
+    pthread_join (s_main_thread, NULL);     //  the main thread is gone
+    char byte = 1;
+    if (write (s_ready_fd, &byte, 1) != 1)
+        _exit (2);
+    while (read (s_hold_fd, &byte, 1) < 0 && errno == EINTR)
+        ;
+    _exit (0);
+}
+
+static void
+s_test_main_thread_exited (void)
+{
+    int ready [2], hold [2];
+    if (pipe (ready) || pipe (hold)) {
+        CHECK (!"pipe");
+        return;
+    }
+    pid_t child = fork ();
+    if (child == 0) {
+        close (ready [0]);
+        close (hold [1]);
+        s_ready_fd = ready [1];
+        s_hold_fd = hold [0];
+        s_main_thread = pthread_self ();
+        pthread_t thread;
+        if (pthread_create (&thread, NULL, s_survivor, NULL))
+            _exit (3);
+        pthread_exit (NULL);
+    }
+    close (ready [1]);
+    close (hold [0]);
+    char byte = 0;
+    struct pollfd pfd = { .fd = ready [0], .events = POLLIN };
+    CHECK (poll (&pfd, 1, 10000) == 1);
+    CHECK (read (ready [0], &byte, 1) == 1);
+    platform_proc_t info;
+    CHECK (platform_proc_info ((int) child, &info) == 0);
+    CHECK (!info.zombie);
+    CHECK (platform_proc_alive ((int) child, 0));
+    //  Let it go: now it is dead.
+    close (hold [1]);
+    siginfo_t si;
+    memset (&si, 0, sizeof si);
+    CHECK (waitid (P_PID, (id_t) child, &si, WEXITED | WNOWAIT) == 0);
+    CHECK (!platform_proc_alive ((int) child, 0));
+    waitpid (child, NULL, 0);
+    close (ready [0]);
+}
+
+int
+main (int argc, char **argv)
+{
+    const char *name = platform_name ();
+    CHECK (strcmp (name, "linux") == 0 || strcmp (name, "darwin") == 0);
+    s_test_self (argc, argv);
+    s_test_list_and_zombie ();
+    s_test_main_thread_exited ();
+    if (s_failures) {
+        fprintf (stderr, "test_platform: %d failure(s)\n", s_failures);
+        return 1;
+    }
+    printf ("test_platform: ok\n");
+    return 0;
+}

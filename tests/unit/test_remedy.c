@@ -1,0 +1,82 @@
+//  test_remedy — the remediation budget: attempts within a sliding window,
+//  doubling backoff, give up once spent, mute, reset.
+
+#include "remedy.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int s_failed = 0;
+
+#define CHECK(cond) do { if (!(cond)) { \
+    fprintf (stderr, "test_remedy: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+    s_failed++; } } while (0)
+
+int main (void);
+
+int
+main (void)
+{
+    heal_check_config_t cfg;
+    memset (&cfg, 0, sizeof cfg);
+    cfg.attempts = 3;
+    cfg.within_ms = 900 * 1000;
+    cfg.backoff_ms = 1000;
+    remedy_budget_t b;
+    memset (&b, 0, sizeof b);
+    int64_t now = 1000000000;
+
+    CHECK (remedy_budget_decide (&b, &cfg, now) == REMEDY_ALLOW);
+    CHECK (remedy_budget_record (&b, &cfg, now) == 1);
+    //  backoff 1 s after the first attempt
+    CHECK (remedy_budget_decide (&b, &cfg, now + 500) == REMEDY_THROTTLED);
+    CHECK (remedy_budget_decide (&b, &cfg, now + 1000) == REMEDY_ALLOW);
+    CHECK (remedy_budget_record (&b, &cfg, now + 1000) == 2);
+    //  doubled: 2 s
+    CHECK (remedy_budget_decide (&b, &cfg, now + 2500) == REMEDY_THROTTLED);
+    CHECK (remedy_budget_decide (&b, &cfg, now + 3000) == REMEDY_ALLOW);
+    CHECK (remedy_budget_record (&b, &cfg, now + 3000) == 3);
+    //  spent
+    CHECK (remedy_budget_decide (&b, &cfg, now + 60000) == REMEDY_SPENT);
+    b.gave_up = true;
+    CHECK (remedy_budget_decide (&b, &cfg, now + 60000) == REMEDY_GAVE_UP);
+    //  recovery clears the flag; the window still holds 3 attempts
+    remedy_budget_recover (&b);
+    CHECK (remedy_budget_decide (&b, &cfg, now + 60000) == REMEDY_SPENT);
+    //  the window slides: the first attempt expires
+    CHECK (remedy_budget_decide (&b, &cfg, now + 900 * 1000 + 1) == REMEDY_ALLOW);
+    CHECK (b.count == 2);
+    //  unrecord gives one back
+    remedy_budget_record (&b, &cfg, now + 900 * 1000 + 1);
+    CHECK (b.count == 3);
+    remedy_budget_unrecord (&b);
+    CHECK (b.count == 2);
+    //  reset
+    b.gave_up = true;
+    remedy_budget_reset (&b);
+    CHECK (b.count == 0 && !b.gave_up && b.backoff_until == 0);
+    //  mute wins
+    b.mute_until = now + 10;
+    CHECK (remedy_budget_decide (&b, &cfg, now) == REMEDY_MUTED);
+    CHECK (remedy_budget_decide (&b, &cfg, now + 10) == REMEDY_ALLOW);
+    //  attempts = 0: never remediate
+    cfg.attempts = 0;
+    CHECK (remedy_budget_decide (&b, &cfg, now + 20) == REMEDY_SPENT);
+    //  huge attempts are clamped, the array never overflows
+    cfg.attempts = 100000;
+    cfg.backoff_ms = 0;
+    for (int i = 0; i < 200; i++)
+        remedy_budget_record (&b, &cfg, now + 100 + i);
+    CHECK (b.count == REMEDY_MAX_ATTEMPTS);
+    CHECK (remedy_budget_decide (&b, &cfg, now + 400) == REMEDY_SPENT);
+    //  backoff capped
+    cfg.backoff_ms = 1000 * 1000;
+    remedy_budget_reset (&b);
+    for (int i = 0; i < 20; i++)
+        remedy_budget_record (&b, &cfg, now);
+    CHECK (b.backoff_until - now <= REMEDY_MAX_BACKOFF_MS);
+
+    if (s_failed)
+        fprintf (stderr, "test_remedy: %d failed\n", s_failed);
+    return s_failed? 1: 0;
+}
