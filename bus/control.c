@@ -19,7 +19,8 @@ s_strndup (const char *s, size_t len)
 {
     char *copy = (char *) malloc (len + 1);
     if (copy) {
-        memcpy (copy, s, len);
+        if (len)
+            memcpy (copy, s, len);
         copy [len] = 0;
     }
     return copy;
@@ -93,8 +94,8 @@ s_unpack (const void *data, size_t size, size_t max, int depth, msgpack_zone *zo
         }
         for (uint32_t j = 0; j < i; j++)
             if (root->via.map.ptr [j].key.via.str.size == k->via.str.size
-            &&  memcmp (root->via.map.ptr [j].key.via.str.ptr, k->via.str.ptr,
-                        k->via.str.size) == 0) {
+            &&  (k->via.str.size == 0 || memcmp (root->via.map.ptr [j].key.via.str.ptr, k->via.str.ptr,
+                        k->via.str.size) == 0)) {
                 wire_err (err, errlen, "duplicate key %.*s",
                           (int) (k->via.str.size > 64 ? 64 : k->via.str.size), k->via.str.ptr);
                 return -1;

@@ -191,7 +191,8 @@ s_strndup (const char *s, size_t len)
 {
     char *copy = (char *) malloc (len + 1);
     if (copy) {
-        memcpy (copy, s, len);
+        if (len)
+            memcpy (copy, s, len);
         copy [len] = 0;
     }
     return copy;

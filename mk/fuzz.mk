@@ -30,7 +30,8 @@ $(BUILD_FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lpthread -lm
 
 # Each target runs FUZZ_SECONDS; new corpus entries go to $(BUILD_FUZZ)/corpus,
-# seeds come from the golden fixtures. Exit status is non-zero on any crash.
+# seeds come from the golden fixtures and tests/fuzz/regress (every input a
+# fuzzer once crashed on, replayed on each run). Exit status is non-zero on any crash.
 fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
 	    mkdir -p $(BUILD_FUZZ)/corpus/$$t || exit 1; \
@@ -40,7 +41,7 @@ fuzz: fuzz-build
 	    $(BUILD_FUZZ)/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
 	        -rss_limit_mb=2048 -print_final_stats=1 \
 	        -artifact_prefix=$(BUILD_FUZZ)/$$t- \
-	        $(BUILD_FUZZ)/corpus/$$t schemas/fixtures \
+	        $(BUILD_FUZZ)/corpus/$$t schemas/fixtures tests/fuzz/regress \
 	        > $(BUILD_FUZZ)/$$t.log 2>&1 \
 	        || { tail -60 $(BUILD_FUZZ)/$$t.log; echo "fuzz: $$t FAILED"; exit 1; }; \
 	    grep -E "stat::number_of_executed_units|Done [0-9]+ runs" $(BUILD_FUZZ)/$$t.log \

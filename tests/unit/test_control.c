@@ -123,6 +123,15 @@ test_request (void)
     msgpack_pack_map (&pk, 2); s_str (&pk, "cmd"); s_str (&pk, "run");
     s_str (&pk, "cmd"); s_str (&pk, "heal");
     s_req_reject ("duplicate cmd", &buf, "duplicate");
+    //  Found by fuzz_control: two empty keys, {"": "0", "": "-"}; an empty
+    //  key has a NULL body, which must not reach memcmp.
+    {
+        static const unsigned char empty_keys [] = { 0x82, 0xa0, 0x30, 0xa0, 0x2d };
+        char e [256] = "";
+        control_request_t *er = control_request_decode (empty_keys, sizeof empty_keys, e, sizeof e);
+        CHECK (er == NULL && strstr (e, "duplicate"), "two empty keys: '%s'", e);
+        control_request_destroy (&er);
+    }
     msgpack_sbuffer_clear (&buf);
     msgpack_pack_map (&pk, 2); s_str (&pk, "cmd"); s_str (&pk, "run");
     msgpack_pack_int (&pk, 1); s_str (&pk, "x");
