@@ -69,6 +69,7 @@ struct diagnoser_t {
     uint64_t next_id;
     uint64_t published;
     uint64_t dropped_jobs;
+    uint64_t cycles_seen;       //  heal.cycle messages received so far
 };
 
 //  --------------------------------------------------------------------------
@@ -452,6 +453,7 @@ s_on_cycle (diagnoser_t *self, const event_t *cycle)
 {
     diag_symptom_t *symptoms [DIAG_MAX_SYMPTOMS];
     size_t count = 0;
+    const bool first_cycle = self->cycles_seen++ == 0;
     //  The critical checks: the cycle's issues, or (an agent that does not list
     //  them) the critical events seen for this cycle.
     if (cycle->issue_count > 0) {
@@ -462,8 +464,18 @@ s_on_cycle (diagnoser_t *self, const event_t *cycle)
             tracked_t *t = (tracked_t *) zhashx_lookup (self->tracked, name);
             event_t *synth = NULL;
             const event_t *source = t ? t->critical : NULL;
+            if (!source && first_cycle) {
+                //  We joined mid-cycle and missed its check events. They come
+                //  again with the next cycle; a prompt with names alone would
+                //  waste the model's time and cache a poor answer.
+                if (self->verbose)
+                    zsys_debug ("diagnoser: cycle %llu: %s: details not received yet, "
+                                "waiting for the next cycle", (unsigned long long) cycle->cycle,
+                                name);
+                continue;
+            }
             if (!source) {
-                //  its event was missed (we connected late): the name alone
+                //  its event was missed (a dropped message): the name alone
                 synth = event_new (EVENT_CHECK);
                 if (!synth)
                     continue;
