@@ -55,6 +55,17 @@ s_now_ns (void)
     return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+//  Sleep until the monotonic clock reads ns (macOS has no clock_nanosleep).
+static void
+s_sleep_until_ns (int64_t ns)
+{
+    int64_t left;
+    while ((left = ns - s_now_ns ()) > 0) {
+        struct timespec ts = { (time_t) (left / 1000000000), (long) (left % 1000000000) };
+        nanosleep (&ts, NULL);
+    }
+}
+
 static void *
 s_subscriber (void *arg)
 {
@@ -132,9 +143,7 @@ s_publish (run_t *run, void *pub)
     for (long i = 0; i < run->count; i++) {
         if (run->paced) {
             next += interval;
-            struct timespec ts = { (time_t) (next / 1000000000), (long) (next % 1000000000) };
-            while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-                ;
+            s_sleep_until_ns (next);
             run->sent_ns [i] = s_now_ns ();
         }
         if (run->raw) {
