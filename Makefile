@@ -30,8 +30,16 @@ SANITIZE ?=
 ifneq ($(SANITIZE),)
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 endif
-CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(WERROR) $(SANFLAGS) -Iinclude -Iagent $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+# CURL_LAZY=yes (Linux default): heal-agent loads libcurl on its first HTTP
+# check instead of at start (agent/curl_lazy.c): ~5.5 MB less resident memory
+# for an agent with no http/ollama check. macOS maps libcurl anyway: linked.
+CURL_LAZY ?= $(if $(filter linux,$(PLATFORM)),yes,no)
+ifeq ($(CURL_LAZY),yes)
+CURL_LAZY_DEF := -DHEAL_CURL_LAZY
+endif
+CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(WERROR) $(SANFLAGS) $(CURL_LAZY_DEF) -Iinclude -Iagent $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
 LDLIBS_ALL = $(SANFLAGS) $(PKG_LIBS) -lpthread -lm $(LDFLAGS) $(LDLIBS)
+LDLIBS_AGENT = $(if $(CURL_LAZY_DEF),$(filter-out -lcurl,$(LDLIBS_ALL)) -ldl,$(LDLIBS_ALL))
 
 OTHER_PLATFORM := $(if $(filter linux,$(PLATFORM)),darwin,linux)
 
@@ -80,7 +88,7 @@ $(DIAG_LIB): $(call obj,$(DIAG_LIBSRC))
 
 $(BUILD)/bin/heal-agent: $(call obj,agent/main.c) $(AGENT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) -o $@ $^ $(LDLIBS_AGENT)
 
 $(BUILD)/bin/heal-diagnoser: $(call obj,diagnoser/main.c) $(DIAG_LIB) $(LIB)
 	@mkdir -p $(dir $@)

@@ -245,7 +245,7 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     CURL *curl = curl_easy_init ();
     if (!curl) {
         free (body.data);
-        kind_message (ev, "could not start libcurl");
+        kind_message (ev, "could not start libcurl: %s", curl_easy_strerror (CURLE_FAILED_INIT));
         return CHECK_UNKNOWN;
     }
     char curl_error [CURL_ERROR_SIZE] = "";

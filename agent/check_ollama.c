@@ -181,7 +181,8 @@ s_get_json (const ollama_check_t *self, const char *path, int64_t timeout_ms,
     snprintf (url, sizeof url, "%s%s", self->url, path);
     CURL *curl = curl_easy_init ();
     if (!curl) {
-        snprintf (why, whylen, "cannot create a CURL handle");
+        snprintf (why, whylen, "cannot create a CURL handle: %s",
+                  curl_easy_strerror (CURLE_FAILED_INIT));
         return NULL;
     }
     body_t body = { 0 };

@@ -5,6 +5,7 @@
 #     heal:  heal-agent --once -c FILE (start, all checks, report, exit)
 #     monit: monit -c FILE validate   (start, all checks once, exit; Monit
 #            starts program checks and collects their status a cycle later)
+#   heal again with one http check more (libcurl is loaded on first use)
 #   idle: CPU ms used over 10 s between cycles by the running daemon
 #     heal:  heal-agent -c FILE (interval 300)   monit: monit -I -c FILE (daemon 300)
 set -eu
@@ -28,7 +29,7 @@ for i in range(N_FILE):
         f.write("x" * 100)
     files.append(p)
 
-def heal_conf(path):
+def heal_conf(path, http=False):
     t = ("agent\n    interval = 300\n    state_dir = \"%s/state\"\n"
          "    path = \"/usr/bin:/bin\"\n"
          "bus\n    publish = \"ipc://%s/bus\"\n    inbound = \"ipc://%s/in\"\n"
@@ -39,6 +40,8 @@ def heal_conf(path):
         t += "check = disk%02d\n    kind = disk\n    path = \"/\"\n    min_free = 1%%\n" % i
     for i in range(N_CMD):
         t += "check = prog%02d\n    kind = command\n    run = \"/bin/true\"\n" % i
+    if http:    # makes the agent load libcurl (agent/curl_lazy.c); port 1 refuses
+        t += "check = http00\n    kind = http\n    url = \"http://127.0.0.1:1/\"\n"
     with open(path, "w") as f:
         f.write(t)
     os.chmod(path, 0o600)
@@ -56,15 +59,28 @@ def monit_conf(path):
         f.write(t)
     os.chmod(path, 0o600)
 
+peak_rss = os.path.join(build, "bench", "peak_rss")
+
 def one_cycle(argv):
-    t0 = time.monotonic()
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = (time.monotonic() - t0) * 1000
-    cpu = (ru.ru_utime + ru.ru_stime) * 1000
-    err = p.stderr.read().decode(errors="replace")[-300:]
-    p.stderr.close()
-    return wall, cpu, ru.ru_maxrss, os.waitstatus_to_exitcode(status), err
+    """Run argv through bench/peak_rss (a libc-only launcher: a child forked
+    from Python would start its ru_maxrss at Python's own ~12 MB)."""
+    out = os.path.join(d, "peak_rss.out")
+    p = subprocess.run([peak_rss, out] + argv, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+    err = p.stderr.decode(errors="replace")[-300:]
+    with open(out) as f:
+        wall, cpu, rss, code = f.read().split()
+    return float(wall), float(cpu), int(rss), int(code), err
+
+def proc_mem_kib(pid):
+    """VmRSS and RssAnon (private memory; the rest is shared library pages)."""
+    m = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("VmRSS", "RssAnon"):
+                m[k] = int(v.split()[0])
+    return m.get("VmRSS", 0), m.get("RssAnon", 0)
 
 def proc_cpu_ms(pid):
     with open("/proc/%d/stat" % pid) as f:
@@ -79,12 +95,12 @@ def idle(argv, ready):
         while not ready() and time.monotonic() < end:
             time.sleep(0.05)
         if not ready():
-            return None
+            return None, (0, 0)
         time.sleep(1)   # let the first cycle settle
         c0 = proc_cpu_ms(p.pid)
         time.sleep(IDLE_S)
         c1 = proc_cpu_ms(p.pid)
-        return c1 - c0
+        return c1 - c0, proc_mem_kib(p.pid)
     finally:
         p.send_signal(signal.SIGTERM)
         try:
@@ -96,7 +112,9 @@ hc = os.path.join(d, "heal.conf"); heal_conf(hc)
 mc = os.path.join(d, "monitrc"); monit_conf(mc)
 n = N_FILE + N_DISK + N_CMD
 print("%d checks: %d file, %d disk/filesystem, %d command/program" % (n, N_FILE, N_DISK, N_CMD))
-print("%-28s %10s %10s %12s %16s" % ("", "wall ms", "CPU ms", "peak RSS KiB", "idle CPU ms/%ds" % IDLE_S))
+print("one cycle (--once / validate); idle: the daemon %d s after its first cycle" % IDLE_S)
+print("%-28s %8s %8s %13s %14s %13s %13s" % ("", "wall ms", "CPU ms", "peak RSS KiB",
+      "idle CPU ms", "idle RSS KiB", "of it anon"))
 rows = []
 if os.access(agent, os.X_OK):
     w, c, rss, code, err = one_cycle([agent, "-c", hc, "--once"])
@@ -108,6 +126,10 @@ if os.access(agent, os.X_OK):
     # idle: ready when the first cycle wrote its report
     ic = idle([agent, "-c", hc], lambda: os.path.exists(report))
     rows.append(("heal-agent (exit %d)" % code, w, c, rss, ic))
+    # the same with one http check more: libcurl and its ~40 libraries mapped
+    hc2 = os.path.join(d, "heal-http.conf"); heal_conf(hc2, http=True)
+    w, c, rss, code, err = one_cycle([agent, "-c", hc2, "--once"])
+    rows.append(("heal-agent +1 http (exit %d)" % code, w, c, rss, (None, None)))
 else:
     print("heal-agent not built at %s" % agent)
 if monit:
@@ -116,7 +138,9 @@ if monit:
     rows.append(("monit 5.33 validate (exit %d)" % code, w, c, rss, ic))
 else:
     print("monit not installed (HEAL_DEPS=bench sh scripts/deps.sh)")
-for name, w, c, rss, ic in rows:
-    print("%-28s %10.1f %10.1f %12d %16s" % (name, w, c, rss, "n/a" if ic is None else "%.1f" % ic))
+for name, w, c, rss, (ic, mem) in rows:
+    print("%-28s %8.1f %8.1f %13d %14s %13s %13s" % (name, w, c, rss,
+          "n/a" if ic is None else "%.1f" % ic,
+          "n/a" if not mem else mem[0], "n/a" if not mem else mem[1]))
 shutil.rmtree(d, ignore_errors=True)
 PY
