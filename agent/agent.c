@@ -620,6 +620,20 @@ s_watch_update (agent_t *self, agent_check_t *check, int64_t pid, uint64_t start
     }
 }
 
+//  After a failed or throttled remediation, run the check again when its
+//  backoff ends rather than a whole interval later: a dead service stays down
+//  no longer than the backoff says, and the budget still bounds the attempts.
+//  No backoff (0) means no early run: the next one is at the interval.
+static void
+s_retry_after_backoff (agent_check_t *check, int64_t now)
+{
+    if (check->budget.gave_up || check->budget.backoff_until <= now)
+        return;
+    int64_t retry = heal_monotonic_ms () + (check->budget.backoff_until - now) + 10;
+    if (check->next_due > retry)
+        check->next_due = retry;
+}
+
 //  A run is over (result, failure to start, or timeout). Takes ownership of
 //  event (a check event with at least a message). job NULL when there was no
 //  worker result (timeout, could not start).
@@ -643,9 +657,12 @@ s_complete (agent_t *self, agent_check_t *check, event_t *event,
             case REMEDY_DONE:
                 result = status == CHECK_OK? "healed": "failed";
                 healed = status == CHECK_OK;
+                if (!healed)
+                    s_retry_after_backoff (check, now);
                 break;
             case REMEDY_FAILED:
                 result = "failed";
+                s_retry_after_backoff (check, now);
                 break;
             case REMEDY_PENDING:
                 //  Started in the background (e.g. a model pull): not an
@@ -703,6 +720,8 @@ s_complete (agent_t *self, agent_check_t *check, event_t *event,
                     output = "in backoff";
                     break;
             }
+            if (decision == REMEDY_THROTTLED)
+                s_retry_after_backoff (check, now);
             remedy = s_remedy_new ("remedy", result, check->budget.count, 0, output);
         }
     }

@@ -188,6 +188,32 @@ def test_backoff_throttles(heal):
     assert len(lines(count)) == 1
 
 
+def test_failed_remedy_retried_when_backoff_ends(heal):
+    """A remedy that fails is tried again when its backoff ends, not a whole
+    interval (300 s here) later: attempts 1, 2, 3 at growing delays, then one
+    gave_up alert and no more attempts."""
+    count = os.path.join(heal.dir, "count")
+    heal.config(command_check("flaky", "echo down; exit 2", critical=True,
+                              remedy="echo x >> %s; exit 1" % count,
+                              attempts=3, within=900, backoff="200ms"))
+    heal.start_agent()
+    attempts = []
+    for n in (1, 2, 3):
+        ev = check_event(heal, "flaky", lambda p, n=n: (p.get("remedy") or {}).get("attempt") == n
+                         and p["remedy"]["result"] == "failed")
+        attempts.append(ev["ts"])
+    alert = heal.bus.wait(lambda t, p: t == "heal.alert.flaky" and p.get("alert") == "gave_up",
+                          10, "gave_up alert")[1]
+    assert len(lines(count)) == 3
+    # the delays grow with the attempts (200 ms, then 400 ms)
+    assert attempts[2] - attempts[1] > attempts[1] - attempts[0] >= 150, attempts
+    # the agent is idle again until the next interval: no further attempt
+    synced(heal, run(heal, "flaky")["checks"]["flaky"])
+    assert len(lines(count)) == 3
+    assert [p["alert"] for t, p in heal.bus.seen if t == "heal.alert.flaky"].count("gave_up") == 1
+    assert alert["check"] == "flaky"
+
+
 def test_state_survives_kill9(heal):
     count = os.path.join(heal.dir, "count")
     heal.config(command_check("once", "exit 2", critical=True,
