@@ -1185,13 +1185,13 @@ agent_new (const agent_options_t *options, char *err, size_t errlen, int *exit_c
             snprintf (err, errlen, "cannot set up socket security");
         goto fail;
     }
-    self->pub = bus_publisher_new (config->publish, "heal-agent");
+    self->pub = bus_publisher_new_secure (config->publish, "heal-agent", self->security);
     if (!self->pub && !options->once) {
         snprintf (err, errlen, "cannot bind the bus on %s", config->publish);
         goto fail;
     }
     if (!options->once) {
-        self->inbound = bus_inbound_new (config->inbound);
+        self->inbound = bus_inbound_new_secure (config->inbound, self->security);
         if (!self->inbound) {
             snprintf (err, errlen, "cannot bind the inbound socket on %s", config->inbound);
             goto fail;

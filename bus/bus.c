@@ -86,7 +86,7 @@ s_ipc_prepare (const char *endpoint)
 }
 
 static zsock_t *
-s_bind (int type, const char *endpoint, char **resolved)
+s_bind (int type, const char *endpoint, heal_security_t *security, char **resolved)
 {
     if (!endpoint || s_ipc_prepare (endpoint))
         return NULL;
@@ -101,9 +101,9 @@ s_bind (int type, const char *endpoint, char **resolved)
         zsock_set_xpub_nodrop (sock, 1);
     }
     //  heal_secure_bind: ipc in a 0700 directory (created when missing) with
-    //  a 0600 socket file; tcp only on loopback (the bus has no CURVE setup).
+    //  a 0600 socket file; tcp on loopback, or elsewhere with CURVE only.
     char why [512] = "";
-    if (heal_secure_bind (NULL, sock, endpoint, why, sizeof why)) {
+    if (heal_secure_bind (security, sock, endpoint, why, sizeof why)) {
         zsys_error ("bus: cannot bind %s: %s", endpoint, why);
         zsock_destroy (&sock);
         return NULL;
@@ -198,13 +198,20 @@ struct bus_publisher_t {
 bus_publisher_t *
 bus_publisher_new (const char *endpoint, const char *source)
 {
+    return bus_publisher_new_secure (endpoint, source, NULL);
+}
+
+bus_publisher_t *
+bus_publisher_new_secure (const char *endpoint, const char *source,
+                          heal_security_t *security)
+{
     bus_publisher_t *self = (bus_publisher_t *) zmalloc (sizeof (bus_publisher_t));
     if (!self)
         return NULL;
     msgpack_sbuffer_init (&self->buf);
     self->source = heal_safe_string (source ? source : "heal", strlen (source ? source : "heal"),
                                      EVENT_MAX_SHORT);
-    self->sock = s_bind (ZMQ_PUB, endpoint, &self->endpoint);
+    self->sock = s_bind (ZMQ_PUB, endpoint, security, &self->endpoint);
     if (!self->sock || !self->source) {
         bus_publisher_destroy (&self);
         return NULL;
@@ -280,6 +287,26 @@ struct bus_subscriber_t {
 bus_subscriber_t *
 bus_subscriber_new (const char *endpoint, const char **prefixes)
 {
+    return bus_subscriber_new_secure (NULL, endpoint, prefixes);
+}
+
+//  Connect through heal_secure_connect: abstract ipc refused, a non-loopback
+//  tcp endpoint only with the CURVE client keys of config.
+static int
+s_connect (const heal_config_t *config, zsock_t *sock, const char *endpoint)
+{
+    char why [512] = "";
+    if (heal_secure_connect (config, sock, endpoint, why, sizeof why)) {
+        zsys_error ("bus: cannot connect to %s: %s", endpoint, why);
+        return -1;
+    }
+    return 0;
+}
+
+bus_subscriber_t *
+bus_subscriber_new_secure (const heal_config_t *config, const char *endpoint,
+                           const char **prefixes)
+{
     if (!endpoint)
         return NULL;
     bus_subscriber_t *self = (bus_subscriber_t *) zmalloc (sizeof (bus_subscriber_t));
@@ -297,8 +324,7 @@ bus_subscriber_new (const char *endpoint, const char **prefixes)
             zsock_set_subscribe (self->sock, *p);
     else
         zsock_set_subscribe (self->sock, "");
-    if (zsock_connect (self->sock, "%s", endpoint) == -1) {
-        zsys_error ("bus: cannot connect to %s: %s", endpoint, zmq_strerror (zmq_errno ()));
+    if (s_connect (config, self->sock, endpoint)) {
         bus_subscriber_destroy (&self);
         return NULL;
     }
@@ -360,10 +386,16 @@ struct bus_inbound_t {
 bus_inbound_t *
 bus_inbound_new (const char *endpoint)
 {
+    return bus_inbound_new_secure (endpoint, NULL);
+}
+
+bus_inbound_t *
+bus_inbound_new_secure (const char *endpoint, heal_security_t *security)
+{
     bus_inbound_t *self = (bus_inbound_t *) zmalloc (sizeof (bus_inbound_t));
     if (!self)
         return NULL;
-    self->sock = s_bind (ZMQ_PULL, endpoint, NULL);
+    self->sock = s_bind (ZMQ_PULL, endpoint, security, NULL);
     if (!self->sock) {
         free (self);
         return NULL;
@@ -449,6 +481,13 @@ struct bus_pusher_t {
 bus_pusher_t *
 bus_pusher_new (const char *endpoint, const char *source)
 {
+    return bus_pusher_new_secure (NULL, endpoint, source);
+}
+
+bus_pusher_t *
+bus_pusher_new_secure (const heal_config_t *config, const char *endpoint,
+                       const char *source)
+{
     if (!endpoint)
         return NULL;
     bus_pusher_t *self = (bus_pusher_t *) zmalloc (sizeof (bus_pusher_t));
@@ -464,8 +503,7 @@ bus_pusher_new (const char *endpoint, const char *source)
     }
     zsock_set_sndhwm (self->sock, BUS_SNDHWM);
     zsock_set_linger (self->sock, BUS_PUSH_LINGER);
-    if (zsock_connect (self->sock, "%s", endpoint) == -1) {
-        zsys_error ("bus: cannot connect to %s: %s", endpoint, zmq_strerror (zmq_errno ()));
+    if (s_connect (config, self->sock, endpoint)) {
         bus_pusher_destroy (&self);
         return NULL;
     }

@@ -584,7 +584,8 @@ s_on_bus (diagnoser_t *self)
 //  --------------------------------------------------------------------------
 
 diagnoser_t *
-diagnoser_new (diag_settings_t **settings_p, bool verbose, char *err, size_t errlen)
+diagnoser_new (diag_settings_t **settings_p, const heal_config_t *config, bool verbose,
+               char *err, size_t errlen)
 {
     diagnoser_t *self = (diagnoser_t *) calloc (1, sizeof *self);
     if (!self)
@@ -613,12 +614,12 @@ diagnoser_new (diag_settings_t **settings_p, bool verbose, char *err, size_t err
     zhashx_set_destructor (self->tracked, s_tracked_destroy);
     zhashx_set_destructor (self->cache, s_cache_destroy);
     const char *prefixes [] = { "heal.check.critical.", "heal.check.healed.", "heal.cycle", NULL };
-    self->sub = bus_subscriber_new (s->publish, prefixes);
+    self->sub = bus_subscriber_new_secure (config, s->publish, prefixes);
     if (!self->sub) {
         snprintf (err, errlen, "diagnoser: cannot connect to the bus at %s", s->publish);
         goto fail;
     }
-    self->pusher = bus_pusher_new (s->inbound, "heal-diagnoser");
+    self->pusher = bus_pusher_new_secure (config, s->inbound, "heal-diagnoser");
     if (!self->pusher) {
         snprintf (err, errlen, "diagnoser: cannot connect to the agent inbound at %s", s->inbound);
         goto fail;

@@ -186,10 +186,11 @@ int ollama_model_listed (const char *body, size_t size, const char *model);
 
 typedef struct diagnoser_t diagnoser_t;
 
-//  Takes ownership of *settings_p. Connects the SUB and the PUSH and starts
-//  the Ollama actor. NULL + err on error.
-diagnoser_t *diagnoser_new (diag_settings_t **settings_p, bool verbose,
-                            char *err, size_t errlen);
+//  Takes ownership of *settings_p. Connects the SUB and the PUSH (through
+//  heal_secure_connect with config's security section, which is only read
+//  here; NULL = no CURVE keys) and starts the Ollama actor. NULL + err on error.
+diagnoser_t *diagnoser_new (diag_settings_t **settings_p, const heal_config_t *config,
+                            bool verbose, char *err, size_t errlen);
 void diagnoser_destroy (diagnoser_t **self_p);
 
 //  Serve until interrupted (SIGTERM/SIGINT). Returns 0.

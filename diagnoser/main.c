@@ -66,25 +66,28 @@ main (int argc, char *argv [])
         return CONFIG_EXIT_INVALID;
     }
     diag_settings_t *settings = diag_settings_new (config, err, sizeof err);
-    heal_config_destroy (&config);
     if (!settings) {
+        heal_config_destroy (&config);
         fprintf (stderr, "%s\n", err);
         return CONFIG_EXIT_INVALID;
     }
     if (check_only) {
+        heal_config_destroy (&config);
         diag_settings_destroy (&settings);
         return 0;
     }
     //  libcurl's global state, before any thread uses it
     if (curl_global_init (CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         fprintf (stderr, "heal-diagnoser: curl_global_init failed\n");
+        heal_config_destroy (&config);
         diag_settings_destroy (&settings);
         return 1;
     }
     zsys_init ();
     zsys_set_logstream (stderr);
     zsys_set_logident ("heal-diagnoser");
-    diagnoser_t *diagnoser = diagnoser_new (&settings, verbose, err, sizeof err);
+    diagnoser_t *diagnoser = diagnoser_new (&settings, config, verbose, err, sizeof err);
+    heal_config_destroy (&config);
     diag_settings_destroy (&settings);
     int rc = 1;
     if (diagnoser) {

@@ -9,6 +9,7 @@
 
 #include <czmq.h>
 #include "heal/event.h"
+#include "heal/security.h"
 
 //  Send high-water mark of the PUB and PUSH sockets: past it, messages are
 //  dropped (and counted), never queued without bound and never waited for.
@@ -19,6 +20,10 @@ typedef struct bus_publisher_t bus_publisher_t;
 //  Bind a PUB socket on endpoint. source names this publisher in every event.
 //  Returns NULL (and logs why) when the endpoint cannot be bound.
 bus_publisher_t *bus_publisher_new (const char *endpoint, const char *source);
+//  The same through heal_secure_bind with security (the agent's): a tcp
+//  endpoint that is not loopback binds as a CURVE server. NULL = no CURVE.
+bus_publisher_t *bus_publisher_new_secure (const char *endpoint, const char *source,
+                                           heal_security_t *security);
 void bus_publisher_destroy (bus_publisher_t **self_p);
 
 //  Stamp the common fields (v, seq, ts when 0, host, source) and publish.
@@ -39,6 +44,10 @@ typedef struct bus_subscriber_t bus_subscriber_t;
 //  Connect a SUB to endpoint, subscribed to each prefix in the NULL-terminated
 //  array (NULL array = everything). Filtering happens in ZeroMQ.
 bus_subscriber_t *bus_subscriber_new (const char *endpoint, const char **prefixes);
+//  The same through heal_secure_connect: a tcp endpoint that is not loopback
+//  needs config's CURVE client keys (security section); NULL config = none.
+bus_subscriber_t *bus_subscriber_new_secure (const heal_config_t *config,
+                                             const char *endpoint, const char **prefixes);
 void bus_subscriber_destroy (bus_subscriber_t **self_p);
 
 //  Receive and strictly decode one message, waiting at most timeout_ms
@@ -53,6 +62,7 @@ typedef struct bus_inbound_t bus_inbound_t;
 
 //  Bind the inbound PULL socket. Returns NULL when it cannot be bound.
 bus_inbound_t *bus_inbound_new (const char *endpoint);
+bus_inbound_t *bus_inbound_new_secure (const char *endpoint, heal_security_t *security);
 void bus_inbound_destroy (bus_inbound_t **self_p);
 
 //  Read one message (non-blocking), validate it (two frames, topic agrees with
@@ -69,6 +79,8 @@ typedef struct bus_pusher_t bus_pusher_t;
 //  Connect a PUSH to the agent's inbound endpoint (connect never fails for a
 //  valid endpoint: the agent may start later).
 bus_pusher_t *bus_pusher_new (const char *endpoint, const char *source);
+bus_pusher_t *bus_pusher_new_secure (const heal_config_t *config, const char *endpoint,
+                                     const char *source);
 void bus_pusher_destroy (bus_pusher_t **self_p);
 
 //  Stamp common fields and send. Never blocks: -1 when dropped (counted).

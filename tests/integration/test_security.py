@@ -5,8 +5,10 @@ CURVE keys and usable with them, by healctl and by no one else.
 The non-loopback address is this machine's own (ip -4 addr, scope global); when
 there is none, a network namespace with a dummy interface is made for the test
 (root only). No traffic ever leaves the machine."""
+import json
 import os
 import re
+import select
 import shutil
 import signal
 import stat
@@ -228,3 +230,63 @@ def test_non_loopback_tcp_with_curve(heal, remote):
     assert raw() == "none"
     # The agent is still fine.
     assert healctl(heal.conf, "ping").returncode == 0
+
+
+# A raw SUB (optionally CURVE) in a subprocess: prints the first topic it gets
+# or "none". argv: endpoint [client_public client_secret server_public] seconds
+SUBSCRIBER = r"""
+import sys, zmq
+ctx = zmq.Context()
+s = ctx.socket(zmq.SUB)
+s.setsockopt(zmq.LINGER, 0)
+if len(sys.argv) > 3:
+    s.curve_publickey, s.curve_secretkey = sys.argv[2].encode(), sys.argv[3].encode()
+    s.curve_serverkey = sys.argv[4].encode()
+s.setsockopt(zmq.SUBSCRIBE, b"heal.")
+s.connect(sys.argv[1])
+print(s.recv_multipart()[0].decode() if s.poll(int(float(sys.argv[-1]) * 1000)) else "none")
+"""
+
+
+def test_bus_non_loopback_tcp_needs_curve(heal, remote):
+    """The same rule for the bus as for control: bus.publish on a non-loopback
+    address is refused without keys; with them, a client holding an authorised
+    key (healctl watch) reads events, and a SUB without CURVE or with a key not
+    in clients_dir reads nothing."""
+    prefix, addr = remote
+    heal.publish = "tcp://%s:%d" % (addr, free_port())
+    heal.bus = None
+    heal.config(OK_CHECK, interval=1)
+    expect_refusal(heal, prefix + [AGENT, "-c", heal.conf], ["CURVE"])
+
+    keys, clients, certs = make_keys(heal)
+    security = ("security\n"
+                "    server_cert = \"%s\"\n"
+                "    clients_dir = \"%s\"\n"
+                "    client_cert = \"%s\"\n" % (certs["server"][0], clients,
+                                                 certs["client"][0]))
+    heal.config(OK_CHECK, interval=1, extra=security)
+    start_remote_agent(heal, prefix)
+    watch = subprocess.Popen(prefix + [HEALCTL, "-c", heal.conf, "watch", "--json"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        ready, _, _ = select.select([watch.stdout], [], [], 15 * SLOW)
+        assert ready, "healctl watch got nothing: %s" % agent_output(heal)
+        line = watch.stdout.readline().decode()
+        assert json.loads(line)["source"] == "heal-agent", line
+    finally:
+        watch.kill()
+        watch.wait()
+
+    def sub(*curve):
+        out = subprocess.run(prefix + [sys.executable, "-c", SUBSCRIBER, heal.publish]
+                             + list(curve) + [str(2.5 * SLOW)],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.strip()
+
+    server_pub = certs["server"][2].decode()
+    assert sub(certs["client"][2].decode(), certs["client"][3].decode(),
+               server_pub).startswith("heal.")
+    assert sub(certs["stranger"][2].decode(), certs["stranger"][3].decode(), server_pub) == "none"
+    assert sub() == "none"
