@@ -11,6 +11,7 @@
 #include "check.h"
 #include "command.h"
 #include "check_launchd.h"
+#include "kind_util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -381,20 +382,6 @@ s_path_has (const char *path, const char *entry, size_t entry_len)
     return false;
 }
 
-static void
-s_append (char *buf, size_t len, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_append (char *buf, size_t len, const char *fmt, ...)
-{
-    size_t used = strnlen (buf, len);
-    if (used + 1 >= len)
-        return;
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (buf + used, len - used, fmt, ap);
-    va_end (ap);
-}
 
 int
 launchd_env_missing (const launchd_job_t *job, const char *spec,
@@ -432,7 +419,7 @@ launchd_env_missing (const launchd_job_t *job, const char *spec,
         if (!want) {
             if (!have) {
                 count++;
-                s_append (missing, missing_len, "%s%s not set", count > 1? "; ": "", name);
+                kind_append (missing, missing_len, "%s%s not set", count > 1? "; ": "", name);
             }
         }
         else
@@ -443,7 +430,7 @@ launchd_env_missing (const launchd_job_t *job, const char *spec,
                 size_t qn = qe? (size_t) (qe - q): strlen (q);
                 if (qn && !s_path_has (have, q, qn)) {
                     count++;
-                    s_append (missing, missing_len, "%sPATH lacks %.*s (PATH=%s)",
+                    kind_append (missing, missing_len, "%sPATH lacks %.*s (PATH=%s)",
                               count > 1? "; ": "", (int) qn, q, have);
                 }
                 q += qn;
@@ -454,11 +441,11 @@ launchd_env_missing (const launchd_job_t *job, const char *spec,
         else
         if (!have || !streq (have, want)) {
             count++;
-            s_append (missing, missing_len, "%s%s=%s wanted, job has %s%s",
+            kind_append (missing, missing_len, "%s%s=%s wanted, job has %s%s",
                       count > 1? "; ": "", name, want,
                       have? name: "no ", have? "": name);
             if (have)
-                s_append (missing, missing_len, "=%s", have);
+                kind_append (missing, missing_len, "=%s", have);
         }
     }
     return count;
@@ -634,85 +621,18 @@ nomem:
 }
 
 //  Milliseconds left before the run's deadline, capped at one command's share.
-static int64_t
-s_left_ms (const check_ctx_t *ctx)
-{
-    int64_t left = ctx->deadline_ms - heal_monotonic_ms ();
-    return left > LAUNCHD_CMD_TIMEOUT_MS? LAUNCHD_CMD_TIMEOUT_MS: left;
-}
-
 //  Run launchctl with argv (NULL-terminated, argv[0] = "launchctl"). Returns
 //  the exit code, or -1 when it could not run / timed out (res still filled
 //  when it ran). The caller frees res with command_result_free.
 static int
 s_launchctl (const check_ctx_t *ctx, const char *const *argv, command_result_t *res)
 {
-    memset (res, 0, sizeof (*res));
-    int64_t left = s_left_ms (ctx);
-    if (left <= 0)
-        return -1;
-    const char *path = ctx->config? ctx->config->path: NULL;
-    if (command_run_argv (argv, path, left, COMMAND_MAX_OUTPUT, res))
-        return -1;
-    if (res->timed_out || res->signal)
-        return -1;
-    return res->exit_code;
+    return kind_exec (ctx, argv, LAUNCHD_CMD_TIMEOUT_MS, res);
 }
 
-//  Add a multi-line command output as evidence (first lines only).
-static void
-s_evidence_output (event_t *event, const char *prefix, const command_result_t *res)
-{
-    if (!event || !res->output)
-        return;
-    const char *p = res->output;
-    int lines = 0;
-    while (*p && lines < 4) {
-        const char *end = strchr (p, '\n');
-        size_t n = end? (size_t) (end - p): strlen (p);
-        if (n > 0) {
-            char line [EVENT_MAX_EVIDENCE_LEN];
-            snprintf (line, sizeof line, "%s%.*s", prefix, (int) n, p);
-            event_add_evidence (event, line);
-            lines++;
-        }
-        if (!end)
-            break;
-        p = end + 1;
-    }
-}
 
-static void
-s_message (check_result_t *result, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
-static void
-s_message (check_result_t *result, const char *fmt, ...)
-{
-    if (!result || !result->event)
-        return;
-    char buf [EVENT_MAX_MESSAGE];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (buf, sizeof buf, fmt, ap);
-    va_end (ap);
-    event_set_string (&result->event->message, buf, EVENT_MAX_MESSAGE);
-}
 
-static void
-s_evidence (event_t *event, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
-
-static void
-s_evidence (event_t *event, const char *fmt, ...)
-{
-    if (!event)
-        return;
-    char buf [EVENT_MAX_EVIDENCE_LEN];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (buf, sizeof buf, fmt, ap);
-    va_end (ap);
-    event_add_evidence (event, buf);
-}
 
 //  Do the configured plist and the one launchd imported differ?
 static bool
@@ -767,48 +687,48 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     int rc = s_launchctl (ctx, argv, &res);
     if (rc < 0) {
         if (res.timed_out)
-            s_message (result, "launchctl print %s timed out", self->target);
+            kind_message (result->event, "launchctl print %s timed out", self->target);
         else
         if (!res.output)
-            s_message (result, "cannot run launchctl: %s", strerror (errno));
+            kind_message (result->event, "cannot run launchctl: %s", strerror (errno));
         else
-            s_message (result, "launchctl print %s did not finish", self->target);
+            kind_message (result->event, "launchctl print %s did not finish", self->target);
         command_result_free (&res);
         return CHECK_UNKNOWN;
     }
     if (rc == LAUNCHD_EXIT_NO_DOMAIN) {
-        s_message (result, "cannot tell: no %s domain (nobody logged in at the console?)",
+        kind_message (result->event, "cannot tell: no %s domain (nobody logged in at the console?)",
                    self->domain);
-        s_evidence_output (ev, "launchctl: ", &res);
+        kind_evidence_output (ev, "launchctl: ", res.output, 4);
         command_result_free (&res);
         return CHECK_UNKNOWN;
     }
     if (rc == LAUNCHD_EXIT_NOT_FOUND) {
-        s_evidence_output (ev, "launchctl: ", &res);
+        kind_evidence_output (ev, "launchctl: ", res.output, 4);
         command_result_free (&res);
         self->prev_runs = -1;
         struct stat st;
         if (!self->plist) {
             self->finding = FINDING_UNFIXABLE;
-            s_message (result, "%s is not loaded (no plist configured to bootstrap)",
+            kind_message (result->event, "%s is not loaded (no plist configured to bootstrap)",
                        self->target);
         }
         else
         if (stat (self->plist, &st)) {
             self->finding = FINDING_UNFIXABLE;
-            s_message (result, "%s is not loaded and its plist %s is missing",
+            kind_message (result->event, "%s is not loaded and its plist %s is missing",
                        self->target, self->plist);
         }
         else {
             self->finding = FINDING_NOT_LOADED;
-            s_message (result, "%s is not loaded", self->target);
-            s_evidence (ev, "plist = %s", self->plist);
+            kind_message (result->event, "%s is not loaded", self->target);
+            kind_evidence (ev, "plist = %s", self->plist);
         }
         return CHECK_FAIL;
     }
     if (rc != 0) {
-        s_message (result, "launchctl print %s failed with exit %d", self->target, rc);
-        s_evidence_output (ev, "launchctl: ", &res);
+        kind_message (result->event, "launchctl print %s failed with exit %d", self->target, rc);
+        kind_evidence_output (ev, "launchctl: ", res.output, 4);
         command_result_free (&res);
         return CHECK_UNKNOWN;
     }
@@ -816,8 +736,8 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     launchd_job_t job;
     memset (&job, 0, sizeof job);
     if (launchd_print_parse (res.output, res.output_len, &job)) {
-        s_message (result, "launchctl print %s: no job fields in the output", self->target);
-        s_evidence_output (ev, "launchctl: ", &res);
+        kind_message (result->event, "launchctl print %s: no job fields in the output", self->target);
+        kind_evidence_output (ev, "launchctl: ", res.output, 4);
         command_result_free (&res);
         launchd_job_clear (&job);
         return CHECK_UNKNOWN;
@@ -825,21 +745,21 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     command_result_free (&res);
 
     //  Evidence and metrics: what print said, field by field.
-    s_evidence (ev, "state = %s", job.state? job.state: "(absent)");
+    kind_evidence (ev, "state = %s", job.state? job.state: "(absent)");
     if (job.pid > 0)
-        s_evidence (ev, "pid = %lld", (long long) job.pid);
+        kind_evidence (ev, "pid = %lld", (long long) job.pid);
     if (job.runs >= 0)
-        s_evidence (ev, "runs = %lld", (long long) job.runs);
+        kind_evidence (ev, "runs = %lld", (long long) job.runs);
     if (job.last_exit_code_text)
-        s_evidence (ev, "last exit code = %s", job.last_exit_code_text);
+        kind_evidence (ev, "last exit code = %s", job.last_exit_code_text);
     if (job.last_signal)
-        s_evidence (ev, "last terminating signal = %s", job.last_signal);
+        kind_evidence (ev, "last terminating signal = %s", job.last_signal);
     if (job.last_exit_reason)
-        s_evidence (ev, "last exit reason = %s", job.last_exit_reason);
+        kind_evidence (ev, "last exit reason = %s", job.last_exit_reason);
     if (job.successive_crashes > 0)
-        s_evidence (ev, "successive crashes = %lld", (long long) job.successive_crashes);
+        kind_evidence (ev, "successive crashes = %lld", (long long) job.successive_crashes);
     if (job.path)
-        s_evidence (ev, "path = %s", job.path);
+        kind_evidence (ev, "path = %s", job.path);
     if (ev) {
         if (job.pid > 0)
             event_add_metric (ev, "pid", (double) job.pid);
@@ -866,7 +786,7 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
 
     if (s_path_differs (self->plist, job.path)) {
         self->finding = FINDING_STALE;
-        s_message (result, "%s is loaded from %s, not %s", self->target, job.path, self->plist);
+        kind_message (result->event, "%s is loaded from %s, not %s", self->target, job.path, self->plist);
         status = CHECK_FAIL;
     }
     else
@@ -874,11 +794,11 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
         self->finding = self->plist && s_reason_needs_rebootstrap (&job)
                       ? FINDING_STALE: FINDING_CRASH_LOOP;
         if (self->prev_runs >= 0 && job.runs > self->prev_runs)
-            s_message (result, "%s is crash-looping: %lld runs since the last check, last exit code = %s%s%s",
+            kind_message (result->event, "%s is crash-looping: %lld runs since the last check, last exit code = %s%s%s",
                        self->target, (long long) (job.runs - self->prev_runs), last,
                        job.last_signal? ", signal ": "", job.last_signal? job.last_signal: "");
         else
-            s_message (result, "%s is crash-looping: %lld successive crashes, last exit code = %s%s%s",
+            kind_message (result->event, "%s is crash-looping: %lld successive crashes, last exit code = %s%s%s",
                        self->target, (long long) job.successive_crashes, last,
                        job.last_signal? ", signal ": "", job.last_signal? job.last_signal: "");
         status = CHECK_FAIL;
@@ -889,7 +809,7 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
             self->finding = FINDING_STALE;
         else
             self->finding = FINDING_DEAD;
-        s_message (result, "%s is loaded but not running (state = %s, last exit code = %s%s%s)",
+        kind_message (result->event, "%s is loaded but not running (state = %s, last exit code = %s%s%s)",
                    self->target, job.state? job.state: "unknown", last,
                    job.last_signal? ", signal ": "", job.last_signal? job.last_signal: "");
         status = CHECK_FAIL;
@@ -897,26 +817,26 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     else
     if (env_missing > 0) {
         self->finding = FINDING_ENV;
-        s_message (result, "%s environment: %s", self->target, missing);
+        kind_message (result->event, "%s environment: %s", self->target, missing);
         status = CHECK_FAIL;
     }
     else
     if (!running && failed) {
-        s_message (result, "%s is not running; its last run failed (last exit code = %s%s%s)",
+        kind_message (result->event, "%s is not running; its last run failed (last exit code = %s%s%s)",
                    self->target, last,
                    job.last_signal? ", signal ": "", job.last_signal? job.last_signal: "");
         status = CHECK_WARN;
     }
     else
     if (running)
-        s_message (result, "%s is running (pid %lld)", self->target, (long long) job.pid);
+        kind_message (result->event, "%s is running (pid %lld)", self->target, (long long) job.pid);
     else
-        s_message (result, "%s is loaded, not running (state = %s, last exit code = %s)",
+        kind_message (result->event, "%s is loaded, not running (state = %s, last exit code = %s)",
                    self->target, job.state? job.state: "unknown", last);
 
     //  The environment is reported whatever else was found.
     if (env_missing > 0 && self->finding != FINDING_ENV)
-        s_evidence (ev, "environment: %s", missing);
+        kind_evidence (ev, "environment: %s", missing);
     if (env_missing > 0 && ev)
         event_add_metric (ev, "env_missing", (double) env_missing);
 
@@ -929,15 +849,15 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
 static void
 s_log_call (char *log, size_t len, const char *const *argv, int rc, const command_result_t *res)
 {
-    s_append (log, len, "$");
+    kind_append (log, len, "$");
     for (size_t i = 0; argv [i]; i++)
-        s_append (log, len, " %s", argv [i]);
+        kind_append (log, len, " %s", argv [i]);
     if (rc < 0)
-        s_append (log, len, " -> did not finish\n");
+        kind_append (log, len, " -> did not finish\n");
     else
-        s_append (log, len, " -> exit %d\n", rc);
+        kind_append (log, len, " -> exit %d\n", rc);
     if (res->output && res->output_len)
-        s_append (log, len, "%.*s%s", (int) (res->output_len > 512? 512: res->output_len),
+        kind_append (log, len, "%.*s%s", (int) (res->output_len > 512? 512: res->output_len),
                   res->output, res->output [res->output_len - 1] == '\n'? "": "\n");
 }
 
@@ -973,7 +893,7 @@ s_poll_print (launchd_check_t *self, const check_ctx_t *ctx, int want, int64_t w
             break;
         zclock_sleep (LAUNCHD_POLL_MS);
     }
-    s_append (log, len, "$ launchctl print %s -> exit %d (after %d poll%s)\n",
+    kind_append (log, len, "$ launchctl print %s -> exit %d (after %d poll%s)\n",
               self->target, rc, polls, polls == 1? "": "s");
     return rc;
 }
@@ -984,16 +904,16 @@ s_explain_bootstrap (launchd_check_t *self, char *log, size_t len)
 {
     struct stat st;
     if (stat (self->plist, &st)) {
-        s_append (log, len, "plist %s: %s\n", self->plist, strerror (errno));
+        kind_append (log, len, "plist %s: %s\n", self->plist, strerror (errno));
         return;
     }
     if (st.st_uid != getuid ())
-        s_append (log, len, "plist %s is owned by uid %u, not %u: launchd refuses it\n",
+        kind_append (log, len, "plist %s is owned by uid %u, not %u: launchd refuses it\n",
                   self->plist, (unsigned) st.st_uid, (unsigned) getuid ());
     if (st.st_mode & (S_IWGRP | S_IWOTH))
-        s_append (log, len, "plist %s is group/world-writable (chmod 644): launchd refuses it\n",
+        kind_append (log, len, "plist %s is group/world-writable (chmod 644): launchd refuses it\n",
                   self->plist);
-    s_append (log, len, "also check `launchctl print-disabled %s` and Login Items "
+    kind_append (log, len, "also check `launchctl print-disabled %s` and Login Items "
               "(System Settings) for a disabled override\n", self->domain);
 }
 
@@ -1014,7 +934,7 @@ s_bootstrap (launchd_check_t *self, const check_ctx_t *ctx, char *log, size_t le
                      + LAUNCHD_WAIT_MARGIN_MS;
         int prc = s_poll_print (self, ctx, -1, wait, log, len);
         if (prc == 0) {
-            s_append (log, len, "%s is loaded: bootstrap not needed\n", self->target);
+            kind_append (log, len, "%s is loaded: bootstrap not needed\n", self->target);
             return REMEDY_DONE;
         }
         if (prc == LAUNCHD_EXIT_NOT_FOUND) {
@@ -1069,7 +989,7 @@ s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
             int prc = rc == 3? LAUNCHD_EXIT_NOT_FOUND
                     : s_poll_print (self, ctx, LAUNCHD_EXIT_NOT_FOUND, wait, log, sizeof log);
             if (prc != LAUNCHD_EXIT_NOT_FOUND) {
-                s_append (log, sizeof log, "bootout of %s did not finish in time\n", self->target);
+                kind_append (log, sizeof log, "bootout of %s did not finish in time\n", self->target);
                 status = REMEDY_FAILED;
             }
             else
@@ -1078,7 +998,7 @@ s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
         }
         case FINDING_ENV:
             action = "none";
-            s_append (log, sizeof log, "a restart cannot change a job's environment: "
+            kind_append (log, sizeof log, "a restart cannot change a job's environment: "
                       "fix EnvironmentVariables in %s, then `launchctl bootout %s` and "
                       "`launchctl bootstrap %s %s`\n",
                       self->plist? self->plist: "the plist", self->target,
@@ -1086,13 +1006,13 @@ s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
             break;
         case FINDING_CRASH_LOOP:
             action = "none";
-            s_append (log, sizeof log, "launchd is already restarting %s; a restart "
+            kind_append (log, sizeof log, "launchd is already restarting %s; a restart "
                       "will not stop it crashing: see its StandardErrorPath log\n",
                       self->target);
             break;
         case FINDING_UNFIXABLE:
             action = "none";
-            s_append (log, sizeof log, "nothing to bootstrap: configure `plist` "
+            kind_append (log, sizeof log, "nothing to bootstrap: configure `plist` "
                       "with the job's plist file\n");
             break;
         case FINDING_NONE:

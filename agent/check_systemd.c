@@ -9,6 +9,7 @@
 #include "check.h"
 #include "command.h"
 #include "check_systemd.h"
+#include "kind_util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -226,75 +227,15 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
     return self;
 }
 
-static void
-s_message (check_result_t *result, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
-static void
-s_message (check_result_t *result, const char *fmt, ...)
-{
-    if (!result || !result->event)
-        return;
-    char buf [EVENT_MAX_MESSAGE];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (buf, sizeof buf, fmt, ap);
-    va_end (ap);
-    event_set_string (&result->event->message, buf, EVENT_MAX_MESSAGE);
-}
 
-static void
-s_evidence (event_t *event, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
-
-static void
-s_evidence (event_t *event, const char *fmt, ...)
-{
-    if (!event)
-        return;
-    char buf [EVENT_MAX_EVIDENCE_LEN];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (buf, sizeof buf, fmt, ap);
-    va_end (ap);
-    event_add_evidence (event, buf);
-}
-
-static void
-s_evidence_output (event_t *event, const command_result_t *res)
-{
-    if (!event || !res->output)
-        return;
-    const char *p = res->output;
-    int lines = 0;
-    while (*p && lines < 4) {
-        const char *end = strchr (p, '\n');
-        size_t n = end? (size_t) (end - p): strlen (p);
-        if (n > 0) {
-            s_evidence (event, "systemctl: %.*s", (int) n, p);
-            lines++;
-        }
-        if (!end)
-            break;
-        p = end + 1;
-    }
-}
 
 //  Run systemctl --user with the rest of argv. Returns the exit code, or -1
 //  when it could not run or did not finish. Caller frees res.
 static int
 s_systemctl (const check_ctx_t *ctx, const char *const *argv, command_result_t *res)
 {
-    memset (res, 0, sizeof (*res));
-    int64_t left = ctx->deadline_ms - heal_monotonic_ms ();
-    if (left > SYSTEMD_CMD_TIMEOUT_MS)
-        left = SYSTEMD_CMD_TIMEOUT_MS;
-    if (left <= 0)
-        return -1;
-    const char *path = ctx->config? ctx->config->path: NULL;
-    if (command_run_argv (argv, path, left, COMMAND_MAX_OUTPUT, res))
-        return -1;
-    if (res->timed_out || res->signal)
-        return -1;
-    return res->exit_code;
+    return kind_exec (ctx, argv, SYSTEMD_CMD_TIMEOUT_MS, res);
 }
 
 //  "exit 1", "signal 9 (core dumped)" for the evidence.
@@ -326,21 +267,21 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     int rc = s_systemctl (ctx, argv, &res);
     if (rc != 0) {
         if (rc < 0 && !res.output)
-            s_message (result, "cannot run systemctl: %s", strerror (errno));
+            kind_message (result->event, "cannot run systemctl: %s", strerror (errno));
         else
         if (rc < 0)
-            s_message (result, "systemctl --user show %s did not finish", self->unit);
+            kind_message (result->event, "systemctl --user show %s did not finish", self->unit);
         else
-            s_message (result, "systemctl --user show %s failed with exit %d", self->unit, rc);
-        s_evidence_output (ev, &res);
+            kind_message (result->event, "systemctl --user show %s failed with exit %d", self->unit, rc);
+        kind_evidence_output (ev, "systemctl: ", res.output, 4);
         command_result_free (&res);
         return CHECK_UNKNOWN;
     }
     systemd_unit_t u;
     memset (&u, 0, sizeof u);
     if (systemd_show_parse (res.output, res.output_len, &u)) {
-        s_message (result, "systemctl --user show %s: no LoadState in the output", self->unit);
-        s_evidence_output (ev, &res);
+        kind_message (result->event, "systemctl --user show %s: no LoadState in the output", self->unit);
+        kind_evidence_output (ev, "systemctl: ", res.output, 4);
         command_result_free (&res);
         systemd_unit_clear (&u);
         return CHECK_UNKNOWN;
@@ -351,17 +292,17 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     const char *sub = u.sub_state? u.sub_state: "unknown";
     char how [64];
     s_describe_exit (&u, how, sizeof how);
-    s_evidence (ev, "LoadState=%s", u.load_state);
-    s_evidence (ev, "ActiveState=%s", active);
-    s_evidence (ev, "SubState=%s", sub);
+    kind_evidence (ev, "LoadState=%s", u.load_state);
+    kind_evidence (ev, "ActiveState=%s", active);
+    kind_evidence (ev, "SubState=%s", sub);
     if (u.result)
-        s_evidence (ev, "Result=%s", u.result);
+        kind_evidence (ev, "Result=%s", u.result);
     if (u.main_pid > 0)
-        s_evidence (ev, "MainPID=%lld", (long long) u.main_pid);
+        kind_evidence (ev, "MainPID=%lld", (long long) u.main_pid);
     if (u.exec_main_code > 0)
-        s_evidence (ev, "last main process: %s", how);
+        kind_evidence (ev, "last main process: %s", how);
     if (u.n_restarts >= 0)
-        s_evidence (ev, "NRestarts=%lld", (long long) u.n_restarts);
+        kind_evidence (ev, "NRestarts=%lld", (long long) u.n_restarts);
     if (ev) {
         if (u.main_pid > 0)
             event_add_metric (ev, "main_pid", (double) u.main_pid);
@@ -376,12 +317,12 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     if (!streq (u.load_state, "loaded")) {
         self->finding = FINDING_UNFIXABLE;
         if (streq (u.load_state, "not-found"))
-            s_message (result, "unit %s not found (LoadState=not-found)", self->unit);
+            kind_message (result->event, "unit %s not found (LoadState=not-found)", self->unit);
         else
         if (streq (u.load_state, "masked"))
-            s_message (result, "unit %s is masked", self->unit);
+            kind_message (result->event, "unit %s is masked", self->unit);
         else
-            s_message (result, "unit %s could not be loaded (LoadState=%s): check the unit file",
+            kind_message (result->event, "unit %s could not be loaded (LoadState=%s): check the unit file",
                        self->unit, u.load_state);
         status = CHECK_FAIL;
     }
@@ -389,26 +330,26 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     if (streq (active, "active") || streq (active, "reloading")) {
         if (restarted && systemd_unit_last_failed (&u)) {
             self->finding = FINDING_CRASH_LOOP;
-            s_message (result, "unit %s is crash-looping: %lld restarts since the last check, last %s",
+            kind_message (result->event, "unit %s is crash-looping: %lld restarts since the last check, last %s",
                        self->unit, (long long) (u.n_restarts - self->prev_restarts), how);
             status = CHECK_FAIL;
         }
         else
         if (u.main_pid > 0)
-            s_message (result, "unit %s is %s (%s, pid %lld)", self->unit, active, sub,
+            kind_message (result->event, "unit %s is %s (%s, pid %lld)", self->unit, active, sub,
                        (long long) u.main_pid);
         else
-            s_message (result, "unit %s is %s (%s)", self->unit, active, sub);
+            kind_message (result->event, "unit %s is %s (%s)", self->unit, active, sub);
     }
     else
     if (streq (active, "activating") && !streq (sub, "auto-restart")) {
-        s_message (result, "unit %s is starting (%s)", self->unit, sub);
+        kind_message (result->event, "unit %s is starting (%s)", self->unit, sub);
         status = CHECK_WARN;
     }
     else {
         //  inactive, failed, deactivating, activating/auto-restart, unknown
         self->finding = systemd_unit_start_limit_hit (&u)? FINDING_START_LIMIT: FINDING_DEAD;
-        s_message (result, "unit %s is %s (%s%s%s), last %s", self->unit, active, sub,
+        kind_message (result->event, "unit %s is %s (%s%s%s), last %s", self->unit, active, sub,
                    u.result? ", result ": "", u.result? u.result: "", how);
         status = CHECK_FAIL;
     }
@@ -417,20 +358,6 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     return status;
 }
 
-static void
-s_append (char *buf, size_t len, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_append (char *buf, size_t len, const char *fmt, ...)
-{
-    size_t used = strnlen (buf, len);
-    if (used + 1 >= len)
-        return;
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (buf + used, len - used, fmt, ap);
-    va_end (ap);
-}
 
 //  systemctl --user VERB UNIT, logged. Returns its exit code or -1.
 static int
@@ -440,11 +367,11 @@ s_call (systemd_check_t *self, const check_ctx_t *ctx, const char *verb, char *l
     command_result_t res;
     int rc = s_systemctl (ctx, argv, &res);
     if (rc < 0)
-        s_append (log, len, "$ systemctl --user %s %s -> did not finish\n", verb, self->unit);
+        kind_append (log, len, "$ systemctl --user %s %s -> did not finish\n", verb, self->unit);
     else
-        s_append (log, len, "$ systemctl --user %s %s -> exit %d\n", verb, self->unit, rc);
+        kind_append (log, len, "$ systemctl --user %s %s -> exit %d\n", verb, self->unit, rc);
     if (res.output && res.output_len)
-        s_append (log, len, "%.*s%s", (int) (res.output_len > 512? 512: res.output_len),
+        kind_append (log, len, "%.*s%s", (int) (res.output_len > 512? 512: res.output_len),
                   res.output, res.output [res.output_len - 1] == '\n'? "": "\n");
     command_result_free (&res);
     return rc;
@@ -476,13 +403,13 @@ s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
             break;
         case FINDING_CRASH_LOOP:
             action = "none";
-            s_append (log, sizeof log, "systemd is already restarting %s; a restart will "
+            kind_append (log, sizeof log, "systemd is already restarting %s; a restart will "
                       "not stop it crashing: see `journalctl --user -u %s`\n",
                       self->unit, self->unit);
             break;
         case FINDING_UNFIXABLE:
             action = "none";
-            s_append (log, sizeof log, "nothing a restart can fix: install, unmask or "
+            kind_append (log, sizeof log, "nothing a restart can fix: install, unmask or "
                       "correct the unit file, then `systemctl --user daemon-reload`\n");
             break;
         case FINDING_NONE:

@@ -135,6 +135,57 @@ kind_evidence (event_t *event, const char *fmt, ...)
 }
 
 void
+kind_append (char *buf, size_t len, const char *fmt, ...)
+{
+    size_t used = strnlen (buf, len);
+    if (used + 1 >= len)
+        return;
+    va_list args;
+    va_start (args, fmt);
+    vsnprintf (buf + used, len - used, fmt, args);
+    va_end (args);
+}
+
+void
+kind_evidence_output (event_t *event, const char *prefix, const char *output,
+                      int max_lines)
+{
+    if (!event || !output)
+        return;
+    const char *p = output;
+    int lines = 0;
+    while (*p && lines < max_lines) {
+        const char *end = strchr (p, '\n');
+        size_t n = end? (size_t) (end - p): strlen (p);
+        if (n > 0) {
+            kind_evidence (event, "%s%.*s", prefix, (int) n, p);
+            lines++;
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+}
+
+int
+kind_exec (const check_ctx_t *ctx, const char *const *argv, int64_t max_ms,
+           command_result_t *res)
+{
+    memset (res, 0, sizeof (*res));
+    int64_t left = ctx->deadline_ms - heal_monotonic_ms ();
+    if (left > max_ms)
+        left = max_ms;
+    if (left <= 0)
+        return -1;
+    const char *path = ctx->config? ctx->config->path: NULL;
+    if (command_run_argv (argv, path, left, COMMAND_MAX_OUTPUT, res))
+        return -1;
+    if (res->timed_out || res->signal)
+        return -1;
+    return res->exit_code;
+}
+
+void
 kind_iso8601 (int64_t unix_seconds, char *buf, size_t len)
 {
     time_t t = (time_t) unix_seconds;

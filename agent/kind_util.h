@@ -7,6 +7,7 @@
 #define HEAL_KIND_UTIL_H_INCLUDED
 
 #include "check.h"
+#include "command.h"
 
 #define KIND_MAX_COMMAND  CONFIG_MAX_VALUE   //  bytes of a configured command
 
@@ -37,6 +38,23 @@ void kind_message (event_t *event, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 void kind_evidence (event_t *event, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
+
+//  printf onto the end of the NUL-terminated text in buf (len bytes in all),
+//  truncating; nothing when buf is full.
+void kind_append (char *buf, size_t len, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+//  Add the first max_lines non-empty lines of a command's output as evidence,
+//  each after prefix (e.g. "launchctl: ").
+void kind_evidence_output (event_t *event, const char *prefix, const char *output,
+                           int max_lines);
+
+//  Run argv (argv[0] looked up in the config's PATH) within the time the run
+//  has left, at most max_ms. Returns its exit code, or -1 when it could not
+//  run, timed out or was killed by a signal (res is filled when it ran; the
+//  caller frees it with command_result_free).
+int kind_exec (const check_ctx_t *ctx, const char *const *argv, int64_t max_ms,
+               command_result_t *res);
 
 //  ISO 8601 UTC time ("2026-11-28T04:48:35Z") of a unix time into buf.
 void kind_iso8601 (int64_t unix_seconds, char *buf, size_t len);

@@ -189,17 +189,6 @@ platform_proc_info (int pid, platform_proc_t *out)
     return 0;
 }
 
-bool
-platform_proc_alive (int pid, uint64_t start_time)
-{
-    platform_proc_t info;
-    if (platform_proc_info (pid, &info))
-        return false;
-    if (info.zombie)
-        return false;
-    return start_time == 0 || info.start_time == start_time;
-}
-
 int
 platform_proc_cmdline (int pid, char *buf, size_t len)
 {

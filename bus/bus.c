@@ -134,6 +134,20 @@ s_stamp (event_t *event, uint64_t seq, const char *source)
     return 0;
 }
 
+//  Stamp, then encode into buf and write the topic into topic (len bytes).
+//  Returns the topic's length, or -1 when the event lacks required fields.
+static int
+s_encode (event_t *event, uint64_t seq, const char *source, msgpack_sbuffer *buf,
+          char *topic, size_t len)
+{
+    int topic_size;
+    if (s_stamp (event, seq, source)
+    ||  (topic_size = wire_topic (event, topic, len)) < 0
+    ||  event_encode (event, buf))
+        return -1;
+    return topic_size;
+}
+
 //  Send topic + payload without blocking. 0 sent, -1 not sent.
 static int
 s_send2 (void *handle, const char *topic, size_t topic_size, const void *data, size_t size)
@@ -240,10 +254,8 @@ bus_publisher_send (bus_publisher_t *self, event_t *event)
     if (!self || !event)
         return -1;
     char topic [EVENT_MAX_TOPIC + 1];
-    int topic_size;
-    if (s_stamp (event, ++self->seq, self->source)
-    ||  (topic_size = wire_topic (event, topic, sizeof topic)) < 0
-    ||  event_encode (event, &self->buf)) {
+    int topic_size = s_encode (event, ++self->seq, self->source, &self->buf, topic, sizeof topic);
+    if (topic_size < 0) {
         zsys_warning ("bus: event %s not published: missing or invalid fields",
                       event_type_name (event->type) ? event_type_name (event->type) : "?");
         self->dropped++;
@@ -530,10 +542,8 @@ bus_pusher_send (bus_pusher_t *self, event_t *event)
     if (!self || !event)
         return -1;
     char topic [EVENT_MAX_TOPIC + 1];
-    int topic_size;
-    if (s_stamp (event, ++self->seq, self->source)
-    ||  (topic_size = wire_topic (event, topic, sizeof topic)) < 0
-    ||  event_encode (event, &self->buf)
+    int topic_size = s_encode (event, ++self->seq, self->source, &self->buf, topic, sizeof topic);
+    if (topic_size < 0
     ||  s_send2 (self->handle, topic, (size_t) topic_size, self->buf.data, self->buf.size)) {
         self->dropped++;
         return -1;

@@ -14,17 +14,6 @@
 #include "heal/control.h"
 #include "wire.h"
 
-static char *
-s_strndup (const char *s, size_t len)
-{
-    char *copy = (char *) malloc (len + 1);
-    if (copy) {
-        if (len)
-            memcpy (copy, s, len);
-        copy [len] = 0;
-    }
-    return copy;
-}
 
 static bool
 s_key_is (const msgpack_object *k, const char *name)
@@ -227,7 +216,7 @@ control_unpack_json (const msgpack_object *obj, int depth, char *err, size_t err
                     return NULL;
                 }
                 //  jansson keys are NUL-terminated; wire_utf8_valid refused NUL.
-                char *key = s_strndup (k->via.str.ptr, k->via.str.size);
+                char *key = wire_strndup (k->via.str.ptr, k->via.str.size);
                 if (!key || json_object_get (object, key)) {
                     if (key)
                         wire_err (err, errlen, "duplicate map key");
@@ -312,7 +301,7 @@ s_request_fill (control_request_t *self, const msgpack_object *root, char *err, 
                           CONTROL_MAX_CMD);
                 return -1;
             }
-            self->cmd = s_strndup (v->via.str.ptr, v->via.str.size);
+            self->cmd = wire_strndup (v->via.str.ptr, v->via.str.size);
             if (!self->cmd)
                 return -1;
             have_cmd = true;
@@ -341,13 +330,13 @@ s_request_fill (control_request_t *self, const msgpack_object *root, char *err, 
                                   "not valid UTF-8", a + 1, CONTROL_MAX_ARG);
                         return -1;
                     }
-                    self->args [a] = s_strndup (arg->via.str.ptr, arg->via.str.size);
+                    self->args [a] = wire_strndup (arg->via.str.ptr, arg->via.str.size);
                 }
                 else
                 if (arg->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
                     char num [32];
                     snprintf (num, sizeof num, "%" PRIu64, arg->via.u64);
-                    self->args [a] = s_strndup (num, strlen (num));
+                    self->args [a] = wire_strndup (num, strlen (num));
                 }
                 else {
                     wire_err (err, errlen, "args: argument %u is not a string or an "
@@ -483,7 +472,7 @@ control_reply_decode (const void *data, size_t size, bool *ok, char **error,
                           "bytes", CONTROL_MAX_ERROR);
                 goto cleanup;
             }
-            error_value = s_strndup (v->via.str.ptr, v->via.str.size);
+            error_value = wire_strndup (v->via.str.ptr, v->via.str.size);
             if (!error_value) {
                 wire_err (err, errlen, "out of memory");
                 goto cleanup;

@@ -186,17 +186,6 @@ event_destroy (event_t **self_p)
     *self_p = NULL;
 }
 
-static char *
-s_strndup (const char *s, size_t len)
-{
-    char *copy = (char *) malloc (len + 1);
-    if (copy) {
-        if (len)
-            memcpy (copy, s, len);
-        copy [len] = 0;
-    }
-    return copy;
-}
 
 //  Duplicate an optional string: 0 ok (NULL stays NULL), -1 out of memory.
 static int
@@ -205,7 +194,7 @@ s_dup_opt (char **dst, const char *src)
     *dst = NULL;
     if (!src)
         return 0;
-    *dst = s_strndup (src, strlen (src));
+    *dst = wire_strndup (src, strlen (src));
     return *dst ? 0 : -1;
 }
 
@@ -392,7 +381,7 @@ event_topic (const event_t *self)
     char buf [EVENT_MAX_TOPIC + 1];
     if (!self || wire_topic (self, buf, sizeof buf) < 0)
         return NULL;
-    return s_strndup (buf, strlen (buf));
+    return wire_strndup (buf, strlen (buf));
 }
 
 //  --------------------------------------------------------------------------
@@ -907,7 +896,7 @@ s_get_str (const msgpack_object *o, size_t max, bool nonempty, bool allow_nil,
         wire_err (err, errlen, "field %s: string is not valid UTF-8", name);
         return -1;
     }
-    *out = s_strndup (o->via.str.ptr, len);
+    *out = wire_strndup (o->via.str.ptr, len);
     if (!*out) {
         wire_err (err, errlen, "out of memory");
         return -1;

@@ -52,6 +52,18 @@ wire_zone (void)
     return zone;
 }
 
+char *
+wire_strndup (const char *s, size_t len)
+{
+    char *copy = (char *) malloc (len + 1);
+    if (copy) {
+        if (len)                //  msgpack-c gives an empty string a NULL body
+            memcpy (copy, s, len);
+        copy [len] = 0;
+    }
+    return copy;
+}
+
 bool
 wire_utf8_valid (const char *data, size_t len)
 {

@@ -34,6 +34,10 @@ msgpack_zone *wire_zone (void);
 void wire_err (char *err, size_t errlen, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
+//  A NUL-terminated copy of len bytes at s (s may be NULL when len is 0).
+//  NULL when out of memory.
+char *wire_strndup (const char *s, size_t len);
+
 //  Valid UTF-8 without NUL: fast path for ASCII, heal_utf8_valid otherwise.
 bool wire_utf8_valid (const char *data, size_t len);
 
