@@ -13,19 +13,9 @@
 #include "heal/util.h"
 #include "heal/bus.h"
 #include "../bus_samples.h"
+#include "unit.h"
 
-static int s_failed = 0;
-static int s_checks = 0;
 
-#define CHECK(cond, ...) do { \
-    s_checks++; \
-    if (!(cond)) { \
-        s_failed++; \
-        fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-        fprintf (stderr, __VA_ARGS__); \
-        fprintf (stderr, "\n"); \
-    } \
-} while (0)
 
 static char s_dir [64];
 
@@ -55,7 +45,7 @@ static void
 test_no_subscriber (void)
 {
     bus_publisher_t *pub = bus_publisher_new ("inproc://test-bus-none", "test");
-    CHECK (pub != NULL, "bind");
+    CHECKF (pub != NULL, "bind");
     if (!pub)
         return;
     int n = 3 * BUS_SNDHWM;
@@ -63,21 +53,21 @@ test_no_subscriber (void)
     for (int i = 0; i < n; i++) {
         event_t *e = sample_check ();
         sent += bus_publisher_send (pub, e) == 0;
-        CHECK (e->seq == (uint64_t) i + 1, "seq stamped");
+        CHECKF (e->seq == (uint64_t) i + 1, "seq stamped");
         event_destroy (&e);
     }
     //  Reaching this line is the proof it did not block.
-    CHECK (bus_publisher_sent (pub) + bus_publisher_dropped (pub) == (uint64_t) n,
+    CHECKF (bus_publisher_sent (pub) + bus_publisher_dropped (pub) == (uint64_t) n,
            "sent %llu dropped %llu", (unsigned long long) bus_publisher_sent (pub),
            (unsigned long long) bus_publisher_dropped (pub));
-    CHECK (sent == (int) bus_publisher_sent (pub), "return values agree");
+    CHECKF (sent == (int) bus_publisher_sent (pub), "return values agree");
     //  An event that cannot be encoded is dropped and counted, not sent.
     event_t *bad = event_new (EVENT_CHECK);
-    CHECK (bus_publisher_send (pub, bad) == -1, "invalid event refused");
-    CHECK (bus_publisher_dropped (pub) >= 1, "counted");
+    CHECKF (bus_publisher_send (pub, bad) == -1, "invalid event refused");
+    CHECKF (bus_publisher_dropped (pub) >= 1, "counted");
     event_destroy (&bad);
     bus_publisher_destroy (&pub);
-    CHECK (pub == NULL, "destroy nulls");
+    CHECKF (pub == NULL, "destroy nulls");
 }
 
 static void
@@ -85,10 +75,10 @@ test_stalled_subscriber (void)
 {
     bus_publisher_t *pub = bus_publisher_new ("inproc://test-bus-stall", "test");
     bus_subscriber_t *sub = bus_subscriber_new ("inproc://test-bus-stall", NULL);
-    CHECK (pub && sub, "sockets");
+    CHECKF (pub && sub, "sockets");
     if (!pub || !sub)
         goto done;
-    CHECK (s_sync (pub, sub, sample_agent), "subscriber joined");
+    CHECKF (s_sync (pub, sub, sample_agent), "subscriber joined");
     uint64_t seq_before = 0;
     //  The subscriber stops reading: the publisher must keep going.
     uint64_t dropped0 = bus_publisher_dropped (pub);
@@ -101,8 +91,8 @@ test_stalled_subscriber (void)
         event_destroy (&e);
     }
     uint64_t dropped = bus_publisher_dropped (pub) - dropped0;
-    CHECK (dropped > 0, "no drop counted with a stalled subscriber");
-    CHECK (dropped < (uint64_t) n, "everything dropped");
+    CHECKF (dropped > 0, "no drop counted with a stalled subscriber");
+    CHECKF (dropped < (uint64_t) n, "everything dropped");
     //  The subscriber catches up, and sees the gap in seq.
     char err [256];
     uint64_t last = 0, count = 0;
@@ -118,10 +108,10 @@ test_stalled_subscriber (void)
         count++;
         event_destroy (&e);
     }
-    CHECK (count > 0 && count + dropped == (uint64_t) n, "received %llu + dropped %llu != %d",
+    CHECKF (count > 0 && count + dropped == (uint64_t) n, "received %llu + dropped %llu != %d",
            (unsigned long long) count, (unsigned long long) dropped, n);
-    CHECK (gap || last < seq_before + (uint64_t) n - 1, "drops visible as a seq gap");
-    CHECK (bus_subscriber_invalid (sub) == 0, "no invalid");
+    CHECKF (gap || last < seq_before + (uint64_t) n - 1, "drops visible as a seq gap");
+    CHECKF (bus_subscriber_invalid (sub) == 0, "no invalid");
 done:
     bus_subscriber_destroy (&sub);
     bus_publisher_destroy (&pub);
@@ -133,13 +123,13 @@ test_prefixes (void)
     const char *prefixes [] = { "heal.alert.", "heal.cycle", NULL };
     bus_publisher_t *pub = bus_publisher_new ("inproc://test-bus-prefix", "heal-agent");
     bus_subscriber_t *sub = bus_subscriber_new ("inproc://test-bus-prefix", prefixes);
-    CHECK (pub && sub, "sockets");
+    CHECKF (pub && sub, "sockets");
     if (!pub || !sub)
         goto done;
-    CHECK (s_sync (pub, sub, sample_cycle), "subscriber joined");
+    CHECKF (s_sync (pub, sub, sample_cycle), "subscriber joined");
     for (const sample_t *s = s_samples; s->name; s++) {
         event_t *e = s->make ();
-        CHECK (bus_publisher_send (pub, e) == 0, "send %s", s->name);
+        CHECKF (bus_publisher_send (pub, e) == 0, "send %s", s->name);
         event_destroy (&e);
     }
     char err [256];
@@ -154,7 +144,7 @@ test_prefixes (void)
         else
         if (e->type == EVENT_CYCLE) {
             cycles++;
-            CHECK (strcmp (e->host, heal_hostname ()) == 0 && strcmp (e->source, "heal-agent") == 0,
+            CHECKF (strcmp (e->host, heal_hostname ()) == 0 && strcmp (e->source, "heal-agent") == 0,
                    "stamped host/source");
         }
         else
@@ -166,7 +156,7 @@ test_prefixes (void)
         others++;
         event_destroy (&e);
     }
-    CHECK (alerts == 1 && cycles == 1 && others == 0, "alerts %d cycles %d others %d",
+    CHECKF (alerts == 1 && cycles == 1 && others == 0, "alerts %d cycles %d others %d",
            alerts, cycles, others);
 done:
     bus_subscriber_destroy (&sub);
@@ -178,7 +168,7 @@ test_subscriber_invalid (void)
 {
     zsock_t *raw = zsock_new_pub ("inproc://test-bus-raw");
     bus_subscriber_t *sub = bus_subscriber_new ("inproc://test-bus-raw", NULL);
-    CHECK (raw && sub, "sockets");
+    CHECKF (raw && sub, "sockets");
     if (!raw || !sub)
         goto done;
     //  inproc subscriptions are immediate once connected
@@ -208,8 +198,8 @@ test_subscriber_invalid (void)
     int64_t end = heal_monotonic_ms () + 5000;
     while (!good && heal_monotonic_ms () < end)
         good = bus_subscriber_recv (sub, 100, err, sizeof err);
-    CHECK (good && good->type == EVENT_CYCLE, "good message after bad ones");
-    CHECK (bus_subscriber_invalid (sub) == 4, "invalid %llu",
+    CHECKF (good && good->type == EVENT_CYCLE, "good message after bad ones");
+    CHECKF (bus_subscriber_invalid (sub) == 4, "invalid %llu",
            (unsigned long long) bus_subscriber_invalid (sub));
     event_destroy (&good);
 done:
@@ -237,10 +227,10 @@ test_inbound (void)
     bus_subscriber_t *sub = bus_subscriber_new (pub_ep, NULL);
     bus_pusher_t *push = bus_pusher_new (in_ep, "heal-diagnoser");
     zsock_t *raw = zsock_new_push (in_ep);
-    CHECK (pub && in && sub && push && raw, "sockets");
+    CHECKF (pub && in && sub && push && raw, "sockets");
     if (!pub || !in || !sub || !push || !raw)
         goto done;
-    CHECK (s_sync (pub, sub, sample_agent), "subscriber joined");
+    CHECKF (s_sync (pub, sub, sample_agent), "subscriber joined");
 
     //  Invalid pushes: dropped and counted, nothing forwarded
     msgpack_sbuffer buf;
@@ -261,34 +251,34 @@ test_inbound (void)
     zmsg_send (&msg, raw);
     msgpack_sbuffer_destroy (&buf);
     for (int i = 0; i < 4; i++) {
-        CHECK (s_wait_in (in), "invalid message %d arrives", i);
+        CHECKF (s_wait_in (in), "invalid message %d arrives", i);
         event_t *dec = NULL;
-        CHECK (bus_inbound_forward (in, pub, &dec) == -1 && dec == NULL, "invalid %d forwarded", i);
+        CHECKF (bus_inbound_forward (in, pub, &dec) == -1 && dec == NULL, "invalid %d forwarded", i);
     }
-    CHECK (bus_inbound_invalid (in) == 4, "invalid %llu",
+    CHECKF (bus_inbound_invalid (in) == 4, "invalid %llu",
            (unsigned long long) bus_inbound_invalid (in));
-    CHECK (bus_inbound_forward (in, pub, NULL) == -1, "nothing to read");
-    CHECK (bus_inbound_invalid (in) == 4, "nothing to read is not invalid");
+    CHECKF (bus_inbound_forward (in, pub, NULL) == -1, "nothing to read");
+    CHECKF (bus_inbound_invalid (in) == 4, "nothing to read is not invalid");
 
     //  A valid diagnosis: forwarded unchanged (the pusher's seq and source)
     d = sample_diagnosis ();
-    CHECK (bus_pusher_send (push, d) == 0, "push");
+    CHECKF (bus_pusher_send (push, d) == 0, "push");
     uint64_t pushed_seq = d->seq;
     event_destroy (&d);
-    CHECK (s_wait_in (in), "diagnosis arrives");
+    CHECKF (s_wait_in (in), "diagnosis arrives");
     event_t *dec = NULL;
-    CHECK (bus_inbound_forward (in, pub, &dec) == 0, "forwarded");
-    CHECK (dec && dec->type == EVENT_DIAGNOSIS && strcmp (dec->source, "heal-diagnoser") == 0,
+    CHECKF (bus_inbound_forward (in, pub, &dec) == 0, "forwarded");
+    CHECKF (dec && dec->type == EVENT_DIAGNOSIS && strcmp (dec->source, "heal-diagnoser") == 0,
            "decoded copy");
     event_destroy (&dec);
-    CHECK (bus_inbound_forwarded (in) == 1, "forwarded count");
+    CHECKF (bus_inbound_forwarded (in) == 1, "forwarded count");
     char err [256];
     event_t *got = bus_subscriber_recv (sub, 5000, err, sizeof err);
-    CHECK (got && got->type == EVENT_DIAGNOSIS && got->seq == pushed_seq
+    CHECKF (got && got->type == EVENT_DIAGNOSIS && got->seq == pushed_seq
         && strcmp (got->source, "heal-diagnoser") == 0 && got->check_count == 2,
            "subscriber hears the diagnosis: %s", got ? "wrong fields" : err);
     event_destroy (&got);
-    CHECK (bus_pusher_dropped (push) == 0, "pusher drops");
+    CHECKF (bus_pusher_dropped (push) == 0, "pusher drops");
 done:
     zsock_destroy (&raw);
     bus_pusher_destroy (&push);
@@ -303,7 +293,7 @@ test_pusher_no_peer (void)
     char ep [128];
     snprintf (ep, sizeof ep, "ipc://%s/nobody", s_dir);
     bus_pusher_t *push = bus_pusher_new (ep, "test");
-    CHECK (push != NULL, "connect to a missing peer");
+    CHECKF (push != NULL, "connect to a missing peer");
     if (!push)
         return;
     int n = 2 * BUS_SNDHWM + 10;
@@ -313,7 +303,7 @@ test_pusher_no_peer (void)
         ok += bus_pusher_send (push, e) == 0;
         event_destroy (&e);
     }
-    CHECK (bus_pusher_dropped (push) > 0 && ok + (int) bus_pusher_dropped (push) == n,
+    CHECKF (bus_pusher_dropped (push) > 0 && ok + (int) bus_pusher_dropped (push) == n,
            "ok %d dropped %llu", ok, (unsigned long long) bus_pusher_dropped (push));
     bus_pusher_destroy (&push);
 }
@@ -323,13 +313,13 @@ test_endpoints (void)
 {
     //  tcp wildcard port: the resolved endpoint names the port
     bus_publisher_t *pub = bus_publisher_new ("tcp://127.0.0.1:*", "test");
-    CHECK (pub && strncmp (bus_publisher_endpoint (pub), "tcp://127.0.0.1:", 16) == 0
+    CHECKF (pub && strncmp (bus_publisher_endpoint (pub), "tcp://127.0.0.1:", 16) == 0
         && strcmp (bus_publisher_endpoint (pub), "tcp://127.0.0.1:*") != 0, "resolved %s",
            pub ? bus_publisher_endpoint (pub) : "-");
-    CHECK (pub && bus_publisher_sock (pub) != NULL, "sock");
+    CHECKF (pub && bus_publisher_sock (pub) != NULL, "sock");
     bus_publisher_destroy (&pub);
-    CHECK (bus_publisher_new ("bogus://x", "test") == NULL, "bad endpoint refused");
-    CHECK (bus_inbound_new ("bogus://x") == NULL, "bad inbound refused");
+    CHECKF (bus_publisher_new ("bogus://x", "test") == NULL, "bad endpoint refused");
+    CHECKF (bus_inbound_new ("bogus://x") == NULL, "bad inbound refused");
 
     //  A stale socket file (its process died): bind replaces it
     char path [96], ep [160];
@@ -339,21 +329,21 @@ test_endpoints (void)
     struct sockaddr_un addr;
     memset (&addr, 0, sizeof addr);
     addr.sun_family = AF_UNIX;
-    CHECK (strlen (path) < sizeof addr.sun_path, "short path");
+    CHECKF (strlen (path) < sizeof addr.sun_path, "short path");
     memcpy (addr.sun_path, path, strlen (path) + 1);
-    CHECK (bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0, "make stale socket");
+    CHECKF (bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0, "make stale socket");
     close (fd);
     struct stat st;
-    CHECK (stat (path, &st) == 0 && S_ISSOCK (st.st_mode), "stale socket file exists");
+    CHECKF (stat (path, &st) == 0 && S_ISSOCK (st.st_mode), "stale socket file exists");
     pub = bus_publisher_new (ep, "test");
-    CHECK (pub != NULL, "bind over a stale socket file");
+    CHECKF (pub != NULL, "bind over a stale socket file");
 
     //  A live one: refused, and the first publisher keeps its address
     bus_publisher_t *second = bus_publisher_new (ep, "test");
-    CHECK (second == NULL, "second bind on a live endpoint refused");
+    CHECKF (second == NULL, "second bind on a live endpoint refused");
     bus_publisher_destroy (&second);
     bus_subscriber_t *sub = bus_subscriber_new (ep, NULL);
-    CHECK (sub && s_sync (pub, sub, sample_agent), "first publisher still reachable");
+    CHECKF (sub && s_sync (pub, sub, sample_agent), "first publisher still reachable");
     bus_subscriber_destroy (&sub);
     bus_publisher_destroy (&pub);
 
@@ -363,8 +353,8 @@ test_endpoints (void)
     FILE *f = fopen (path, "w");
     if (f)
         fclose (f);
-    CHECK (bus_publisher_new (ep, "test") == NULL, "regular file refused");
-    CHECK (stat (path, &st) == 0 && S_ISREG (st.st_mode), "regular file kept");
+    CHECKF (bus_publisher_new (ep, "test") == NULL, "regular file refused");
+    CHECKF (stat (path, &st) == 0 && S_ISREG (st.st_mode), "regular file kept");
     unlink (path);
 }
 

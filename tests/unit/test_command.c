@@ -12,12 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "unit.h"
 
-static int s_failures = 0;
 
-#define CHECK(cond) do { if (!(cond)) { \
-    fprintf (stderr, "test_command:%d: FAILED: %s\n", __LINE__, #cond); \
-    s_failures++; } } while (0)
 
 #define PATH "/usr/local/bin:/usr/bin:/bin"
 
@@ -242,8 +239,8 @@ main (void)
     s_test_output_cap ();
     s_test_path ();
     s_test_threads ();
-    if (s_failures) {
-        fprintf (stderr, "test_command: %d failure(s)\n", s_failures);
+    if (s_failed) {
+        fprintf (stderr, "test_command: %d failure(s)\n", s_failed);
         return 1;
     }
     printf ("test_command: ok\n");

@@ -8,12 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "unit.h"
 
-static int s_failures = 0;
 
-#define CHECK(cond) do { if (!(cond)) { \
-    fprintf (stderr, "test_config:%d: FAILED: %s\n", __LINE__, #cond); \
-    s_failures++; } } while (0)
 
 #define HEAD \
     "agent\n" \
@@ -34,7 +31,7 @@ s_expect_error (int line, const char *text, const char *expected)
     if (config || !streq (err, expected)) {
         fprintf (stderr, "test_config:%d: FAILED: expected\n  %s\ngot\n  %s\n",
                  line, expected, config ? "(loaded)" : err);
-        s_failures++;
+        s_failed++;
     }
     heal_config_destroy (&config);
 }
@@ -383,8 +380,8 @@ main (void)
     s_test_valid ();
     s_test_errors ();
     s_test_files ();
-    if (s_failures) {
-        fprintf (stderr, "test_config: %d failure(s)\n", s_failures);
+    if (s_failed) {
+        fprintf (stderr, "test_config: %d failure(s)\n", s_failed);
         return 1;
     }
     printf ("test_config: ok\n");

@@ -5,19 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "heal/control.h"
+#include "unit.h"
 
-static int s_failed = 0;
-static int s_checks = 0;
 
-#define CHECK(cond, ...) do { \
-    s_checks++; \
-    if (!(cond)) { \
-        s_failed++; \
-        fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-        fprintf (stderr, __VA_ARGS__); \
-        fprintf (stderr, "\n"); \
-    } \
-} while (0)
 
 static void
 s_str (msgpack_packer *pk, const char *s)
@@ -30,8 +20,8 @@ s_req_reject (const char *what, const msgpack_sbuffer *buf, const char *want)
 {
     char err [256] = "";
     control_request_t *r = control_request_decode (buf->data, buf->size, err, sizeof err);
-    CHECK (r == NULL, "%s: accepted", what);
-    CHECK (!want || strstr (err, want), "%s: reason '%s' lacks '%s'", what, err, want);
+    CHECKF (r == NULL, "%s: accepted", what);
+    CHECKF (!want || strstr (err, want), "%s: reason '%s' lacks '%s'", what, err, want);
     control_request_destroy (&r);
 }
 
@@ -45,26 +35,26 @@ test_request (void)
     char err [256];
 
     const char *args [] = { "disk_root", "600" };
-    CHECK (control_request_encode ("mute", args, 2, &buf) == 0, "encode");
+    CHECKF (control_request_encode ("mute", args, 2, &buf) == 0, "encode");
     control_request_t *r = control_request_decode (buf.data, buf.size, err, sizeof err);
-    CHECK (r && strcmp (r->cmd, "mute") == 0 && r->argc == 2
+    CHECKF (r && strcmp (r->cmd, "mute") == 0 && r->argc == 2
         && strcmp (r->args [0], "disk_root") == 0 && strcmp (r->args [1], "600") == 0,
            "round trip: %s", err);
     control_request_destroy (&r);
-    CHECK (r == NULL, "destroy nulls");
+    CHECKF (r == NULL, "destroy nulls");
 
-    CHECK (control_request_encode ("ping", NULL, 0, &buf) == 0, "encode ping");
+    CHECKF (control_request_encode ("ping", NULL, 0, &buf) == 0, "encode ping");
     r = control_request_decode (buf.data, buf.size, err, sizeof err);
-    CHECK (r && r->argc == 0 && strcmp (r->cmd, "ping") == 0, "ping");
+    CHECKF (r && r->argc == 0 && strcmp (r->cmd, "ping") == 0, "ping");
     control_request_destroy (&r);
 
     //  Encoder refusals
     const char *many [CONTROL_MAX_ARGS + 1];
     for (int i = 0; i <= CONTROL_MAX_ARGS; i++)
         many [i] = "x";
-    CHECK (control_request_encode ("run", many, CONTROL_MAX_ARGS + 1, &buf) == -1, "too many args");
-    CHECK (control_request_encode ("Bad Cmd", NULL, 0, &buf) == -1, "bad cmd");
-    CHECK (control_request_encode ("", NULL, 0, &buf) == -1, "empty cmd");
+    CHECKF (control_request_encode ("run", many, CONTROL_MAX_ARGS + 1, &buf) == -1, "too many args");
+    CHECKF (control_request_encode ("Bad Cmd", NULL, 0, &buf) == -1, "bad cmd");
+    CHECKF (control_request_encode ("", NULL, 0, &buf) == -1, "empty cmd");
 
     //  Python-style request: unsigned integer argument, no args key, extra key
     msgpack_sbuffer_clear (&buf);
@@ -72,14 +62,14 @@ test_request (void)
     s_str (&pk, "cmd"); s_str (&pk, "mute");
     s_str (&pk, "args"); msgpack_pack_array (&pk, 2); s_str (&pk, "x"); msgpack_pack_uint64 (&pk, 300);
     r = control_request_decode (buf.data, buf.size, err, sizeof err);
-    CHECK (r && r->argc == 2 && strcmp (r->args [1], "300") == 0, "uint arg: %s", err);
+    CHECKF (r && r->argc == 2 && strcmp (r->args [1], "300") == 0, "uint arg: %s", err);
     control_request_destroy (&r);
     msgpack_sbuffer_clear (&buf);
     msgpack_pack_map (&pk, 2);
     s_str (&pk, "cmd"); s_str (&pk, "status");
     s_str (&pk, "x_client"); s_str (&pk, "test");
     r = control_request_decode (buf.data, buf.size, err, sizeof err);
-    CHECK (r && r->argc == 0, "no args, unknown key: %s", err);
+    CHECKF (r && r->argc == 0, "no args, unknown key: %s", err);
     control_request_destroy (&r);
 
     //  Rejections
@@ -129,7 +119,7 @@ test_request (void)
         static const unsigned char empty_keys [] = { 0x82, 0xa0, 0x30, 0xa0, 0x2d };
         char e [256] = "";
         control_request_t *er = control_request_decode (empty_keys, sizeof empty_keys, e, sizeof e);
-        CHECK (er == NULL && strstr (e, "duplicate"), "two empty keys: '%s'", e);
+        CHECKF (er == NULL && strstr (e, "duplicate"), "two empty keys: '%s'", e);
         control_request_destroy (&er);
     }
     msgpack_sbuffer_clear (&buf);
@@ -145,14 +135,14 @@ test_request (void)
         char *big = (char *) calloc (1, CONTROL_MAX_REQUEST + 1);
         big [0] = (char) 0x81;
         control_request_t *rr = control_request_decode (big, CONTROL_MAX_REQUEST + 1, err, sizeof err);
-        CHECK (rr == NULL && strstr (err, "larger"), "oversized: %s", err);
+        CHECKF (rr == NULL && strstr (err, "larger"), "oversized: %s", err);
         free (big);
     }
     //  Truncation at every length
-    CHECK (control_request_encode ("mute", args, 2, &buf) == 0, "encode");
+    CHECKF (control_request_encode ("mute", args, 2, &buf) == 0, "encode");
     for (size_t len = 0; len < buf.size; len++) {
         r = control_request_decode (buf.data, len, err, sizeof err);
-        CHECK (r == NULL, "truncated at %zu accepted", len);
+        CHECKF (r == NULL, "truncated at %zu accepted", len);
         control_request_destroy (&r);
     }
     msgpack_sbuffer_destroy (&buf);
@@ -170,21 +160,21 @@ test_reply (void)
     json_t *data = json_loads ("{\"checks\": [{\"name\": \"disk\", \"severity\": \"ok\", "
                                "\"ms\": 12, \"pct\": 4.5, \"neg\": -3, \"muted\": false, "
                                "\"remedy\": null, \"t\": \"\\u00e9t\\u00e9\"}], \"n\": 1}", 0, &jerr);
-    CHECK (data != NULL, "json: %s", jerr.text);
-    CHECK (control_reply_encode (true, NULL, data, &buf) == 0, "encode");
+    CHECKF (data != NULL, "json: %s", jerr.text);
+    CHECKF (control_reply_encode (true, NULL, data, &buf) == 0, "encode");
     bool ok = false;
     char *error = (char *) "x";
     json_t *out = NULL;
-    CHECK (control_reply_decode (buf.data, buf.size, &ok, &error, &out, err, sizeof err) == 0,
+    CHECKF (control_reply_decode (buf.data, buf.size, &ok, &error, &out, err, sizeof err) == 0,
            "decode: %s", err);
-    CHECK (ok && error == NULL && out && json_equal (out, data), "round trip");
+    CHECKF (ok && error == NULL && out && json_equal (out, data), "round trip");
     json_decref (out);
     out = NULL;
 
-    CHECK (control_reply_encode (false, "no such check: x", NULL, &buf) == 0, "encode error");
-    CHECK (control_reply_decode (buf.data, buf.size, &ok, &error, &out, err, sizeof err) == 0,
+    CHECKF (control_reply_encode (false, "no such check: x", NULL, &buf) == 0, "encode error");
+    CHECKF (control_reply_decode (buf.data, buf.size, &ok, &error, &out, err, sizeof err) == 0,
            "decode error: %s", err);
-    CHECK (!ok && error && strcmp (error, "no such check: x") == 0 && out == NULL, "error reply");
+    CHECKF (!ok && error && strcmp (error, "no such check: x") == 0 && out == NULL, "error reply");
     free (error);
 
     //  Depth bound, both ways
@@ -195,13 +185,13 @@ test_reply (void)
         json_array_append_new (inner, next);
         inner = next;
     }
-    CHECK (control_reply_encode (true, NULL, deep, &buf) == 0, "depth %d encodes", CONTROL_MAX_DEPTH);
-    CHECK (control_reply_decode (buf.data, buf.size, &ok, NULL, &out, err, sizeof err) == 0,
+    CHECKF (control_reply_encode (true, NULL, deep, &buf) == 0, "depth %d encodes", CONTROL_MAX_DEPTH);
+    CHECKF (control_reply_decode (buf.data, buf.size, &ok, NULL, &out, err, sizeof err) == 0,
            "depth %d decodes: %s", CONTROL_MAX_DEPTH, err);
     json_decref (out);
     out = NULL;
     json_array_append_new (inner, json_array ());
-    CHECK (control_reply_encode (true, NULL, deep, &buf) == -1, "too deep encodes");
+    CHECKF (control_reply_encode (true, NULL, deep, &buf) == -1, "too deep encodes");
     json_decref (deep);
 
     msgpack_sbuffer_clear (&buf);
@@ -211,67 +201,67 @@ test_reply (void)
     for (int i = 0; i <= CONTROL_MAX_DEPTH + 1; i++)
         msgpack_pack_array (&pk, 1);
     msgpack_pack_nil (&pk);
-    CHECK (control_reply_decode (buf.data, buf.size, &ok, NULL, &out, err, sizeof err) == -1,
+    CHECKF (control_reply_decode (buf.data, buf.size, &ok, NULL, &out, err, sizeof err) == -1,
            "too deep decodes");
 
     //  Rejections
     msgpack_sbuffer_clear (&buf);
     msgpack_pack_map (&pk, 1); s_str (&pk, "error"); msgpack_pack_nil (&pk);
-    CHECK (control_reply_decode (buf.data, buf.size, &ok, NULL, NULL, err, sizeof err) == -1
+    CHECKF (control_reply_decode (buf.data, buf.size, &ok, NULL, NULL, err, sizeof err) == -1
         && strstr (err, "missing ok"), "missing ok: %s", err);
     msgpack_sbuffer_clear (&buf);
     msgpack_pack_map (&pk, 1); s_str (&pk, "ok"); msgpack_pack_int (&pk, 1);
-    CHECK (control_reply_decode (buf.data, buf.size, &ok, NULL, NULL, err, sizeof err) == -1,
+    CHECKF (control_reply_decode (buf.data, buf.size, &ok, NULL, NULL, err, sizeof err) == -1,
            "int ok");
     msgpack_sbuffer_clear (&buf);
     msgpack_pack_map (&pk, 2); s_str (&pk, "ok"); msgpack_pack_true (&pk);
     s_str (&pk, "data"); msgpack_pack_bin_with_body (&pk, "ab", 2);
-    CHECK (control_reply_decode (buf.data, buf.size, &ok, NULL, &out, err, sizeof err) == -1,
+    CHECKF (control_reply_decode (buf.data, buf.size, &ok, NULL, &out, err, sizeof err) == -1,
            "bin data");
     msgpack_sbuffer_clear (&buf);
     msgpack_pack_map (&pk, 2); s_str (&pk, "ok"); msgpack_pack_true (&pk);
     s_str (&pk, "data"); msgpack_pack_map (&pk, 1); msgpack_pack_int (&pk, 1); msgpack_pack_int (&pk, 1);
-    CHECK (control_reply_decode (buf.data, buf.size, &ok, NULL, &out, err, sizeof err) == -1,
+    CHECKF (control_reply_decode (buf.data, buf.size, &ok, NULL, &out, err, sizeof err) == -1,
            "int key in data");
     msgpack_sbuffer_clear (&buf);
     msgpack_pack_map (&pk, 2); s_str (&pk, "ok"); msgpack_pack_true (&pk);
     s_str (&pk, "data"); msgpack_pack_map (&pk, 2); s_str (&pk, "a"); msgpack_pack_int (&pk, 1);
     s_str (&pk, "a"); msgpack_pack_int (&pk, 2);
-    CHECK (control_reply_decode (buf.data, buf.size, &ok, NULL, &out, err, sizeof err) == -1,
+    CHECKF (control_reply_decode (buf.data, buf.size, &ok, NULL, &out, err, sizeof err) == -1,
            "duplicate key in data");
     msgpack_sbuffer_clear (&buf);
     msgpack_pack_map (&pk, 2); s_str (&pk, "ok"); msgpack_pack_true (&pk);
     s_str (&pk, "data"); msgpack_pack_str_with_body (&pk, "\xc0\x80", 2);
-    CHECK (control_reply_decode (buf.data, buf.size, &ok, NULL, &out, err, sizeof err) == -1,
+    CHECKF (control_reply_decode (buf.data, buf.size, &ok, NULL, &out, err, sizeof err) == -1,
            "overlong UTF-8");
     msgpack_sbuffer_clear (&buf);
     msgpack_pack_map (&pk, 2); s_str (&pk, "ok"); msgpack_pack_true (&pk);
     s_str (&pk, "error"); msgpack_pack_int (&pk, 3);
-    CHECK (control_reply_decode (buf.data, buf.size, &ok, NULL, &out, err, sizeof err) == -1,
+    CHECKF (control_reply_decode (buf.data, buf.size, &ok, NULL, &out, err, sizeof err) == -1,
            "int error");
     msgpack_sbuffer_clear (&buf);
     msgpack_pack_map (&pk, 2); s_str (&pk, "ok"); msgpack_pack_true (&pk);
     s_str (&pk, "data"); msgpack_pack_double (&pk, INFINITY);
-    CHECK (control_reply_decode (buf.data, buf.size, &ok, NULL, &out, err, sizeof err) == -1,
+    CHECKF (control_reply_decode (buf.data, buf.size, &ok, NULL, &out, err, sizeof err) == -1,
            "infinite data");
-    CHECK (control_reply_decode ("\xdd\xff\xff\xff\xff", 5, &ok, NULL, &out, err, sizeof err) == -1,
+    CHECKF (control_reply_decode ("\xdd\xff\xff\xff\xff", 5, &ok, NULL, &out, err, sizeof err) == -1,
            "huge array");
-    CHECK (control_reply_decode ("\x81\xa2ok\xc3\x00", 6, &ok, NULL, &out, err, sizeof err) == -1
+    CHECKF (control_reply_decode ("\x81\xa2ok\xc3\x00", 6, &ok, NULL, &out, err, sizeof err) == -1
         && strstr (err, "trailing"), "trailing byte: %s", err);
     //  Unknown keys ignored
     msgpack_sbuffer_clear (&buf);
     msgpack_pack_map (&pk, 2); s_str (&pk, "ok"); msgpack_pack_true (&pk);
     s_str (&pk, "x_server"); s_str (&pk, "0.2");
-    CHECK (control_reply_decode (buf.data, buf.size, &ok, NULL, &out, err, sizeof err) == 0
+    CHECKF (control_reply_decode (buf.data, buf.size, &ok, NULL, &out, err, sizeof err) == 0
         && ok && out == NULL, "unknown key: %s", err);
 
     //  Truncation at every length
-    CHECK (control_reply_encode (true, "e", data, &buf) == 0, "encode");
+    CHECKF (control_reply_encode (true, "e", data, &buf) == 0, "encode");
     for (size_t len = 0; len < buf.size; len++) {
         error = NULL;
         out = NULL;
         int rc = control_reply_decode (buf.data, len, &ok, &error, &out, err, sizeof err);
-        CHECK (rc == -1 && error == NULL && out == NULL, "truncated at %zu accepted", len);
+        CHECKF (rc == -1 && error == NULL && out == NULL, "truncated at %zu accepted", len);
     }
     json_decref (data);
     msgpack_sbuffer_destroy (&buf);

@@ -9,21 +9,11 @@
 #include "heal/util.h"
 #include "heal/event.h"
 #include "../bus_samples.h"
+#include "unit.h"
 
 bool event_fields_sorted (void);    //  bus/event.c, for tests
 
-static int s_failed = 0;
-static int s_checks = 0;
 
-#define CHECK(cond, ...) do { \
-    s_checks++; \
-    if (!(cond)) { \
-        s_failed++; \
-        fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-        fprintf (stderr, __VA_ARGS__); \
-        fprintf (stderr, "\n"); \
-    } \
-} while (0)
 
 //  --------------------------------------------------------------------------
 //  Helpers
@@ -50,10 +40,10 @@ s_expect_reject (const char *what, const void *data, size_t size, const char *wa
 {
     char err [256] = "";
     event_t *e = event_decode (data, size, err, sizeof err);
-    CHECK (e == NULL, "%s: accepted", what);
+    CHECKF (e == NULL, "%s: accepted", what);
     if (want)
-        CHECK (strstr (err, want) != NULL, "%s: reason '%s' lacks '%s'", what, err, want);
-    CHECK (err [0] != 0, "%s: no reason", what);
+        CHECKF (strstr (err, want) != NULL, "%s: reason '%s' lacks '%s'", what, err, want);
+    CHECKF (err [0] != 0, "%s: no reason", what);
     event_destroy (&e);
 }
 
@@ -62,7 +52,7 @@ s_expect_accept (const char *what, const void *data, size_t size)
 {
     char err [256] = "";
     event_t *e = event_decode (data, size, err, sizeof err);
-    CHECK (e != NULL, "%s: rejected: %s", what, err);
+    CHECKF (e != NULL, "%s: rejected: %s", what, err);
     return e;
 }
 
@@ -250,24 +240,24 @@ static void p_big_uint (msgpack_packer *pk) { msgpack_pack_uint64 (pk, UINT64_MA
 static void
 test_names (void)
 {
-    CHECK (event_fields_sorted (), "field table not sorted");
+    CHECKF (event_fields_sorted (), "field table not sorted");
     for (int t = 0; t < EVENT_TYPE_COUNT; t++)
-        CHECK (event_type_from_name (event_type_name ((event_type_t) t)) == t, "type %d", t);
+        CHECKF (event_type_from_name (event_type_name ((event_type_t) t)) == t, "type %d", t);
     for (int s = 0; s < SEVERITY_COUNT; s++)
-        CHECK (severity_from_name (severity_name ((severity_t) s)) == s, "severity %d", s);
-    CHECK (severity_from_name ("fatal") == -1, "unknown severity");
-    CHECK (event_type_from_name ("nope") == -1, "unknown type");
-    CHECK (severity_name ((severity_t) 99) == NULL, "out of range");
-    CHECK (severity_exit_code (SEVERITY_OK) == 0 && severity_exit_code (SEVERITY_HEALED) == 0
+        CHECKF (severity_from_name (severity_name ((severity_t) s)) == s, "severity %d", s);
+    CHECKF (severity_from_name ("fatal") == -1, "unknown severity");
+    CHECKF (event_type_from_name ("nope") == -1, "unknown type");
+    CHECKF (severity_name ((severity_t) 99) == NULL, "out of range");
+    CHECKF (severity_exit_code (SEVERITY_OK) == 0 && severity_exit_code (SEVERITY_HEALED) == 0
         && severity_exit_code (SEVERITY_WARNING) == 1 && severity_exit_code (SEVERITY_CRITICAL) == 2
         && severity_exit_code (SEVERITY_UNKNOWN) == 3, "exit codes");
-    CHECK (severity_worse (SEVERITY_CRITICAL, SEVERITY_UNKNOWN), "critical > unknown");
-    CHECK (severity_worse (SEVERITY_UNKNOWN, SEVERITY_WARNING), "unknown > warning");
-    CHECK (severity_worse (SEVERITY_WARNING, SEVERITY_HEALED), "warning > healed");
-    CHECK (severity_worse (SEVERITY_HEALED, SEVERITY_OK), "healed > ok");
-    CHECK (!severity_worse (SEVERITY_OK, SEVERITY_OK), "ok !> ok");
+    CHECKF (severity_worse (SEVERITY_CRITICAL, SEVERITY_UNKNOWN), "critical > unknown");
+    CHECKF (severity_worse (SEVERITY_UNKNOWN, SEVERITY_WARNING), "unknown > warning");
+    CHECKF (severity_worse (SEVERITY_WARNING, SEVERITY_HEALED), "warning > healed");
+    CHECKF (severity_worse (SEVERITY_HEALED, SEVERITY_OK), "healed > ok");
+    CHECKF (!severity_worse (SEVERITY_OK, SEVERITY_OK), "ok !> ok");
     int64_t now = event_now_ms ();
-    CHECK (now > 1600000000000LL, "now %lld", (long long) now);
+    CHECKF (now > 1600000000000LL, "now %lld", (long long) now);
 }
 
 static void
@@ -277,22 +267,22 @@ test_round_trip (void)
     msgpack_sbuffer_init (&buf);
     for (const sample_t *s = s_samples; s->name; s++) {
         event_t *e = s->make ();
-        CHECK (event_encode (e, &buf) == 0, "%s: encode", s->name);
+        CHECKF (event_encode (e, &buf) == 0, "%s: encode", s->name);
         char err [256];
         event_t *d = event_decode (buf.data, buf.size, err, sizeof err);
-        CHECK (d != NULL, "%s: decode: %s", s->name, err);
+        CHECKF (d != NULL, "%s: decode: %s", s->name, err);
         if (d)
-            CHECK (s_json_same (e, d), "%s: round trip differs", s->name);
+            CHECKF (s_json_same (e, d), "%s: round trip differs", s->name);
         char *topic = event_topic (e);
-        CHECK (topic && strcmp (topic, s->topic) == 0, "%s: topic %s", s->name, topic);
+        CHECKF (topic && strcmp (topic, s->topic) == 0, "%s: topic %s", s->name, topic);
         event_t *m = event_decode_message (s->topic, strlen (s->topic), buf.data, buf.size,
                                            err, sizeof err);
-        CHECK (m != NULL, "%s: decode_message: %s", s->name, err);
+        CHECKF (m != NULL, "%s: decode_message: %s", s->name, err);
         event_destroy (&m);
         event_t *c = event_dup (e);
-        CHECK (c && s_json_same (e, c), "%s: dup differs", s->name);
+        CHECKF (c && s_json_same (e, c), "%s: dup differs", s->name);
         json_t *j = event_to_json (e);
-        CHECK (j && json_integer_value (json_object_get (j, "v")) == 1
+        CHECKF (j && json_integer_value (json_object_get (j, "v")) == 1
             && strcmp (json_string_value (json_object_get (j, "type")),
                        event_type_name (e->type)) == 0, "%s: json", s->name);
         json_decref (j);
@@ -305,7 +295,7 @@ test_round_trip (void)
     event_t *e = sample_check ();
     event_encode (e, &buf);
     event_t *d = event_decode (buf.data, buf.size, NULL, 0);
-    CHECK (d && d->seq == 7 && d->cycle == 42 && d->critical && d->changed
+    CHECKF (d && d->seq == 7 && d->cycle == 42 && d->critical && d->changed
         && d->severity == SEVERITY_CRITICAL && d->evidence_count == 3 && d->metric_count == 3
         && d->remedy && d->remedy->attempt == 2 && strcmp (d->remedy->result, "failed") == 0
         && strchr (d->remedy->output, '\n') && d->metrics [0].value == 4.5
@@ -336,25 +326,25 @@ test_topics (void)
         char err [256] = "";
         event_t *d = event_decode_message (bad [i], strlen (bad [i]), buf.data, buf.size,
                                            err, sizeof err);
-        CHECK (d == NULL && err [0], "topic '%s' accepted", bad [i]);
+        CHECKF (d == NULL && err [0], "topic '%s' accepted", bad [i]);
         event_destroy (&d);
     }
     char err [256];
     event_t *d = event_decode_message ("heal.check.critical.disk_root\xff", 30, buf.data,
                                        buf.size, err, sizeof err);
-    CHECK (d == NULL, "non-UTF-8 topic accepted");
+    CHECKF (d == NULL, "non-UTF-8 topic accepted");
     char longtopic [EVENT_MAX_TOPIC + 2];
     memset (longtopic, 'x', sizeof longtopic);
     d = event_decode_message (longtopic, sizeof longtopic, buf.data, buf.size, err, sizeof err);
-    CHECK (d == NULL, "long topic accepted");
+    CHECKF (d == NULL, "long topic accepted");
     //  A check without a name has no topic and cannot be encoded.
     free (e->check);
     e->check = NULL;
     char *topic = event_topic (e);
-    CHECK (topic == NULL, "topic without check name");
-    CHECK (event_encode (e, &buf) == -1, "encode without check name");
+    CHECKF (topic == NULL, "topic without check name");
+    CHECKF (event_encode (e, &buf) == -1, "encode without check name");
     e->check = strdup ("bad name");
-    CHECK (event_encode (e, &buf) == -1, "encode with invalid check name");
+    CHECKF (event_encode (e, &buf) == -1, "encode with invalid check name");
     event_destroy (&e);
     msgpack_sbuffer_destroy (&buf);
 }
@@ -466,15 +456,15 @@ test_rejections (void)
     //  Accepted variants: integer metrics, remedy with an unknown key
     s_repack (&check, &out, NULL, NULL, "metrics", NULL, p_metrics_int);
     e = s_expect_accept ("integer metrics", out.data, out.size);
-    CHECK (e && e->metric_count == 2 && e->metrics [1].value == -5, "integer metrics values");
+    CHECKF (e && e->metric_count == 2 && e->metrics [1].value == -5, "integer metrics values");
     event_destroy (&e);
     s_repack (&check, &out, NULL, NULL, "remedy", NULL, p_remedy_ok);
     e = s_expect_accept ("remedy with unknown key", out.data, out.size);
-    CHECK (e && e->remedy && e->remedy->output == NULL, "remedy output nil");
+    CHECKF (e && e->remedy && e->remedy->output == NULL, "remedy output nil");
     event_destroy (&e);
     s_repack (&check, &out, NULL, NULL, "remedy", NULL, p_nil);
     e = s_expect_accept ("remedy nil", out.data, out.size);
-    CHECK (e && e->remedy == NULL, "remedy nil");
+    CHECKF (e && e->remedy == NULL, "remedy nil");
     event_destroy (&e);
 
     //  Duplicate keys
@@ -580,7 +570,7 @@ test_required (void)
                 found |= root.via.map.ptr [i].key.via.str.size == strlen (types [t].required [r])
                       && !memcmp (root.via.map.ptr [i].key.via.str.ptr, types [t].required [r],
                                   strlen (types [t].required [r]));
-            CHECK (found, "%s: encoder does not write %s", s->name, types [t].required [r]);
+            CHECKF (found, "%s: encoder does not write %s", s->name, types [t].required [r]);
         }
         msgpack_zone_destroy (&zone);
     }
@@ -592,27 +582,27 @@ static void
 test_setters (void)
 {
     event_t *e = event_new (EVENT_CHECK);
-    CHECK (e && e->v == EVENT_VERSION, "new");
+    CHECKF (e && e->v == EVENT_VERSION, "new");
     event_set_string (&e->message, "a\x01" "b\nc\xff", EVENT_MAX_MESSAGE);
-    CHECK (e->message && heal_utf8_valid (e->message, strlen (e->message))
+    CHECKF (e->message && heal_utf8_valid (e->message, strlen (e->message))
         && !strchr (e->message, '\n') && !strchr (e->message, 1), "set_string: %s", e->message);
     event_set_text (&e->error, "line1\nline2", EVENT_MAX_TEXT);
-    CHECK (e->error && strchr (e->error, '\n'), "set_text keeps newlines");
+    CHECKF (e->error && strchr (e->error, '\n'), "set_text keeps newlines");
     event_set_string (&e->message, NULL, 10);
-    CHECK (e->message == NULL, "set NULL clears");
+    CHECKF (e->message == NULL, "set NULL clears");
     for (int i = 0; i < EVENT_MAX_EVIDENCE + 5; i++)
-        CHECK (event_add_evidence (e, "x") == 0, "evidence %d", i);
-    CHECK (e->evidence_count == EVENT_MAX_EVIDENCE, "evidence bounded: %zu", e->evidence_count);
+        CHECKF (event_add_evidence (e, "x") == 0, "evidence %d", i);
+    CHECKF (e->evidence_count == EVENT_MAX_EVIDENCE, "evidence bounded: %zu", e->evidence_count);
     for (int i = 0; i < EVENT_MAX_METRICS + 5; i++) {
         char name [16];
         snprintf (name, sizeof name, "m%d", i);
-        CHECK (event_add_metric (e, name, i) == 0, "metric %d", i);
+        CHECKF (event_add_metric (e, name, i) == 0, "metric %d", i);
     }
-    CHECK (e->metric_count == EVENT_MAX_METRICS, "metrics bounded");
+    CHECKF (e->metric_count == EVENT_MAX_METRICS, "metrics bounded");
     event_add_metric (e, "m0", 99);
-    CHECK (e->metrics [0].value == 99 && e->metric_count == EVENT_MAX_METRICS, "metric replaced");
+    CHECKF (e->metrics [0].value == 99 && e->metric_count == EVENT_MAX_METRICS, "metric replaced");
     event_add_metric (e, "nan", NAN);
-    CHECK (e->metric_count == EVENT_MAX_METRICS, "nan dropped");
+    CHECKF (e->metric_count == EVENT_MAX_METRICS, "nan dropped");
 
     //  The encoder bounds and repairs what was set behind the setters' back
     event_set_string (&e->check, "x", EVENT_MAX_NAME);
@@ -626,32 +616,32 @@ test_setters (void)
     e->host = strdup ("bad\xff" "host");
     msgpack_sbuffer buf;
     msgpack_sbuffer_init (&buf);
-    CHECK (event_encode (e, &buf) == -1, "encode without source");
+    CHECKF (event_encode (e, &buf) == -1, "encode without source");
     e->source = strdup ("test");
-    CHECK (event_encode (e, &buf) == 0, "encode long");
+    CHECKF (event_encode (e, &buf) == 0, "encode long");
     char err [256];
     event_t *d = event_decode (buf.data, buf.size, err, sizeof err);
-    CHECK (d != NULL, "decode repaired: %s", err);
-    CHECK (d && strlen (d->message) == EVENT_MAX_MESSAGE - 1, "message cut on a char boundary: %zu",
+    CHECKF (d != NULL, "decode repaired: %s", err);
+    CHECKF (d && strlen (d->message) == EVENT_MAX_MESSAGE - 1, "message cut on a char boundary: %zu",
            d ? strlen (d->message) : 0);
-    CHECK (d && heal_utf8_valid (d->host, strlen (d->host)), "host repaired");
+    CHECKF (d && heal_utf8_valid (d->host, strlen (d->host)), "host repaired");
     event_destroy (&d);
     e->severity = (severity_t) 42;
-    CHECK (event_encode (e, &buf) == -1, "bad severity not encoded");
+    CHECKF (event_encode (e, &buf) == -1, "bad severity not encoded");
     event_destroy (&e);
-    CHECK (e == NULL, "destroy nulls");
+    CHECKF (e == NULL, "destroy nulls");
     event_destroy (&e);
 
     //  Agent and alert need their identifying strings
     e = event_new (EVENT_AGENT);
-    CHECK (event_encode (e, &buf) == -1, "agent without event");
+    CHECKF (event_encode (e, &buf) == -1, "agent without event");
     event_destroy (&e);
     e = sample_alert ();
     free (e->alert);
     e->alert = NULL;
-    CHECK (event_encode (e, &buf) == -1, "alert without alert");
+    CHECKF (event_encode (e, &buf) == -1, "alert without alert");
     event_destroy (&e);
-    CHECK (event_new ((event_type_t) 9) == NULL, "bad type");
+    CHECKF (event_new ((event_type_t) 9) == NULL, "bad type");
     msgpack_sbuffer_destroy (&buf);
 }
 
@@ -677,7 +667,7 @@ test_fixtures (void)
     if (!dir)
         dir = "schemas/fixtures";
     DIR *d = opendir (dir);
-    CHECK (d != NULL, "cannot open %s (run from the repository root)", dir);
+    CHECKF (d != NULL, "cannot open %s (run from the repository root)", dir);
     if (!d)
         return;
     int valid = 0, invalid = 0;
@@ -693,34 +683,34 @@ test_fixtures (void)
         snprintf (stem, sizeof stem, "%.*s", (int) (len - 8), ent->d_name);
         size_t size;
         char *data = s_read (path, &size);
-        CHECK (data != NULL, "read %s", path);
+        CHECKF (data != NULL, "read %s", path);
         if (!data)
             continue;
         char err [256] = "";
         event_t *e = event_decode (data, size, err, sizeof err);
         if (strncmp (stem, "invalid-", 8) == 0) {
             invalid++;
-            CHECK (e == NULL, "%s accepted", stem);
+            CHECKF (e == NULL, "%s accepted", stem);
         }
         else {
             valid++;
-            CHECK (e != NULL, "%s rejected: %s", stem, err);
+            CHECKF (e != NULL, "%s rejected: %s", stem, err);
             //  Our encoder still writes exactly these bytes
             const sample_t *s = s_samples;
             while (s->name && strcmp (s->name, stem))
                 s++;
             if (e && s->name) {
-                CHECK (event_encode (e, &buf) == 0 && buf.size == size
+                CHECKF (event_encode (e, &buf) == 0 && buf.size == size
                     && memcmp (buf.data, data, size) == 0, "%s: re-encoding differs", stem);
                 event_t *fresh = s->make ();
                 event_encode (fresh, &buf);
-                CHECK (buf.size == size && memcmp (buf.data, data, size) == 0,
+                CHECKF (buf.size == size && memcmp (buf.data, data, size) == 0,
                        "%s: fixture is stale (make fixtures)", stem);
                 event_destroy (&fresh);
                 char *topic = event_topic (e);
                 event_t *m = event_decode_message (s->topic, strlen (s->topic), data, size,
                                                    err, sizeof err);
-                CHECK (m && topic && strcmp (topic, s->topic) == 0, "%s: topic", stem);
+                CHECKF (m && topic && strcmp (topic, s->topic) == 0, "%s: topic", stem);
                 event_destroy (&m);
                 free (topic);
             }
@@ -728,7 +718,7 @@ test_fixtures (void)
             if (e && strcmp (stem, "check-unknown-keys") == 0) {
                 //  the unknown keys are dropped: what remains is the check fixture
                 event_t *fresh = sample_check ();
-                CHECK (s_json_same (e, fresh), "unknown keys changed known fields");
+                CHECKF (s_json_same (e, fresh), "unknown keys changed known fields");
                 event_destroy (&fresh);
             }
         }
@@ -736,8 +726,8 @@ test_fixtures (void)
         free (data);
     }
     closedir (d);
-    CHECK (valid >= 8, "only %d valid fixtures", valid);
-    CHECK (invalid >= 8, "only %d invalid fixtures", invalid);
+    CHECKF (valid >= 8, "only %d valid fixtures", valid);
+    CHECKF (invalid >= 8, "only %d invalid fixtures", invalid);
     msgpack_sbuffer_destroy (&buf);
 }
 

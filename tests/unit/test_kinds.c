@@ -20,14 +20,11 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include "unit.h"
 
 int command_parse_perfdata (event_t *ev, const char *text);
 
-static int s_failures = 0;
 
-#define CHECK(cond) do { if (!(cond)) { \
-    fprintf (stderr, "test_kinds:%d: FAILED: %s\n", __LINE__, #cond); \
-    s_failures++; } } while (0)
 
 static char s_dir [64];
 
@@ -131,7 +128,7 @@ s_expect_refused (int line, const char *body, const char *expected)
     if (f->instance || !streq (f->err, expected)) {
         fprintf (stderr, "test_kinds:%d: FAILED: expected\n  %s\ngot\n  %s\n", line,
                  expected, f->instance ? "(configured)" : f->err);
-        s_failures++;
+        s_failed++;
     }
     s_fixture_destroy (&f);
 }
@@ -380,7 +377,7 @@ s_test_command (void)
         if (status != cases [i].status || !strstr (f->event->message, cases [i].message)) {
             fprintf (stderr, "test_kinds: FAILED: command '%s': status %d message '%s'\n",
                      cases [i].run, status, f->event->message);
-            s_failures++;
+            s_failed++;
         }
         s_fixture_destroy (&f);
     }
@@ -681,8 +678,8 @@ main (void)
         zdir_destroy (&tree);
     }
     rmdir (s_dir);
-    if (s_failures) {
-        fprintf (stderr, "test_kinds: %d failure(s)\n", s_failures);
+    if (s_failed) {
+        fprintf (stderr, "test_kinds: %d failure(s)\n", s_failed);
         return 1;
     }
     printf ("test_kinds: ok\n");

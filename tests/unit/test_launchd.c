@@ -15,12 +15,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "unit.h"
 
-static int s_failed = 0;
 
-#define CHECK(cond) do { if (!(cond)) { \
-    fprintf (stderr, "test_launchd: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-    s_failed++; } } while (0)
 
 #define FIXTURES "tests/fixtures/launchd/"
 

@@ -15,15 +15,12 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "unit.h"
 
 extern const check_kind_t check_kind_log;
 
-static int s_failures = 0;
 static char s_dir [256];
 
-#define CHECK(cond) do { if (!(cond)) { \
-    fprintf (stderr, "test_log:%d: FAILED: %s\n", __LINE__, #cond); \
-    s_failures++; } } while (0)
 
 //  --------------------------------------------------------------------------
 //  Helpers
@@ -194,7 +191,7 @@ test_configure_errors (void)
         if (rc == 0 || !strstr (err, cases [i].expect)) {
             fprintf (stderr, "test_log: case %zu: rc %d err '%s' (want '%s')\n", i, rc,
                      err, cases [i].expect);
-            s_failures++;
+            s_failed++;
         }
         s_teardown (&f);
     }
@@ -650,8 +647,8 @@ main (void)
     test_size_remedy ();
     s_clean ();
     rmdir (s_dir);
-    if (s_failures) {
-        fprintf (stderr, "test_log: %d FAILED\n", s_failures);
+    if (s_failed) {
+        fprintf (stderr, "test_log: %d FAILED\n", s_failed);
         return 1;
     }
     printf ("test_log: ok\n");

@@ -19,15 +19,12 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "unit.h"
 
 extern const check_kind_t check_kind_ollama;
 
-static int s_failures = 0;
 static char s_dir [256];
 
-#define CHECK(cond) do { if (!(cond)) { \
-    fprintf (stderr, "test_ollama:%d: FAILED: %s\n", __LINE__, #cond); \
-    s_failures++; } } while (0)
 
 //  --------------------------------------------------------------------------
 //  Events published through ctx->emit (from the pull thread)
@@ -53,7 +50,7 @@ s_emit (const check_ctx_t *ctx, event_t **event_p)
     ||  !event->check || !streq (event->check, "t") || !event->kind
     ||  !streq (event->kind, "ollama")) {
         fprintf (stderr, "test_ollama: bad progress event\n");
-        s_failures++;
+        s_failed++;
     }
     pthread_mutex_unlock (&s_lock);
     event_destroy (&event);
@@ -303,7 +300,7 @@ test_configure (void)
         if (rc == 0 || !strstr (err, cases [i].expect)) {
             fprintf (stderr, "test_ollama: case %zu: rc %d err '%s' (want '%s')\n", i, rc,
                      err, cases [i].expect);
-            s_failures++;
+            s_failed++;
         }
         s_teardown (&f);
     }
@@ -498,7 +495,7 @@ main (void)
         s_server_stop ();
     }
     else
-        s_failures++;
+        s_failed++;
     s_messages_clear ();
     char path [300];
     snprintf (path, sizeof path, "%s/restarted", s_dir);
@@ -509,8 +506,8 @@ main (void)
     unlink (path);
     rmdir (s_dir);
     curl_global_cleanup ();
-    if (s_failures) {
-        fprintf (stderr, "test_ollama: %d FAILED\n", s_failures);
+    if (s_failed) {
+        fprintf (stderr, "test_ollama: %d FAILED\n", s_failed);
         return 1;
     }
     printf ("test_ollama: ok\n");

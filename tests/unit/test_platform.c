@@ -14,15 +14,9 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "unit.h"
 
-static int s_failures = 0;
 
-#define CHECK(cond) do { \
-    if (!(cond)) { \
-        fprintf (stderr, "test_platform: %s:%d: failed: %s\n", __FILE__, __LINE__, #cond); \
-        s_failures++; \
-    } \
-} while (0)
 
 //  A child blocked reading a pipe: it exits when we close the write end.
 static pid_t
@@ -221,8 +215,8 @@ main (int argc, char **argv)
     s_test_self (argc, argv);
     s_test_list_and_zombie ();
     s_test_main_thread_exited ();
-    if (s_failures) {
-        fprintf (stderr, "test_platform: %d failure(s)\n", s_failures);
+    if (s_failed) {
+        fprintf (stderr, "test_platform: %d failure(s)\n", s_failed);
         return 1;
     }
     printf ("test_platform: ok\n");

@@ -18,20 +18,14 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "unit.h"
 
 extern const check_kind_t check_kind_process;
 
-static int s_failures = 0;
 static char s_dir [128];              //  temp dir
 static char s_sleeper [256];          //  a copy of sleep with a unique name
 static char s_sleeper_name [32];
 
-#define CHECK(cond) do { \
-    if (!(cond)) { \
-        fprintf (stderr, "test_process: %s:%d: failed: %s\n", __FILE__, __LINE__, #cond); \
-        s_failures++; \
-    } \
-} while (0)
 
 //  One configured instance and what a run produced.
 typedef struct {
@@ -647,8 +641,8 @@ main (void)
     rmdir (command);
     unlink (s_sleeper);
     rmdir (s_dir);
-    if (s_failures) {
-        fprintf (stderr, "test_process: %d failure(s)\n", s_failures);
+    if (s_failed) {
+        fprintf (stderr, "test_process: %d failure(s)\n", s_failed);
         return 1;
     }
     printf ("test_process: ok\n");

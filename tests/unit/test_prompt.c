@@ -7,12 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "unit.h"
 
-static int s_failed = 0;
 
-#define CHECK(cond) do { if (!(cond)) { \
-    fprintf (stderr, "test_prompt: %s:%d: failed: %s\n", __FILE__, __LINE__, #cond); \
-    s_failed++; } } while (0)
 
 static bool
 s_has (const char *text, const char *needle)

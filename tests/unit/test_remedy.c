@@ -5,12 +5,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "unit.h"
 
-static int s_failed = 0;
 
-#define CHECK(cond) do { if (!(cond)) { \
-    fprintf (stderr, "test_remedy: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-    s_failed++; } } while (0)
 
 int main (void);
 

@@ -12,17 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "unit.h"
 
-static int s_failures = 0;
-
-#define EXPECT(cond, ...) do { \
-    if (!(cond)) { \
-        fprintf (stderr, "test_security:%d: FAILED %s: ", __LINE__, #cond); \
-        fprintf (stderr, __VA_ARGS__); \
-        fprintf (stderr, "\n"); \
-        s_failures++; \
-    } \
-} while (0)
 
 static char s_base [64];
 
@@ -58,7 +49,7 @@ s_test_ipc (void)
     char err [CONFIG_ERROR_MAX];
     char endpoint [300], dir [256], file [256];
     heal_security_t *security = heal_security_new (NULL, err, sizeof err);
-    EXPECT (security, "heal_security_new (NULL): %s", err);
+    CHECKF (security, "heal_security_new (NULL): %s", err);
 
     //  A missing directory is created 0700, the socket made 0600.
     s_path (dir, sizeof dir, "run");
@@ -66,19 +57,19 @@ s_test_ipc (void)
     snprintf (endpoint, sizeof endpoint, "ipc://%s", file);
     zsock_t *rep = zsock_new (ZMQ_REP);
     int rc = heal_secure_bind (security, rep, endpoint, err, sizeof err);
-    EXPECT (rc == 0, "bind %s: %s", endpoint, err);
+    CHECKF (rc == 0, "bind %s: %s", endpoint, err);
     struct stat st;
-    EXPECT (stat (dir, &st) == 0 && (st.st_mode & 0777) == 0700,
+    CHECKF (stat (dir, &st) == 0 && (st.st_mode & 0777) == 0700,
             "%s mode %o", dir, (unsigned) (st.st_mode & 0777));
-    EXPECT (stat (file, &st) == 0 && (st.st_mode & 0777) == 0600,
+    CHECKF (stat (file, &st) == 0 && (st.st_mode & 0777) == 0600,
             "%s mode %o", file, (unsigned) (st.st_mode & 0777));
     //  ... and it works.
     zsock_t *req = zsock_new (ZMQ_REQ);
-    EXPECT (heal_secure_connect (NULL, req, endpoint, err, sizeof err) == 0, "%s", err);
+    CHECKF (heal_secure_connect (NULL, req, endpoint, err, sizeof err) == 0, "%s", err);
     zstr_send (req, "hello");
     zsock_set_rcvtimeo (rep, 5000);
     char *hello = zstr_recv (rep);
-    EXPECT (hello && streq (hello, "hello"), "ipc round trip");
+    CHECKF (hello && streq (hello, "hello"), "ipc round trip");
     zstr_free (&hello);
     zsock_destroy (&req);
     zsock_destroy (&rep);
@@ -86,25 +77,25 @@ s_test_ipc (void)
     //  A directory open to others is refused, and no socket appears there.
     s_path (dir, sizeof dir, "open");
     s_path (file, sizeof file, "open/ctl");
-    EXPECT (mkdir (dir, 0755) == 0 && chmod (dir, 0755) == 0, "mkdir %s", dir);
+    CHECKF (mkdir (dir, 0755) == 0 && chmod (dir, 0755) == 0, "mkdir %s", dir);
     snprintf (endpoint, sizeof endpoint, "ipc://%s", file);
     rep = zsock_new (ZMQ_REP);
     err [0] = 0;
     rc = heal_secure_bind (security, rep, endpoint, err, sizeof err);
-    EXPECT (rc == -1, "bind in a 0755 directory accepted");
-    EXPECT (strstr (err, "chmod 700"), "message says how to fix: %s", err);
-    EXPECT (access (file, F_OK) != 0, "socket file created anyway");
+    CHECKF (rc == -1, "bind in a 0755 directory accepted");
+    CHECKF (strstr (err, "chmod 700"), "message says how to fix: %s", err);
+    CHECKF (access (file, F_OK) != 0, "socket file created anyway");
     zsock_destroy (&rep);
 
     //  Abstract sockets and junk are refused.
     rep = zsock_new (ZMQ_REP);
-    EXPECT (heal_secure_bind (security, rep, "ipc://@heal-test", err, sizeof err) == -1,
+    CHECKF (heal_secure_bind (security, rep, "ipc://@heal-test", err, sizeof err) == -1,
             "abstract socket accepted");
-    EXPECT (heal_secure_bind (security, rep, "bogus://x", err, sizeof err) == -1,
+    CHECKF (heal_secure_bind (security, rep, "bogus://x", err, sizeof err) == -1,
             "bogus endpoint accepted");
     zsock_destroy (&rep);
     heal_security_destroy (&security);
-    EXPECT (security == NULL, "destroy nulls the pointer");
+    CHECKF (security == NULL, "destroy nulls the pointer");
     heal_security_destroy (&security);
 }
 
@@ -115,34 +106,34 @@ s_test_tcp_without_keys (void)
     heal_config_t config;
     memset (&config, 0, sizeof config);
     heal_security_t *security = heal_security_new (&config, err, sizeof err);
-    EXPECT (security, "heal_security_new: %s", err);
+    CHECKF (security, "heal_security_new: %s", err);
 
     zsock_t *rep = zsock_new (ZMQ_REP);
-    EXPECT (heal_secure_bind (security, rep, "tcp://127.0.0.1:*", err, sizeof err) == 0,
+    CHECKF (heal_secure_bind (security, rep, "tcp://127.0.0.1:*", err, sizeof err) == 0,
             "loopback refused: %s", err);
     zsock_destroy (&rep);
 
     //  Refused before any bind happens: nothing listens on 0.0.0.0.
     rep = zsock_new (ZMQ_REP);
     err [0] = 0;
-    EXPECT (heal_secure_bind (security, rep, "tcp://0.0.0.0:*", err, sizeof err) == -1,
+    CHECKF (heal_secure_bind (security, rep, "tcp://0.0.0.0:*", err, sizeof err) == -1,
             "0.0.0.0 accepted without CURVE");
-    EXPECT (strstr (err, "CURVE"), "message names CURVE: %s", err);
-    EXPECT (heal_secure_bind (NULL, rep, "tcp://0.0.0.0:*", err, sizeof err) == -1,
+    CHECKF (strstr (err, "CURVE"), "message names CURVE: %s", err);
+    CHECKF (heal_secure_bind (NULL, rep, "tcp://0.0.0.0:*", err, sizeof err) == -1,
             "0.0.0.0 accepted with no security object");
     zsock_destroy (&rep);
 
     zsock_t *req = zsock_new (ZMQ_REQ);
-    EXPECT (heal_secure_connect (&config, req, "tcp://192.0.2.77:5555", err, sizeof err)
+    CHECKF (heal_secure_connect (&config, req, "tcp://192.0.2.77:5555", err, sizeof err)
             == -1, "non-loopback connect accepted without keys");
-    EXPECT (heal_secure_connect (NULL, req, "tcp://127.0.0.1:5555", err, sizeof err) == 0,
+    CHECKF (heal_secure_connect (NULL, req, "tcp://127.0.0.1:5555", err, sizeof err) == 0,
             "loopback connect refused: %s", err);
     zsock_destroy (&req);
 
     //  server_cert without clients_dir would accept nobody safely: refused.
     config.curve_server_cert = (char *) "/nonexistent/server.cert";
     heal_security_t *bad = heal_security_new (&config, err, sizeof err);
-    EXPECT (bad == NULL, "server_cert without clients_dir accepted");
+    CHECKF (bad == NULL, "server_cert without clients_dir accepted");
     heal_security_destroy (&security);
 }
 
@@ -171,7 +162,7 @@ static void
 s_save_cert (zcert_t *cert, const char *path)
 {
     char secret [300];
-    EXPECT (zcert_save (cert, path) == 0, "save %s", path);
+    CHECKF (zcert_save (cert, path) == 0, "save %s", path);
     snprintf (secret, sizeof secret, "%s_secret", path);
     chmod (secret, 0600);
 }
@@ -213,7 +204,7 @@ s_test_curve (void)
     s_path (client_path, sizeof client_path, "keys/client.cert");
     s_path (stranger_path, sizeof stranger_path, "keys/stranger.cert");
     s_path (public_path, sizeof public_path, "keys/clients/client.cert");
-    EXPECT (mkdir (keys, 0700) == 0 && mkdir (clients, 0700) == 0, "mkdir keys");
+    CHECKF (mkdir (keys, 0700) == 0 && mkdir (clients, 0700) == 0, "mkdir keys");
 
     zcert_t *server = zcert_new ();
     zcert_t *client = zcert_new ();
@@ -221,21 +212,21 @@ s_test_curve (void)
     s_save_cert (server, server_path);
     s_save_cert (client, client_path);
     s_save_cert (stranger, stranger_path);
-    EXPECT (zcert_save_public (client, public_path) == 0, "save public");
+    CHECKF (zcert_save_public (client, public_path) == 0, "save public");
 
     heal_config_t server_config;
     memset (&server_config, 0, sizeof server_config);
     server_config.curve_server_cert = server_path;
     server_config.curve_clients_dir = clients;
     heal_security_t *security = heal_security_new (&server_config, err, sizeof err);
-    EXPECT (security, "heal_security_new with keys: %s", err);
+    CHECKF (security, "heal_security_new with keys: %s", err);
     if (!security)
         goto cleanup;
 
     char endpoint [128];
     snprintf (endpoint, sizeof endpoint, "tcp://%s:*", address);
     zsock_t *rep = zsock_new (ZMQ_REP);
-    EXPECT (heal_secure_bind (security, rep, endpoint, err, sizeof err) == 0,
+    CHECKF (heal_secure_bind (security, rep, endpoint, err, sizeof err) == 0,
             "bind %s with CURVE: %s", endpoint, err);
     char *bound = zsock_last_endpoint (rep);
 
@@ -246,31 +237,31 @@ s_test_curve (void)
     client_config.curve_server_cert = server_path;   //  its public half is used
     zsock_t *req = zsock_new (ZMQ_REQ);
     zsock_set_linger (req, 0);
-    EXPECT (heal_secure_connect (&client_config, req, bound, err, sizeof err) == 0,
+    CHECKF (heal_secure_connect (&client_config, req, bound, err, sizeof err) == 0,
             "client connect: %s", err);
-    EXPECT (s_round_trip (rep, req, 5000), "authorised CURVE client got no reply");
+    CHECKF (s_round_trip (rep, req, 5000), "authorised CURVE client got no reply");
     zsock_destroy (&req);
 
     //  A key not in clients_dir does not.
     client_config.curve_client_cert = stranger_path;
     req = zsock_new (ZMQ_REQ);
     zsock_set_linger (req, 0);
-    EXPECT (heal_secure_connect (&client_config, req, bound, err, sizeof err) == 0,
+    CHECKF (heal_secure_connect (&client_config, req, bound, err, sizeof err) == 0,
             "stranger connect: %s", err);
-    EXPECT (!s_round_trip (rep, req, 500), "unknown CURVE key was answered");
+    CHECKF (!s_round_trip (rep, req, 500), "unknown CURVE key was answered");
     zsock_destroy (&req);
 
     //  Nor does a plain client that skips heal_secure_connect.
     req = zsock_new (ZMQ_REQ);
     zsock_set_linger (req, 0);
     zsock_connect (req, "%s", bound);
-    EXPECT (!s_round_trip (rep, req, 500), "plain client was answered");
+    CHECKF (!s_round_trip (rep, req, 500), "plain client was answered");
     zsock_destroy (&req);
 
     //  A client without its own certificate is refused locally.
     client_config.curve_client_cert = NULL;
     req = zsock_new (ZMQ_REQ);
-    EXPECT (heal_secure_connect (&client_config, req, bound, err, sizeof err) == -1,
+    CHECKF (heal_secure_connect (&client_config, req, bound, err, sizeof err) == -1,
             "connect without client_cert accepted");
     zsock_destroy (&req);
 
@@ -279,8 +270,8 @@ s_test_curve (void)
     snprintf (secret, sizeof secret, "%s_secret", server_path);
     chmod (secret, 0644);
     heal_security_t *loose = heal_security_new (&server_config, err, sizeof err);
-    EXPECT (loose == NULL, "0644 secret key accepted");
-    EXPECT (strstr (err, "chmod 600"), "message says how to fix: %s", err);
+    CHECKF (loose == NULL, "0644 secret key accepted");
+    CHECKF (strstr (err, "chmod 600"), "message says how to fix: %s", err);
 
     zstr_free (&bound);
     zsock_destroy (&rep);
@@ -303,8 +294,8 @@ main (void)
     s_test_tcp_without_keys ();
     s_test_curve ();
     s_cleanup ();
-    if (s_failures) {
-        fprintf (stderr, "test_security: %d failures\n", s_failures);
+    if (s_failed) {
+        fprintf (stderr, "test_security: %d failures\n", s_failed);
         return 1;
     }
     printf ("test_security: ok\n");

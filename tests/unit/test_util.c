@@ -8,12 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "unit.h"
 
-static int s_failures = 0;
 
-#define CHECK(cond) do { if (!(cond)) { \
-    fprintf (stderr, "test_util:%d: FAILED: %s\n", __LINE__, #cond); \
-    s_failures++; } } while (0)
 
 static void
 s_test_durations (void)
@@ -301,8 +298,8 @@ main (void)
     s_test_utf8 ();
     s_test_files ();
     s_test_misc ();
-    if (s_failures) {
-        fprintf (stderr, "test_util: %d failure(s)\n", s_failures);
+    if (s_failed) {
+        fprintf (stderr, "test_util: %d failure(s)\n", s_failed);
         return 1;
     }
     printf ("test_util: ok\n");
