@@ -115,9 +115,11 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(AGENT_LIB) $(DIAG_LIB) $(LIB)
 deps:
 	@sh scripts/deps.sh
 
-# make test: install what is missing, build, run unit + integration tests + short fuzz runs.
+# make test: install what is missing, build, compile every source for macOS (CI
+# must keep check-macos green too), short fuzz runs, unit + integration tests.
 test: deps
 	$(MAKE) all unit-bins
+	$(MAKE) check-macos
 	$(MAKE) fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-30}
 	BUILD=$(BUILD) sh tests/run.sh
 
