@@ -565,7 +565,10 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
                            label, LAUNCHD_MAX_LABEL);
         return NULL;
     }
-    if (plist && (plist [0] != '/' || strlen (plist) >= PATH_MAX)) {
+    char *plist_path = plist? kind_home_path (plist): NULL;
+    bool plist_ok = !plist || (plist_path && plist_path [0] == '/' && strlen (plist_path) < PATH_MAX);
+    free (plist_path);
+    if (!plist_ok) {
         heal_config_error (err, errlen, file, check->name, "plist", "must be an absolute path");
         return NULL;
     }
@@ -601,7 +604,7 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
     snprintf (buf, sizeof buf, "%s/%s", self->domain? self->domain: "", label);
     self->target = strdup (buf);
     self->label = strdup (label);
-    self->plist = plist? strdup (plist): NULL;
+    self->plist = plist? kind_home_path (plist): NULL;
     self->env = env? strdup (env): NULL;
     self->running = expect;
     self->prev_runs = -1;

@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "check_log.h"
+#include "kind_util.h"
 #include "command.h"
 
 #include <errno.h>
@@ -699,12 +700,18 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
     }
     self->config = config;
     self->name = strdup (check->name);
-    const char *path = heal_config_value (check->node, "path");
-    if (!path || !*path) {
+    const char *path_value = heal_config_value (check->node, "path");
+    if (!path_value || !*path_value) {
         heal_config_error (err, errlen, config->file, check->name, "path",
                            "missing: the log file to watch");
         goto failed;
     }
+    self->path = kind_home_path (path_value);
+    if (!self->path) {
+        heal_config_error (err, errlen, config->file, check->name, NULL, "out of memory");
+        goto failed;
+    }
+    const char *path = self->path;
     if (path [0] != '/') {
         heal_config_error (err, errlen, config->file, check->name, "path",
                            "'%s' must be an absolute path", path);
@@ -714,7 +721,6 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
         heal_config_error (err, errlen, config->file, check->name, "path", "too long");
         goto failed;
     }
-    self->path = strdup (path);
     self->rotated = s_concat (path, ".1");
 
     const char *pattern = heal_config_value (check->node, "pattern");

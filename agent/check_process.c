@@ -23,6 +23,7 @@
 #include "check.h"
 #include "command.h"
 #include "platform.h"
+#include "kind_util.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -257,6 +258,15 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
             goto failed;
         }
         self->start_timeout_ms = ms;
+    }
+    if (self->pidfile) {
+        char *expanded = kind_home_path (self->pidfile);
+        free (self->pidfile);
+        self->pidfile = expanded;
+        if (!expanded) {
+            heal_config_error (err, errlen, config->file, check->name, NULL, "out of memory");
+            goto failed;
+        }
     }
     if (self->pidfile && self->pidfile [0] != '/') {
         heal_config_error (err, errlen, config->file, check->name, "pidfile",

@@ -43,6 +43,19 @@ kind_string (const heal_config_t *config, const heal_check_config_t *check,
     return 0;
 }
 
+char *
+kind_home_path (const char *path)
+{
+    const char *home = getenv ("HOME");
+    if (path [0] != '~' || path [1] != '/' || !home || home [0] != '/')
+        return strdup (path);
+    size_t len = strlen (home) + strlen (path);      //  the '~' makes room for the NUL
+    char *expanded = (char *) malloc (len);
+    if (expanded)
+        snprintf (expanded, len, "%s%s", home, path + 1);
+    return expanded;
+}
+
 int
 kind_path (const heal_config_t *config, const heal_check_config_t *check,
            zconfig_t *node, const char *key, bool required, char **out,
@@ -52,19 +65,12 @@ kind_path (const heal_config_t *config, const heal_check_config_t *check,
         return -1;
     if (!*out)
         return 0;
-    const char *home = getenv ("HOME");
-    if ((*out) [0] == '~' && (*out) [1] == '/' && home && home [0] == '/') {
-        char *expanded = zsys_sprintf ("%s%s", home, *out + 1);
-        if (!expanded) {
-            heal_config_error (err, errlen, config->file, check->name, key,
-                               "out of memory");
-            return -1;
-        }
-        free (*out);
-        *out = strdup (expanded);
-        zstr_free (&expanded);
-        if (!*out)
-            return -1;
+    char *expanded = kind_home_path (*out);
+    free (*out);
+    *out = expanded;
+    if (!*out) {
+        heal_config_error (err, errlen, config->file, check->name, key, "out of memory");
+        return -1;
     }
     if ((*out) [0] != '/') {
         char *shown = heal_safe_string (*out, strlen (*out), 120);

@@ -24,6 +24,10 @@ int kind_path (const heal_config_t *config, const heal_check_config_t *check,
                zconfig_t *node, const char *key, bool required, char **out,
                char *err, size_t errlen);
 
+//  A copy of path with a leading "~/" replaced by $HOME/ (when HOME is an
+//  absolute path); otherwise a plain copy. NULL when out of memory.
+char *kind_home_path (const char *path);
+
 //  Boolean key; absent leaves *out as it is. Returns 0 or -1 with err.
 int kind_bool (const heal_config_t *config, const heal_check_config_t *check,
                zconfig_t *node, const char *key, bool *out, char *err, size_t errlen);

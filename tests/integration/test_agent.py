@@ -129,6 +129,45 @@ def test_once_healed_is_zero(heal):
     assert len(lines(count)) == 1
 
 
+def test_example_config_is_valid(tmp_path):
+    """docs/heal.conf.example validates as shipped, and with its commented
+    platform blocks (launchd, systemd) switched on."""
+    example = os.path.join(ROOT, "docs", "heal.conf.example")
+    text = open(example).read()
+    conf = str(tmp_path / "example.conf")
+    write_config(conf, text)
+    p = subprocess.run([AGENT, "-n", "-c", conf], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    head, tail = text.split("#check = tunnel", 1)
+    on = "\n".join(l[1:] if l.startswith("#check") or l.startswith("#    ") else l
+                   for l in ("#check = tunnel" + tail).split("\n"))
+    assert "\ncheck = tunnel" in "\n" + on and "\ncheck = dashboard" in on
+    write_config(conf, head + on)
+    p = subprocess.run([AGENT, "-n", "-c", conf], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+
+
+def test_home_paths_expanded(heal):
+    """"~/" in a path key means $HOME for every kind that takes a path."""
+    home = os.path.join(heal.dir, "home")
+    os.makedirs(home)
+    with open(os.path.join(home, "app.log"), "w") as f:
+        f.write("started\n")
+    with open(os.path.join(home, "svc.pid"), "w") as f:
+        f.write("%d\n" % os.getpid())
+    heal.config("check = applog\n    kind = log\n    path = \"~/app.log\"\n"
+                "    pattern = \"ERROR\"\n    max_rate = 5/h\n"
+                "check = svc\n    kind = process\n    pidfile = \"~/svc.pid\"\n"
+                "check = marker\n    kind = file\n    path = \"~/app.log\"\n")
+    env = dict(os.environ, HOME=home)
+    p = subprocess.run([AGENT, "-c", heal.conf, "--once"], capture_output=True,
+                       timeout=30 * SLOW, env=env)
+    assert p.returncode == 0, p.stderr
+    checks = heal.report()["checks"]
+    assert {n: checks[n]["severity"] for n in ("applog", "svc", "marker")} == \
+        {"applog": "ok", "svc": "ok", "marker": "ok"}, checks
+
+
 # --- remediation ---------------------------------------------------------------
 
 def test_healed(heal):
