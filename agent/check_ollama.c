@@ -797,6 +797,9 @@ s_run (void *self_v, const check_ctx_t *ctx, check_result_t *result)
         pthread_mutex_unlock (&self->lock);
     }
     else {
+        //  A pull may have ended during the requests above: collect it now,
+        //  so that "not running" comes with the error it ended on.
+        s_job_collect (self);
         pthread_mutex_lock (&self->lock);
         bool running = self->job_running;
         double completed = self->job_completed, total = self->job_total;
@@ -806,9 +809,12 @@ s_run (void *self_v, const check_ctx_t *ctx, check_result_t *result)
             snprintf (model, sizeof model, "%s", self->job_model);
         if (self->job_status)
             snprintf (state, sizeof state, "%s", self->job_status);
+        //  A job that ended since the collect above is not collected yet:
+        //  its error is still in job_error.
+        const char *error = self->job_done? self->job_error: self->last_error;
         char last_error [EVENT_MAX_SHORT * 2 + 1] = "";
-        if (self->last_error)
-            snprintf (last_error, sizeof last_error, "%s", self->last_error);
+        if (error)
+            snprintf (last_error, sizeof last_error, "%s", error);
         pthread_mutex_unlock (&self->lock);
         int off = snprintf (msg, sizeof msg, "model%s missing:",
                             self->missing_count > 1 ? "s" : "");
