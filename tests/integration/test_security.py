@@ -23,19 +23,28 @@ from conftest import AGENT, HEALCTL, SLOW, deadline, free_port, wait_for, write_
 
 OK_CHECK = ("check = fine\n    kind = command\n    run = \"echo fine\"\n")
 
-# A raw client in a subprocess (so it can run inside a network namespace):
-# prints "reply" or "none". argv: endpoint [client_public client_secret server_public]
+# A raw client in a subprocess (so it can run inside a network namespace).
+# argv: mode endpoint [client_public client_secret server_public] seconds.
+# mode "req": sends ping, prints "reply" or "none"; mode "sub": prints the
+# first topic under heal. or "none".
 CLIENT = r"""
 import sys, zmq, msgpack
+mode, endpoint, wait = sys.argv[1], sys.argv[2], float(sys.argv[-1])
 ctx = zmq.Context()
-s = ctx.socket(zmq.REQ)
+s = ctx.socket(zmq.REQ if mode == "req" else zmq.SUB)
 s.setsockopt(zmq.LINGER, 0)
-if len(sys.argv) > 3:
-    s.curve_publickey, s.curve_secretkey = sys.argv[2].encode(), sys.argv[3].encode()
-    s.curve_serverkey = sys.argv[4].encode()
-s.connect(sys.argv[1])
-s.send(msgpack.packb({"cmd": "ping", "args": []}))
-print("reply" if s.poll(int(float(sys.argv[-1]) * 1000)) else "none")
+if len(sys.argv) > 4:
+    s.curve_publickey, s.curve_secretkey = sys.argv[3].encode(), sys.argv[4].encode()
+    s.curve_serverkey = sys.argv[5].encode()
+s.connect(endpoint)
+if mode == "req":
+    s.send(msgpack.packb({"cmd": "ping", "args": []}))
+else:
+    s.setsockopt(zmq.SUBSCRIBE, b"heal.")
+if not s.poll(int(wait * 1000)):
+    print("none")
+else:
+    print("reply" if mode == "req" else s.recv_multipart()[0].decode())
 """
 
 
@@ -215,7 +224,7 @@ def test_non_loopback_tcp_with_curve(heal, remote):
     assert r.returncode == 64 and "CURVE" in r.stderr, (r.returncode, r.stderr)
 
     def raw(*curve):
-        out = subprocess.run(prefix + [sys.executable, "-c", CLIENT, heal.control]
+        out = subprocess.run(prefix + [sys.executable, "-c", CLIENT, "req", heal.control]
                              + list(curve) + [str(1.0 * SLOW)],
                              capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr
@@ -230,22 +239,6 @@ def test_non_loopback_tcp_with_curve(heal, remote):
     assert raw() == "none"
     # The agent is still fine.
     assert healctl(heal.conf, "ping").returncode == 0
-
-
-# A raw SUB (optionally CURVE) in a subprocess: prints the first topic it gets
-# or "none". argv: endpoint [client_public client_secret server_public] seconds
-SUBSCRIBER = r"""
-import sys, zmq
-ctx = zmq.Context()
-s = ctx.socket(zmq.SUB)
-s.setsockopt(zmq.LINGER, 0)
-if len(sys.argv) > 3:
-    s.curve_publickey, s.curve_secretkey = sys.argv[2].encode(), sys.argv[3].encode()
-    s.curve_serverkey = sys.argv[4].encode()
-s.setsockopt(zmq.SUBSCRIBE, b"heal.")
-s.connect(sys.argv[1])
-print(s.recv_multipart()[0].decode() if s.poll(int(float(sys.argv[-1]) * 1000)) else "none")
-"""
 
 
 def test_bus_non_loopback_tcp_needs_curve(heal, remote):
@@ -279,7 +272,7 @@ def test_bus_non_loopback_tcp_needs_curve(heal, remote):
         watch.wait()
 
     def sub(*curve):
-        out = subprocess.run(prefix + [sys.executable, "-c", SUBSCRIBER, heal.publish]
+        out = subprocess.run(prefix + [sys.executable, "-c", CLIENT, "sub", heal.publish]
                              + list(curve) + [str(2.5 * SLOW)],
                              capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr
