@@ -416,6 +416,11 @@ test_fake_server (void)
     CHECK (s_run_until (&f, CHECK_OK, &message) == CHECK_OK);
     free (message);
     message = NULL;
+    //  The server lists the model as soon as its pull is done; the job may
+    //  still be reading the last lines of the stream: wait for its last word.
+    int64_t pulled_by = heal_monotonic_ms () + 10000;
+    while (!s_message_seen ("pulled llama3:latest") && heal_monotonic_ms () < pulled_by)
+        s_sleep_ms (10);
     CHECK (s_message_seen ("pulling llama3:latest: started"));
     CHECK (s_message_seen ("pulling llama3:latest: 100%"));
     CHECK (s_message_seen ("pulled llama3:latest"));
