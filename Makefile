@@ -139,7 +139,8 @@ bench:
 	BUILD=$(BUILD) sh bench/run.sh $(BENCH)
 
 # make run: build, then the agent and the diagnoser on the default config (Ctrl-C stops both).
-run: deps
+run:
+	HEAL_DEPS=build sh scripts/deps.sh
 	$(MAKE) all
 	sh scripts/run.sh $(BUILD)
 
