@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "unit.h"
+#include "standin.h"
 
 
 
@@ -208,13 +209,10 @@ test_parser (void)
 //  The kind against fake-launchctl
 
 typedef struct {
-    char dir [64];              //  temp dir
-    char bin [128];
+    standin_t standin;          //  first: an env_t * is a standin_t *
     char plist [256];
     char target [128];
     char domain [64];
-    heal_config_t *config;
-    void *instance;
 } env_t;
 
 //  Write the fake's state: one service for target.
@@ -237,57 +235,17 @@ s_state (env_t *e, bool domain, bool loaded, const char *print, const char *extr
                                "domains", "services", e->target, svc);
     if (domain)
         json_array_append_new (json_object_get (state, "domains"), json_string (e->domain));
-    char path [PATH_MAX + 32];
-    snprintf (path, sizeof path, "%s/launchctl.json", e->bin);
-    CHECK (json_dump_file (state, path, JSON_INDENT (1)) == 0);
-    json_decref (state);
-    snprintf (path, sizeof path, "%s/launchctl.calls", e->bin);
-    unlink (path);
+    standin_state (&e->standin, state);
 }
 
-//  The calls the fake received, as "verb arg arg | verb arg" (caller frees).
-static char *
-s_calls (env_t *e)
-{
-    char path [PATH_MAX + 32];
-    snprintf (path, sizeof path, "%s/launchctl.calls", e->bin);
-    FILE *f = fopen (path, "r");
-    char *out = (char *) calloc (1, 8192);
-    if (!f || !out)
-        return out;
-    char line [1024];
-    while (fgets (line, sizeof line, f)) {
-        json_t *argv = json_loads (line, 0, NULL);
-        size_t i;
-        json_t *arg;
-        if (out [0])
-            strncat (out, " | ", 8191 - strlen (out));
-        json_array_foreach (argv, i, arg) {
-            if (i)
-                strncat (out, " ", 8191 - strlen (out));
-            strncat (out, json_string_value (arg), 8191 - strlen (out));
-        }
-        json_decref (argv);
-    }
-    fclose (f);
-    return out;
-}
 
 static int
 s_setup (env_t *e, const char *keys)
 {
     memset (e, 0, sizeof (*e));
-    snprintf (e->dir, sizeof e->dir, "/tmp/heal-launchd-XXXXXX");
-    if (!mkdtemp (e->dir))
+    if (standin_init (&e->standin, "launchctl"))
         return -1;
-    snprintf (e->bin, sizeof e->bin, "%s/bin", e->dir);
-    CHECK (mkdir (e->bin, 0700) == 0);
-    char cwd [PATH_MAX], src [PATH_MAX + 64], dst [PATH_MAX + 32];
-    CHECK (getcwd (cwd, sizeof cwd) != NULL);
-    snprintf (src, sizeof src, "%s/tests/tools/fake-launchctl", cwd);
-    snprintf (dst, sizeof dst, "%s/launchctl", e->bin);
-    CHECK (symlink (src, dst) == 0);
-    snprintf (e->plist, sizeof e->plist, "%s/dev.heal.test.plist", e->dir);
+    snprintf (e->plist, sizeof e->plist, "%s/dev.heal.test.plist", e->standin.dir);
     FILE *f = fopen (e->plist, "w");
     CHECK (f);
     if (f) {
@@ -296,88 +254,35 @@ s_setup (env_t *e, const char *keys)
     }
     snprintf (e->domain, sizeof e->domain, "gui/%u", (unsigned) getuid ());
     snprintf (e->target, sizeof e->target, "%s/dev.heal.test", e->domain);
-
-    char text [4096];
-    snprintf (text, sizeof text,
-              "agent\n    state_dir = \"%s/state\"\n    path = \"%s:/usr/bin:/bin\"\n"
-              "check = job\n    kind = launchd\n    label = dev.heal.test\n"
-              "    plist = \"%s\"\n%s",
-              e->dir, e->bin, e->plist, keys? keys: "");
-    char err [CONFIG_ERROR_MAX];
-    e->config = heal_config_load_text (text, "test.conf", err, sizeof err);
-    if (!e->config) {
-        fprintf (stderr, "test_launchd: config: %s\n", err);
-        return -1;
-    }
-    const heal_check_config_t *check = heal_config_check (e->config, "job");
-    e->instance = check? check_configure (check_kind_find ("launchd"), e->config, check,
-                                          err, sizeof err): NULL;
-    if (!e->instance) {
-        fprintf (stderr, "test_launchd: configure: %s\n", err);
-        return -1;
-    }
-    return 0;
+    char text [2048];
+    snprintf (text, sizeof text, "    label = dev.heal.test\n    plist = \"%s\"\n%s",
+              e->plist, keys? keys: "");
+    return standin_configure (&e->standin, "launchd", "job", text);
 }
 
 static void
 s_teardown (env_t *e)
 {
-    const check_kind_t *kind = check_kind_find ("launchd");
-    if (e->instance)
-        kind->destroy (&e->instance);
-    heal_config_destroy (&e->config);
-    char cmd [PATH_MAX + 16];
-    //  remove the temp tree: known names only
-    const char *names [] = { "bin/launchctl", "bin/launchctl.json", "bin/launchctl.calls",
-                             "bin/launchctl.json.tmp", "dev.heal.test.plist", NULL };
-    for (size_t i = 0; names [i]; i++) {
-        snprintf (cmd, sizeof cmd, "%s/%s", e->dir, names [i]);
-        unlink (cmd);
-    }
-    snprintf (cmd, sizeof cmd, "%s/bin", e->dir);
-    rmdir (cmd);
-    snprintf (cmd, sizeof cmd, "%s/state", e->dir);
-    rmdir (cmd);                 //  if the config loader made it
-    rmdir (e->dir);
+    const char *extra [] = { "dev.heal.test.plist", NULL };
+    standin_teardown (&e->standin, extra);
 }
 
-//  One run; returns the status, message copied into msg.
 static check_status_t
 s_run (env_t *e, char *msg, size_t len)
 {
-    const check_kind_t *kind = check_kind_find ("launchd");
-    check_ctx_t ctx = { .name = "job", .config = e->config,
-                        .check = heal_config_check (e->config, "job"),
-                        .deadline_ms = heal_monotonic_ms () + 20000 };
-    check_result_t result = { .event = event_new (EVENT_CHECK) };
-    check_status_t status = kind->run (e->instance, &ctx, &result);
-    snprintf (msg, len, "%s", result.event && result.event->message? result.event->message: "");
-    event_destroy (&result.event);
-    return status;
+    return standin_run (&e->standin, msg, len);
 }
 
 static remedy_status_t
 s_remedy (env_t *e, char *action, size_t len)
 {
-    const check_kind_t *kind = check_kind_find ("launchd");
-    check_ctx_t ctx = { .name = "job", .config = e->config,
-                        .check = heal_config_check (e->config, "job"),
-                        .deadline_ms = heal_monotonic_ms () + 20000 };
-    check_result_t result = { .event = NULL };
-    event_remedy_t out;
-    memset (&out, 0, sizeof out);
-    remedy_status_t status = kind->remedy (e->instance, &ctx, &result, &out);
-    snprintf (action, len, "%s", out.action? out.action: "");
-    free (out.action);
-    free (out.output);
-    free (out.result);
-    return status;
+    return standin_remedy (&e->standin, action, len);
 }
 
 static void
 s_expect_calls (env_t *e, const char *want)
 {
-    char *got = s_calls (e);
+    char *got = standin_calls (&e->standin);
     //  the fixture text uses "T" for the target, "D" for the domain, "P" the plist
     char expanded [4096] = "";
     for (const char *p = want; *p && strlen (expanded) < sizeof expanded - 256; p++) {

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "unit.h"
+#include "standin.h"
 
 
 
@@ -110,12 +111,7 @@ test_parser (void)
 //  ---------------------------------------------------------------------------
 //  The kind against fake-systemctl
 
-typedef struct {
-    char dir [64];              //  temp dir
-    char bin [128];
-    heal_config_t *config;
-    void *instance;
-} env_t;
+typedef standin_t env_t;
 
 //  Write the fake's state: unit x.service with props from a fixture plus
 //  extra JSON merged into the unit object.
@@ -149,49 +145,16 @@ s_state (env_t *e, bool bus, const char *fixture, const char *extra_json)
         }
         json_object_set_new (units, "x.service", unit);
     }
-    json_t *state = json_pack ("{s:b, s:o}", "bus", bus, "units", units);
-    char path [PATH_MAX + 32];
-    snprintf (path, sizeof path, "%s/systemctl.json", e->bin);
-    CHECK (json_dump_file (state, path, JSON_INDENT (1)) == 0);
-    json_decref (state);
-    snprintf (path, sizeof path, "%s/systemctl.calls", e->bin);
-    unlink (path);
+    standin_state (e, json_pack ("{s:b, s:o}", "bus", bus, "units", units));
 }
 
-//  The calls received, verbs only: "show | reset-failed x.service | ..."
-static char *
-s_calls (env_t *e)
-{
-    char path [PATH_MAX + 32];
-    snprintf (path, sizeof path, "%s/systemctl.calls", e->bin);
-    FILE *f = fopen (path, "r");
-    char *out = (char *) calloc (1, 8192);
-    if (!f || !out)
-        return out;
-    char line [1024];
-    while (fgets (line, sizeof line, f)) {
-        json_t *argv = json_loads (line, 0, NULL);
-        size_t i;
-        json_t *arg;
-        if (out [0])
-            strncat (out, " | ", 8191 - strlen (out));
-        json_array_foreach (argv, i, arg) {
-            if (i)
-                strncat (out, " ", 8191 - strlen (out));
-            strncat (out, json_string_value (arg), 8191 - strlen (out));
-        }
-        json_decref (argv);
-    }
-    fclose (f);
-    return out;
-}
 
 #define SHOW "--user show -p " SYSTEMD_PROPERTIES " x.service"
 
 static void
 s_expect_calls (env_t *e, const char *want)
 {
-    char *got = s_calls (e);
+    char *got = standin_calls (e);
     if (!got || strcmp (got, want)) {
         fprintf (stderr, "test_systemd: calls\n  got:  %s\n  want: %s\n",
                  got? got: "(none)", want);
@@ -203,87 +166,19 @@ s_expect_calls (env_t *e, const char *want)
 static int
 s_setup (env_t *e, const char *unit)
 {
-    memset (e, 0, sizeof (*e));
-    snprintf (e->dir, sizeof e->dir, "/tmp/heal-systemd-XXXXXX");
-    if (!mkdtemp (e->dir))
-        return -1;
-    snprintf (e->bin, sizeof e->bin, "%s/bin", e->dir);
-    CHECK (mkdir (e->bin, 0700) == 0);
-    char cwd [PATH_MAX], src [PATH_MAX + 64], dst [PATH_MAX + 32];
-    CHECK (getcwd (cwd, sizeof cwd) != NULL);
-    snprintf (src, sizeof src, "%s/tests/tools/fake-systemctl", cwd);
-    snprintf (dst, sizeof dst, "%s/systemctl", e->bin);
-    CHECK (symlink (src, dst) == 0);
-    char text [4096];
-    snprintf (text, sizeof text,
-              "agent\n    state_dir = \"%s/state\"\n    path = \"%s:/usr/bin:/bin\"\n"
-              "check = unit\n    kind = systemd\n    unit = \"%s\"\n", e->dir, e->bin, unit);
-    char err [CONFIG_ERROR_MAX];
-    e->config = heal_config_load_text (text, "test.conf", err, sizeof err);
-    if (!e->config) {
-        fprintf (stderr, "test_systemd: config: %s\n", err);
-        return -1;
-    }
-    const heal_check_config_t *check = heal_config_check (e->config, "unit");
-    e->instance = check? check_configure (check_kind_find ("systemd"), e->config, check,
-                                          err, sizeof err): NULL;
-    if (!e->instance) {
-        fprintf (stderr, "test_systemd: configure: %s\n", err);
-        return -1;
-    }
-    return 0;
+    char keys [256];
+    snprintf (keys, sizeof keys, "    unit = \"%s\"\n", unit);
+    return standin_init (e, "systemctl") || standin_configure (e, "systemd", "unit", keys)
+         ? -1: 0;
 }
 
 static void
 s_teardown (env_t *e)
 {
-    if (e->instance)
-        check_kind_find ("systemd")->destroy (&e->instance);
-    heal_config_destroy (&e->config);
-    char path [PATH_MAX + 32];
-    const char *names [] = { "bin/systemctl", "bin/systemctl.json", "bin/systemctl.calls",
-                             "bin/systemctl.json.tmp", NULL };
-    for (size_t i = 0; names [i]; i++) {
-        snprintf (path, sizeof path, "%s/%s", e->dir, names [i]);
-        unlink (path);
-    }
-    snprintf (path, sizeof path, "%s/bin", e->dir);
-    rmdir (path);
-    snprintf (path, sizeof path, "%s/state", e->dir);
-    rmdir (path);                 //  if the config loader made it
-    rmdir (e->dir);
+    standin_teardown (e, NULL);
 }
 
-static check_status_t
-s_run (env_t *e, char *msg, size_t len)
-{
-    check_ctx_t ctx = { .name = "unit", .config = e->config,
-                        .check = heal_config_check (e->config, "unit"),
-                        .deadline_ms = heal_monotonic_ms () + 20000 };
-    check_result_t result = { .event = event_new (EVENT_CHECK) };
-    check_status_t status = check_kind_find ("systemd")->run (e->instance, &ctx, &result);
-    snprintf (msg, len, "%s", result.event && result.event->message? result.event->message: "");
-    event_destroy (&result.event);
-    return status;
-}
 
-static remedy_status_t
-s_remedy (env_t *e, char *action, size_t len)
-{
-    check_ctx_t ctx = { .name = "unit", .config = e->config,
-                        .check = heal_config_check (e->config, "unit"),
-                        .deadline_ms = heal_monotonic_ms () + 20000 };
-    check_result_t result = { .event = NULL };
-    event_remedy_t out;
-    memset (&out, 0, sizeof out);
-    remedy_status_t status = check_kind_find ("systemd")->remedy (e->instance, &ctx,
-                                                                  &result, &out);
-    snprintf (action, len, "%s", out.action? out.action: "");
-    free (out.action);
-    free (out.output);
-    free (out.result);
-    return status;
-}
 
 static void
 test_kind (void)
@@ -294,7 +189,7 @@ test_kind (void)
     //  Active: one show.
     if (s_setup (&e, "x.service") == 0) {
         s_state (&e, true, "show-running.txt", NULL);
-        CHECK (s_run (&e, msg, sizeof msg) == CHECK_OK);
+        CHECK (standin_run (&e, msg, sizeof msg) == CHECK_OK);
         CHECK (strstr (msg, "pid 4242") != NULL);
         s_expect_calls (&e, SHOW);
     }
@@ -305,11 +200,11 @@ test_kind (void)
     //  Failed (killed): restart, then active.
     if (s_setup (&e, "x.service") == 0) {
         s_state (&e, true, "show-failed-signal.txt", NULL);
-        CHECK (s_run (&e, msg, sizeof msg) == CHECK_FAIL);
+        CHECK (standin_run (&e, msg, sizeof msg) == CHECK_FAIL);
         CHECK (strstr (msg, "signal 15") != NULL);
-        CHECK (s_remedy (&e, action, sizeof action) == REMEDY_DONE);
+        CHECK (standin_remedy (&e, action, sizeof action) == REMEDY_DONE);
         CHECK (s_eq (action, "restart"));
-        CHECK (s_run (&e, msg, sizeof msg) == CHECK_OK);
+        CHECK (standin_run (&e, msg, sizeof msg) == CHECK_OK);
         s_expect_calls (&e, SHOW " | --user restart x.service | " SHOW);
     }
     else
@@ -319,11 +214,11 @@ test_kind (void)
     //  Start limit hit: reset-failed, then restart.
     if (s_setup (&e, "x.service") == 0) {
         s_state (&e, true, "show-start-limit-hit.txt", NULL);
-        CHECK (s_run (&e, msg, sizeof msg) == CHECK_FAIL);
+        CHECK (standin_run (&e, msg, sizeof msg) == CHECK_FAIL);
         CHECK (strstr (msg, "start-limit-hit") != NULL);
-        CHECK (s_remedy (&e, action, sizeof action) == REMEDY_DONE);
+        CHECK (standin_remedy (&e, action, sizeof action) == REMEDY_DONE);
         CHECK (s_eq (action, "reset-failed+restart"));
-        CHECK (s_run (&e, msg, sizeof msg) == CHECK_OK);
+        CHECK (standin_run (&e, msg, sizeof msg) == CHECK_OK);
         s_expect_calls (&e, SHOW " | --user reset-failed x.service | --user restart x.service | " SHOW);
     }
     else
@@ -333,8 +228,8 @@ test_kind (void)
     //  Restart refused: remedy failed.
     if (s_setup (&e, "x.service") == 0) {
         s_state (&e, true, "show-inactive.txt", "{\"restart_rc\": 1}");
-        CHECK (s_run (&e, msg, sizeof msg) == CHECK_FAIL);
-        CHECK (s_remedy (&e, action, sizeof action) == REMEDY_FAILED);
+        CHECK (standin_run (&e, msg, sizeof msg) == CHECK_FAIL);
+        CHECK (standin_remedy (&e, action, sizeof action) == REMEDY_FAILED);
         s_expect_calls (&e, SHOW " | --user restart x.service");
     }
     else
@@ -344,9 +239,9 @@ test_kind (void)
     //  Waiting for systemd's own restart (auto-restart): restart now.
     if (s_setup (&e, "x.service") == 0) {
         s_state (&e, true, "show-auto-restart.txt", NULL);
-        CHECK (s_run (&e, msg, sizeof msg) == CHECK_FAIL);
+        CHECK (standin_run (&e, msg, sizeof msg) == CHECK_FAIL);
         CHECK (strstr (msg, "exit 2") != NULL);
-        CHECK (s_remedy (&e, action, sizeof action) == REMEDY_DONE);
+        CHECK (standin_remedy (&e, action, sizeof action) == REMEDY_DONE);
     }
     else
         s_failed++;
@@ -355,14 +250,14 @@ test_kind (void)
     //  Not found (exit 0!) and masked: fail, nothing to run.
     if (s_setup (&e, "x.service") == 0) {
         s_state (&e, true, NULL, NULL);
-        CHECK (s_run (&e, msg, sizeof msg) == CHECK_FAIL);
+        CHECK (standin_run (&e, msg, sizeof msg) == CHECK_FAIL);
         CHECK (strstr (msg, "not found") != NULL);
-        CHECK (s_remedy (&e, action, sizeof action) == REMEDY_NONE);
+        CHECK (standin_remedy (&e, action, sizeof action) == REMEDY_NONE);
         s_expect_calls (&e, SHOW);
         s_state (&e, true, "show-masked.txt", NULL);
-        CHECK (s_run (&e, msg, sizeof msg) == CHECK_FAIL);
+        CHECK (standin_run (&e, msg, sizeof msg) == CHECK_FAIL);
         CHECK (strstr (msg, "masked") != NULL);
-        CHECK (s_remedy (&e, action, sizeof action) == REMEDY_NONE);
+        CHECK (standin_remedy (&e, action, sizeof action) == REMEDY_NONE);
     }
     else
         s_failed++;
@@ -371,14 +266,14 @@ test_kind (void)
     //  Restarting behind our back with failures: crash loop, no restart.
     if (s_setup (&e, "x.service") == 0) {
         s_state (&e, true, "show-running.txt", NULL);
-        CHECK (s_run (&e, msg, sizeof msg) == CHECK_OK);
+        CHECK (standin_run (&e, msg, sizeof msg) == CHECK_OK);
         s_state (&e, true, "show-running.txt",
                  "{\"props\": {\"LoadState\": \"loaded\", \"ActiveState\": \"active\","
                  " \"SubState\": \"running\", \"MainPID\": \"4300\", \"NRestarts\": \"4\","
                  " \"ExecMainCode\": \"1\", \"ExecMainStatus\": \"1\", \"Result\": \"exit-code\"}}");
-        CHECK (s_run (&e, msg, sizeof msg) == CHECK_FAIL);
+        CHECK (standin_run (&e, msg, sizeof msg) == CHECK_FAIL);
         CHECK (strstr (msg, "crash-looping") != NULL);
-        CHECK (s_remedy (&e, action, sizeof action) == REMEDY_NONE);
+        CHECK (standin_remedy (&e, action, sizeof action) == REMEDY_NONE);
     }
     else
         s_failed++;
@@ -387,7 +282,7 @@ test_kind (void)
     //  No user bus: unknown.
     if (s_setup (&e, "x.service") == 0) {
         s_state (&e, false, "show-running.txt", NULL);
-        CHECK (s_run (&e, msg, sizeof msg) == CHECK_UNKNOWN);
+        CHECK (standin_run (&e, msg, sizeof msg) == CHECK_UNKNOWN);
     }
     else
         s_failed++;
