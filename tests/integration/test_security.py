@@ -48,6 +48,15 @@ else:
 """
 
 
+def run_client(prefix, mode, endpoint, curve, seconds):
+    """CLIENT in a subprocess (behind prefix: maybe `ip netns exec`); its line."""
+    out = subprocess.run(prefix + [sys.executable, "-c", CLIENT, mode, endpoint]
+                         + list(curve) + [str(seconds)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
 def global_ipv4():
     try:
         out = subprocess.run(["ip", "-4", "-o", "addr", "show", "scope", "global"],
@@ -224,11 +233,7 @@ def test_non_loopback_tcp_with_curve(heal, remote):
     assert r.returncode == 64 and "CURVE" in r.stderr, (r.returncode, r.stderr)
 
     def raw(*curve):
-        out = subprocess.run(prefix + [sys.executable, "-c", CLIENT, "req", heal.control]
-                             + list(curve) + [str(1.0 * SLOW)],
-                             capture_output=True, text=True, timeout=60)
-        assert out.returncode == 0, out.stderr
-        return out.stdout.strip()
+        return run_client(prefix, "req", heal.control, curve, 1.0 * SLOW)
 
     server_pub = certs["server"][2].decode()
     # A raw CURVE client with the authorised key is answered (the proof that
@@ -272,11 +277,7 @@ def test_bus_non_loopback_tcp_needs_curve(heal, remote):
         watch.wait()
 
     def sub(*curve):
-        out = subprocess.run(prefix + [sys.executable, "-c", CLIENT, "sub", heal.publish]
-                             + list(curve) + [str(2.5 * SLOW)],
-                             capture_output=True, text=True, timeout=60)
-        assert out.returncode == 0, out.stderr
-        return out.stdout.strip()
+        return run_client(prefix, "sub", heal.publish, curve, 2.5 * SLOW)
 
     server_pub = certs["server"][2].decode()
     assert sub(certs["client"][2].decode(), certs["client"][3].decode(),
