@@ -182,7 +182,9 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
         return CHECK_UNKNOWN;
     }
     bool is_dir = S_ISDIR (st.st_mode), is_reg = S_ISREG (st.st_mode);
-    int64_t now = (int64_t) time (NULL);
+    //  The precise clock: time() reads glibc's coarse clock, which can still
+    //  show the previous second and make a file a second younger than it is.
+    int64_t now = event_now_ms () / 1000;
     int64_t age = now - (int64_t) st.st_mtime;
     if (age < 0)
         age = 0;
