@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,71 +116,41 @@ s_leading_int (const char *text, int64_t *out)
     return 0;
 }
 
-//  A job-level `key = value` line.
+//  The job-level fields read as they are printed.
+#define FIELD_TEXT(key, member) { key, offsetof (launchd_job_t, member), false, 0 }
+#define FIELD_NUMBER(key, member, min) { key, offsetof (launchd_job_t, member), true, min }
+static const kind_field_t s_job_fields [] = {
+    FIELD_TEXT ("state", state),
+    FIELD_TEXT ("job state", job_state),
+    FIELD_TEXT ("path", path),
+    FIELD_TEXT ("program", program),
+    FIELD_TEXT ("properties", properties),
+    FIELD_TEXT ("last terminating signal", last_signal),
+    FIELD_TEXT ("last exit reason", last_exit_reason),
+    FIELD_NUMBER ("pid", pid, 1),
+    FIELD_NUMBER ("runs", runs, 0),
+    FIELD_NUMBER ("successive crashes", successive_crashes, 0),
+    FIELD_NUMBER ("minimum runtime", minimum_runtime, 0),
+    FIELD_NUMBER ("exit timeout", exit_timeout, 0),
+    { NULL, 0, false, 0 }
+};
+
+//  A job-level `key = value` line. A number that is not one is an unknown
+//  line, not a field; unknown keys are fine.
 static void
 s_job_field (launchd_job_t *job, const char *key, const char *value)
 {
-    int64_t n;
-    if (streq (key, "state"))
-        s_set (&job->state, value);
-    else
-    if (streq (key, "job state"))
-        s_set (&job->job_state, value);
-    else
-    if (streq (key, "path"))
-        s_set (&job->path, value);
-    else
-    if (streq (key, "program"))
-        s_set (&job->program, value);
-    else
-    if (streq (key, "properties"))
-        s_set (&job->properties, value);
-    else
-    if (streq (key, "last terminating signal"))
-        s_set (&job->last_signal, value);
-    else
-    if (streq (key, "last exit reason"))
-        s_set (&job->last_exit_reason, value);
-    else
     if (streq (key, "last exit code")) {
+        int64_t n;
         s_set (&job->last_exit_code_text, value);
         job->never_exited = strstr (value, "never exited") != NULL;
         job->has_exit_code = s_leading_int (value, &n) == 0;
         job->last_exit_code = job->has_exit_code? n: -1;
+        job->fields++;
     }
     else
-    if (streq (key, "pid")) {
-        if (s_leading_int (value, &n) || !(n > 0))
-            return;             //  not a number: unknown, not a field
-        job->pid = n;
-    }
-    else
-    if (streq (key, "runs")) {
-        if (s_leading_int (value, &n) || !(n >= 0))
-            return;             //  not a number: unknown, not a field
-        job->runs = n;
-    }
-    else
-    if (streq (key, "successive crashes")) {
-        if (s_leading_int (value, &n) || !(n >= 0))
-            return;             //  not a number: unknown, not a field
-        job->successive_crashes = n;
-    }
-    else
-    if (streq (key, "minimum runtime")) {
-        if (s_leading_int (value, &n) || !(n >= 0))
-            return;             //  not a number: unknown, not a field
-        job->minimum_runtime = n;
-    }
-    else
-    if (streq (key, "exit timeout")) {
-        if (s_leading_int (value, &n) || !(n >= 0))
-            return;             //  not a number: unknown, not a field
-        job->exit_timeout = n;
-    }
-    else
-        return;                 //  unknown keys are fine
-    job->fields++;
+    if (kind_field_set (s_job_fields, job, key, value, LAUNCHD_MAX_FIELD, s_leading_int) == 1)
+        job->fields++;
 }
 
 typedef enum { BLOCK_OTHER, BLOCK_ENV, BLOCK_DEFAULT_ENV, BLOCK_SEMAPHORES } block_t;

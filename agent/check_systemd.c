@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,13 +57,6 @@ systemd_unit_clear (systemd_unit_t *unit)
     unit->n_restarts = -1;
 }
 
-static void
-s_set (char **field, const char *value)
-{
-    free (*field);
-    *field = strndup (value, SYSTEMD_MAX_VALUE);
-}
-
 //  A whole non-negative decimal number (systemd prints unsigned values).
 static int
 s_number (const char *text, int64_t *out)
@@ -78,44 +72,27 @@ s_number (const char *text, int64_t *out)
     return 0;
 }
 
+#define FIELD_TEXT(key, member) { key, offsetof (systemd_unit_t, member), false, 0 }
+#define FIELD_NUMBER(key, member) { key, offsetof (systemd_unit_t, member), true, 0 }
+static const kind_field_t s_unit_fields [] = {
+    FIELD_TEXT ("LoadState", load_state),
+    FIELD_TEXT ("ActiveState", active_state),
+    FIELD_TEXT ("SubState", sub_state),
+    FIELD_TEXT ("Result", result),
+    FIELD_NUMBER ("MainPID", main_pid),
+    FIELD_NUMBER ("ExecMainCode", exec_main_code),
+    FIELD_NUMBER ("ExecMainStatus", exec_main_status),
+    FIELD_NUMBER ("NRestarts", n_restarts),
+    { NULL, 0, false, 0 }
+};
+
+//  One `Name=value` property; a known name counts even when its number is
+//  unreadable (the field keeps "absent").
 static void
 s_property (systemd_unit_t *unit, const char *name, const char *value)
 {
-    int64_t n;
-    if (streq (name, "LoadState"))
-        s_set (&unit->load_state, value);
-    else
-    if (streq (name, "ActiveState"))
-        s_set (&unit->active_state, value);
-    else
-    if (streq (name, "SubState"))
-        s_set (&unit->sub_state, value);
-    else
-    if (streq (name, "Result"))
-        s_set (&unit->result, value);
-    else
-    if (streq (name, "MainPID")) {
-        if (s_number (value, &n) == 0)
-            unit->main_pid = n;
-    }
-    else
-    if (streq (name, "ExecMainCode")) {
-        if (s_number (value, &n) == 0)
-            unit->exec_main_code = n;
-    }
-    else
-    if (streq (name, "ExecMainStatus")) {
-        if (s_number (value, &n) == 0)
-            unit->exec_main_status = n;
-    }
-    else
-    if (streq (name, "NRestarts")) {
-        if (s_number (value, &n) == 0)
-            unit->n_restarts = n;
-    }
-    else
-        return;
-    unit->fields++;
+    if (kind_field_set (s_unit_fields, unit, name, value, SYSTEMD_MAX_VALUE, s_number) != 0)
+        unit->fields++;
 }
 
 int

@@ -191,6 +191,32 @@ kind_exec (const check_ctx_t *ctx, const char *const *argv, int64_t max_ms,
     return res->exit_code;
 }
 
+int
+kind_field_set (const kind_field_t *table, void *record, const char *key,
+                const char *value, size_t max, int (*parse) (const char *, int64_t *))
+{
+    for (const kind_field_t *f = table; f->key; f++) {
+        if (!streq (f->key, key))
+            continue;
+        char *at = (char *) record + f->offset;
+        if (f->number) {
+            int64_t n;
+            if (parse (value, &n) || n < f->min)
+                return -1;
+            memcpy (at, &n, sizeof n);
+        }
+        else {
+            char *text;
+            memcpy (&text, at, sizeof text);
+            free (text);
+            text = strndup (value, max);
+            memcpy (at, &text, sizeof text);
+        }
+        return 1;
+    }
+    return 0;
+}
+
 void
 kind_iso8601 (int64_t unix_seconds, char *buf, size_t len)
 {

@@ -60,6 +60,22 @@ void kind_evidence_output (event_t *event, const char *prefix, const char *outpu
 int kind_exec (const check_ctx_t *ctx, const char *const *argv, int64_t max_ms,
                command_result_t *res);
 
+//  One named field of a parsed record (a tool's `key = value` output): a
+//  char * (text, bounded copy) or an int64_t (number, kept when >= min).
+typedef struct {
+    const char *key;
+    size_t offset;              //  offsetof the field in the record
+    bool number;
+    int64_t min;
+} kind_field_t;
+
+//  Set the field of record that table (ended by a NULL key) names key:
+//  text copied (at most max bytes), numbers read by parse (0 = a number).
+//  Returns 1 set, 0 key not in the table, -1 a number that parse refused or
+//  that is below min (the field keeps its value).
+int kind_field_set (const kind_field_t *table, void *record, const char *key,
+                    const char *value, size_t max, int (*parse) (const char *, int64_t *));
+
 //  ISO 8601 UTC time ("2026-11-28T04:48:35Z") of a unix time into buf.
 void kind_iso8601 (int64_t unix_seconds, char *buf, size_t len);
 
