@@ -1,7 +1,7 @@
-//  kind_util — small helpers shared by the disk, file, command, http and tcp
-//  check kinds: reading keys with errors in the house format, time left before
-//  the run's deadline, formatted messages and evidence, and the generic
-//  `remedy/run` command.
+//  kind_util — small helpers shared by the check kinds: reading keys with
+//  errors in the house format, paths with ~/, time left before the run's
+//  deadline, formatted messages and evidence, running a tool, table-driven
+//  parsing of a tool's fields, and the generic `remedy/run` command.
 
 #ifndef HEAL_KIND_UTIL_H_INCLUDED
 #define HEAL_KIND_UTIL_H_INCLUDED

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "unit.h"
+#include "kindconf.h"
 
 extern const check_kind_t check_kind_ollama;
 
@@ -176,23 +177,7 @@ static int
 s_setup (fixture_t *f, const char *keys, const char *remedy, char *err, size_t errlen)
 {
     char text [4096];
-    int off = snprintf (text, sizeof text,
-        "agent\n    state_dir = \"%s/state\"\n    path = \"/usr/bin:/bin\"\n"
-        "check = t\n    kind = ollama\n    timeout = 1\n", s_dir);
-    for (const char *p = keys; p && *p; ) {
-        size_t len = strcspn (p, ";");
-        off += snprintf (text + off, sizeof text - (size_t) off, "    %.*s\n", (int) len, p);
-        p += len + (p [len] == ';');
-    }
-    if (remedy) {
-        off += snprintf (text + off, sizeof text - (size_t) off, "    remedy\n");
-        for (const char *p = remedy; *p; ) {
-            size_t len = strcspn (p, ";");
-            off += snprintf (text + off, sizeof text - (size_t) off, "        %.*s\n",
-                             (int) len, p);
-            p += len + (p [len] == ';');
-        }
-    }
+    kindconf_text (text, sizeof text, s_dir, "ollama", "    timeout = 1\n", keys, remedy);
     memset (f, 0, sizeof *f);
     f->config = heal_config_load_text (text, "test.conf", err, errlen);
     if (!f->config)
