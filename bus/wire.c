@@ -1,7 +1,6 @@
 //  wire — bounds pre-check of msgpack frames and small helpers shared by the
 //  bus codecs. See wire.h for why the pre-check exists.
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,37 +18,13 @@ wire_err (char *err, size_t errlen, const char *fmt, ...)
     va_end (ap);
 }
 
-static pthread_key_t s_zone_key;
-static pthread_once_t s_zone_once = PTHREAD_ONCE_INIT;
-static bool s_zone_key_ok;
-
-static void
-s_zone_free (void *zone)
+void
+wire_ok (char *err, size_t errlen)
 {
-    msgpack_zone_free ((msgpack_zone *) zone);
-}
-
-static void
-s_zone_key_init (void)
-{
-    s_zone_key_ok = pthread_key_create (&s_zone_key, s_zone_free) == 0;
-}
-
-msgpack_zone *
-wire_zone (void)
-{
-    pthread_once (&s_zone_once, s_zone_key_init);
-    if (!s_zone_key_ok)
-        return NULL;
-    msgpack_zone *zone = (msgpack_zone *) pthread_getspecific (s_zone_key);
-    if (!zone) {
-        zone = msgpack_zone_new (WIRE_ZONE_CHUNK);
-        if (zone && pthread_setspecific (s_zone_key, zone)) {
-            msgpack_zone_free (zone);
-            zone = NULL;
-        }
-    }
-    return zone;
+    if (err && errlen >= 3)
+        memcpy (err, "ok", 3);
+    else
+        wire_err (err, errlen, "ok");
 }
 
 char *
@@ -62,28 +37,6 @@ wire_strndup (const char *s, size_t len)
         copy [len] = 0;
     }
     return copy;
-}
-
-bool
-wire_utf8_valid (const char *data, size_t len)
-{
-    const unsigned char *s = (const unsigned char *) data;
-    size_t i = 0;
-    //  Pure ASCII without NUL is by far the common case on the bus: eight
-    //  bytes at a time while no byte has its high bit set or is zero.
-    const uint64_t high = 0x8080808080808080ULL, ones = 0x0101010101010101ULL;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t v;
-        memcpy (&v, s + i, 8);
-        if ((v & high) || ((v - ones) & ~v & high))
-            break;
-    }
-    for (; i < len; i++)
-        if (s [i] == 0 || s [i] >= 0x80)
-            break;
-    if (i == len)
-        return true;
-    return heal_utf8_valid (data + i, len - i);
 }
 
 //  Big-endian length of n bytes at p.

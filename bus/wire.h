@@ -1,4 +1,4 @@
-//  wire — private helpers shared by the bus codecs (event.c, control.c, bus.c).
+//  wire — private helpers shared by the bus codecs (event*.c, control.c, bus.c).
 //  Not installed, not part of libheal's public interface.
 
 #ifndef HEAL_WIRE_H_INCLUDED
@@ -7,15 +7,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "heal/event.h"
+#include "heal/util.h"
 
 //  Deepest container nesting wire_scan can check.
 #define WIRE_SCAN_MAX_DEPTH 32
 
-//  Chunk of the per-thread decoding zone: room for a typical event's objects.
-#define WIRE_ZONE_CHUNK 8192
-
-//  Bounds check of one msgpack-encoded object before msgpack-c unpacks it.
+//  Bounds check of one msgpack-encoded object before msgpack-c unpacks it
+//  (control requests; bus events are read in one bounded pass, event_decode.c).
 //  msgpack-c allocates room for every element a container header declares
 //  *before* it reads them, so a 5-byte frame declaring 2^32 elements makes it
 //  ask for 64 GiB. This walks only the type and length headers (values are
@@ -25,10 +25,18 @@
 //  and the reserved byte 0xc1 is absent. Returns 0, or -1 with err set.
 int wire_scan (const void *data, size_t size, int max_depth, char *err, size_t errlen);
 
-//  This thread's msgpack zone for decoding, reused from call to call (one
-//  malloc'd chunk stays; msgpack_zone_clear it after use). Freed when the
-//  thread exits. NULL when out of memory.
-msgpack_zone *wire_zone (void);
+//  "ok" into err when err is not NULL (cheaper than wire_err on every decode).
+void wire_ok (char *err, size_t errlen);
+
+//  Index of the name of len bytes in names [0..count), or -1 (event.c).
+int wire_name_index (const char *const *names, int count, const char *name, size_t len);
+
+//  Index of an event type / severity name of len bytes, or -1 (event.c).
+int wire_type_index (const char *name, size_t len);
+int wire_severity_index (const char *name, size_t len);
+
+//  True when result is one of a remedy's results (healed, failed, ...).
+bool wire_remedy_result_valid (const char *result);
 
 //  printf into err when err is not NULL; always NUL-terminated.
 void wire_err (char *err, size_t errlen, const char *fmt, ...)
@@ -39,7 +47,36 @@ void wire_err (char *err, size_t errlen, const char *fmt, ...)
 char *wire_strndup (const char *s, size_t len);
 
 //  Valid UTF-8 without NUL: fast path for ASCII, heal_utf8_valid otherwise.
-bool wire_utf8_valid (const char *data, size_t len);
+//  Inline: the decoder calls it for every string.
+static inline bool
+wire_utf8_valid (const char *data, size_t len)
+{
+    const unsigned char *s = (const unsigned char *) data;
+    size_t i = 0;
+    //  Pure ASCII without NUL is by far the common case on the bus: eight
+    //  bytes at a time while no byte has its high bit set or is zero.
+    const uint64_t high = 0x8080808080808080ULL, ones = 0x0101010101010101ULL;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t v;
+        memcpy (&v, s + i, 8);
+        if ((v & high) || ((v - ones) & ~v & high))
+            break;
+    }
+    if (i + 8 > len && len >= 8) {
+        //  the last 0..7 bytes: one overlapping 8-byte word
+        uint64_t v;
+        memcpy (&v, s + len - 8, 8);
+        if (!((v & high) || ((v - ones) & ~v & high)))
+            return true;
+    }
+    else
+    for (; i < len; i++)
+        if (s [i] == 0 || s [i] >= 0x80)
+            break;
+    if (i == len)
+        return true;
+    return heal_utf8_valid (data + i, len - i);
+}
 
 //  Write the topic of event into buf (NUL-terminated). Returns its length, or
 //  -1 when the event has no topic (a check or alert without a valid name) or

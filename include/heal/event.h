@@ -1,8 +1,13 @@
 //  event — the bus message model and its msgpack codec (SPEC "Bus").
 //
 //  One C struct carries every message type; each type uses the fields listed in
-//  schemas/bus.md. All strings are owned by the event (heap, NUL-terminated,
-//  valid UTF-8). Decoders copy out of msgpack: no msgpack_object escapes.
+//  schemas/bus.md. All strings are owned by the event (NUL-terminated, valid
+//  UTF-8). No msgpack_object escapes the decoder.
+//
+//  A decoded event is one heap block: the event, its own copy of the frame
+//  its strings point into, and its lists, metrics and remedy. Read its fields
+//  freely; to change a string or list of a decoded event, change an event_dup
+//  of it (whose every field is a separate malloc, like an event_new's).
 
 #ifndef HEAL_EVENT_H_INCLUDED
 #define HEAL_EVENT_H_INCLUDED
@@ -120,6 +125,9 @@ typedef struct {
     char *event;
     char *version;
     int64_t pid;
+
+    //  Private to the codec: bytes of the decoded block (0: not decoded).
+    size_t block_size;
 } event_t;
 
 //  Create an empty event of the given type (v = EVENT_VERSION). Caller owns.
@@ -158,7 +166,8 @@ char *event_topic (const event_t *self);
 int event_encode (const event_t *self, msgpack_sbuffer *buf);
 
 //  Strictly decode one payload. On error returns NULL and writes the reason
-//  (NUL-terminated, at most errlen bytes) into err. Caller owns the event.
+//  (NUL-terminated, at most errlen bytes) into err. Caller owns the event; it
+//  does not borrow data (see "A decoded event" above).
 event_t *event_decode (const void *data, size_t size, char *err, size_t errlen);
 
 //  Decode a two-frame message and check that the topic agrees with the payload.

@@ -1,0 +1,1030 @@
+//  event_decode — the strict bus decoder: one bounded pass over the frame.
+//
+//  The decoder is table driven: s_fields lists every known key, its type, its
+//  bounds, and which message types require or allow it. Keys a type does not
+//  know are ignored, but still validated (string keys, UTF-8 strings, no
+//  bin/ext, depth and size bounded) so that nothing unbounded gets through.
+//
+//  Why not msgpack-c's unpacker: it allocates a msgpack_object for every
+//  element a container header declares before it reads them (so it needed a
+//  bounds pre-scan), and then every string was copied into its own malloc. This
+//  reader walks the bytes once, checks each header against the bytes left as
+//  it goes, and allocates one block per event: the event, a copy of the frame
+//  its strings are borrowed from (NUL-terminated in place: the byte after a
+//  string body is the next object's header, which the copy no longer needs),
+//  and room for its lists, metrics and remedy. event_destroy knows the block.
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "heal/util.h"
+#include "heal/event.h"
+#include "wire.h"
+
+//  --------------------------------------------------------------------------
+//  Field table
+
+#define T_CHECK (1u << EVENT_CHECK)
+#define T_ALERT (1u << EVENT_ALERT)
+#define T_CYCLE (1u << EVENT_CYCLE)
+#define T_DIAG  (1u << EVENT_DIAGNOSIS)
+#define T_AGENT (1u << EVENT_AGENT)
+#define T_ALL   (T_CHECK | T_ALERT | T_CYCLE | T_DIAG | T_AGENT)
+
+typedef enum {
+    F_VERSION,      //  v
+    F_TYPE,         //  type
+    F_INT,          //  int64_t, 0..INT64_MAX
+    F_UINT,         //  uint64_t, 0..INT64_MAX
+    F_BOOL,
+    F_STR,          //  string of at most max bytes
+    F_OPTSTR,       //  string or nil
+    F_NAME,         //  check name
+    F_SEVERITY,
+    F_LIST,         //  array of strings
+    F_NAMES,        //  array of check names
+    F_EVIDENCE,
+    F_METRICS,
+    F_REMEDY,
+    F_COUNTS
+} field_kind_t;
+
+typedef struct {
+    const char *name;
+    size_t len;             //  strlen (name)
+    field_kind_t kind;
+    size_t offset;          //  of the field in event_t
+    size_t count_offset;    //  of the item count, for lists
+    size_t max;             //  bytes per string
+    unsigned required;      //  types that must carry it
+    unsigned allowed;       //  types that may carry it (others ignore it)
+    bool nonempty;          //  strings: "" is rejected
+} field_t;
+
+#define OFF(f) offsetof (event_t, f)
+#define FN(s) s, sizeof (s) - 1
+#define NO 0
+
+//  Sorted by name (kept so for readers; test_event checks the order).
+static const field_t s_fields [] = {
+    { FN ("alert"), F_STR, OFF (alert), NO, EVENT_MAX_SHORT, T_ALERT, T_ALERT, true },
+    { FN ("cached"), F_BOOL, OFF (cached), NO, 0, T_DIAG, T_DIAG, false },
+    { FN ("changed"), F_BOOL, OFF (changed), NO, 0, T_CHECK, T_CHECK | T_ALERT, false },
+    { FN ("check"), F_NAME, OFF (check), NO, EVENT_MAX_NAME, T_CHECK | T_ALERT, T_CHECK | T_ALERT, true },
+    { FN ("checks"), F_NAMES, OFF (checks), OFF (check_count), EVENT_MAX_NAME, T_DIAG, T_DIAG, true },
+    { FN ("confidence"), F_OPTSTR, OFF (confidence), NO, EVENT_MAX_SHORT, 0, T_DIAG, false },
+    { FN ("counts"), F_COUNTS, OFF (counts), NO, 0, T_CYCLE, T_CYCLE, false },
+    { FN ("critical"), F_BOOL, OFF (critical), NO, 0, T_CHECK | T_ALERT, T_CHECK | T_ALERT, false },
+    { FN ("cycle"), F_UINT, OFF (cycle), NO, 0, T_CHECK | T_ALERT | T_CYCLE | T_DIAG,
+      T_CHECK | T_ALERT | T_CYCLE | T_DIAG, false },
+    { FN ("degraded"), F_BOOL, OFF (degraded), NO, 0, T_CYCLE, T_CYCLE, false },
+    { FN ("duration_ms"), F_INT, OFF (duration_ms), NO, 0, T_CHECK | T_CYCLE,
+      T_CHECK | T_ALERT | T_CYCLE, false },
+    { FN ("error"), F_OPTSTR, OFF (error), NO, EVENT_MAX_TEXT, 0, T_DIAG, false },
+    { FN ("event"), F_STR, OFF (event), NO, EVENT_MAX_SHORT, T_AGENT, T_AGENT, true },
+    { FN ("evidence"), F_EVIDENCE, OFF (evidence), OFF (evidence_count), EVENT_MAX_EVIDENCE_LEN,
+      T_CHECK, T_CHECK | T_ALERT, false },
+    { FN ("fingerprint"), F_STR, OFF (fingerprint), NO, EVENT_MAX_SHORT, T_DIAG, T_DIAG, false },
+    { FN ("host"), F_STR, OFF (host), NO, EVENT_MAX_SHORT, T_ALL, T_ALL, true },
+    { FN ("issues"), F_NAMES, OFF (issues), OFF (issue_count), EVENT_MAX_NAME, T_CYCLE, T_CYCLE, true },
+    { FN ("kind"), F_STR, OFF (kind), NO, EVENT_MAX_SHORT, T_CHECK | T_ALERT, T_CHECK | T_ALERT, true },
+    { FN ("latency_ms"), F_INT, OFF (latency_ms), NO, 0, T_DIAG, T_DIAG, false },
+    { FN ("message"), F_STR, OFF (message), NO, EVENT_MAX_MESSAGE, T_CHECK | T_ALERT,
+      T_CHECK | T_ALERT | T_AGENT, false },
+    { FN ("metrics"), F_METRICS, OFF (metrics), OFF (metric_count), EVENT_MAX_SHORT,
+      T_CHECK, T_CHECK | T_ALERT, false },
+    { FN ("model"), F_STR, OFF (model), NO, EVENT_MAX_SHORT, T_DIAG, T_DIAG, false },
+    { FN ("operator_checks"), F_LIST, OFF (operator_checks), OFF (operator_check_count),
+      EVENT_MAX_MESSAGE, T_DIAG, T_DIAG, false },
+    { FN ("pid"), F_INT, OFF (pid), NO, 0, T_AGENT, T_AGENT, false },
+    { FN ("related"), F_LIST, OFF (related), OFF (related_count), EVENT_MAX_SHORT, 0, T_DIAG, false },
+    { FN ("remedy"), F_REMEDY, OFF (remedy), NO, 0, T_CHECK, T_CHECK | T_ALERT, false },
+    { FN ("root_cause"), F_STR, OFF (root_cause), NO, EVENT_MAX_TEXT, T_DIAG, T_DIAG, false },
+    { FN ("seq"), F_UINT, OFF (seq), NO, 0, T_ALL, T_ALL, false },
+    { FN ("severity"), F_SEVERITY, OFF (severity), NO, 0, T_CHECK | T_ALERT, T_CHECK | T_ALERT, false },
+    { FN ("since"), F_INT, OFF (since), NO, 0, T_CHECK | T_ALERT, T_CHECK | T_ALERT, false },
+    { FN ("source"), F_STR, OFF (source), NO, EVENT_MAX_SHORT, T_ALL, T_ALL, true },
+    { FN ("streak"), F_INT, OFF (streak), NO, 0, T_CHECK | T_ALERT, T_CHECK | T_ALERT, false },
+    { FN ("summary"), F_STR, OFF (summary), NO, EVENT_MAX_MESSAGE, T_DIAG, T_DIAG, false },
+    { FN ("ts"), F_INT, OFF (ts), NO, 0, T_ALL, T_ALL, false },
+    { FN ("type"), F_TYPE, 0, NO, 0, T_ALL, T_ALL, false },
+    { FN ("v"), F_VERSION, 0, NO, 0, T_ALL, T_ALL, false },
+    { FN ("version"), F_STR, OFF (version), NO, EVENT_MAX_SHORT, T_AGENT, T_AGENT, false },
+};
+#define FIELD_COUNT (sizeof s_fields / sizeof s_fields [0])
+
+//  Items of every list field a type may carry, summed (bounds the block).
+static const size_t s_list_items [EVENT_TYPE_COUNT] = {
+    [EVENT_CHECK] = EVENT_MAX_EVIDENCE,
+    [EVENT_ALERT] = EVENT_MAX_EVIDENCE,
+    [EVENT_CYCLE] = EVENT_MAX_LIST,
+    [EVENT_DIAGNOSIS] = 3 * EVENT_MAX_LIST,
+    [EVENT_AGENT] = 0,
+};
+
+//  For test_event: is the table sorted, does every name fit s_wire_keys,
+//  and does the seen bitmask fit?
+bool event_fields_sorted (void);
+bool
+event_fields_sorted (void)
+{
+    for (size_t i = 0; i < FIELD_COUNT; i++)
+        if ((i > 0 && strcmp (s_fields [i - 1].name, s_fields [i].name) >= 0)
+        ||  strlen (s_fields [i].name) != s_fields [i].len
+        ||  s_fields [i].len >= 16)         //  s_wire_keys holds 16 bytes
+            return false;
+    return FIELD_COUNT <= 64;
+}
+
+//  A field's name as it is on the wire (fixstr header + name, at most 16
+//  bytes) in two words, with the mask of its bytes: when 16 bytes of the frame
+//  are left at a key, recognising it is two loads and compares.
+typedef struct {
+    uint64_t word [2];
+    uint64_t mask [2];
+} wire_key_t;
+static wire_key_t s_wire_keys [FIELD_COUNT];
+
+static void
+s_wire_key_init (wire_key_t *key, const char *name, size_t len)
+{
+    unsigned char bytes [16] = { 0 }, mask [16] = { 0 };
+    bytes [0] = (unsigned char) (0xa0 | len);
+    memcpy (bytes + 1, name, len);
+    memset (mask, 0xff, len + 1);
+    memcpy (key->word, bytes, 16);
+    memcpy (key->mask, mask, 16);
+}
+
+//  Field lookup: open-addressing hash of the key's length and its first and
+//  last bytes, built once. A miss costs one or two probes.
+#define FIELD_HASH_SIZE 128
+static int8_t s_field_hash [FIELD_HASH_SIZE];
+static pthread_once_t s_field_hash_once = PTHREAD_ONCE_INIT;
+
+static unsigned
+s_hash (const char *key, size_t len)
+{
+    return ((unsigned) len * 31u + (unsigned char) key [0] * 7u
+            + (unsigned char) key [len - 1]) & (FIELD_HASH_SIZE - 1);
+}
+
+//  Bit i set: the type requires s_fields [i].
+static uint64_t s_required [EVENT_TYPE_COUNT];
+
+static void
+s_field_hash_init (void)
+{
+    memset (s_field_hash, -1, sizeof s_field_hash);
+    for (size_t i = 0; i < FIELD_COUNT; i++) {
+        for (int t = 0; t < EVENT_TYPE_COUNT; t++)
+            if (s_fields [i].required & (1u << t))
+                s_required [t] |= 1ull << i;
+        s_wire_key_init (&s_wire_keys [i], s_fields [i].name, s_fields [i].len);
+        unsigned h = s_hash (s_fields [i].name, s_fields [i].len);
+        while (s_field_hash [h] >= 0)
+            h = (h + 1) & (FIELD_HASH_SIZE - 1);
+        s_field_hash [h] = (int8_t) i;
+    }
+}
+
+//  Index in s_fields of the key of len bytes at key, or -1. at: the key's
+//  header byte in the frame, with left bytes from there (0: not known).
+static int
+s_field_find (const char *key, size_t len, const unsigned char *at, size_t left)
+{
+    if (len == 0 || len > 32)
+        return -1;
+    unsigned h = s_hash (key, len);
+    for (int i; (i = s_field_hash [h]) >= 0; h = (h + 1) & (FIELD_HASH_SIZE - 1)) {
+        if (s_fields [i].len != len)
+            continue;
+        if (at && left >= 16 && at [0] == (0xa0 | len)) {
+            uint64_t w [2];
+            memcpy (w, at, 16);
+            if (((w [0] ^ s_wire_keys [i].word [0]) & s_wire_keys [i].mask [0]) == 0
+            &&  ((w [1] ^ s_wire_keys [i].word [1]) & s_wire_keys [i].mask [1]) == 0)
+                return i;
+        }
+        else
+        if (memcmp (s_fields [i].name, key, len) == 0)
+            return i;
+    }
+    return -1;
+}
+
+//  --------------------------------------------------------------------------
+//  Reader: one msgpack header at a time, each checked against the bytes left
+
+typedef enum {
+    TOK_NIL, TOK_BOOL, TOK_UINT, TOK_NINT, TOK_FLOAT, TOK_STR, TOK_BIN, TOK_EXT,
+    TOK_ARRAY, TOK_MAP
+} tok_kind_t;
+
+typedef struct {
+    tok_kind_t kind;
+    bool b;                 //  TOK_BOOL
+    uint64_t u;             //  TOK_UINT (any integer encoding >= 0)
+    int64_t i;              //  TOK_NINT
+    double f;               //  TOK_FLOAT (float32 widened)
+    size_t n;               //  TOK_ARRAY/TOK_MAP items, TOK_STR body bytes
+    const char *str;        //  TOK_STR body in the frame
+} tok_t;
+
+typedef struct {
+    const unsigned char *p; //  the frame
+    size_t pos, size;
+    char *copy;             //  the frame's copy in the event's block, or NULL
+    char *tail;             //  rest of the block: lists, metrics, remedy
+    size_t tail_left;
+    char *err;
+    size_t errlen;
+} reader_t;
+
+static uint64_t
+s_be (const unsigned char *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = (v << 8) | p [i];
+    return v;
+}
+
+static int
+s_truncated (reader_t *r)
+{
+    wire_err (r->err, r->errlen, "truncated frame");
+    return -1;
+}
+
+//  n bytes after the type byte, as a big-endian number.
+static int
+s_take (reader_t *r, size_t n, uint64_t *v)
+{
+    if (r->size - r->pos < n)
+        return s_truncated (r);
+    *v = s_be (r->p + r->pos, n);
+    r->pos += n;
+    return 0;
+}
+
+//  Skip a body of n bytes (bin, ext).
+static int
+s_body (reader_t *r, uint64_t n)
+{
+    if (n > r->size - r->pos)
+        return s_truncated (r);
+    r->pos += (size_t) n;
+    return 0;
+}
+
+//  s_read past its fast path: every type byte. b was read already.
+static int
+s_read_slow (reader_t *r, tok_t *t, int depth, unsigned b)
+{
+    uint64_t v = 0;
+    size_t len_bytes = 0;
+
+    if (b >= 0xe0) {
+        t->kind = TOK_NINT;
+        t->i = (int64_t) b - 256;
+        return 0;
+    }
+    if (b <= 0x8f) {
+        t->kind = TOK_MAP;
+        v = b & 0x0f;
+        goto container;
+    }
+    if (b <= 0x9f) {
+        t->kind = TOK_ARRAY;
+        v = b & 0x0f;
+        goto container;
+    }
+    switch (b) {
+        case 0xc0:
+            t->kind = TOK_NIL;
+            return 0;
+        case 0xc2:
+        case 0xc3:
+            t->kind = TOK_BOOL;
+            t->b = b == 0xc3;
+            return 0;
+        case 0xc4: case 0xc5: case 0xc6:                    //  bin 8/16/32
+            t->kind = TOK_BIN;
+            len_bytes = (size_t) 1 << (b - 0xc4);
+            return s_take (r, len_bytes, &v) ? -1 : s_body (r, v);
+        case 0xc7: case 0xc8: case 0xc9:                    //  ext 8/16/32 (+type)
+            t->kind = TOK_EXT;
+            len_bytes = (size_t) 1 << (b - 0xc7);
+            return s_take (r, len_bytes, &v) ? -1 : s_body (r, v + 1);
+        case 0xca: {
+            if (s_take (r, 4, &v))
+                return -1;
+            uint32_t bits = (uint32_t) v;
+            float f;
+            memcpy (&f, &bits, sizeof f);
+            t->kind = TOK_FLOAT;
+            t->f = f;
+            return 0;
+        }
+        case 0xcb: {
+            if (s_take (r, 8, &v))
+                return -1;
+            memcpy (&t->f, &v, sizeof t->f);
+            t->kind = TOK_FLOAT;
+            return 0;
+        }
+        case 0xcc: case 0xcd: case 0xce: case 0xcf:         //  uint 8/16/32/64
+            t->kind = TOK_UINT;
+            return s_take (r, (size_t) 1 << (b - 0xcc), &t->u);
+        case 0xd0: case 0xd1: case 0xd2: case 0xd3: {       //  int 8/16/32/64
+            size_t n = (size_t) 1 << (b - 0xd0);
+            if (s_take (r, n, &v))
+                return -1;
+            //  sign-extend from n bytes
+            int64_t x = n == 8 ? (int64_t) v
+                      : (int64_t) (v ^ ((uint64_t) 1 << (8 * n - 1)))
+                        - ((int64_t) 1 << (8 * n - 1));
+            if (x >= 0) {
+                t->kind = TOK_UINT;
+                t->u = (uint64_t) x;
+            }
+            else {
+                t->kind = TOK_NINT;
+                t->i = x;
+            }
+            return 0;
+        }
+        case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:  //  fixext 1..16 (+type)
+            t->kind = TOK_EXT;
+            return s_body (r, ((uint64_t) 1 << (b - 0xd4)) + 1);
+        case 0xd9: case 0xda: case 0xdb:                    //  str 8/16/32
+            if (s_take (r, (size_t) 1 << (b - 0xd9), &v))
+                return -1;
+            goto string;
+        case 0xdc: case 0xdd:                               //  array 16/32
+            t->kind = TOK_ARRAY;
+            if (s_take (r, b == 0xdc ? 2 : 4, &v))
+                return -1;
+            goto container;
+        case 0xde: case 0xdf:                               //  map 16/32
+            t->kind = TOK_MAP;
+            if (s_take (r, b == 0xde ? 2 : 4, &v))
+                return -1;
+            goto container;
+        default:
+            wire_err (r->err, r->errlen, "invalid msgpack type byte 0x%02x", b);
+            return -1;
+    }
+string:
+    if (v > r->size - r->pos)
+        return s_truncated (r);
+    t->kind = TOK_STR;
+    t->n = (size_t) v;
+    t->str = (const char *) r->p + r->pos;
+    r->pos += (size_t) v;
+    return 0;
+container:
+    if (depth + 1 > EVENT_MAX_DEPTH) {
+        wire_err (r->err, r->errlen, "nesting deeper than %d", EVENT_MAX_DEPTH);
+        return -1;
+    }
+    //  every element takes at least one byte
+    if ((t->kind == TOK_MAP ? v * 2 : v) > r->size - r->pos) {
+        wire_err (r->err, r->errlen, "truncated frame (container of %llu items)",
+                  (unsigned long long) v);
+        return -1;
+    }
+    t->n = (size_t) v;
+    return 0;
+}
+
+//  Read the header of the next object, nested in depth containers. Strings,
+//  bin and ext are consumed whole; a container's elements are left to read.
+//  The fast path takes what a heal event is made of: fixint, fixstr, str8.
+static inline int
+s_read (reader_t *r, tok_t *t, int depth)
+{
+    if (r->pos >= r->size)
+        return s_truncated (r);
+    unsigned b = r->p [r->pos++];
+    if (b <= 0x7f) {
+        t->kind = TOK_UINT;
+        t->u = b;
+        return 0;
+    }
+    size_t n;
+    if (b >= 0xa0 && b <= 0xbf)
+        n = b & 0x1f;
+    else
+    if (b == 0xd9 && r->pos < r->size)
+        n = r->p [r->pos++];
+    else
+        return s_read_slow (r, t, depth, b);
+    if (n > r->size - r->pos)
+        return s_truncated (r);
+    t->kind = TOK_STR;
+    t->n = n;
+    t->str = (const char *) r->p + r->pos;
+    r->pos += n;
+    return 0;
+}
+
+//  Read and validate any value under a key we do not know: JSON-like values
+//  only, UTF-8 strings, string keys. key names it in errors.
+static int
+s_skip (reader_t *r, int depth, const char *key, int key_len)
+{
+    tok_t t;
+    if (s_read (r, &t, depth))
+        return -1;
+    switch (t.kind) {
+        case TOK_STR:
+            if (!wire_utf8_valid (t.str, t.n)) {
+                wire_err (r->err, r->errlen, "field %.*s: string is not valid UTF-8",
+                          key_len, key);
+                return -1;
+            }
+            return 0;
+        case TOK_BIN:
+        case TOK_EXT:
+            wire_err (r->err, r->errlen, "field %.*s: bin and ext values are not allowed",
+                      key_len, key);
+            return -1;
+        case TOK_ARRAY:
+            for (size_t i = 0; i < t.n; i++)
+                if (s_skip (r, depth + 1, key, key_len))
+                    return -1;
+            return 0;
+        case TOK_MAP:
+            for (size_t i = 0; i < t.n; i++) {
+                tok_t k;
+                if (s_read (r, &k, depth + 1))
+                    return -1;
+                if (k.kind != TOK_STR) {
+                    wire_err (r->err, r->errlen, "field %.*s: map key is not a string",
+                              key_len, key);
+                    return -1;
+                }
+                if (!wire_utf8_valid (k.str, k.n)) {
+                    wire_err (r->err, r->errlen, "field %.*s: string is not valid UTF-8",
+                              key_len, key);
+                    return -1;
+                }
+                if (s_skip (r, depth + 1, key, key_len))
+                    return -1;
+            }
+            return 0;
+        default:
+            return 0;
+    }
+}
+
+//  Room for n bytes from the block's tail, aligned for pointers and doubles.
+static void *
+s_alloc (reader_t *r, size_t n)
+{
+    n = (n + 7) & ~(size_t) 7;
+    if (n > r->tail_left) {
+        wire_err (r->err, r->errlen, "out of memory");     //  bound miscounted
+        return NULL;
+    }
+    void *p = r->tail;
+    r->tail += n;
+    r->tail_left -= n;
+    return p;
+}
+
+//  --------------------------------------------------------------------------
+//  Values
+
+static bool
+s_name_valid (const char *s, size_t len)
+{
+    if (len == 0 || len > EVENT_MAX_NAME)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s [i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+           || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static int
+s_int (reader_t *r, const tok_t *t, int64_t *out, const char *name)
+{
+    if (t->kind == TOK_UINT) {
+        if (t->u > INT64_MAX) {
+            wire_err (r->err, r->errlen, "field %s: integer out of range", name);
+            return -1;
+        }
+        *out = (int64_t) t->u;
+        return 0;
+    }
+    if (t->kind == TOK_NINT)
+        wire_err (r->err, r->errlen, "field %s: must not be negative", name);
+    else
+        wire_err (r->err, r->errlen, "field %s: expected an integer", name);
+    return -1;
+}
+
+//  A string of at most max bytes, borrowed from the frame's copy and
+//  NUL-terminated there. nil is accepted when allow_nil.
+static int
+s_str (reader_t *r, const tok_t *t, size_t max, bool nonempty, bool allow_nil,
+       char **out, const char *name)
+{
+    if (allow_nil && t->kind == TOK_NIL) {
+        *out = NULL;
+        return 0;
+    }
+    if (t->kind != TOK_STR) {
+        wire_err (r->err, r->errlen, "field %s: expected a string", name);
+        return -1;
+    }
+    if (t->n > max) {
+        wire_err (r->err, r->errlen, "field %s: longer than %zu bytes", name, max);
+        return -1;
+    }
+    if (nonempty && t->n == 0) {
+        wire_err (r->err, r->errlen, "field %s: must not be empty", name);
+        return -1;
+    }
+    if (!wire_utf8_valid (t->str, t->n)) {
+        wire_err (r->err, r->errlen, "field %s: string is not valid UTF-8", name);
+        return -1;
+    }
+    size_t off = (size_t) ((const unsigned char *) t->str - r->p);
+    r->copy [off + t->n] = 0;
+    *out = r->copy + off;
+    return 0;
+}
+
+static int
+s_list (reader_t *r, const tok_t *t, size_t max_items, size_t max, bool names,
+        char ***list, size_t *count, const char *name)
+{
+    if (t->kind != TOK_ARRAY) {
+        wire_err (r->err, r->errlen, "field %s: expected an array", name);
+        return -1;
+    }
+    if (t->n > max_items) {
+        wire_err (r->err, r->errlen, "field %s: more than %zu items", name, max_items);
+        return -1;
+    }
+    if (t->n == 0)
+        return 0;
+    char **items = (char **) s_alloc (r, t->n * sizeof (char *));
+    if (!items)
+        return -1;
+    for (size_t i = 0; i < t->n; i++) {
+        tok_t item;
+        if (s_read (r, &item, 2))
+            return -1;
+        if (names && (item.kind != TOK_STR || !s_name_valid (item.str, item.n))) {
+            wire_err (r->err, r->errlen, "field %s: item %zu is not a valid check name",
+                      name, i);
+            return -1;
+        }
+        if (s_str (r, &item, max, false, false, &items [i], name))
+            return -1;
+    }
+    *list = items;
+    *count = t->n;
+    return 0;
+}
+
+static int
+s_metrics (reader_t *r, const tok_t *t, event_t *self)
+{
+    if (t->kind != TOK_MAP) {
+        wire_err (r->err, r->errlen, "field metrics: expected a map");
+        return -1;
+    }
+    if (t->n > EVENT_MAX_METRICS) {
+        wire_err (r->err, r->errlen, "field metrics: more than %d items", EVENT_MAX_METRICS);
+        return -1;
+    }
+    if (t->n == 0)
+        return 0;
+    event_metric_t *metrics = (event_metric_t *) s_alloc (r, t->n * sizeof (event_metric_t));
+    if (!metrics)
+        return -1;
+    for (size_t i = 0; i < t->n; i++) {
+        tok_t k, v;
+        if (s_read (r, &k, 2) || s_read (r, &v, 2))
+            return -1;
+        double value;
+        if (v.kind == TOK_FLOAT)
+            value = v.f;
+        else
+        if (v.kind == TOK_UINT)
+            value = (double) v.u;
+        else
+        if (v.kind == TOK_NINT)
+            value = (double) v.i;
+        else {
+            wire_err (r->err, r->errlen, "field metrics: value is not a number");
+            return -1;
+        }
+        if (!isfinite (value)) {
+            wire_err (r->err, r->errlen, "field metrics: value is not finite");
+            return -1;
+        }
+        if (s_str (r, &k, EVENT_MAX_SHORT, true, false, &metrics [i].name, "metrics (name)"))
+            return -1;
+        metrics [i].value = value;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp (metrics [j].name, metrics [i].name) == 0) {
+                wire_err (r->err, r->errlen, "field metrics: duplicate name");
+                return -1;
+            }
+    }
+    self->metrics = metrics;
+    self->metric_count = t->n;
+    return 0;
+}
+
+static int
+s_counts (reader_t *r, const tok_t *t, event_t *self)
+{
+    if (t->kind != TOK_MAP) {
+        wire_err (r->err, r->errlen, "field counts: expected a map");
+        return -1;
+    }
+    unsigned seen = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        tok_t k, v;
+        if (s_read (r, &k, 2))
+            return -1;
+        int s = k.kind == TOK_STR ? wire_severity_index (k.str, k.n) : -1;
+        if (s < 0) {
+            wire_err (r->err, r->errlen, "field counts: key is not a severity");
+            return -1;
+        }
+        if (seen & (1u << s)) {
+            wire_err (r->err, r->errlen, "field counts: duplicate severity %s",
+                      severity_name ((severity_t) s));
+            return -1;
+        }
+        seen |= 1u << s;
+        if (s_read (r, &v, 2) || s_int (r, &v, &self->counts [s], "counts"))
+            return -1;
+    }
+    return 0;
+}
+
+static int
+s_remedy (reader_t *r, const tok_t *t, event_t *self)
+{
+    if (t->kind == TOK_NIL)
+        return 0;
+    if (t->kind != TOK_MAP) {
+        wire_err (r->err, r->errlen, "field remedy: expected a map or nil");
+        return -1;
+    }
+    event_remedy_t *rem = (event_remedy_t *) s_alloc (r, sizeof (event_remedy_t));
+    if (!rem)
+        return -1;
+    memset (rem, 0, sizeof *rem);
+    static const char *keys [] = { "action", "result", "attempt", "duration_ms", "output" };
+    unsigned seen = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        tok_t k, v;
+        if (s_read (r, &k, 2))
+            return -1;
+        if (k.kind != TOK_STR || !wire_utf8_valid (k.str, k.n)) {
+            wire_err (r->err, r->errlen, "field remedy: key is not a UTF-8 string");
+            return -1;
+        }
+        int which = wire_name_index (keys, 5, k.str, k.n);
+        if (which < 0) {
+            if (s_skip (r, 2, "remedy", 6))
+                return -1;
+            continue;
+        }
+        if (seen & (1u << which)) {
+            wire_err (r->err, r->errlen, "field remedy: duplicate key %s", keys [which]);
+            return -1;
+        }
+        seen |= 1u << which;
+        if (s_read (r, &v, 2))
+            return -1;
+        int rc = 0;
+        switch (which) {
+            case 0:
+                rc = s_str (r, &v, EVENT_MAX_SHORT, true, false, &rem->action, "remedy.action");
+                break;
+            case 1:
+                rc = s_str (r, &v, EVENT_MAX_SHORT, true, false, &rem->result, "remedy.result");
+                if (rc == 0 && !wire_remedy_result_valid (rem->result)) {
+                    wire_err (r->err, r->errlen, "field remedy.result: not one of healed, "
+                              "failed, skipped, throttled, gave_up");
+                    rc = -1;
+                }
+                break;
+            case 2:
+                rc = s_int (r, &v, &rem->attempt, "remedy.attempt");
+                break;
+            case 3:
+                rc = s_int (r, &v, &rem->duration_ms, "remedy.duration_ms");
+                break;
+            default:
+                rc = s_str (r, &v, EVENT_MAX_TEXT, false, true, &rem->output, "remedy.output");
+                break;
+        }
+        if (rc)
+            return -1;
+    }
+    for (int i = 0; i < 4; i++)
+        if (!(seen & (1u << i))) {
+            wire_err (r->err, r->errlen, "field remedy: missing %s", keys [i]);
+            return -1;
+        }
+    self->remedy = rem;
+    return 0;
+}
+
+static int
+s_field (reader_t *r, const field_t *f, event_t *self)
+{
+    tok_t t;
+    if (s_read (r, &t, 1))
+        return -1;
+    char *base = (char *) self;
+    switch (f->kind) {
+        case F_VERSION:
+        case F_TYPE:
+            return 0;           //  checked by s_header (the value is a scalar or string)
+        case F_INT:
+            return s_int (r, &t, (int64_t *) (void *) (base + f->offset), f->name);
+        case F_UINT: {
+            int64_t value;
+            if (s_int (r, &t, &value, f->name))
+                return -1;
+            *(uint64_t *) (void *) (base + f->offset) = (uint64_t) value;
+            return 0;
+        }
+        case F_BOOL:
+            if (t.kind != TOK_BOOL) {
+                wire_err (r->err, r->errlen, "field %s: expected a boolean", f->name);
+                return -1;
+            }
+            *(bool *) (void *) (base + f->offset) = t.b;
+            return 0;
+        case F_STR:
+        case F_OPTSTR:
+            return s_str (r, &t, f->max, f->nonempty, f->kind == F_OPTSTR,
+                          (char **) (void *) (base + f->offset), f->name);
+        case F_NAME:
+            if (t.kind != TOK_STR || !s_name_valid (t.str, t.n)) {
+                wire_err (r->err, r->errlen, "field %s: not a valid check name", f->name);
+                return -1;
+            }
+            return s_str (r, &t, f->max, true, false, (char **) (void *) (base + f->offset),
+                          f->name);
+        case F_SEVERITY: {
+            int s = t.kind == TOK_STR ? wire_severity_index (t.str, t.n) : -1;
+            if (s < 0) {
+                wire_err (r->err, r->errlen, "field severity: not one of ok, healed, warning, "
+                          "critical, unknown");
+                return -1;
+            }
+            self->severity = (severity_t) s;
+            return 0;
+        }
+        case F_LIST:
+        case F_NAMES:
+        case F_EVIDENCE:
+            return s_list (r, &t, f->kind == F_EVIDENCE ? EVENT_MAX_EVIDENCE : EVENT_MAX_LIST,
+                           f->max, f->kind == F_NAMES,
+                           (char ***) (void *) (base + f->offset),
+                           (size_t *) (void *) (base + f->count_offset), f->name);
+        case F_METRICS:
+            return s_metrics (r, &t, self);
+        case F_REMEDY:
+            return s_remedy (r, &t, self);
+        case F_COUNTS:
+            return s_counts (r, &t, self);
+    }
+    return -1;
+}
+
+//  --------------------------------------------------------------------------
+//  Payload
+
+//  Read one top-level key (a UTF-8 string of at most EVENT_MAX_SHORT bytes).
+//  Returns its index in s_fields, -1 for a valid key we do not know, or -2
+//  with the reason in r->err.
+static int
+s_key (reader_t *r, tok_t *k)
+{
+    size_t at = r->pos;
+    if (s_read (r, k, 1))
+        return -2;
+    if (k->kind != TOK_STR) {
+        wire_err (r->err, r->errlen, "map key is not a string");
+        return -2;
+    }
+    int fi = s_field_find (k->str, k->n, r->p + at, r->size - at);
+    if (fi >= 0)
+        return fi;              //  one of our names: ASCII, short
+    if (k->n > EVENT_MAX_SHORT || !wire_utf8_valid (k->str, k->n)) {
+        wire_err (r->err, r->errlen, "map key is too long or not valid UTF-8");
+        return -2;
+    }
+    return -1;
+}
+
+//  Find and check v and type among the n entries of the top-level map (the
+//  encoder writes them first, so this usually reads two entries). Returns the
+//  event type, or -1 with the reason in r->err.
+static int
+s_header (reader_t *r, size_t n)
+{
+    size_t v_at = 0, type_at = 0;
+    for (size_t i = 0; i < n && !(v_at && type_at); i++) {
+        tok_t k;
+        if (s_key (r, &k) == -2)
+            return -1;
+        size_t at = r->pos;
+        if (s_skip (r, 1, k.str, (int) (k.n > 64 ? 64 : k.n)))
+            return -1;
+        if (k.n == 1 && k.str [0] == 'v')
+            v_at = at;
+        else
+        if (k.n == 4 && memcmp (k.str, "type", 4) == 0)
+            type_at = at;
+    }
+    if (!v_at) {
+        wire_err (r->err, r->errlen, "missing field v");
+        return -1;
+    }
+    tok_t t;
+    r->pos = v_at;
+    if (s_read (r, &t, 1))
+        return -1;
+    if (t.kind == TOK_UINT) {
+        if (t.u != EVENT_VERSION) {
+            wire_err (r->err, r->errlen, "unsupported schema version %llu",
+                      (unsigned long long) t.u);
+            return -1;
+        }
+    }
+    else
+    if (t.kind == TOK_NINT) {
+        wire_err (r->err, r->errlen, "unsupported schema version %lld", (long long) t.i);
+        return -1;
+    }
+    else {
+        wire_err (r->err, r->errlen, "field v: expected an integer");
+        return -1;
+    }
+    if (!type_at) {
+        wire_err (r->err, r->errlen, "missing field type");
+        return -1;
+    }
+    r->pos = type_at;
+    if (s_read (r, &t, 1))
+        return -1;
+    int type = t.kind == TOK_STR ? wire_type_index (t.str, t.n) : -1;
+    if (type < 0)
+        wire_err (r->err, r->errlen,
+                  "field type: not one of check, alert, cycle, diagnosis, agent");
+    return type;
+}
+
+//  Bytes of the block's tail a frame of size bytes may need for type: every
+//  list item takes at least one byte of the frame, every metric two.
+static size_t
+s_tail_bound (event_type_t type, size_t size)
+{
+    size_t items = s_list_items [type] < size ? s_list_items [type] : size;
+    size_t bound = items * sizeof (char *) + 3 * 8;
+    if (type == EVENT_CHECK || type == EVENT_ALERT) {
+        size_t metrics = EVENT_MAX_METRICS < size / 2 ? EVENT_MAX_METRICS : size / 2;
+        bound += metrics * sizeof (event_metric_t) + 8 + sizeof (event_remedy_t) + 8;
+    }
+    return bound;
+}
+
+event_t *
+event_decode (const void *data, size_t size, char *err, size_t errlen)
+{
+    wire_ok (err, errlen);
+    if (!data || size == 0) {
+        wire_err (err, errlen, "empty frame");
+        return NULL;
+    }
+    if (size > EVENT_MAX_FRAME) {
+        wire_err (err, errlen, "frame of %zu bytes is larger than %d", size, EVENT_MAX_FRAME);
+        return NULL;
+    }
+    const unsigned char first = *(const unsigned char *) data;
+    if (!((first >= 0x80 && first <= 0x8f) || first == 0xde || first == 0xdf)) {
+        wire_err (err, errlen, "payload is not a map");
+        return NULL;
+    }
+    pthread_once (&s_field_hash_once, s_field_hash_init);
+    reader_t r = { (const unsigned char *) data, 0, size, NULL, NULL, 0, err, errlen };
+    tok_t root = { .kind = TOK_NIL };
+    if (s_read (&r, &root, 0))
+        return NULL;
+    size_t body = r.pos;
+    int type = s_header (&r, root.n);
+    if (type < 0)
+        return NULL;
+
+    //  One block: the event, the frame's copy (+1 for a NUL after the last
+    //  string), then the tail.
+    size_t copy_size = (size + 1 + 7) & ~(size_t) 7;
+    size_t tail = s_tail_bound ((event_type_t) type, size);
+    size_t block = sizeof (event_t) + copy_size + tail;
+    event_t *self = (event_t *) malloc (block);
+    if (!self) {
+        wire_err (err, errlen, "out of memory");
+        return NULL;
+    }
+    memset (self, 0, sizeof *self);
+    self->v = EVENT_VERSION;
+    self->type = (event_type_t) type;
+    self->severity = SEVERITY_OK;
+    self->block_size = block;
+    r.copy = (char *) (self + 1);
+    memcpy (r.copy, data, size);
+    r.copy [size] = 0;
+    r.tail = r.copy + copy_size;
+    r.tail_left = tail;
+    r.pos = body;
+
+    unsigned tbit = 1u << type;
+    uint64_t seen = 0;
+    for (size_t i = 0; i < root.n; i++) {
+        tok_t k;
+        int fi = s_key (&r, &k);
+        if (fi == -2)
+            goto fail;
+        if (fi < 0 || !(s_fields [fi].allowed & tbit)) {
+            //  Not ours (a newer minor revision, or another type's field):
+            //  ignored, but still validated.
+            if (s_skip (&r, 1, k.str, (int) (k.n > 64 ? 64 : k.n)))
+                goto fail;
+            continue;
+        }
+        if (seen & (1ull << fi)) {
+            wire_err (err, errlen, "duplicate key %s", s_fields [fi].name);
+            goto fail;
+        }
+        seen |= 1ull << fi;
+        if (s_field (&r, &s_fields [fi], self))
+            goto fail;
+    }
+    if (r.pos != size) {
+        wire_err (err, errlen, "%zu trailing bytes after the payload", size - r.pos);
+        goto fail;
+    }
+    if ((seen & s_required [type]) != s_required [type])
+        for (size_t fi = 0; fi < FIELD_COUNT; fi++)
+            if ((s_fields [fi].required & tbit) && !(seen & (1ull << fi))) {
+                wire_err (err, errlen, "missing field %s", s_fields [fi].name);
+                goto fail;
+            }
+    return self;
+fail:
+    free (self);
+    return NULL;
+}
+
+event_t *
+event_decode_message (const char *topic, size_t topic_size,
+                      const void *data, size_t size, char *err, size_t errlen)
+{
+    if (!topic || topic_size == 0 || topic_size > EVENT_MAX_TOPIC) {
+        wire_err (err, errlen, "topic is empty or longer than %d bytes", EVENT_MAX_TOPIC);
+        return NULL;
+    }
+    if (!wire_utf8_valid (topic, topic_size)) {
+        wire_err (err, errlen, "topic is not valid UTF-8");
+        return NULL;
+    }
+    if (topic_size < 5 || memcmp (topic, "heal.", 5) != 0) {
+        wire_err (err, errlen, "topic does not start with heal.");
+        return NULL;
+    }
+    event_t *self = event_decode (data, size, err, errlen);
+    if (!self)
+        return NULL;
+    char expected [EVENT_MAX_TOPIC + 1];
+    int len = wire_topic (self, expected, sizeof expected);
+    if (len < 0 || (size_t) len != topic_size || memcmp (expected, topic, topic_size) != 0) {
+        wire_err (err, errlen, "topic %.*s does not match the payload (%s)",
+                  (int) (topic_size > 80 ? 80 : topic_size), topic,
+                  len < 0 ? "no topic" : expected);
+        event_destroy (&self);
+    }
+    return self;
+}
