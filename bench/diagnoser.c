@@ -84,7 +84,7 @@ s_wait_diagnosis (zsock_t *pull, int timeout_ms, int64_t *t_ns, bool *valid)
             break;
         zframe_t *topic = zmsg_first (msg);
         zframe_t *payload = zmsg_next (msg);
-        if (zmsg_size (msg) == 2 && zframe_streq (topic, "heal.diagnosis")) {
+        if (zmsg_size (msg) == 2 && zframe_streq (topic, TOPIC_DIAGNOSIS)) {
             char err [256];
             event_t *e = event_decode_message ((const char *) zframe_data (topic), zframe_size (topic),
                                                zframe_data (payload), zframe_size (payload),

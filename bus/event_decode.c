@@ -21,6 +21,7 @@
 #include <string.h>
 #include "heal/util.h"
 #include "heal/event.h"
+#include "heal/topic.h"
 #include "wire.h"
 
 //  --------------------------------------------------------------------------
@@ -1011,7 +1012,8 @@ event_decode_message (const char *topic, size_t topic_size,
         wire_err (err, errlen, "topic is not valid UTF-8");
         return NULL;
     }
-    if (topic_size < 5 || memcmp (topic, "heal.", 5) != 0) {
+    if (topic_size < TOPIC_LEN (TOPIC_PREFIX)
+    ||  memcmp (topic, TOPIC_PREFIX, TOPIC_LEN (TOPIC_PREFIX)) != 0) {
         wire_err (err, errlen, "topic does not start with heal.");
         return NULL;
     }

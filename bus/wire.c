@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "heal/topic.h"
 #include "heal/util.h"
 #include "wire.h"
 
@@ -177,7 +178,7 @@ wire_topic (const event_t *event, char *buf, size_t size)
         case EVENT_CHECK:
             severity = severity_name (event->severity);
             if (!event->check || !heal_name_valid (event->check) || !severity
-            ||  s_append (buf, size, &pos, "heal.check.", 11)
+            ||  s_append (buf, size, &pos, TOPIC_CHECK, TOPIC_LEN (TOPIC_CHECK))
             ||  s_append (buf, size, &pos, severity, strlen (severity))
             ||  s_append (buf, size, &pos, ".", 1)
             ||  s_append (buf, size, &pos, event->check, strlen (event->check)))
@@ -185,20 +186,20 @@ wire_topic (const event_t *event, char *buf, size_t size)
             break;
         case EVENT_ALERT:
             if (!event->check || !heal_name_valid (event->check)
-            ||  s_append (buf, size, &pos, "heal.alert.", 11)
+            ||  s_append (buf, size, &pos, TOPIC_ALERT, TOPIC_LEN (TOPIC_ALERT))
             ||  s_append (buf, size, &pos, event->check, strlen (event->check)))
                 return -1;
             break;
         case EVENT_CYCLE:
-            if (s_append (buf, size, &pos, "heal.cycle", 10))
+            if (s_append (buf, size, &pos, TOPIC_CYCLE, TOPIC_LEN (TOPIC_CYCLE)))
                 return -1;
             break;
         case EVENT_DIAGNOSIS:
-            if (s_append (buf, size, &pos, "heal.diagnosis", 14))
+            if (s_append (buf, size, &pos, TOPIC_DIAGNOSIS, TOPIC_LEN (TOPIC_DIAGNOSIS)))
                 return -1;
             break;
         case EVENT_AGENT:
-            if (s_append (buf, size, &pos, "heal.agent", 10))
+            if (s_append (buf, size, &pos, TOPIC_AGENT, TOPIC_LEN (TOPIC_AGENT)))
                 return -1;
             break;
         default:

@@ -613,7 +613,7 @@ diagnoser_new (diag_settings_t **settings_p, const heal_config_t *config, bool v
         goto fail;
     zhashx_set_destructor (self->tracked, s_tracked_destroy);
     zhashx_set_destructor (self->cache, s_cache_destroy);
-    const char *prefixes [] = { "heal.check.critical.", "heal.check.healed.", "heal.cycle", NULL };
+    const char *prefixes [] = { TOPIC_CHECK "critical.", TOPIC_CHECK "healed.", TOPIC_CYCLE, NULL };
     self->sub = bus_subscriber_new_secure (config, s->publish, prefixes);
     if (!self->sub) {
         snprintf (err, errlen, "diagnoser: cannot connect to the bus at %s", s->publish);

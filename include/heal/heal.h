@@ -3,6 +3,7 @@
 #define HEAL_H_INCLUDED
 #include "heal/util.h"
 #include "heal/event.h"
+#include "heal/topic.h"
 #include "heal/bus.h"
 #include "heal/control.h"
 #include "heal/config.h"
