@@ -299,8 +299,8 @@ s_state_load (log_check_t *self, bool verbose)
     char *text = heal_read_file (self->state_file, LOG_STATE_MAX, &size);
     if (!text) {
         if (errno != ENOENT)
-            fprintf (stderr, "check_log: %s: cannot read state: %s\n",
-                     self->state_file, strerror (errno));
+            zsys_warning ("check_log: %s: cannot read state: %s",
+                          self->state_file, strerror (errno));
         return;
     }
     json_error_t jerr;
@@ -308,15 +308,15 @@ s_state_load (log_check_t *self, bool verbose)
     free (text);
     if (!json_is_object (root)
     ||  json_integer_value (json_object_get (root, "v")) != LOG_STATE_VERSION) {
-        fprintf (stderr, "check_log: %s: ignoring unreadable state\n", self->state_file);
+        zsys_warning ("check_log: %s: ignoring unreadable state", self->state_file);
         json_decref (root);
         return;
     }
     const char *path = json_string_value (json_object_get (root, "path"));
     if (!path || strcmp (path, self->path) != 0) {
         if (verbose)
-            fprintf (stderr, "check_log: %s: state is for another path, ignored\n",
-                     self->state_file);
+            zsys_warning ("check_log: %s: state is for another path, ignored",
+                          self->state_file);
         json_decref (root);
         return;
     }
@@ -427,8 +427,8 @@ s_state_save (log_check_t *self)
     if (heal_write_atomic (self->state_file, text, strlen (text), 0600) == 0)
         self->dirty = false;
     else
-        fprintf (stderr, "check_log: %s: cannot write state: %s\n",
-                 self->state_file, strerror (errno));
+        zsys_error ("check_log: %s: cannot write state: %s",
+                    self->state_file, strerror (errno));
     free (text);
 }
 

@@ -37,7 +37,7 @@ main (int argc, char *argv [])
             if (i + 1 >= argc) {
                 fprintf (stderr, "heal-agent: -c needs a file\n");
                 s_usage (stderr);
-                return 64;
+                return HEAL_EX_USAGE;
             }
             options.config_file = argv [++i];
         }
@@ -63,7 +63,7 @@ main (int argc, char *argv [])
         else {
             fprintf (stderr, "heal-agent: unknown argument '%s'\n", arg);
             s_usage (stderr);
-            return 64;
+            return HEAL_EX_USAGE;
         }
     }
     char err [CONFIG_ERROR_MAX] = "";

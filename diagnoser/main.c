@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EXIT_USAGE 64
 
 static void
 s_usage (FILE *out)
@@ -54,7 +53,7 @@ main (int argc, char *argv [])
         else {
             fprintf (stderr, "heal-diagnoser: unknown argument '%s'\n", a);
             s_usage (stderr);
-            return EXIT_USAGE;
+            return HEAL_EX_USAGE;
         }
     }
     char err [CONFIG_ERROR_MAX] = "";

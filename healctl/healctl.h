@@ -9,14 +9,14 @@
 
 #include "heal/heal.h"
 
-//  Exit codes (sysexits.h values, spelled out: not every libc has the header).
-#define HEALCTL_EXIT_OK          0
+//  Exit codes: heal's (heal/exit.h), plus two of healctl's own.
+#define HEALCTL_EXIT_OK          HEAL_EX_OK
 #define HEALCTL_EXIT_FAILED      1      //  the agent answered ok=false
-#define HEALCTL_EXIT_USAGE       64     //  EX_USAGE: unknown command, bad args
-#define HEALCTL_EXIT_UNAVAILABLE 69     //  EX_UNAVAILABLE: no answer in time
-#define HEALCTL_EXIT_SOFTWARE    70     //  EX_SOFTWARE: local failure
-#define HEALCTL_EXIT_PROTOCOL    76     //  EX_PROTOCOL: malformed reply
-#define HEALCTL_EXIT_CONFIG      78     //  EX_CONFIG: config invalid
+#define HEALCTL_EXIT_USAGE       HEAL_EX_USAGE        //  unknown command, bad args
+#define HEALCTL_EXIT_UNAVAILABLE HEAL_EX_UNAVAILABLE  //  no answer in time
+#define HEALCTL_EXIT_SOFTWARE    HEAL_EX_SOFTWARE     //  local failure
+#define HEALCTL_EXIT_PROTOCOL    HEAL_EX_PROTOCOL     //  malformed reply
+#define HEALCTL_EXIT_CONFIG      HEAL_EX_CONFIG       //  config invalid
 #define HEALCTL_EXIT_INTERRUPTED 130    //  SIGINT during a request
 
 #define HEALCTL_DEFAULT_TIMEOUT_MS  5000

@@ -13,12 +13,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <czmq.h>
+#include "heal/exit.h"
 
 #define CONFIG_MAX_FILE      (1024 * 1024)   //  config file size, bytes
 #define CONFIG_MAX_CHECKS    1024            //  checks per config
 #define CONFIG_MAX_VALUE     4096            //  bytes per value
 #define CONFIG_ERROR_MAX     1024            //  error message, bytes
-#define CONFIG_EXIT_INVALID  78              //  EX_CONFIG: -n on a bad config
+#define CONFIG_EXIT_INVALID  HEAL_EX_CONFIG  //  -n on a bad config (heal/exit.h)
 
 //  Defaults
 #define CONFIG_DEFAULT_INTERVAL_MS   (300 * 1000)

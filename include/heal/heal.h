@@ -4,6 +4,7 @@
 #include "heal/util.h"
 #include "heal/event.h"
 #include "heal/topic.h"
+#include "heal/exit.h"
 #include "heal/bus.h"
 #include "heal/control.h"
 #include "heal/config.h"
