@@ -43,7 +43,7 @@ LDLIBS_AGENT = $(if $(CURL_LAZY_DEF),$(filter-out -lcurl,$(LDLIBS_ALL)) -ldl,$(L
 
 OTHER_PLATFORM := $(if $(filter linux,$(PLATFORM)),darwin,linux)
 
-LIB_SRC   := $(wildcard bus/*.c)
+LIB_SRC   := $(filter-out bus/platform_$(OTHER_PLATFORM).c,$(wildcard bus/*.c))
 AGENT_SRC := $(filter-out agent/platform_$(OTHER_PLATFORM).c,$(wildcard agent/*.c))
 AGENT_LIBSRC := $(filter-out agent/main.c,$(AGENT_SRC))
 DIAG_SRC  := $(wildcard diagnoser/*.c)

@@ -7,9 +7,9 @@
 //
 //  Why not msgpack-c's unpacker: it allocates a msgpack_object for every
 //  element a container header declares before it reads them (so it needed a
-//  bounds pre-scan), and then every string was copied into its own malloc. This
-//  reader walks the bytes once, checks each header against the bytes left as
-//  it goes, and allocates one block per event: the event, a copy of the frame
+//  bounds pre-scan), and then every string was copied into its own malloc.
+//  wire_read.c walks the bytes once, checking each header against the bytes
+//  left as it goes, and this allocates one block per event: the event, a copy of the frame
 //  its strings are borrowed from (NUL-terminated in place: the byte after a
 //  string body is the next object's header, which the copy no longer needs),
 //  and room for its lists, metrics and remedy. event_destroy knows the block.
@@ -23,6 +23,7 @@
 #include "heal/event.h"
 #include "heal/topic.h"
 #include "wire.h"
+#include "wire_read.h"
 
 //  --------------------------------------------------------------------------
 //  Field table
@@ -217,288 +218,6 @@ s_field_find (const char *key, size_t len, const unsigned char *at, size_t left)
 }
 
 //  --------------------------------------------------------------------------
-//  Reader: one msgpack header at a time, each checked against the bytes left
-
-typedef enum {
-    TOK_NIL, TOK_BOOL, TOK_UINT, TOK_NINT, TOK_FLOAT, TOK_STR, TOK_BIN, TOK_EXT,
-    TOK_ARRAY, TOK_MAP
-} tok_kind_t;
-
-typedef struct {
-    tok_kind_t kind;
-    bool b;                 //  TOK_BOOL
-    uint64_t u;             //  TOK_UINT (any integer encoding >= 0)
-    int64_t i;              //  TOK_NINT
-    double f;               //  TOK_FLOAT (float32 widened)
-    size_t n;               //  TOK_ARRAY/TOK_MAP items, TOK_STR body bytes
-    const char *str;        //  TOK_STR body in the frame
-} tok_t;
-
-typedef struct {
-    const unsigned char *p; //  the frame
-    size_t pos, size;
-    char *copy;             //  the frame's copy in the event's block, or NULL
-    char *tail;             //  rest of the block: lists, metrics, remedy
-    size_t tail_left;
-    char *err;
-    size_t errlen;
-} reader_t;
-
-static uint64_t
-s_be (const unsigned char *p, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = (v << 8) | p [i];
-    return v;
-}
-
-static int
-s_truncated (reader_t *r)
-{
-    wire_err (r->err, r->errlen, "truncated frame");
-    return -1;
-}
-
-//  n bytes after the type byte, as a big-endian number.
-static int
-s_take (reader_t *r, size_t n, uint64_t *v)
-{
-    if (r->size - r->pos < n)
-        return s_truncated (r);
-    *v = s_be (r->p + r->pos, n);
-    r->pos += n;
-    return 0;
-}
-
-//  Skip a body of n bytes (bin, ext).
-static int
-s_body (reader_t *r, uint64_t n)
-{
-    if (n > r->size - r->pos)
-        return s_truncated (r);
-    r->pos += (size_t) n;
-    return 0;
-}
-
-//  s_read past its fast path: every type byte. b was read already.
-static int
-s_read_slow (reader_t *r, tok_t *t, int depth, unsigned b)
-{
-    uint64_t v = 0;
-    size_t len_bytes = 0;
-
-    if (b >= 0xe0) {
-        t->kind = TOK_NINT;
-        t->i = (int64_t) b - 256;
-        return 0;
-    }
-    if (b <= 0x8f) {
-        t->kind = TOK_MAP;
-        v = b & 0x0f;
-        goto container;
-    }
-    if (b <= 0x9f) {
-        t->kind = TOK_ARRAY;
-        v = b & 0x0f;
-        goto container;
-    }
-    switch (b) {
-        case 0xc0:
-            t->kind = TOK_NIL;
-            return 0;
-        case 0xc2:
-        case 0xc3:
-            t->kind = TOK_BOOL;
-            t->b = b == 0xc3;
-            return 0;
-        case 0xc4: case 0xc5: case 0xc6:                    //  bin 8/16/32
-            t->kind = TOK_BIN;
-            len_bytes = (size_t) 1 << (b - 0xc4);
-            return s_take (r, len_bytes, &v) ? -1 : s_body (r, v);
-        case 0xc7: case 0xc8: case 0xc9:                    //  ext 8/16/32 (+type)
-            t->kind = TOK_EXT;
-            len_bytes = (size_t) 1 << (b - 0xc7);
-            return s_take (r, len_bytes, &v) ? -1 : s_body (r, v + 1);
-        case 0xca: {
-            if (s_take (r, 4, &v))
-                return -1;
-            uint32_t bits = (uint32_t) v;
-            float f;
-            memcpy (&f, &bits, sizeof f);
-            t->kind = TOK_FLOAT;
-            t->f = f;
-            return 0;
-        }
-        case 0xcb: {
-            if (s_take (r, 8, &v))
-                return -1;
-            memcpy (&t->f, &v, sizeof t->f);
-            t->kind = TOK_FLOAT;
-            return 0;
-        }
-        case 0xcc: case 0xcd: case 0xce: case 0xcf:         //  uint 8/16/32/64
-            t->kind = TOK_UINT;
-            return s_take (r, (size_t) 1 << (b - 0xcc), &t->u);
-        case 0xd0: case 0xd1: case 0xd2: case 0xd3: {       //  int 8/16/32/64
-            size_t n = (size_t) 1 << (b - 0xd0);
-            if (s_take (r, n, &v))
-                return -1;
-            //  sign-extend from n bytes
-            int64_t x = n == 8 ? (int64_t) v
-                      : (int64_t) (v ^ ((uint64_t) 1 << (8 * n - 1)))
-                        - ((int64_t) 1 << (8 * n - 1));
-            if (x >= 0) {
-                t->kind = TOK_UINT;
-                t->u = (uint64_t) x;
-            }
-            else {
-                t->kind = TOK_NINT;
-                t->i = x;
-            }
-            return 0;
-        }
-        case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:  //  fixext 1..16 (+type)
-            t->kind = TOK_EXT;
-            return s_body (r, ((uint64_t) 1 << (b - 0xd4)) + 1);
-        case 0xd9: case 0xda: case 0xdb:                    //  str 8/16/32
-            if (s_take (r, (size_t) 1 << (b - 0xd9), &v))
-                return -1;
-            goto string;
-        case 0xdc: case 0xdd:                               //  array 16/32
-            t->kind = TOK_ARRAY;
-            if (s_take (r, b == 0xdc ? 2 : 4, &v))
-                return -1;
-            goto container;
-        case 0xde: case 0xdf:                               //  map 16/32
-            t->kind = TOK_MAP;
-            if (s_take (r, b == 0xde ? 2 : 4, &v))
-                return -1;
-            goto container;
-        default:
-            wire_err (r->err, r->errlen, "invalid msgpack type byte 0x%02x", b);
-            return -1;
-    }
-string:
-    if (v > r->size - r->pos)
-        return s_truncated (r);
-    t->kind = TOK_STR;
-    t->n = (size_t) v;
-    t->str = (const char *) r->p + r->pos;
-    r->pos += (size_t) v;
-    return 0;
-container:
-    if (depth + 1 > EVENT_MAX_DEPTH) {
-        wire_err (r->err, r->errlen, "nesting deeper than %d", EVENT_MAX_DEPTH);
-        return -1;
-    }
-    //  every element takes at least one byte
-    if ((t->kind == TOK_MAP ? v * 2 : v) > r->size - r->pos) {
-        wire_err (r->err, r->errlen, "truncated frame (container of %llu items)",
-                  (unsigned long long) v);
-        return -1;
-    }
-    t->n = (size_t) v;
-    return 0;
-}
-
-//  Read the header of the next object, nested in depth containers. Strings,
-//  bin and ext are consumed whole; a container's elements are left to read.
-//  The fast path takes what a heal event is made of: fixint, fixstr, str8.
-static inline int
-s_read (reader_t *r, tok_t *t, int depth)
-{
-    if (r->pos >= r->size)
-        return s_truncated (r);
-    unsigned b = r->p [r->pos++];
-    if (b <= 0x7f) {
-        t->kind = TOK_UINT;
-        t->u = b;
-        return 0;
-    }
-    size_t n;
-    if (b >= 0xa0 && b <= 0xbf)
-        n = b & 0x1f;
-    else
-    if (b == 0xd9 && r->pos < r->size)
-        n = r->p [r->pos++];
-    else
-        return s_read_slow (r, t, depth, b);
-    if (n > r->size - r->pos)
-        return s_truncated (r);
-    t->kind = TOK_STR;
-    t->n = n;
-    t->str = (const char *) r->p + r->pos;
-    r->pos += n;
-    return 0;
-}
-
-//  Read and validate any value under a key we do not know: JSON-like values
-//  only, UTF-8 strings, string keys. key names it in errors.
-static int
-s_skip (reader_t *r, int depth, const char *key, int key_len)
-{
-    tok_t t;
-    if (s_read (r, &t, depth))
-        return -1;
-    switch (t.kind) {
-        case TOK_STR:
-            if (!wire_utf8_valid (t.str, t.n)) {
-                wire_err (r->err, r->errlen, "field %.*s: string is not valid UTF-8",
-                          key_len, key);
-                return -1;
-            }
-            return 0;
-        case TOK_BIN:
-        case TOK_EXT:
-            wire_err (r->err, r->errlen, "field %.*s: bin and ext values are not allowed",
-                      key_len, key);
-            return -1;
-        case TOK_ARRAY:
-            for (size_t i = 0; i < t.n; i++)
-                if (s_skip (r, depth + 1, key, key_len))
-                    return -1;
-            return 0;
-        case TOK_MAP:
-            for (size_t i = 0; i < t.n; i++) {
-                tok_t k;
-                if (s_read (r, &k, depth + 1))
-                    return -1;
-                if (k.kind != TOK_STR) {
-                    wire_err (r->err, r->errlen, "field %.*s: map key is not a string",
-                              key_len, key);
-                    return -1;
-                }
-                if (!wire_utf8_valid (k.str, k.n)) {
-                    wire_err (r->err, r->errlen, "field %.*s: string is not valid UTF-8",
-                              key_len, key);
-                    return -1;
-                }
-                if (s_skip (r, depth + 1, key, key_len))
-                    return -1;
-            }
-            return 0;
-        default:
-            return 0;
-    }
-}
-
-//  Room for n bytes from the block's tail, aligned for pointers and doubles.
-static void *
-s_alloc (reader_t *r, size_t n)
-{
-    n = (n + 7) & ~(size_t) 7;
-    if (n > r->tail_left) {
-        wire_err (r->err, r->errlen, "out of memory");     //  bound miscounted
-        return NULL;
-    }
-    void *p = r->tail;
-    r->tail += n;
-    r->tail_left -= n;
-    return p;
-}
-
-//  --------------------------------------------------------------------------
 //  Values
 
 static bool
@@ -516,9 +235,9 @@ s_name_valid (const char *s, size_t len)
 }
 
 static int
-s_int (reader_t *r, const tok_t *t, int64_t *out, const char *name)
+s_int (wire_reader_t *r, const wire_tok_t *t, int64_t *out, const char *name)
 {
-    if (t->kind == TOK_UINT) {
+    if (t->kind == WIRE_TOK_UINT) {
         if (t->u > INT64_MAX) {
             wire_err (r->err, r->errlen, "field %s: integer out of range", name);
             return -1;
@@ -526,7 +245,7 @@ s_int (reader_t *r, const tok_t *t, int64_t *out, const char *name)
         *out = (int64_t) t->u;
         return 0;
     }
-    if (t->kind == TOK_NINT)
+    if (t->kind == WIRE_TOK_NINT)
         wire_err (r->err, r->errlen, "field %s: must not be negative", name);
     else
         wire_err (r->err, r->errlen, "field %s: expected an integer", name);
@@ -536,14 +255,14 @@ s_int (reader_t *r, const tok_t *t, int64_t *out, const char *name)
 //  A string of at most max bytes, borrowed from the frame's copy and
 //  NUL-terminated there. nil is accepted when allow_nil.
 static int
-s_str (reader_t *r, const tok_t *t, size_t max, bool nonempty, bool allow_nil,
+s_str (wire_reader_t *r, const wire_tok_t *t, size_t max, bool nonempty, bool allow_nil,
        char **out, const char *name)
 {
-    if (allow_nil && t->kind == TOK_NIL) {
+    if (allow_nil && t->kind == WIRE_TOK_NIL) {
         *out = NULL;
         return 0;
     }
-    if (t->kind != TOK_STR) {
+    if (t->kind != WIRE_TOK_STR) {
         wire_err (r->err, r->errlen, "field %s: expected a string", name);
         return -1;
     }
@@ -566,10 +285,10 @@ s_str (reader_t *r, const tok_t *t, size_t max, bool nonempty, bool allow_nil,
 }
 
 static int
-s_list (reader_t *r, const tok_t *t, size_t max_items, size_t max, bool names,
+s_list (wire_reader_t *r, const wire_tok_t *t, size_t max_items, size_t max, bool names,
         char ***list, size_t *count, const char *name)
 {
-    if (t->kind != TOK_ARRAY) {
+    if (t->kind != WIRE_TOK_ARRAY) {
         wire_err (r->err, r->errlen, "field %s: expected an array", name);
         return -1;
     }
@@ -579,14 +298,14 @@ s_list (reader_t *r, const tok_t *t, size_t max_items, size_t max, bool names,
     }
     if (t->n == 0)
         return 0;
-    char **items = (char **) s_alloc (r, t->n * sizeof (char *));
+    char **items = (char **) wire_alloc (r, t->n * sizeof (char *));
     if (!items)
         return -1;
     for (size_t i = 0; i < t->n; i++) {
-        tok_t item;
-        if (s_read (r, &item, 2))
+        wire_tok_t item;
+        if (wire_read (r, &item, 2))
             return -1;
-        if (names && (item.kind != TOK_STR || !s_name_valid (item.str, item.n))) {
+        if (names && (item.kind != WIRE_TOK_STR || !s_name_valid (item.str, item.n))) {
             wire_err (r->err, r->errlen, "field %s: item %zu is not a valid check name",
                       name, i);
             return -1;
@@ -600,9 +319,9 @@ s_list (reader_t *r, const tok_t *t, size_t max_items, size_t max, bool names,
 }
 
 static int
-s_metrics (reader_t *r, const tok_t *t, event_t *self)
+s_metrics (wire_reader_t *r, const wire_tok_t *t, event_t *self)
 {
-    if (t->kind != TOK_MAP) {
+    if (t->kind != WIRE_TOK_MAP) {
         wire_err (r->err, r->errlen, "field metrics: expected a map");
         return -1;
     }
@@ -612,21 +331,21 @@ s_metrics (reader_t *r, const tok_t *t, event_t *self)
     }
     if (t->n == 0)
         return 0;
-    event_metric_t *metrics = (event_metric_t *) s_alloc (r, t->n * sizeof (event_metric_t));
+    event_metric_t *metrics = (event_metric_t *) wire_alloc (r, t->n * sizeof (event_metric_t));
     if (!metrics)
         return -1;
     for (size_t i = 0; i < t->n; i++) {
-        tok_t k, v;
-        if (s_read (r, &k, 2) || s_read (r, &v, 2))
+        wire_tok_t k, v;
+        if (wire_read (r, &k, 2) || wire_read (r, &v, 2))
             return -1;
         double value;
-        if (v.kind == TOK_FLOAT)
+        if (v.kind == WIRE_TOK_FLOAT)
             value = v.f;
         else
-        if (v.kind == TOK_UINT)
+        if (v.kind == WIRE_TOK_UINT)
             value = (double) v.u;
         else
-        if (v.kind == TOK_NINT)
+        if (v.kind == WIRE_TOK_NINT)
             value = (double) v.i;
         else {
             wire_err (r->err, r->errlen, "field metrics: value is not a number");
@@ -651,18 +370,18 @@ s_metrics (reader_t *r, const tok_t *t, event_t *self)
 }
 
 static int
-s_counts (reader_t *r, const tok_t *t, event_t *self)
+s_counts (wire_reader_t *r, const wire_tok_t *t, event_t *self)
 {
-    if (t->kind != TOK_MAP) {
+    if (t->kind != WIRE_TOK_MAP) {
         wire_err (r->err, r->errlen, "field counts: expected a map");
         return -1;
     }
     unsigned seen = 0;
     for (size_t i = 0; i < t->n; i++) {
-        tok_t k, v;
-        if (s_read (r, &k, 2))
+        wire_tok_t k, v;
+        if (wire_read (r, &k, 2))
             return -1;
-        int s = k.kind == TOK_STR ? wire_severity_index (k.str, k.n) : -1;
+        int s = k.kind == WIRE_TOK_STR ? wire_severity_index (k.str, k.n) : -1;
         if (s < 0) {
             wire_err (r->err, r->errlen, "field counts: key is not a severity");
             return -1;
@@ -673,38 +392,38 @@ s_counts (reader_t *r, const tok_t *t, event_t *self)
             return -1;
         }
         seen |= 1u << s;
-        if (s_read (r, &v, 2) || s_int (r, &v, &self->counts [s], "counts"))
+        if (wire_read (r, &v, 2) || s_int (r, &v, &self->counts [s], "counts"))
             return -1;
     }
     return 0;
 }
 
 static int
-s_remedy (reader_t *r, const tok_t *t, event_t *self)
+s_remedy (wire_reader_t *r, const wire_tok_t *t, event_t *self)
 {
-    if (t->kind == TOK_NIL)
+    if (t->kind == WIRE_TOK_NIL)
         return 0;
-    if (t->kind != TOK_MAP) {
+    if (t->kind != WIRE_TOK_MAP) {
         wire_err (r->err, r->errlen, "field remedy: expected a map or nil");
         return -1;
     }
-    event_remedy_t *rem = (event_remedy_t *) s_alloc (r, sizeof (event_remedy_t));
+    event_remedy_t *rem = (event_remedy_t *) wire_alloc (r, sizeof (event_remedy_t));
     if (!rem)
         return -1;
     memset (rem, 0, sizeof *rem);
     static const char *keys [] = { "action", "result", "attempt", "duration_ms", "output" };
     unsigned seen = 0;
     for (size_t i = 0; i < t->n; i++) {
-        tok_t k, v;
-        if (s_read (r, &k, 2))
+        wire_tok_t k, v;
+        if (wire_read (r, &k, 2))
             return -1;
-        if (k.kind != TOK_STR || !wire_utf8_valid (k.str, k.n)) {
+        if (k.kind != WIRE_TOK_STR || !wire_utf8_valid (k.str, k.n)) {
             wire_err (r->err, r->errlen, "field remedy: key is not a UTF-8 string");
             return -1;
         }
         int which = wire_name_index (keys, 5, k.str, k.n);
         if (which < 0) {
-            if (s_skip (r, 2, "remedy", 6))
+            if (wire_skip (r, 2, "remedy", 6))
                 return -1;
             continue;
         }
@@ -713,7 +432,7 @@ s_remedy (reader_t *r, const tok_t *t, event_t *self)
             return -1;
         }
         seen |= 1u << which;
-        if (s_read (r, &v, 2))
+        if (wire_read (r, &v, 2))
             return -1;
         int rc = 0;
         switch (which) {
@@ -751,10 +470,10 @@ s_remedy (reader_t *r, const tok_t *t, event_t *self)
 }
 
 static int
-s_field (reader_t *r, const field_t *f, event_t *self)
+s_field (wire_reader_t *r, const field_t *f, event_t *self)
 {
-    tok_t t;
-    if (s_read (r, &t, 1))
+    wire_tok_t t;
+    if (wire_read (r, &t, 1))
         return -1;
     char *base = (char *) self;
     switch (f->kind) {
@@ -771,7 +490,7 @@ s_field (reader_t *r, const field_t *f, event_t *self)
             return 0;
         }
         case F_BOOL:
-            if (t.kind != TOK_BOOL) {
+            if (t.kind != WIRE_TOK_BOOL) {
                 wire_err (r->err, r->errlen, "field %s: expected a boolean", f->name);
                 return -1;
             }
@@ -782,14 +501,14 @@ s_field (reader_t *r, const field_t *f, event_t *self)
             return s_str (r, &t, f->max, f->nonempty, f->kind == F_OPTSTR,
                           (char **) (void *) (base + f->offset), f->name);
         case F_NAME:
-            if (t.kind != TOK_STR || !s_name_valid (t.str, t.n)) {
+            if (t.kind != WIRE_TOK_STR || !s_name_valid (t.str, t.n)) {
                 wire_err (r->err, r->errlen, "field %s: not a valid check name", f->name);
                 return -1;
             }
             return s_str (r, &t, f->max, true, false, (char **) (void *) (base + f->offset),
                           f->name);
         case F_SEVERITY: {
-            int s = t.kind == TOK_STR ? wire_severity_index (t.str, t.n) : -1;
+            int s = t.kind == WIRE_TOK_STR ? wire_severity_index (t.str, t.n) : -1;
             if (s < 0) {
                 wire_err (r->err, r->errlen, "field severity: not one of ok, healed, warning, "
                           "critical, unknown");
@@ -822,12 +541,12 @@ s_field (reader_t *r, const field_t *f, event_t *self)
 //  Returns its index in s_fields, -1 for a valid key we do not know, or -2
 //  with the reason in r->err.
 static int
-s_key (reader_t *r, tok_t *k)
+s_key (wire_reader_t *r, wire_tok_t *k)
 {
     size_t at = r->pos;
-    if (s_read (r, k, 1))
+    if (wire_read (r, k, 1))
         return -2;
-    if (k->kind != TOK_STR) {
+    if (k->kind != WIRE_TOK_STR) {
         wire_err (r->err, r->errlen, "map key is not a string");
         return -2;
     }
@@ -845,15 +564,15 @@ s_key (reader_t *r, tok_t *k)
 //  encoder writes them first, so this usually reads two entries). Returns the
 //  event type, or -1 with the reason in r->err.
 static int
-s_header (reader_t *r, size_t n)
+s_header (wire_reader_t *r, size_t n)
 {
     size_t v_at = 0, type_at = 0;
     for (size_t i = 0; i < n && !(v_at && type_at); i++) {
-        tok_t k;
+        wire_tok_t k;
         if (s_key (r, &k) == -2)
             return -1;
         size_t at = r->pos;
-        if (s_skip (r, 1, k.str, (int) (k.n > 64 ? 64 : k.n)))
+        if (wire_skip (r, 1, k.str, (int) (k.n > 64 ? 64 : k.n)))
             return -1;
         if (k.n == 1 && k.str [0] == 'v')
             v_at = at;
@@ -865,11 +584,11 @@ s_header (reader_t *r, size_t n)
         wire_err (r->err, r->errlen, "missing field v");
         return -1;
     }
-    tok_t t;
+    wire_tok_t t;
     r->pos = v_at;
-    if (s_read (r, &t, 1))
+    if (wire_read (r, &t, 1))
         return -1;
-    if (t.kind == TOK_UINT) {
+    if (t.kind == WIRE_TOK_UINT) {
         if (t.u != EVENT_VERSION) {
             wire_err (r->err, r->errlen, "unsupported schema version %llu",
                       (unsigned long long) t.u);
@@ -877,7 +596,7 @@ s_header (reader_t *r, size_t n)
         }
     }
     else
-    if (t.kind == TOK_NINT) {
+    if (t.kind == WIRE_TOK_NINT) {
         wire_err (r->err, r->errlen, "unsupported schema version %lld", (long long) t.i);
         return -1;
     }
@@ -890,9 +609,9 @@ s_header (reader_t *r, size_t n)
         return -1;
     }
     r->pos = type_at;
-    if (s_read (r, &t, 1))
+    if (wire_read (r, &t, 1))
         return -1;
-    int type = t.kind == TOK_STR ? wire_type_index (t.str, t.n) : -1;
+    int type = t.kind == WIRE_TOK_STR ? wire_type_index (t.str, t.n) : -1;
     if (type < 0)
         wire_err (r->err, r->errlen,
                   "field type: not one of check, alert, cycle, diagnosis, agent");
@@ -931,9 +650,9 @@ event_decode (const void *data, size_t size, char *err, size_t errlen)
         return NULL;
     }
     pthread_once (&s_field_hash_once, s_field_hash_init);
-    reader_t r = { (const unsigned char *) data, 0, size, NULL, NULL, 0, err, errlen };
-    tok_t root = { .kind = TOK_NIL };
-    if (s_read (&r, &root, 0))
+    wire_reader_t r = { (const unsigned char *) data, 0, size, NULL, NULL, 0, err, errlen };
+    wire_tok_t root = { .kind = WIRE_TOK_NIL };
+    if (wire_read (&r, &root, 0))
         return NULL;
     size_t body = r.pos;
     int type = s_header (&r, root.n);
@@ -965,14 +684,14 @@ event_decode (const void *data, size_t size, char *err, size_t errlen)
     unsigned tbit = 1u << type;
     uint64_t seen = 0;
     for (size_t i = 0; i < root.n; i++) {
-        tok_t k;
+        wire_tok_t k;
         int fi = s_key (&r, &k);
         if (fi == -2)
             goto fail;
         if (fi < 0 || !(s_fields [fi].allowed & tbit)) {
             //  Not ours (a newer minor revision, or another type's field):
             //  ignored, but still validated.
-            if (s_skip (&r, 1, k.str, (int) (k.n > 64 ? 64 : k.n)))
+            if (wire_skip (&r, 1, k.str, (int) (k.n > 64 ? 64 : k.n)))
                 goto fail;
             continue;
         }

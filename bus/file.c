@@ -1,0 +1,203 @@
+//  file — whole-file reads, atomic writes, mkdir -p (include/heal/file.h).
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+#include "heal/file.h"
+
+static _Atomic unsigned s_tmp_counter;
+
+int
+heal_write_atomic (const char *path, const void *data, size_t size, int mode)
+{
+    if (!path || (!data && size))
+        return -1;
+    size_t plen = strlen (path);
+    if (plen == 0 || plen > PATH_MAX - 40) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    char tmp [PATH_MAX];
+    snprintf (tmp, sizeof tmp, "%s.tmp.%ld.%u", path, (long) getpid (),
+              s_tmp_counter++);
+    int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t) mode);
+    if (fd < 0)
+        return -1;
+    int saved;
+    if (fchmod (fd, (mode_t) mode))
+        goto failed;
+    const char *p = (const char *) data;
+    size_t left = size;
+    while (left > 0) {
+        ssize_t n = write (fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            goto failed;
+        }
+        p += n;
+        left -= (size_t) n;
+    }
+    if (fsync (fd))
+        goto failed;
+    if (close (fd)) {
+        fd = -1;
+        goto failed;
+    }
+    fd = -1;
+    if (rename (tmp, path))
+        goto failed;
+
+    //  fsync the directory so the rename itself is durable
+    char dir [PATH_MAX];
+    const char *slash = strrchr (path, '/');
+    if (!slash)
+        snprintf (dir, sizeof dir, ".");
+    else
+    if (slash == path)
+        snprintf (dir, sizeof dir, "/");
+    else
+        snprintf (dir, sizeof dir, "%.*s", (int) (slash - path), path);
+    int dfd = open (dir, O_RDONLY | O_CLOEXEC);
+    if (dfd >= 0) {
+        //  Some file systems refuse fsync on a directory (EINVAL): the data
+        //  is written and renamed, which is the part that matters.
+        if (fsync (dfd) && errno != EINVAL && errno != EBADF) {
+            saved = errno;
+            close (dfd);
+            errno = saved;
+            return -1;
+        }
+        close (dfd);
+    }
+    return 0;
+
+failed:
+    saved = errno;
+    if (fd >= 0)
+        close (fd);
+    unlink (tmp);
+    errno = saved;
+    return -1;
+}
+
+char *
+heal_read_file (const char *path, size_t max, size_t *size)
+{
+    if (!path || max >= SIZE_MAX - 1) {
+        errno = EINVAL;
+        return NULL;
+    }
+    //  O_NONBLOCK: opening a FIFO must not hang; we refuse non-regular files.
+    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    if (fstat (fd, &st)) {
+        int saved = errno;
+        close (fd);
+        errno = saved;
+        return NULL;
+    }
+    if (!S_ISREG (st.st_mode)) {
+        close (fd);
+        errno = S_ISDIR (st.st_mode) ? EISDIR : EINVAL;
+        return NULL;
+    }
+    if ((uint64_t) st.st_size > (uint64_t) max) {
+        close (fd);
+        errno = EFBIG;
+        return NULL;
+    }
+    //  Size can change under us (and /proc files say 0): read up to max + 1.
+    size_t cap = (size_t) st.st_size + 1;
+    if (cap > max + 1)
+        cap = max + 1;
+    if (cap < 4096 && max + 1 > 4096)
+        cap = 4096;
+    char *buf = (char *) malloc (cap + 1);
+    size_t used = 0;
+    while (buf) {
+        if (used == cap) {
+            if (cap >= max + 1)
+                break;
+            size_t next = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            char *bigger = (char *) realloc (buf, next + 1);
+            if (!bigger) {
+                free (buf);
+                buf = NULL;
+                break;
+            }
+            buf = bigger;
+            cap = next;
+        }
+        ssize_t n = read (fd, buf + used, cap - used);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int saved = errno;
+            free (buf);
+            close (fd);
+            errno = saved;
+            return NULL;
+        }
+        if (n == 0)
+            break;
+        used += (size_t) n;
+    }
+    close (fd);
+    if (!buf) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (used > max) {
+        free (buf);
+        errno = EFBIG;
+        return NULL;
+    }
+    buf [used] = 0;
+    if (size)
+        *size = used;
+    return buf;
+}
+
+int
+heal_mkdir_p (const char *path, int mode)
+{
+    if (!path || !*path)
+        return -1;
+    size_t len = strlen (path);
+    if (len >= PATH_MAX) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    char buf [PATH_MAX];
+    memcpy (buf, path, len + 1);
+    //  strip trailing slashes (keep "/")
+    while (len > 1 && buf [len - 1] == '/')
+        buf [--len] = 0;
+    for (size_t i = 1; i <= len; i++) {
+        if (buf [i] != '/' && buf [i] != 0)
+            continue;
+        char saved = buf [i];
+        buf [i] = 0;
+        if (mkdir (buf, (mode_t) mode) && errno != EEXIST)
+            return -1;
+        struct stat st;
+        if (stat (buf, &st))
+            return -1;
+        if (!S_ISDIR (st.st_mode)) {
+            errno = ENOTDIR;
+            return -1;
+        }
+        buf [i] = saved;
+    }
+    return 0;
+}

@@ -1,0 +1,91 @@
+//  wire_read — a bounded, allocation-free msgpack reader for the bus decoder.
+//  Private to libheal (bus/event_decode.c); see wire_read.c.
+//
+//  One header at a time: every length a header declares is checked against
+//  the bytes left in the frame before anything is read or allocated (a
+//  container declaring n items needs at least n bytes, a map 2n), nesting is
+//  bounded by EVENT_MAX_DEPTH, and the reserved byte 0xc1 is refused.
+
+#ifndef HEAL_WIRE_READ_H_INCLUDED
+#define HEAL_WIRE_READ_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "heal/event.h"
+
+//  What one header said. Integers of any encoding that are >= 0 are UINT
+//  (msgpack-c's POSITIVE_INTEGER), below 0 NINT.
+typedef enum {
+    WIRE_TOK_NIL, WIRE_TOK_BOOL, WIRE_TOK_UINT, WIRE_TOK_NINT, WIRE_TOK_FLOAT,
+    WIRE_TOK_STR, WIRE_TOK_BIN, WIRE_TOK_EXT, WIRE_TOK_ARRAY, WIRE_TOK_MAP
+} wire_tok_kind_t;
+
+typedef struct {
+    wire_tok_kind_t kind;
+    bool b;                 //  WIRE_TOK_BOOL
+    uint64_t u;             //  WIRE_TOK_UINT (any integer encoding >= 0)
+    int64_t i;              //  WIRE_TOK_NINT
+    double f;               //  WIRE_TOK_FLOAT (float32 widened)
+    size_t n;               //  ARRAY/MAP items, STR body bytes
+    const char *str;        //  WIRE_TOK_STR body in the frame
+} wire_tok_t;
+
+//  The frame being read; copy and tail belong to the event being built.
+typedef struct {
+    const unsigned char *p; //  the frame
+    size_t pos, size;
+    char *copy;             //  the frame's copy in the event's block, or NULL
+    char *tail;             //  rest of the block: lists, metrics, remedy
+    size_t tail_left;
+    char *err;
+    size_t errlen;
+} wire_reader_t;
+
+//  Sets "truncated frame" in r->err; returns -1.
+int wire_truncated (wire_reader_t *r);
+
+//  wire_read past its fast path: every type byte. b was read already.
+int wire_read_slow (wire_reader_t *r, wire_tok_t *t, int depth, unsigned b);
+
+//  Read and validate any value under a key we do not know: JSON-like values
+//  only, UTF-8 strings, string keys (key, key_len name it in errors).
+//  Returns 0, or -1 with r->err set.
+int wire_skip (wire_reader_t *r, int depth, const char *key, int key_len);
+
+//  Room for n bytes from the tail of the event's block, aligned for pointers
+//  and doubles; NULL (r->err set) when the block's bound was miscounted.
+void *wire_alloc (wire_reader_t *r, size_t n);
+
+//  Read the header of the next object, nested in depth containers. Strings,
+//  bin and ext are consumed whole; a container's elements are left to read.
+//  The fast path takes what a heal event is made of: fixint, fixstr, str8.
+static inline int
+wire_read (wire_reader_t *r, wire_tok_t *t, int depth)
+{
+    if (r->pos >= r->size)
+        return wire_truncated (r);
+    unsigned b = r->p [r->pos++];
+    if (b <= 0x7f) {
+        t->kind = WIRE_TOK_UINT;
+        t->u = b;
+        return 0;
+    }
+    size_t n;
+    if (b >= 0xa0 && b <= 0xbf)
+        n = b & 0x1f;
+    else
+    if (b == 0xd9 && r->pos < r->size)
+        n = r->p [r->pos++];
+    else
+        return wire_read_slow (r, t, depth, b);
+    if (n > r->size - r->pos)
+        return wire_truncated (r);
+    t->kind = WIRE_TOK_STR;
+    t->n = n;
+    t->str = (const char *) r->p + r->pos;
+    r->pos += n;
+    return 0;
+}
+
+#endif

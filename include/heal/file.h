@@ -1,0 +1,19 @@
+//  file — whole-file reads, atomic writes, mkdir -p. bus/file.c.
+
+#ifndef HEAL_FILE_H_INCLUDED
+#define HEAL_FILE_H_INCLUDED
+
+#include <stddef.h>
+
+//  Write data to path atomically: temp file in the same directory, fsync,
+//  rename, fsync of the directory. mode for the new file. Returns 0 or -1.
+int heal_write_atomic (const char *path, const void *data, size_t size, int mode);
+
+//  Read a whole file of at most max bytes. Caller frees; *size set. NULL on error
+//  or when the file is larger than max (errno = EFBIG).
+char *heal_read_file (const char *path, size_t max, size_t *size);
+
+//  mkdir -p with mode for each created component. Returns 0 or -1.
+int heal_mkdir_p (const char *path, int mode);
+
+#endif
