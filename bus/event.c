@@ -55,12 +55,6 @@ s_name_index (const char *const *names, int count, const char *name, size_t len)
 }
 
 int
-wire_name_index (const char *const *names, int count, const char *name, size_t len)
-{
-    return s_name_index (names, count, name, len);
-}
-
-int
 wire_type_index (const char *name, size_t len)
 {
     return s_name_index (s_type_names, EVENT_TYPE_COUNT, name, len);

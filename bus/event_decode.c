@@ -194,7 +194,7 @@ s_field_hash_init (void)
 
 //  Index in s_fields of the key of len bytes at key, or -1. at: the key's
 //  header byte in the frame, with left bytes from there (0: not known).
-static int
+static inline __attribute__ ((always_inline)) int
 s_field_find (const char *key, size_t len, const unsigned char *at, size_t left)
 {
     if (len == 0 || len > 32)
@@ -254,7 +254,7 @@ s_int (wire_reader_t *r, const wire_tok_t *t, int64_t *out, const char *name)
 
 //  A string of at most max bytes, borrowed from the frame's copy and
 //  NUL-terminated there. nil is accepted when allow_nil.
-static int
+static inline __attribute__ ((always_inline)) int
 s_str (wire_reader_t *r, const wire_tok_t *t, size_t max, bool nonempty, bool allow_nil,
        char **out, const char *name)
 {
@@ -398,6 +398,25 @@ s_counts (wire_reader_t *r, const wire_tok_t *t, event_t *self)
     return 0;
 }
 
+//  Index of a remedy key in s_remedy's keys [], or -1. By length, then a
+//  compare of constant size (inlined: this runs for every key of every remedy).
+static int
+s_remedy_key (const char *k, size_t n)
+{
+    switch (n) {
+        case 6:
+            return memcmp (k, "action", 6) == 0 ? 0
+                 : memcmp (k, "result", 6) == 0 ? 1
+                 : memcmp (k, "output", 6) == 0 ? 4 : -1;
+        case 7:
+            return memcmp (k, "attempt", 7) == 0 ? 2 : -1;
+        case 11:
+            return memcmp (k, "duration_ms", 11) == 0 ? 3 : -1;
+        default:
+            return -1;
+    }
+}
+
 static int
 s_remedy (wire_reader_t *r, const wire_tok_t *t, event_t *self)
 {
@@ -421,7 +440,7 @@ s_remedy (wire_reader_t *r, const wire_tok_t *t, event_t *self)
             wire_err (r->err, r->errlen, "field remedy: key is not a UTF-8 string");
             return -1;
         }
-        int which = wire_name_index (keys, 5, k.str, k.n);
+        int which = s_remedy_key (k.str, k.n);
         if (which < 0) {
             if (wire_skip (r, 2, "remedy", 6))
                 return -1;
@@ -540,7 +559,7 @@ s_field (wire_reader_t *r, const field_t *f, event_t *self)
 //  Read one top-level key (a UTF-8 string of at most EVENT_MAX_SHORT bytes).
 //  Returns its index in s_fields, -1 for a valid key we do not know, or -2
 //  with the reason in r->err.
-static int
+static inline __attribute__ ((always_inline)) int
 s_key (wire_reader_t *r, wire_tok_t *k)
 {
     size_t at = r->pos;

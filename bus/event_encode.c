@@ -36,7 +36,7 @@ s_grow (writer_t *w, size_t n)
     return 0;
 }
 
-static inline unsigned char *
+static inline __attribute__ ((always_inline)) unsigned char *
 s_room (writer_t *w, size_t n)
 {
     if (w->buf->alloc - w->buf->size < n && s_grow (w, n))
@@ -53,7 +53,7 @@ s_be_put (unsigned char *p, uint64_t v, size_t n)
 
 //  A header: a fix form when n < fix_limit, else the 1-byte tag for the
 //  smallest width (codes [0] 8-bit (0 = none), [1] 16-bit, [2] 32-bit).
-static int
+static inline __attribute__ ((always_inline)) int
 s_header (writer_t *w, unsigned char fix, uint64_t fix_limit, const unsigned char codes [3],
           uint64_t n)
 {
@@ -102,7 +102,7 @@ s_array (writer_t *w, size_t n)
     return s_header (w, 0x90, 16, s_array_codes, n);
 }
 
-static int
+static inline __attribute__ ((always_inline)) int
 s_raw_str (writer_t *w, const char *s, size_t len)
 {
     if (s_header (w, 0xa0, 32, s_str_codes, len))
@@ -131,7 +131,7 @@ s_key (writer_t *w, const char *key, size_t len)
 #define KEY(k) s_key (w, k, sizeof (k) - 1)
 
 //  msgpack-c's uint forms: fixint, then 0xcc..0xcf.
-static int
+static inline __attribute__ ((always_inline)) int
 s_u64 (writer_t *w, uint64_t v)
 {
     unsigned char *p = s_room (w, 9);

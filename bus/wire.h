@@ -28,9 +28,6 @@ int wire_scan (const void *data, size_t size, int max_depth, char *err, size_t e
 //  "ok" into err when err is not NULL (cheaper than wire_err on every decode).
 void wire_ok (char *err, size_t errlen);
 
-//  Index of the name of len bytes in names [0..count), or -1 (event.c).
-int wire_name_index (const char *const *names, int count, const char *name, size_t len);
-
 //  Index of an event type / severity name of len bytes, or -1 (event.c).
 int wire_type_index (const char *name, size_t len);
 int wire_severity_index (const char *name, size_t len);
