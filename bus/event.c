@@ -46,7 +46,7 @@ s_name_index (const char *const *names, int count, const char *name, size_t len)
     for (int i = 0; i < count; i++) {
         const char *n = names [i];
         size_t j = 0;
-        while (j < len && n [j] == name [j])
+        while (j < len && n [j] && n [j] == name [j])
             j++;
         if (j == len && n [j] == 0)
             return i;
