@@ -126,42 +126,46 @@ static const size_t s_list_items [EVENT_TYPE_COUNT] = {
     [EVENT_AGENT] = 0,
 };
 
-//  For test_event: is the table sorted, does every name fit s_wire_keys,
-//  and does the seen bitmask fit?
-bool event_fields_sorted (void);
-bool
-event_fields_sorted (void)
+//  Field lookup. Fast path: a key written as fixstr with 16 bytes of frame
+//  left is recognised by its wire bytes (header and name, masked to its
+//  length, two words) through a perfect hash of the first word, whose
+//  multiplier is searched once at start. Otherwise (a key sent as str8, the
+//  last bytes of a frame): an open-addressing hash of the length and first and
+//  last bytes, then a compare.
+static uint64_t s_wire_keys [FIELD_COUNT][2];
+static uint64_t s_len_mask [16][2];     //  the 1 + len bytes of a fixstr key
+#define FIELD_PERFECT_SIZE 256
+static int8_t s_field_perfect [FIELD_PERFECT_SIZE];
+static uint64_t s_perfect_mul;          //  0: none found, slow path only
+
+static unsigned
+s_perfect (uint64_t word)
 {
-    for (size_t i = 0; i < FIELD_COUNT; i++)
-        if ((i > 0 && strcmp (s_fields [i - 1].name, s_fields [i].name) >= 0)
-        ||  strlen (s_fields [i].name) != s_fields [i].len
-        ||  s_fields [i].len >= 16)         //  s_wire_keys holds 16 bytes
-            return false;
-    return FIELD_COUNT <= 64;
+    return (unsigned) ((word * s_perfect_mul) >> 56);
 }
 
-//  A field's name as it is on the wire (fixstr header + name, at most 16
-//  bytes) in two words, with the mask of its bytes: when 16 bytes of the frame
-//  are left at a key, recognising it is two loads and compares.
-typedef struct {
-    uint64_t word [2];
-    uint64_t mask [2];
-} wire_key_t;
-static wire_key_t s_wire_keys [FIELD_COUNT];
-
+//  Find a multiplier that sends every field's first word to its own slot.
 static void
-s_wire_key_init (wire_key_t *key, const char *name, size_t len)
+s_perfect_init (void)
 {
-    unsigned char bytes [16] = { 0 }, mask [16] = { 0 };
-    bytes [0] = (unsigned char) (0xa0 | len);
-    memcpy (bytes + 1, name, len);
-    memset (mask, 0xff, len + 1);
-    memcpy (key->word, bytes, 16);
-    memcpy (key->mask, mask, 16);
+    uint64_t mul = 0x9e3779b97f4a7c15ULL;
+    for (int tries = 0; tries < 100000; tries++) {
+        mul = (mul * 6364136223846793005ULL + 1442695040888963407ULL) | 1;
+        s_perfect_mul = mul;
+        memset (s_field_perfect, -1, sizeof s_field_perfect);
+        size_t i = 0;
+        for (; i < FIELD_COUNT; i++) {
+            unsigned h = s_perfect (s_wire_keys [i][0]);
+            if (s_field_perfect [h] >= 0)
+                break;
+            s_field_perfect [h] = (int8_t) i;
+        }
+        if (i == FIELD_COUNT)
+            return;
+    }
+    s_perfect_mul = 0;
 }
 
-//  Field lookup: open-addressing hash of the key's length and its first and
-//  last bytes, built once. A miss costs one or two probes.
 #define FIELD_HASH_SIZE 128
 static int8_t s_field_hash [FIELD_HASH_SIZE];
 static pthread_once_t s_field_hash_once = PTHREAD_ONCE_INIT;
@@ -180,41 +184,53 @@ static void
 s_field_hash_init (void)
 {
     memset (s_field_hash, -1, sizeof s_field_hash);
+    for (size_t len = 0; len < 16; len++) {
+        unsigned char mask [16] = { 0 };
+        memset (mask, 0xff, len + 1);
+        memcpy (s_len_mask [len], mask, 16);
+    }
     for (size_t i = 0; i < FIELD_COUNT; i++) {
         for (int t = 0; t < EVENT_TYPE_COUNT; t++)
             if (s_fields [i].required & (1u << t))
                 s_required [t] |= 1ull << i;
-        s_wire_key_init (&s_wire_keys [i], s_fields [i].name, s_fields [i].len);
+        unsigned char bytes [16] = { 0 };
+        bytes [0] = (unsigned char) (0xa0 | s_fields [i].len);
+        memcpy (bytes + 1, s_fields [i].name, s_fields [i].len);
+        memcpy (s_wire_keys [i], bytes, 16);
         unsigned h = s_hash (s_fields [i].name, s_fields [i].len);
         while (s_field_hash [h] >= 0)
             h = (h + 1) & (FIELD_HASH_SIZE - 1);
         s_field_hash [h] = (int8_t) i;
     }
+    s_perfect_init ();
 }
 
-//  Index in s_fields of the key of len bytes at key, or -1. at: the key's
-//  header byte in the frame, with left bytes from there (0: not known).
-static inline __attribute__ ((always_inline)) int
-s_field_find (const char *key, size_t len, const unsigned char *at, size_t left)
+//  Index in s_fields of the key of len bytes at key, or -1 (slow path).
+static int
+s_field_find (const char *key, size_t len)
 {
     if (len == 0 || len > 32)
         return -1;
     unsigned h = s_hash (key, len);
-    for (int i; (i = s_field_hash [h]) >= 0; h = (h + 1) & (FIELD_HASH_SIZE - 1)) {
-        if (s_fields [i].len != len)
-            continue;
-        if (at && left >= 16 && at [0] == (0xa0 | len)) {
-            uint64_t w [2];
-            memcpy (w, at, 16);
-            if (((w [0] ^ s_wire_keys [i].word [0]) & s_wire_keys [i].mask [0]) == 0
-            &&  ((w [1] ^ s_wire_keys [i].word [1]) & s_wire_keys [i].mask [1]) == 0)
-                return i;
-        }
-        else
-        if (memcmp (s_fields [i].name, key, len) == 0)
+    for (int i; (i = s_field_hash [h]) >= 0; h = (h + 1) & (FIELD_HASH_SIZE - 1))
+        if (s_fields [i].len == len && memcmp (s_fields [i].name, key, len) == 0)
             return i;
-    }
     return -1;
+}
+
+//  For test_event: is the table sorted, does every name fit s_wire_keys,
+//  does the seen bitmask fit, and did the perfect hash's search succeed?
+bool event_fields_sorted (void);
+bool
+event_fields_sorted (void)
+{
+    for (size_t i = 0; i < FIELD_COUNT; i++)
+        if ((i > 0 && strcmp (s_fields [i - 1].name, s_fields [i].name) >= 0)
+        ||  strlen (s_fields [i].name) != s_fields [i].len
+        ||  s_fields [i].len >= 16)         //  s_wire_keys holds 16 bytes
+            return false;
+    pthread_once (&s_field_hash_once, s_field_hash_init);
+    return FIELD_COUNT <= 64 && s_perfect_mul != 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -563,15 +579,32 @@ static inline __attribute__ ((always_inline)) int
 s_key (wire_reader_t *r, wire_tok_t *k)
 {
     size_t at = r->pos;
-    if (wire_read (r, k, 1))
-        return -2;
-    if (k->kind != WIRE_TOK_STR) {
-        wire_err (r->err, r->errlen, "map key is not a string");
-        return -2;
+    unsigned b = at < r->size ? r->p [at] : 0;
+    if (b >= 0xa0 && b <= 0xaf && r->size - at >= 16 && s_perfect_mul) {
+        size_t len = b & 0x0f;
+        uint64_t w [2];
+        memcpy (w, r->p + at, 16);
+        w [0] &= s_len_mask [len][0];
+        w [1] &= s_len_mask [len][1];
+        k->kind = WIRE_TOK_STR;
+        k->n = len;
+        k->str = (const char *) r->p + at + 1;
+        r->pos = at + 1 + len;
+        int fi = s_field_perfect [s_perfect (w [0])];
+        if (fi >= 0 && w [0] == s_wire_keys [fi][0] && w [1] == s_wire_keys [fi][1])
+            return fi;          //  one of our names
     }
-    int fi = s_field_find (k->str, k->n, r->p + at, r->size - at);
-    if (fi >= 0)
-        return fi;              //  one of our names: ASCII, short
+    else {
+        if (wire_read (r, k, 1))
+            return -2;
+        if (k->kind != WIRE_TOK_STR) {
+            wire_err (r->err, r->errlen, "map key is not a string");
+            return -2;
+        }
+        int fi = s_field_find (k->str, k->n);
+        if (fi >= 0)
+            return fi;          //  one of our names: ASCII, short
+    }
     if (k->n > EVENT_MAX_SHORT || !wire_utf8_valid (k->str, k->n)) {
         wire_err (r->err, r->errlen, "map key is too long or not valid UTF-8");
         return -2;

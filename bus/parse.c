@@ -209,7 +209,8 @@ heal_name_valid (const char *name)
     size_t i = 0;
     for (; name [i]; i++) {
         unsigned char c = (unsigned char) name [i];
-        if (i >= 64 || !(isalnum (c) || c == '_' || c == '-'))
+        if (i >= 64 || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                         || (c >= '0' && c <= '9') || c == '_' || c == '-'))
             return false;
     }
     return i >= 1;
