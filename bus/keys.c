@@ -88,6 +88,7 @@ heal_key_type_name (heal_key_type_t type)
         case HEAL_KEY_PATH:      return "path";
         case HEAL_KEY_URL:       return "URL";
         case HEAL_KEY_ENDPOINT:  return "endpoint";
+        case HEAL_KEY_HOST:      return "host";
         case HEAL_KEY_BOOL:      return "boolean";
         case HEAL_KEY_INT:       return "whole number";
         case HEAL_KEY_NUMBER:    return "number";
@@ -96,6 +97,7 @@ heal_key_type_name (heal_key_type_t type)
         case HEAL_KEY_SIZE_PCT:  return "size or percentage";
         case HEAL_KEY_COUNT_PCT: return "count or percentage";
         case HEAL_KEY_RATE:      return "rate";
+        case HEAL_KEY_MODE:      return "octal mode";
         case HEAL_KEY_ENUM:      return "one of";
         case HEAL_KEY_LIST:      return "list";
         case HEAL_KEY_BLOCK:     return "block";
@@ -311,8 +313,14 @@ s_parse (const heal_keys_ctx_t *ctx, const heal_key_t *key, const char *value,
         case HEAL_KEY_STRING:
         case HEAL_KEY_PATH:
         case HEAL_KEY_URL:
-        case HEAL_KEY_ENDPOINT: {
+        case HEAL_KEY_ENDPOINT:
+        case HEAL_KEY_HOST: {
             char why [256] = "";
+            if (key->type == HEAL_KEY_HOST
+            &&  strspn (value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "0123456789.-:_") != len)
+                return s_refused (ctx, key, value, err, errlen,
+                                  "is not a host name or address");
             if (key->type == HEAL_KEY_URL && !heal_url_valid (value))
                 return s_refused (ctx, key, value, err, errlen,
                                   "is not an http:// or https:// URL");
@@ -439,6 +447,18 @@ s_parse (const heal_keys_ctx_t *ctx, const heal_key_t *key, const char *value,
                 *(heal_rate_t *) field = v;
             return 0;
         }
+        case HEAL_KEY_MODE: {
+            int64_t bits = 0;
+            bool ok = len >= 3 && len <= 5 && strspn (value, "01234567") == len;
+            for (size_t i = 0; ok && i < len; i++)
+                bits = bits * 8 + (value [i] - '0');
+            if (!ok || bits > 07777)
+                return s_refused (ctx, key, value, err, errlen,
+                                  "is not an octal mode (e.g. 0644, 0700)");
+            if (field)
+                *(int64_t *) field = bits;
+            return 0;
+        }
         case HEAL_KEY_ENUM: {
             const heal_key_word_t *word = NULL;
             char list [256] = "";
@@ -529,6 +549,7 @@ heal_keys_free (const heal_key_t *table, void *settings)
             case HEAL_KEY_PATH:
             case HEAL_KEY_URL:
             case HEAL_KEY_ENDPOINT:
+            case HEAL_KEY_HOST:
                 free (*(char **) field);
                 *(char **) field = NULL;
                 break;

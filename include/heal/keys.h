@@ -46,6 +46,8 @@ typedef enum {
     HEAL_KEY_PATH,          //  char * (owned): absolute; a leading "~/" is $HOME
     HEAL_KEY_URL,           //  char * (owned): heal_url_valid
     HEAL_KEY_ENDPOINT,      //  char * (owned): heal_endpoint_valid
+    HEAL_KEY_HOST,          //  char * (owned): a host name or address (letters,
+                            //  digits, . - : _)
     HEAL_KEY_BOOL,          //  bool: heal_parse_bool
     HEAL_KEY_INT,           //  int64_t: decimal in [min, max]; max 0 = [0, INT32_MAX]
     HEAL_KEY_NUMBER,        //  double: finite, >= 0
@@ -55,6 +57,7 @@ typedef enum {
     HEAL_KEY_SIZE_PCT,      //  heal_size_pct_t: heal_parse_size_or_percent
     HEAL_KEY_COUNT_PCT,     //  heal_size_pct_t: a plain count or a percentage
     HEAL_KEY_RATE,          //  heal_rate_t: heal_parse_rate
+    HEAL_KEY_MODE,          //  int64_t: permission bits in octal, 3 to 5 digits
     HEAL_KEY_ENUM,          //  int: the value of the matching word in values
     HEAL_KEY_LIST,          //  heal_list_t (owned): words split on spaces and
                             //  commas; each at most max_len, at most max words
@@ -65,6 +68,10 @@ typedef enum {
 #define HEAL_KEY_REQUIRED  0x01    //  absent is an error
 #define HEAL_KEY_ZERO      0x02    //  a duration of 0 is accepted
 #define HEAL_KEY_EMPTY     0x04    //  an empty value counts as absent (default)
+
+//  A numeric macro as default text: .def = HEAL_KEY_TEXT (LOG_DEFAULT_KEEP).
+#define HEAL_KEY_TEXT(x)   HEAL_KEY_TEXT_ (x)
+#define HEAL_KEY_TEXT_(x)  #x
 
 //  Where a value lands: HEAL_KEY_AT (struct type, field). 0 = validate only.
 #define HEAL_KEY_AT(type, field)  (offsetof (type, field) + 1)
