@@ -33,10 +33,10 @@ static const heal_key_t s_keys [] = {
     { .name = "path", .type = HEAL_KEY_PATH, .at = DISK_AT (path),
       .flags = HEAL_KEY_REQUIRED, .help = "a path on the file system to watch" },
     { .name = "min_free", .type = HEAL_KEY_SIZE_PCT, .at = DISK_AT (min_free),
-      .seen = DISK_AT (has_free), .max_len = 64,
+      .seen = DISK_AT (has_free),
       .help = "free space at least (default 10% when neither threshold is given)" },
     { .name = "min_inodes_free", .type = HEAL_KEY_COUNT_PCT, .at = DISK_AT (min_inodes),
-      .seen = DISK_AT (has_inodes), .max_len = 64, .help = "free inodes at least" },
+      .seen = DISK_AT (has_inodes), .help = "free inodes at least" },
     { .name = NULL }
 };
 static const heal_key_t s_remedy_keys [] = {

@@ -49,20 +49,19 @@ static const heal_key_word_t s_types [] = {
 static const heal_key_t s_keys [] = {
     { .name = "path", .type = HEAL_KEY_PATH, .at = FILE_AT (path),
       .flags = HEAL_KEY_REQUIRED, .help = "the file or directory" },
-    { .name = "type", .type = HEAL_KEY_ENUM, .at = FILE_AT (type), .max_len = 16,
+    { .name = "type", .type = HEAL_KEY_ENUM, .at = FILE_AT (type),
       .words = s_types, .invalid = "'%s' is not file or dir", .help = "file or dir" },
     { .name = "max_age", .type = HEAL_KEY_DURATION, .at = FILE_AT (max_age_ms),
-      .max_len = 64, .invalid = "'%s' is not a duration (e.g. 300, 30m, 6h, 2d)",
+      .invalid = "'%s' is not a duration (e.g. 300, 30m, 6h, 2d)",
       .help = "must have been written within it" },
     { .name = "min_size", .type = HEAL_KEY_SIZE, .at = FILE_AT (min_size),
-      .seen = FILE_AT (has_min_size), .max_len = 64,
+      .seen = FILE_AT (has_min_size),
       .invalid = "'%s' is not a size (e.g. 1, 10K, 5M)", .help = "regular files" },
     { .name = "max_size", .type = HEAL_KEY_SIZE, .at = FILE_AT (max_size),
-      .seen = FILE_AT (has_max_size), .max_len = 64,
+      .seen = FILE_AT (has_max_size),
       .invalid = "'%s' is not a size (e.g. 100M, 2G)", .help = "regular files" },
     { .name = "mode", .type = HEAL_KEY_MODE, .at = FILE_AT (mode),
-      .seen = FILE_AT (has_mode), .max_len = 16,
-      .help = "the permission bits must equal it" },
+      .seen = FILE_AT (has_mode), .help = "the permission bits must equal it" },
     { .name = NULL }
 };
 static const heal_key_t s_remedy_keys [] = {

@@ -51,6 +51,8 @@ typedef struct {
 } http_body_t;
 
 #define HTTP_AT(field) HEAL_KEY_AT (http_check_t, field)
+#define HTTP_MAX_EXPECT_TEXT  256       //  bytes of `expect`
+#define HTTP_MAX_CONTAINS     1024      //  bytes of `contains`
 
 enum { HTTP_GET, HTTP_HEAD };
 static const heal_key_word_t s_methods [] = {
@@ -62,12 +64,12 @@ static const heal_key_t s_keys [] = {
     { .name = "url", .type = HEAL_KEY_URL, .at = HTTP_AT (url),
       .flags = HEAL_KEY_REQUIRED, .help = "http:// or https:// URL" },
     { .name = "expect", .type = HEAL_KEY_STRING, .at = HTTP_AT (expect_text),
-      .max_len = 256, .def = "2xx", .help = "statuses: 200, 2xx, or a list" },
+      .max_len = HTTP_MAX_EXPECT_TEXT, .def = "2xx", .help = "statuses: 200, 2xx, or a list" },
     { .name = "contains", .type = HEAL_KEY_STRING, .at = HTTP_AT (contains),
-      .max_len = 1024, .help = "text the body must contain" },
+      .max_len = HTTP_MAX_CONTAINS, .help = "text the body must contain" },
     { .name = "follow", .type = HEAL_KEY_BOOL, .at = HTTP_AT (follow), .def = "false",
       .help = "follow redirects" },
-    { .name = "method", .type = HEAL_KEY_ENUM, .at = HTTP_AT (method), .max_len = 16,
+    { .name = "method", .type = HEAL_KEY_ENUM, .at = HTTP_AT (method),
       .words = s_methods, .def = "GET", .invalid = "'%s' is not GET or HEAD",
       .help = "GET or HEAD" },
     { .name = NULL }

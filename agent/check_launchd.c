@@ -63,7 +63,7 @@ static const heal_key_t s_keys [] = {
     { .name = "label", .type = HEAL_KEY_STRING, .at = LAUNCHD_AT (label),
       .flags = HEAL_KEY_REQUIRED, .help = "the job's label" },
     { .name = "plist", .type = HEAL_KEY_PATH, .at = LAUNCHD_AT (plist),
-      .max_len = PATH_MAX - 1, .help = "the job's plist (for bootstrap)" },
+      .help = "the job's plist (for bootstrap)" },
     { .name = "env", .type = HEAL_KEY_STRING, .at = LAUNCHD_AT (env),
       .help = "environment the job must have" },
     { .name = "domain", .type = HEAL_KEY_STRING, .at = LAUNCHD_AT (domain),

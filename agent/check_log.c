@@ -113,7 +113,7 @@ typedef struct {
 #define LOG_AT(field) HEAL_KEY_AT (log_check_t, field)
 
 static const heal_key_t s_keys [] = {
-    { .name = "path", .type = HEAL_KEY_PATH, .at = LOG_AT (path), .max_len = 4000,
+    { .name = "path", .type = HEAL_KEY_PATH, .at = LOG_AT (path),
       .flags = HEAL_KEY_REQUIRED, .missing = "missing: the log file to watch",
       .help = "the log file" },
     { .name = "pattern", .type = HEAL_KEY_STRING, .at = LOG_AT (pattern),

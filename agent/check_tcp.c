@@ -33,10 +33,10 @@ typedef struct {
 #define TCP_AT(field) HEAL_KEY_AT (tcp_check_t, field)
 
 static const heal_key_t s_keys [] = {
-    { .name = "host", .type = HEAL_KEY_HOST, .at = TCP_AT (host), .max_len = 255,
+    { .name = "host", .type = HEAL_KEY_HOST, .at = TCP_AT (host),
       .def = "127.0.0.1", .help = "name or address" },
     { .name = "port", .type = HEAL_KEY_INT, .at = TCP_AT (port_number),
-      .flags = HEAL_KEY_REQUIRED, .min = 1, .max = 65535, .max_len = 16,
+      .flags = HEAL_KEY_REQUIRED, .min = 1, .max = 65535,
       .invalid = "'%s' is not a port (1-65535)", .help = "TCP port" },
     { .name = NULL }
 };

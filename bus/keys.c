@@ -293,13 +293,35 @@ s_parse_list (const heal_keys_ctx_t *ctx, const heal_key_t *key, const char *val
     return 0;
 }
 
+//  The longest value key takes.
+static size_t
+s_max_len (const heal_key_t *key)
+{
+    if (key->max_len)
+        return key->max_len;
+    switch (key->type) {
+        case HEAL_KEY_STRING:
+        case HEAL_KEY_URL:
+        case HEAL_KEY_ENDPOINT:
+        case HEAL_KEY_LIST:
+        case HEAL_KEY_BLOCK:
+            return CONFIG_MAX_VALUE;
+        case HEAL_KEY_PATH:
+            return HEAL_KEYS_MAX_PATH;
+        case HEAL_KEY_HOST:
+            return HEAL_KEYS_MAX_HOST;
+        default:
+            return HEAL_KEYS_MAX_WORD;
+    }
+}
+
 //  Parse one value (given, or the default) of key into settings.
 static int
 s_parse (const heal_keys_ctx_t *ctx, const heal_key_t *key, const char *value,
          void *settings, char *err, size_t errlen)
 {
     size_t len = strlen (value);
-    size_t max_len = key->max_len ? key->max_len : CONFIG_MAX_VALUE;
+    size_t max_len = s_max_len (key);
     if (len == 0) {
         s_error (ctx, key->name, err, errlen, "must not be empty");
         return -1;

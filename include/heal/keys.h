@@ -39,6 +39,13 @@
 #define HEAL_KEYS_MAX_LIST    64        //  words in a list value
 #define HEAL_KEYS_MAX_SHOWN   80        //  bytes of a bad value quoted in errors
 #define HEAL_KEYS_RATE_TEXT   32        //  a rate as written ("50/h"), bytes
+//  Default max_len of a value by type (a key's max_len overrides it):
+#define HEAL_KEYS_MAX_WORD    64        //  typed values: numbers, durations, sizes,
+                                        //  rates, modes, enum words
+#define HEAL_KEYS_MAX_HOST    255       //  a host name (DNS: 253) or address
+#define HEAL_KEYS_MAX_PATH    4000      //  a path (under Linux's PATH_MAX)
+                                        //  strings, URLs, endpoints, list words:
+                                        //  CONFIG_MAX_VALUE
 
 //  The type of a value, and the C type it is stored as (at the key's offset).
 typedef enum {
@@ -109,7 +116,7 @@ typedef struct {
     int64_t min, max;           //  INT: bounds; DURATION (ms), SIZE: bounds, 0 = none;
                                 //  LIST: max = words (0 = HEAL_KEYS_MAX_LIST)
     size_t max_len;             //  bytes of the value (LIST: of a word);
-                                //  0 = CONFIG_MAX_VALUE
+                                //  0 = the type's (HEAL_KEYS_MAX_*)
     const char *def;            //  default as written in the config, parsed like a
                                 //  value when the key is absent; NULL = none (the
                                 //  field keeps what the caller put there)
