@@ -75,6 +75,12 @@ static const heal_key_t s_required_own [] = {
     { .name = NULL }
 };
 
+static const heal_key_t s_empty_ok [] = {
+    { .name = "must", .type = HEAL_KEY_STRING, .at = AT (must), .def = "fallback",
+      .flags = HEAL_KEY_EMPTY },
+    { .name = NULL }
+};
+
 static const heal_keys_ctx_t s_ctx = {
     .file = "k.conf", .where = "check 't'", .needed_by = "the test kind"
 };
@@ -259,6 +265,42 @@ main (void)
     CHECK (s_read ("    must = yes\n", s_required, &s, err, sizeof err) == 0);
     CHECK (s.must && streq (s.must, "yes"));
     heal_keys_free (s_required, &s);
+
+    //  HEAL_KEY_EMPTY: an empty value is the default
+    memset (&s, 0, sizeof s);
+    CHECK (s_read ("    must = \"\"\n", s_empty_ok, &s, err, sizeof err) == 0);
+    CHECK (s.must && streq (s.must, "fallback"));
+    heal_keys_free (s_empty_ok, &s);
+
+    //  an open block: names outside the tables are left for a later check,
+    //  but duplicates and values are still checked
+    {
+        zconfig_t *root = zconfig_str_load ("t\n    other = 1\n    count = 3\n");
+        zconfig_t *node = zconfig_locate (root, "t");
+        heal_keys_ctx_t open_ctx = s_ctx;
+        open_ctx.open = true;
+        const heal_key_t *tables [] = { s_table, NULL };
+        CHECK (heal_keys_names (&open_ctx, node, tables, err, sizeof err) == 0);
+        CHECK (heal_keys_names (&s_ctx, node, tables, err, sizeof err) == -1);
+        memset (&s, 0, sizeof s);
+        CHECK (heal_keys_read (&open_ctx, node, s_table, &s, err, sizeof err) == 0);
+        CHECK (s.count == 3);
+        heal_keys_free (s_table, &s);
+        zconfig_destroy (&root);
+    }
+    //  a prefix names the key as the operator wrote it
+    {
+        zconfig_t *root = zconfig_str_load ("t\n    count = 99\n");
+        heal_keys_ctx_t remedy_ctx = s_ctx;
+        remedy_ctx.prefix = "remedy/";
+        memset (&s, 0, sizeof s);
+        CHECK (heal_keys_read (&remedy_ctx, zconfig_locate (root, "t"), s_table, &s,
+                               err, sizeof err) == -1);
+        CHECK (streq (err, "k.conf: check 't': key 'remedy/count': '99' is not a whole "
+                           "number from 1 to 10"));
+        heal_keys_free (s_table, &s);
+        zconfig_destroy (&root);
+    }
 
     //  an absent block: defaults still apply, required keys are still missing
     memset (&s, 0, sizeof s);
