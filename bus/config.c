@@ -18,7 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CONFIG_DEFAULTS_NAME "(built-in defaults)"
 #define CONFIG_MAX_SHOWN     HEAL_KEYS_MAX_SHOWN
 
 //  --------------------------------------------------------------------------
@@ -151,12 +150,6 @@ heal_config_sections (void)
 //  --------------------------------------------------------------------------
 //  Errors
 
-static const char *
-s_file_name (const char *file)
-{
-    return file ? file : CONFIG_DEFAULTS_NAME;
-}
-
 //  `FILE: WHERE: key 'KEY': what`; where and key may be NULL.
 static void
 s_verror (char *err, size_t errlen, const char *file, const char *where,
@@ -167,16 +160,8 @@ static void
 s_verror (char *err, size_t errlen, const char *file, const char *where,
           const char *key, const char *fmt, va_list args)
 {
-    if (!err || errlen == 0)
-        return;
-    char what [CONFIG_ERROR_MAX];
-    vsnprintf (what, sizeof what, fmt, args);
-    char *safe_key = key ? heal_safe_string (key, strlen (key), CONFIG_MAX_SHOWN) : NULL;
-    snprintf (err, errlen, "%s: %s%s%s%s%s%s", s_file_name (file),
-              where ? where : "", where ? ": " : "",
-              safe_key ? "key '" : "", safe_key ? safe_key : "", safe_key ? "': " : "",
-              what);
-    free (safe_key);
+    heal_keys_ctx_t ctx = { .file = file, .where = where };
+    heal_keys_verror (&ctx, key, err, errlen, fmt, args);
 }
 
 static void

@@ -16,22 +16,14 @@
 //  --------------------------------------------------------------------------
 //  Errors: `FILE: WHERE: key 'PREFIXKEY': what`
 
-static void
-s_error (const heal_keys_ctx_t *ctx, const char *key, char *err, size_t errlen,
-         const char *fmt, ...)
-    __attribute__ ((format (printf, 5, 6)));
-
-static void
-s_error (const heal_keys_ctx_t *ctx, const char *key, char *err, size_t errlen,
-         const char *fmt, ...)
+void
+heal_keys_verror (const heal_keys_ctx_t *ctx, const char *key, char *err, size_t errlen,
+                  const char *fmt, va_list args)
 {
     if (!err || errlen == 0)
         return;
     char what [CONFIG_ERROR_MAX];
-    va_list args;
-    va_start (args, fmt);
     vsnprintf (what, sizeof what, fmt, args);
-    va_end (args);
     char *shown = key ? heal_safe_string (key, strlen (key), HEAL_KEYS_MAX_SHOWN) : NULL;
     const char *where = ctx->where;
     const char *prefix = ctx->prefix ? ctx->prefix : "";
@@ -41,6 +33,16 @@ s_error (const heal_keys_ctx_t *ctx, const char *key, char *err, size_t errlen,
               shown ? "key '" : "", shown ? prefix : "", shown ? shown : "",
               shown ? "': " : "", what);
     free (shown);
+}
+
+void
+heal_keys_error (const heal_keys_ctx_t *ctx, const char *key, char *err, size_t errlen,
+                 const char *fmt, ...)
+{
+    va_list args;
+    va_start (args, fmt);
+    heal_keys_verror (ctx, key, err, errlen, fmt, args);
+    va_end (args);
 }
 
 //  The key's own message for a refused value ("%s" = the value), or NULL.
@@ -73,7 +75,7 @@ s_refused (const heal_keys_ctx_t *ctx, const heal_key_t *key, const char *value,
         snprintf (what, sizeof what, "'%s' %s", shown ? shown : "", tail);
     }
     free (shown);
-    s_error (ctx, key->name, err, errlen, "%s", what);
+    heal_keys_error (ctx, key->name, err, errlen, "%s", what);
     return -1;
 }
 
@@ -182,19 +184,19 @@ heal_keys_names (const heal_keys_ctx_t *ctx, zconfig_t *node,
         if (!key && !ctx->open) {
             const char *near = heal_keys_nearest (name, known);
             if (near)
-                s_error (ctx, name, err, errlen,
+                heal_keys_error (ctx, name, err, errlen,
                          "unknown key (did you mean '%s%s'?)", prefix, near);
             else
-                s_error (ctx, name, err, errlen, "unknown key");
+                heal_keys_error (ctx, name, err, errlen, "unknown key");
             return -1;
         }
         for (zconfig_t *other = zconfig_next (child); other; other = zconfig_next (other))
             if (zconfig_name (other) && streq (zconfig_name (other), name)) {
-                s_error (ctx, name, err, errlen, "duplicate key");
+                heal_keys_error (ctx, name, err, errlen, "duplicate key");
                 return -1;
             }
         if (zconfig_child (child) && !(key && key->type == HEAL_KEY_BLOCK)) {
-            s_error (ctx, name, err, errlen, ctx->prefix
+            heal_keys_error (ctx, name, err, errlen, ctx->prefix
                      ? "has an indented block under it (check the indentation)"
                      : "has an indented block under it: only 'remedy' takes one "
                        "(check the indentation)");
@@ -202,7 +204,7 @@ heal_keys_names (const heal_keys_ctx_t *ctx, zconfig_t *node,
         }
         const char *value = zconfig_value (child);
         if (value && strlen (value) > CONFIG_MAX_VALUE) {
-            s_error (ctx, name, err, errlen, "value longer than %d bytes",
+            heal_keys_error (ctx, name, err, errlen, "value longer than %d bytes",
                      CONFIG_MAX_VALUE);
             return -1;
         }
@@ -245,7 +247,7 @@ s_parse_list (const heal_keys_ctx_t *ctx, const heal_key_t *key, const char *val
     char **items = (char **) calloc (max, sizeof (char *));
     size_t count = 0;
     if (!items) {
-        s_error (ctx, key->name, err, errlen, "out of memory");
+        heal_keys_error (ctx, key->name, err, errlen, "out of memory");
         return -1;
     }
     const char *p = value;
@@ -257,7 +259,7 @@ s_parse_list (const heal_keys_ctx_t *ctx, const heal_key_t *key, const char *val
             break;
         char *word = (char *) malloc (len + 1);
         if (!word) {
-            s_error (ctx, key->name, err, errlen, "out of memory");
+            heal_keys_error (ctx, key->name, err, errlen, "out of memory");
             rc = -1;
             break;
         }
@@ -272,14 +274,14 @@ s_parse_list (const heal_keys_ctx_t *ctx, const heal_key_t *key, const char *val
         }
         if (count == max) {
             free (word);
-            s_error (ctx, key->name, err, errlen, "more than %zu values", max);
+            heal_keys_error (ctx, key->name, err, errlen, "more than %zu values", max);
             rc = -1;
             break;
         }
         items [count++] = word;
     }
     if (rc == 0 && count == 0) {
-        s_error (ctx, key->name, err, errlen, "must not be empty");
+        heal_keys_error (ctx, key->name, err, errlen, "must not be empty");
         rc = -1;
     }
     if (rc) {
@@ -323,11 +325,11 @@ s_parse (const heal_keys_ctx_t *ctx, const heal_key_t *key, const char *value,
     size_t len = strlen (value);
     size_t max_len = s_max_len (key);
     if (len == 0) {
-        s_error (ctx, key->name, err, errlen, "must not be empty");
+        heal_keys_error (ctx, key->name, err, errlen, "must not be empty");
         return -1;
     }
     if (len > max_len && key->type != HEAL_KEY_LIST) {
-        s_error (ctx, key->name, err, errlen, "longer than %zu bytes", max_len);
+        heal_keys_error (ctx, key->name, err, errlen, "longer than %zu bytes", max_len);
         return -1;
     }
     void *field = key->at ? s_field (key, settings) : NULL;
@@ -353,7 +355,7 @@ s_parse (const heal_keys_ctx_t *ctx, const heal_key_t *key, const char *value,
             char *copy = key->type == HEAL_KEY_PATH ? heal_home_path (value)
                                                     : strdup (value);
             if (!copy) {
-                s_error (ctx, key->name, err, errlen, "out of memory");
+                heal_keys_error (ctx, key->name, err, errlen, "out of memory");
                 return -1;
             }
             if (key->type == HEAL_KEY_PATH && copy [0] != '/') {
@@ -413,14 +415,14 @@ s_parse (const heal_keys_ctx_t *ctx, const heal_key_t *key, const char *value,
             if (key->min && ms < key->min) {
                 if (key->invalid)
                     return s_refused (ctx, key, value, err, errlen, "%s", "");
-                s_error (ctx, key->name, err, errlen, "must be at least %lldms",
+                heal_keys_error (ctx, key->name, err, errlen, "must be at least %lldms",
                          (long long) key->min);
                 return -1;
             }
             if (key->max && ms > key->max) {
                 if (key->invalid)
                     return s_refused (ctx, key, value, err, errlen, "%s", "");
-                s_error (ctx, key->name, err, errlen, "must be at most %lldms",
+                heal_keys_error (ctx, key->name, err, errlen, "must be at most %lldms",
                          (long long) key->max);
                 return -1;
             }
@@ -535,13 +537,13 @@ heal_keys_read (const heal_keys_ctx_t *ctx, zconfig_t *node,
         if (!value) {
             if (key->flags & HEAL_KEY_REQUIRED) {
                 if (key->missing)
-                    s_error (ctx, key->name, err, errlen, "%s", key->missing);
+                    heal_keys_error (ctx, key->name, err, errlen, "%s", key->missing);
                 else
                 if (ctx->needed_by)
-                    s_error (ctx, key->name, err, errlen, "missing: %s needs it",
+                    heal_keys_error (ctx, key->name, err, errlen, "missing: %s needs it",
                              ctx->needed_by);
                 else
-                    s_error (ctx, key->name, err, errlen, "missing");
+                    heal_keys_error (ctx, key->name, err, errlen, "missing");
                 return -1;
             }
             if (key->def && s_parse (ctx, key, key->def, settings, err, errlen))

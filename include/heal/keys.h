@@ -30,6 +30,7 @@
 #ifndef HEAL_KEYS_H_INCLUDED
 #define HEAL_KEYS_H_INCLUDED
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -161,6 +162,15 @@ int heal_keys_read (const heal_keys_ctx_t *ctx, zconfig_t *node,
 //  Free the owned values (strings, lists) table stored in settings, and
 //  NULL them. Safe on a struct that heal_keys_read filled only in part.
 void heal_keys_free (const heal_key_t *table, void *settings);
+
+//  Write `FILE: WHERE: key 'PREFIXKEY': what` into err (key NULL: no key
+//  part, where NULL: no where part; names are made printable and bounded).
+void heal_keys_error (const heal_keys_ctx_t *ctx, const char *key, char *err,
+                      size_t errlen, const char *fmt, ...)
+    __attribute__ ((format (printf, 5, 6)));
+void heal_keys_verror (const heal_keys_ctx_t *ctx, const char *key, char *err,
+                       size_t errlen, const char *fmt, va_list args)
+    __attribute__ ((format (printf, 5, 0)));
 
 //  The key named name in table, or NULL.
 const heal_key_t *heal_keys_find (const heal_key_t *table, const char *name);
