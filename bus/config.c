@@ -33,7 +33,7 @@ static const heal_key_t s_agent_keys [] = {
     { .name = "state_dir", .type = HEAL_KEY_PATH, .at = AGENT_AT (state_dir),
       .help = "report.json, incidents.jsonl, heal's state" },
     { .name = "path", .type = HEAL_KEY_STRING, .at = AGENT_AT (path),
-      .def = CONFIG_DEFAULT_PATH, .help = "the PATH of every command heal runs" },
+      .def = CONFIG_DEFAULT_PATH, .flags = HEAL_KEY_EMPTY, .help = "the PATH of every command heal runs" },
     { .name = "timeout", .type = HEAL_KEY_DURATION, .at = AGENT_AT (timeout_ms),
       .def = "10", .help = "default per-check timeout" },
     { .name = NULL }
@@ -69,17 +69,17 @@ static const heal_key_t s_security_keys [] = {
 //  the shape of the values so `-n` catches mistakes for every binary.
 static const heal_key_t s_diagnoser_keys [] = {
     { .name = "url",             .type = HEAL_KEY_URL },
-    { .name = "model",           .type = HEAL_KEY_STRING },
+    { .name = "model",           .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY },
     { .name = "timeout",         .type = HEAL_KEY_DURATION },
     { .name = "connect_timeout", .type = HEAL_KEY_DURATION },
     { .name = "num_ctx",         .type = HEAL_KEY_INT },
     { .name = "num_predict",     .type = HEAL_KEY_INT },
     { .name = "temperature",     .type = HEAL_KEY_NUMBER },
-    { .name = "keep_alive",      .type = HEAL_KEY_STRING },  //  Ollama's syntax ("5m", "-1")
+    { .name = "keep_alive",      .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY },  //  Ollama's syntax ("5m", "-1")
     { .name = "ttl",             .type = HEAL_KEY_DURATION, .flags = HEAL_KEY_ZERO },
-    { .name = "template",        .type = HEAL_KEY_STRING },
+    { .name = "template",        .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY },
     { .name = "allow_remote",    .type = HEAL_KEY_BOOL },
-    { .name = "redact",          .type = HEAL_KEY_STRING },  //  PCRE2 patterns
+    { .name = "redact",          .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY },  //  PCRE2 patterns
     { .name = "redact_defaults", .type = HEAL_KEY_BOOL },
     { .name = "flap_count",      .type = HEAL_KEY_INT },
     { .name = "flap_window",     .type = HEAL_KEY_DURATION },
@@ -112,7 +112,7 @@ const heal_key_t heal_config_check_keys [] = {
       .min = CONFIG_MIN_INTERVAL_MS, .help = "default: the agent's interval" },
     { .name = "timeout", .type = HEAL_KEY_DURATION, .at = CHECK_AT (timeout_ms),
       .help = "default: the agent's timeout" },
-    { .name = "description", .type = HEAL_KEY_STRING,
+    { .name = "description", .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY,
       .help = "for people and the diagnoser" },
     { .name = "remedy", .type = HEAL_KEY_BLOCK,
       .help = "what to do when the check fails" },

@@ -280,10 +280,6 @@ s_parse_list (const heal_keys_ctx_t *ctx, const heal_key_t *key, const char *val
         }
         items [count++] = word;
     }
-    if (rc == 0 && count == 0) {
-        heal_keys_error (ctx, key->name, err, errlen, "must not be empty");
-        rc = -1;
-    }
     if (rc) {
         for (size_t i = 0; i < count; i++)
             free (items [i]);
@@ -324,7 +320,7 @@ s_parse (const heal_keys_ctx_t *ctx, const heal_key_t *key, const char *value,
 {
     size_t len = strlen (value);
     size_t max_len = s_max_len (key);
-    if (len == 0) {
+    if (len == 0 && key->type != HEAL_KEY_LIST) {
         heal_keys_error (ctx, key->name, err, errlen, "must not be empty");
         return -1;
     }

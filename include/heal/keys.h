@@ -69,6 +69,7 @@ typedef enum {
     HEAL_KEY_ENUM,          //  int: the value of the matching word in values
     HEAL_KEY_LIST,          //  heal_list_t (owned): words split on spaces and
                             //  commas; each at most max_len, at most max words
+                            //  (an empty value is an empty list)
     HEAL_KEY_BLOCK          //  an indented block (e.g. remedy): not stored
 } heal_key_type_t;
 

@@ -237,6 +237,10 @@ main (void)
               "k.conf: check 't': key 'list': 'toolong' is not a short word");
     s_refuse ("    list = \"a b c d\"\n", s_table,
               "k.conf: check 't': key 'list': more than 3 values");
+    memset (&s, 0, sizeof s);
+    CHECK (s_read ("    list = \"\"\n", s_table, &s, err, sizeof err) == 0);
+    CHECK (s.list.count == 0);
+    heal_keys_free (s_table, &s);
 
     //  names: unknown (with and without a suggestion), duplicate, nesting
     s_refuse ("    clor = red\n", s_table,
