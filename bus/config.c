@@ -65,25 +65,32 @@ static const heal_key_t s_security_keys [] = {
     { .name = NULL }
 };
 
-//  The diagnoser reads these itself from config->root; we validate names and
-//  the shape of the values so `-n` catches mistakes for every binary.
+//  The diagnoser reads these itself from config->root (diagnoser/settings.c:
+//  its defaults and ranges); here names and the shape of the values, so `-n`
+//  catches mistakes for every binary.
 static const heal_key_t s_diagnoser_keys [] = {
-    { .name = "url",             .type = HEAL_KEY_URL },
-    { .name = "model",           .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY },
-    { .name = "timeout",         .type = HEAL_KEY_DURATION },
-    { .name = "connect_timeout", .type = HEAL_KEY_DURATION },
-    { .name = "num_ctx",         .type = HEAL_KEY_INT },
-    { .name = "num_predict",     .type = HEAL_KEY_INT },
-    { .name = "temperature",     .type = HEAL_KEY_NUMBER },
-    { .name = "keep_alive",      .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY },  //  Ollama's syntax ("5m", "-1")
-    { .name = "ttl",             .type = HEAL_KEY_DURATION, .flags = HEAL_KEY_ZERO },
-    { .name = "template",        .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY },
-    { .name = "allow_remote",    .type = HEAL_KEY_BOOL },
-    { .name = "redact",          .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY },  //  PCRE2 patterns
-    { .name = "redact_defaults", .type = HEAL_KEY_BOOL },
-    { .name = "flap_count",      .type = HEAL_KEY_INT },
-    { .name = "flap_window",     .type = HEAL_KEY_DURATION },
-    { .name = "max_evidence",    .type = HEAL_KEY_INT },
+    { .name = "url", .type = HEAL_KEY_URL, .help = "Ollama's base URL" },
+    { .name = "model", .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY,
+      .help = "the model asked" },
+    { .name = "timeout", .type = HEAL_KEY_DURATION, .help = "whole request" },
+    { .name = "connect_timeout", .type = HEAL_KEY_DURATION, .help = "connection" },
+    { .name = "num_ctx", .type = HEAL_KEY_INT, .help = "context tokens" },
+    { .name = "num_predict", .type = HEAL_KEY_INT, .help = "answer tokens at most" },
+    { .name = "temperature", .type = HEAL_KEY_NUMBER, .help = "sampling temperature" },
+    { .name = "keep_alive", .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY,
+      .help = "Ollama's own syntax (\"5m\", \"-1\")" },
+    { .name = "ttl", .type = HEAL_KEY_DURATION, .flags = HEAL_KEY_ZERO,
+      .help = "cache lifetime of a diagnosis" },
+    { .name = "template", .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY,
+      .help = "prompt template file" },
+    { .name = "allow_remote", .type = HEAL_KEY_BOOL, .help = "allow a non-loopback url" },
+    { .name = "redact", .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY,
+      .help = "PCRE2 patterns, space separated" },
+    { .name = "redact_defaults", .type = HEAL_KEY_BOOL,
+      .help = "also the built-in secret patterns" },
+    { .name = "flap_count", .type = HEAL_KEY_INT, .help = "heals that make a flap" },
+    { .name = "flap_window", .type = HEAL_KEY_DURATION, .help = "... within this window" },
+    { .name = "max_evidence", .type = HEAL_KEY_INT, .help = "evidence lines per symptom" },
     { .name = NULL }
 };
 
