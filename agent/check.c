@@ -31,16 +31,6 @@ static const check_kind_t *const s_kinds [] = {
     NULL
 };
 
-//  Keys every check block may carry, whatever its kind.
-static const char *const s_common_keys [] = {
-    "kind", "critical", "interval", "timeout", "remedy", "description", NULL
-};
-
-//  Keys every remedy block may carry.
-static const char *const s_common_remedy_keys [] = {
-    "attempts", "within", "backoff", NULL
-};
-
 const check_kind_t *const *
 check_kinds (void)
 {
@@ -58,30 +48,22 @@ check_kind_find (const char *name)
     return NULL;
 }
 
-//  Concatenate two NULL-terminated key lists into out (bounded).
-static void
-s_join_keys (const char **out, size_t max, const char *const *a, const char *const *b)
-{
-    size_t n = 0;
-    for (size_t i = 0; a && a [i] && n + 1 < max; i++)
-        out [n++] = a [i];
-    for (size_t i = 0; b && b [i] && n + 1 < max; i++)
-        out [n++] = b [i];
-    out [n] = NULL;
-}
-
 void *
 check_configure (const check_kind_t *kind, const heal_config_t *config,
                  const heal_check_config_t *check, char *err, size_t errlen)
 {
-    const char *known [64];
-    s_join_keys (known, 64, s_common_keys, kind->keys);
-    if (heal_config_known_keys (config, check->node, check->name, known, err, errlen))
+    char where [EVENT_MAX_NAME + 16];
+    snprintf (where, sizeof where, "check '%s'", check->name);
+    heal_keys_ctx_t ctx = { .file = config->file, .where = where };
+    const heal_key_t *tables [] = { heal_config_check_keys, kind->keys, NULL };
+    if (heal_keys_names (&ctx, check->node, tables, err, errlen))
         return NULL;
     if (check->remedy) {
-        s_join_keys (known, 64, s_common_remedy_keys, kind->remedy_keys);
-        if (heal_config_known_keys (config, check->remedy, check->name, known,
-                                    err, errlen))
+        const heal_key_t *remedy_tables [] = {
+            heal_config_remedy_keys, kind->remedy_keys, NULL
+        };
+        ctx.prefix = "remedy/";
+        if (heal_keys_names (&ctx, check->remedy, remedy_tables, err, errlen))
             return NULL;
     }
     return kind->configure (config, check, err, errlen);

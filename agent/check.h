@@ -53,11 +53,12 @@ typedef struct {
 
 typedef struct {
     const char *name;                       //  "disk", "file", ...
-    const char *const *keys;                //  the kind's own keys, NULL-terminated
-    const char *const *remedy_keys;         //  its remedy keys (besides attempts,
-                                            //  within, backoff), NULL-terminated
-    //  Parse and validate the kind's keys. Returns an owned instance, or NULL
-    //  with `FILE: check 'NAME': key 'KEY': what` in err (heal_config_error).
+    const heal_key_t *keys;                 //  the kind's own keys (heal/keys.h)
+    const heal_key_t *remedy_keys;          //  its remedy keys (besides attempts,
+                                            //  within, backoff); NULL = none
+    //  Build an instance: kind_configure reads both tables into it, then the
+    //  kind checks what involves several keys. Returns an owned instance, or
+    //  NULL with `FILE: check 'NAME': key 'KEY': what` in err (heal_config_error).
     void *(*configure) (const heal_config_t *config,
                         const heal_check_config_t *check, char *err, size_t errlen);
     //  Run once and fill result->event (message at least). Bounded by the deadline.

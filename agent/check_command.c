@@ -31,8 +31,18 @@ typedef struct {
     char *remedy_run;
 } command_check_t;
 
-static const char *const s_keys [] = { "run", NULL };
-static const char *const s_remedy_keys [] = { "run", NULL };
+static const heal_key_t s_keys [] = {
+    { .name = "run", .type = HEAL_KEY_STRING, .at = HEAL_KEY_AT (command_check_t, run),
+      .flags = HEAL_KEY_REQUIRED, .max_len = KIND_MAX_COMMAND,
+      .help = "the plugin's command line" },
+    { .name = NULL }
+};
+static const heal_key_t s_remedy_keys [] = {
+    { .name = "run", .type = HEAL_KEY_STRING,
+      .at = HEAL_KEY_AT (command_check_t, remedy_run), .max_len = KIND_MAX_COMMAND,
+      .help = "command" },
+    { .name = NULL }
+};
 
 static void
 s_destroy (void **self_p)
@@ -40,8 +50,8 @@ s_destroy (void **self_p)
     if (!self_p || !*self_p)
         return;
     command_check_t *self = (command_check_t *) *self_p;
-    free (self->run);
-    free (self->remedy_run);
+    heal_keys_free (s_keys, self);
+    heal_keys_free (s_remedy_keys, self);
     free (self);
     *self_p = NULL;
 }
@@ -53,10 +63,7 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
     command_check_t *self = (command_check_t *) calloc (1, sizeof (command_check_t));
     if (!self)
         return NULL;
-    if (kind_string (config, check, check->node, "run", KIND_MAX_COMMAND, true,
-                     &self->run, err, errlen)
-    ||  kind_string (config, check, check->remedy, "run", KIND_MAX_COMMAND, false,
-                     &self->remedy_run, err, errlen)) {
+    if (kind_configure (config, check, s_keys, s_remedy_keys, self, err, errlen)) {
         void *p = self;
         s_destroy (&p);
         return NULL;

@@ -20,18 +20,30 @@
 typedef struct {
     char *path;
     bool has_free;
-    bool free_is_pct;
-    uint64_t min_free_bytes;
-    double min_free_pct;
+    heal_size_pct_t min_free;
     bool has_inodes;
-    bool inodes_is_pct;
-    uint64_t min_inodes;
-    double min_inodes_pct;
+    heal_size_pct_t min_inodes;
     char *run;                  //  remedy command or NULL
 } disk_t;
 
-static const char *const s_keys [] = { "path", "min_free", "min_inodes_free", NULL };
-static const char *const s_remedy_keys [] = { "run", NULL };
+#define DISK_AT(field) HEAL_KEY_AT (disk_t, field)
+#define DISK_DEFAULT_MIN_FREE_PCT 10    //  when neither threshold is given
+
+static const heal_key_t s_keys [] = {
+    { .name = "path", .type = HEAL_KEY_PATH, .at = DISK_AT (path),
+      .flags = HEAL_KEY_REQUIRED, .help = "a path on the file system to watch" },
+    { .name = "min_free", .type = HEAL_KEY_SIZE_PCT, .at = DISK_AT (min_free),
+      .seen = DISK_AT (has_free),
+      .help = "free space at least (default 10% when neither threshold is given)" },
+    { .name = "min_inodes_free", .type = HEAL_KEY_COUNT_PCT, .at = DISK_AT (min_inodes),
+      .seen = DISK_AT (has_inodes), .help = "free inodes at least" },
+    { .name = NULL }
+};
+static const heal_key_t s_remedy_keys [] = {
+    { .name = "run", .type = HEAL_KEY_STRING, .at = DISK_AT (run),
+      .max_len = KIND_MAX_COMMAND, .help = "command" },
+    { .name = NULL }
+};
 
 static void
 s_destroy (void **self_p)
@@ -39,8 +51,8 @@ s_destroy (void **self_p)
     if (!self_p || !*self_p)
         return;
     disk_t *self = (disk_t *) *self_p;
-    free (self->path);
-    free (self->run);
+    heal_keys_free (s_keys, self);
+    heal_keys_free (s_remedy_keys, self);
     free (self);
     *self_p = NULL;
 }
@@ -69,63 +81,17 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
     disk_t *self = (disk_t *) calloc (1, sizeof (disk_t));
     if (!self)
         return NULL;
-    char *min_free = NULL, *min_inodes = NULL;
-    if (kind_path (config, check, check->node, "path", true, &self->path, err, errlen)
-    ||  kind_string (config, check, check->node, "min_free", 64, false, &min_free,
-                     err, errlen)
-    ||  kind_string (config, check, check->node, "min_inodes_free", 64, false,
-                     &min_inodes, err, errlen)
-    ||  kind_string (config, check, check->remedy, "run", KIND_MAX_COMMAND, false,
-                     &self->run, err, errlen))
-        goto failed;
-    if (self->path [0] != '/') {
-        heal_config_error (err, errlen, config->file, check->name, "path",
-                           "'%s' is not an absolute path", self->path);
-        goto failed;
-    }
-    if (min_free) {
-        if (heal_parse_size_or_percent (min_free, &self->min_free_bytes,
-                                        &self->min_free_pct, &self->free_is_pct)) {
-            heal_config_error (err, errlen, config->file, check->name, "min_free",
-                               "'%s' is not a size or a percentage (e.g. 10%% or 5G)",
-                               min_free);
-            goto failed;
-        }
-        self->has_free = true;
-    }
-    if (min_inodes) {
-        const char *p = min_inodes;
-        bool digits = *p != 0;
-        for (; *p && *p != '%'; p++)
-            if ((*p < '0' || *p > '9') && *p != '.')
-                digits = false;
-        uint64_t count = 0;
-        if (!digits || heal_parse_size_or_percent (min_inodes, &count,
-                                                   &self->min_inodes_pct,
-                                                   &self->inodes_is_pct)) {
-            heal_config_error (err, errlen, config->file, check->name, "min_inodes_free",
-                               "'%s' is not a count or a percentage (e.g. 10000 or 5%%)",
-                               min_inodes);
-            goto failed;
-        }
-        self->min_inodes = count;
-        self->has_inodes = true;
+    if (kind_configure (config, check, s_keys, s_remedy_keys, self, err, errlen)) {
+        void *p = self;
+        s_destroy (&p);
+        return NULL;
     }
     if (!self->has_free && !self->has_inodes) {
         self->has_free = true;
-        self->free_is_pct = true;
-        self->min_free_pct = 10;
+        self->min_free.is_percent = true;
+        self->min_free.percent = DISK_DEFAULT_MIN_FREE_PCT;
     }
-    free (min_free);
-    free (min_inodes);
     return self;
-
-failed:
-    free (min_free);
-    free (min_inodes);
-    void *p = self;
-    s_destroy (&p);
-    return NULL;
 }
 
 static check_status_t
@@ -165,26 +131,26 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
 
     bool low_space = false, low_inodes = false;
     if (self->has_free) {
-        if (self->free_is_pct) {
-            low_space = free_pct < self->min_free_pct;
-            snprintf (need, sizeof need, "%g%%", self->min_free_pct);
+        if (self->min_free.is_percent) {
+            low_space = free_pct < self->min_free.percent;
+            snprintf (need, sizeof need, "%g%%", self->min_free.percent);
         }
         else {
-            low_space = avail < self->min_free_bytes;
-            s_bytes (self->min_free_bytes, need, sizeof need);
+            low_space = avail < self->min_free.bytes;
+            s_bytes (self->min_free.bytes, need, sizeof need);
         }
     }
     char need_inodes [48] = "";
     //  Some file systems (btrfs, ZFS datasets) report no inode counts at all.
     if (self->has_inodes && inodes > 0) {
-        if (self->inodes_is_pct) {
-            low_inodes = inodes_pct < self->min_inodes_pct;
-            snprintf (need_inodes, sizeof need_inodes, "%g%%", self->min_inodes_pct);
+        if (self->min_inodes.is_percent) {
+            low_inodes = inodes_pct < self->min_inodes.percent;
+            snprintf (need_inodes, sizeof need_inodes, "%g%%", self->min_inodes.percent);
         }
         else {
-            low_inodes = inodes_free < self->min_inodes;
+            low_inodes = inodes_free < self->min_inodes.bytes;
             snprintf (need_inodes, sizeof need_inodes, "%llu",
-                      (unsigned long long) self->min_inodes);
+                      (unsigned long long) self->min_inodes.bytes);
         }
     }
     if (low_space) {

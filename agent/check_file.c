@@ -28,22 +28,49 @@ typedef enum { FILE_ANY, FILE_REGULAR, FILE_DIR } file_type_t;
 
 typedef struct {
     char *path;
-    file_type_t type;
+    int type;                   //  file_type_t
     int64_t max_age_ms;         //  0 = no freshness check
     bool has_min_size, has_max_size;
     uint64_t min_size, max_size;
     bool has_mode;
-    mode_t mode;
+    int64_t mode;
     bool create;
     char *run;
     bool last_missing;          //  what the last run saw (run and remedy
                                 //  never overlap for one instance)
 } file_check_t;
 
-static const char *const s_keys [] = {
-    "path", "type", "max_age", "min_size", "max_size", "mode", NULL
+#define FILE_AT(field) HEAL_KEY_AT (file_check_t, field)
+
+static const heal_key_word_t s_types [] = {
+    { "file", FILE_REGULAR }, { "dir", FILE_DIR }, { "directory", FILE_DIR }, { NULL, 0 }
 };
-static const char *const s_remedy_keys [] = { "create", "run", NULL };
+
+static const heal_key_t s_keys [] = {
+    { .name = "path", .type = HEAL_KEY_PATH, .at = FILE_AT (path),
+      .flags = HEAL_KEY_REQUIRED, .help = "the file or directory" },
+    { .name = "type", .type = HEAL_KEY_ENUM, .at = FILE_AT (type),
+      .words = s_types, .invalid = "'%s' is not file or dir", .help = "file or dir" },
+    { .name = "max_age", .type = HEAL_KEY_DURATION, .at = FILE_AT (max_age_ms),
+      .invalid = "'%s' is not a duration (e.g. 300, 30m, 6h, 2d)",
+      .help = "must have been written within it" },
+    { .name = "min_size", .type = HEAL_KEY_SIZE, .at = FILE_AT (min_size),
+      .seen = FILE_AT (has_min_size),
+      .invalid = "'%s' is not a size (e.g. 1, 10K, 5M)", .help = "regular files" },
+    { .name = "max_size", .type = HEAL_KEY_SIZE, .at = FILE_AT (max_size),
+      .seen = FILE_AT (has_max_size),
+      .invalid = "'%s' is not a size (e.g. 100M, 2G)", .help = "regular files" },
+    { .name = "mode", .type = HEAL_KEY_MODE, .at = FILE_AT (mode),
+      .seen = FILE_AT (has_mode), .help = "the permission bits must equal it" },
+    { .name = NULL }
+};
+static const heal_key_t s_remedy_keys [] = {
+    { .name = "create", .type = HEAL_KEY_BOOL, .at = FILE_AT (create), .def = "false",
+      .help = "create a missing target" },
+    { .name = "run", .type = HEAL_KEY_STRING, .at = FILE_AT (run),
+      .max_len = KIND_MAX_COMMAND, .help = "command" },
+    { .name = NULL }
+};
 
 static void
 s_destroy (void **self_p)
@@ -51,8 +78,8 @@ s_destroy (void **self_p)
     if (!self_p || !*self_p)
         return;
     file_check_t *self = (file_check_t *) *self_p;
-    free (self->path);
-    free (self->run);
+    heal_keys_free (s_keys, self);
+    heal_keys_free (s_remedy_keys, self);
     free (self);
     *self_p = NULL;
 }
@@ -64,58 +91,9 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
     file_check_t *self = (file_check_t *) calloc (1, sizeof (file_check_t));
     if (!self)
         return NULL;
-    char *type = NULL, *max_age = NULL, *min_size = NULL, *max_size = NULL, *mode = NULL;
-    zconfig_t *node = check->node;
     const char *file = config->file;
-    if (kind_path (config, check, node, "path", true, &self->path, err, errlen)
-    ||  kind_string (config, check, node, "type", 16, false, &type, err, errlen)
-    ||  kind_string (config, check, node, "max_age", 64, false, &max_age, err, errlen)
-    ||  kind_string (config, check, node, "min_size", 64, false, &min_size, err, errlen)
-    ||  kind_string (config, check, node, "max_size", 64, false, &max_size, err, errlen)
-    ||  kind_string (config, check, node, "mode", 16, false, &mode, err, errlen)
-    ||  kind_bool (config, check, check->remedy, "create", &self->create, err, errlen)
-    ||  kind_string (config, check, check->remedy, "run", KIND_MAX_COMMAND, false,
-                     &self->run, err, errlen))
+    if (kind_configure (config, check, s_keys, s_remedy_keys, self, err, errlen))
         goto failed;
-    if (self->path [0] != '/') {
-        heal_config_error (err, errlen, file, check->name, "path",
-                           "'%s' is not an absolute path", self->path);
-        goto failed;
-    }
-    if (type) {
-        if (streq (type, "file"))
-            self->type = FILE_REGULAR;
-        else
-        if (streq (type, "dir") || streq (type, "directory"))
-            self->type = FILE_DIR;
-        else {
-            heal_config_error (err, errlen, file, check->name, "type",
-                               "'%s' is not file or dir", type);
-            goto failed;
-        }
-    }
-    if (max_age && (heal_parse_duration_ms (max_age, &self->max_age_ms)
-                    || self->max_age_ms <= 0)) {
-        heal_config_error (err, errlen, file, check->name, "max_age",
-                           "'%s' is not a duration (e.g. 300, 30m, 6h, 2d)", max_age);
-        goto failed;
-    }
-    if (min_size) {
-        if (heal_parse_size (min_size, &self->min_size)) {
-            heal_config_error (err, errlen, file, check->name, "min_size",
-                               "'%s' is not a size (e.g. 1, 10K, 5M)", min_size);
-            goto failed;
-        }
-        self->has_min_size = true;
-    }
-    if (max_size) {
-        if (heal_parse_size (max_size, &self->max_size)) {
-            heal_config_error (err, errlen, file, check->name, "max_size",
-                               "'%s' is not a size (e.g. 100M, 2G)", max_size);
-            goto failed;
-        }
-        self->has_max_size = true;
-    }
     if (self->has_min_size && self->has_max_size && self->min_size > self->max_size) {
         heal_config_error (err, errlen, file, check->name, "min_size",
                            "larger than max_size");
@@ -127,39 +105,10 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
                            "only for type = file");
         goto failed;
     }
-    if (mode) {
-        size_t len = strlen (mode);
-        bool ok = len >= 3 && len <= 5;
-        unsigned long bits = 0;
-        for (size_t i = 0; ok && i < len; i++) {
-            if (mode [i] < '0' || mode [i] > '7')
-                ok = false;
-            else
-                bits = bits * 8 + (unsigned long) (mode [i] - '0');
-        }
-        if (!ok || bits > 07777) {
-            heal_config_error (err, errlen, file, check->name, "mode",
-                               "'%s' is not an octal mode (e.g. 0644, 0700)", mode);
-            goto failed;
-        }
-        self->mode = (mode_t) bits;
-        self->has_mode = true;
-    }
-    free (type);
-    free (max_age);
-    free (min_size);
-    free (max_size);
-    free (mode);
     return self;
 
 failed:
-    free (type);
-    free (max_age);
-    free (min_size);
-    free (max_size);
-    free (mode);
-    void *p = self;
-    s_destroy (&p);
+    s_destroy ((void **) &self);
     return NULL;
 }
 

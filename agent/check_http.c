@@ -38,6 +38,7 @@ typedef struct {
     char *expect_text;
     char *contains;
     bool follow;
+    int method;                 //  HTTP_GET, HTTP_HEAD
     bool head;
     char *run;
 } http_check_t;
@@ -49,10 +50,35 @@ typedef struct {
     size_t total;
 } http_body_t;
 
-static const char *const s_keys [] = {
-    "url", "expect", "contains", "follow", "method", NULL
+#define HTTP_AT(field) HEAL_KEY_AT (http_check_t, field)
+#define HTTP_MAX_EXPECT_TEXT  256       //  bytes of `expect`
+#define HTTP_MAX_CONTAINS     1024      //  bytes of `contains`
+
+enum { HTTP_GET, HTTP_HEAD };
+static const heal_key_word_t s_methods [] = {
+    { "GET", HTTP_GET }, { "get", HTTP_GET }, { "HEAD", HTTP_HEAD }, { "head", HTTP_HEAD },
+    { NULL, 0 }
 };
-static const char *const s_remedy_keys [] = { "run", NULL };
+
+static const heal_key_t s_keys [] = {
+    { .name = "url", .type = HEAL_KEY_URL, .at = HTTP_AT (url),
+      .flags = HEAL_KEY_REQUIRED, .help = "http:// or https:// URL" },
+    { .name = "expect", .type = HEAL_KEY_STRING, .at = HTTP_AT (expect_text),
+      .max_len = HTTP_MAX_EXPECT_TEXT, .def = "2xx", .help = "statuses: 200, 2xx, or a list" },
+    { .name = "contains", .type = HEAL_KEY_STRING, .at = HTTP_AT (contains),
+      .max_len = HTTP_MAX_CONTAINS, .help = "text the body must contain" },
+    { .name = "follow", .type = HEAL_KEY_BOOL, .at = HTTP_AT (follow), .def = "false",
+      .help = "follow redirects" },
+    { .name = "method", .type = HEAL_KEY_ENUM, .at = HTTP_AT (method),
+      .words = s_methods, .def = "GET", .invalid = "'%s' is not GET or HEAD",
+      .help = "GET or HEAD" },
+    { .name = NULL }
+};
+static const heal_key_t s_remedy_keys [] = {
+    { .name = "run", .type = HEAL_KEY_STRING, .at = HTTP_AT (run),
+      .max_len = KIND_MAX_COMMAND, .help = "command" },
+    { .name = NULL }
+};
 
 static void
 s_destroy (void **self_p)
@@ -60,11 +86,9 @@ s_destroy (void **self_p)
     if (!self_p || !*self_p)
         return;
     http_check_t *self = (http_check_t *) *self_p;
-    free (self->url);
+    heal_keys_free (s_keys, self);
+    heal_keys_free (s_remedy_keys, self);
     free (self->shown_url);
-    free (self->expect_text);
-    free (self->contains);
-    free (self->run);
     free (self);
     curl_global_cleanup ();
     *self_p = NULL;
@@ -115,19 +139,8 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
         return NULL;
     //  Here, on the thread that loads the config, before any worker runs.
     curl_global_init (CURL_GLOBAL_DEFAULT);
-    char *method = NULL;
     CURLU *u = NULL;
-    if (kind_string (config, check, check->node, "url", 4096, true, &self->url,
-                     err, errlen)
-    ||  kind_string (config, check, check->node, "expect", 256, false,
-                     &self->expect_text, err, errlen)
-    ||  kind_string (config, check, check->node, "contains", 1024, false,
-                     &self->contains, err, errlen)
-    ||  kind_bool (config, check, check->node, "follow", &self->follow, err, errlen)
-    ||  kind_string (config, check, check->node, "method", 16, false, &method,
-                     err, errlen)
-    ||  kind_string (config, check, check->remedy, "run", KIND_MAX_COMMAND, false,
-                     &self->run, err, errlen))
+    if (kind_configure (config, check, s_keys, s_remedy_keys, self, err, errlen))
         goto failed;
     char *scheme = NULL, *host = NULL;
     u = curl_url ();
@@ -153,34 +166,23 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
     }
     else
         self->shown_url = strdup ("(url)");
-    if (s_parse_expect (self, self->expect_text ? self->expect_text : "2xx")) {
+    if (s_parse_expect (self, self->expect_text)) {
         heal_config_error (err, errlen, config->file, check->name, "expect",
                            "'%s' is not a status list (e.g. 200, 2xx, \"200 301\")",
                            self->expect_text);
         goto failed;
     }
-    if (method) {
-        if (streq (method, "HEAD") || streq (method, "head"))
-            self->head = true;
-        else
-        if (!(streq (method, "GET") || streq (method, "get"))) {
-            heal_config_error (err, errlen, config->file, check->name, "method",
-                               "'%s' is not GET or HEAD", method);
-            goto failed;
-        }
-    }
+    self->head = self->method == HTTP_HEAD;
     if (self->head && self->contains) {
         heal_config_error (err, errlen, config->file, check->name, "contains",
                            "needs a body: not with method = HEAD");
         goto failed;
     }
     curl_url_cleanup (u);
-    free (method);
     return self;
 
 failed:
     curl_url_cleanup (u);
-    free (method);
     void *p = self;
     s_destroy (&p);
     return NULL;

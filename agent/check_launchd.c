@@ -52,8 +52,28 @@ typedef struct {
     launchd_finding_t finding;  //  what the last run found (for remedy)
 } launchd_check_t;
 
-static const char *const s_keys [] = { "label", "plist", "env", "domain", "running", NULL };
-static const char *const s_remedy_keys [] = { NULL };
+#define LAUNCHD_AT(field) HEAL_KEY_AT (launchd_check_t, field)
+
+static const heal_key_word_t s_running [] = {
+    { "auto", -1 }, { "true", 1 }, { "yes", 1 }, { "on", 1 }, { "1", 1 },
+    { "false", 0 }, { "no", 0 }, { "off", 0 }, { "0", 0 }, { NULL, 0 }
+};
+
+static const heal_key_t s_keys [] = {
+    { .name = "label", .type = HEAL_KEY_STRING, .at = LAUNCHD_AT (label),
+      .flags = HEAL_KEY_REQUIRED, .help = "the job's label" },
+    { .name = "plist", .type = HEAL_KEY_PATH, .at = LAUNCHD_AT (plist),
+      .help = "the job's plist (for bootstrap)" },
+    { .name = "env", .type = HEAL_KEY_STRING, .at = LAUNCHD_AT (env),
+      .help = "environment the job must have" },
+    { .name = "domain", .type = HEAL_KEY_STRING, .at = LAUNCHD_AT (domain),
+      .max_len = LAUNCHD_MAX_DOMAIN,
+      .help = "gui/<uid>, user/<uid> or system" },
+    { .name = "running", .type = HEAL_KEY_ENUM, .at = LAUNCHD_AT (running),
+      .words = s_running, .def = "auto", .invalid = "'%s' is not auto, true or false",
+      .help = "auto, true or false" },
+    { .name = NULL }
+};
 
 
 //  ---------------------------------------------------------------------------
@@ -505,10 +525,7 @@ s_destroy (void **self_p)
     if (!self_p || !*self_p)
         return;
     launchd_check_t *self = (launchd_check_t *) *self_p;
-    free (self->label);
-    free (self->plist);
-    free (self->env);
-    free (self->domain);
+    heal_keys_free (s_keys, self);
     free (self->target);
     free (self);
     *self_p = NULL;
@@ -518,79 +535,47 @@ static void *
 s_configure (const heal_config_t *config, const heal_check_config_t *check,
              char *err, size_t errlen)
 {
-    const char *file = config->file? config->file: "(defaults)";
-    const char *label = heal_config_value (check->node, "label");
-    const char *plist = heal_config_value (check->node, "plist");
-    const char *env = heal_config_value (check->node, "env");
-    const char *domain = heal_config_value (check->node, "domain");
-    const char *running = heal_config_value (check->node, "running");
+    const char *file = config->file;
     char why [128];
-
-    if (!label) {
-        heal_config_error (err, errlen, file, check->name, "label", "required for kind 'launchd'");
+    launchd_check_t *self = (launchd_check_t *) calloc (1, sizeof (*self));
+    if (!self) {
+        heal_config_error (err, errlen, file, check->name, NULL, "out of memory");
         return NULL;
     }
-    if (!s_label_valid (label)) {
+    if (kind_configure (config, check, s_keys, NULL, self, err, errlen))
+        goto failed;
+    if (!s_label_valid (self->label)) {
         heal_config_error (err, errlen, file, check->name, "label",
                            "'%.64s' is not a launchd label ([A-Za-z0-9._-], at most %d bytes)",
-                           label, LAUNCHD_MAX_LABEL);
-        return NULL;
+                           self->label, LAUNCHD_MAX_LABEL);
+        goto failed;
     }
-    char *plist_path = plist? kind_home_path (plist): NULL;
-    bool plist_ok = !plist || (plist_path && plist_path [0] == '/' && strlen (plist_path) < PATH_MAX);
-    free (plist_path);
-    if (!plist_ok) {
-        heal_config_error (err, errlen, file, check->name, "plist", "must be an absolute path");
-        return NULL;
-    }
-    if (env && !s_env_spec_valid (env, why, sizeof why)) {
+    if (self->env && !s_env_spec_valid (self->env, why, sizeof why)) {
         heal_config_error (err, errlen, file, check->name, "env", "%s", why);
-        return NULL;
+        goto failed;
     }
-    if (domain && !s_domain_valid (domain)) {
+    if (self->domain && !s_domain_valid (self->domain)) {
         heal_config_error (err, errlen, file, check->name, "domain",
-                           "'%.64s' is not gui/<uid>, user/<uid> or system", domain);
-        return NULL;
+                           "'%.64s' is not gui/<uid>, user/<uid> or system", self->domain);
+        goto failed;
     }
-    int expect = -1;
-    if (running && !streq (running, "auto")) {
-        bool b;
-        if (heal_parse_bool (running, &b)) {
-            heal_config_error (err, errlen, file, check->name, "running",
-                               "'%.32s' is not auto, true or false", running);
-            return NULL;
-        }
-        expect = b? 1: 0;
-    }
-
-    launchd_check_t *self = (launchd_check_t *) calloc (1, sizeof (*self));
-    if (!self)
-        goto nomem;
     char buf [LAUNCHD_MAX_DOMAIN + LAUNCHD_MAX_LABEL + 2];
-    if (domain)
-        snprintf (buf, sizeof buf, "%s", domain);
-    else
+    if (!self->domain) {
         snprintf (buf, sizeof buf, "gui/%u", (unsigned) getuid ());
-    self->domain = strdup (buf);
-    snprintf (buf, sizeof buf, "%s/%s", self->domain? self->domain: "", label);
+        self->domain = strdup (buf);
+    }
+    snprintf (buf, sizeof buf, "%s/%s", self->domain? self->domain: "", self->label);
     self->target = strdup (buf);
-    self->label = strdup (label);
-    self->plist = plist? kind_home_path (plist): NULL;
-    self->env = env? strdup (env): NULL;
-    self->running = expect;
     self->prev_runs = -1;
     self->exit_timeout = -1;
-    if (!self->domain || !self->target || !self->label
-    ||  (plist && !self->plist) || (env && !self->env))
-        goto nomem;
+    if (!self->domain || !self->target) {
+        heal_config_error (err, errlen, file, check->name, NULL, "out of memory");
+        goto failed;
+    }
     return self;
 
-nomem:
-    {
-        void *p = self;
-        s_destroy (&p);
-    }
-    heal_config_error (err, errlen, file, check->name, NULL, "out of memory");
+failed:
+    s_destroy ((void **) &self);
     return NULL;
 }
 
@@ -1006,7 +991,7 @@ s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
 const check_kind_t check_kind_launchd = {
     .name = "launchd",
     .keys = s_keys,
-    .remedy_keys = s_remedy_keys,
+    .remedy_keys = NULL,
     .configure = s_configure,
     .run = s_run,
     .remedy = s_remedy,

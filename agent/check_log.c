@@ -55,15 +55,18 @@ typedef struct {
     char *rotated;              //  PATH.1
     char *pattern;              //  NULL = no pattern (size only)
     bool has_rate;
+    heal_rate_t rate;           //  max_rate as parsed
     uint64_t max_rate;          //  matches allowed in the window
     int64_t window_ms;
     char *rate_text;
     bool has_size;
     uint64_t max_size;
     bool from_start;
+    int64_t evidence_setting;   //  max_evidence as configured
     size_t max_evidence;
     bool rotate;
     bool copytruncate;
+    int64_t keep_setting;       //  keep as configured
     int keep;
     char *reopen;               //  command, or NULL
     char *state_file;           //  NULL when there is no state_dir
@@ -107,11 +110,37 @@ typedef struct {
     bool partial;
 } log_scan_t;
 
-static const char *const s_keys [] = {
-    "path", "pattern", "max_rate", "max_size", "from_start", "max_evidence", NULL
+#define LOG_AT(field) HEAL_KEY_AT (log_check_t, field)
+
+static const heal_key_t s_keys [] = {
+    { .name = "path", .type = HEAL_KEY_PATH, .at = LOG_AT (path),
+      .flags = HEAL_KEY_REQUIRED, .missing = "missing: the log file to watch",
+      .help = "the log file" },
+    { .name = "pattern", .type = HEAL_KEY_STRING, .at = LOG_AT (pattern),
+      .max_len = LOG_MAX_PATTERN, .help = "PCRE2 regex a line must match to count" },
+    { .name = "max_rate", .type = HEAL_KEY_RATE, .at = LOG_AT (rate),
+      .seen = LOG_AT (has_rate), .help = "matches allowed, e.g. 50/h" },
+    { .name = "max_size", .type = HEAL_KEY_SIZE, .at = LOG_AT (max_size),
+      .seen = LOG_AT (has_size), .invalid = "'%s' is not a size (e.g. 100M)",
+      .help = "the file's size at most" },
+    { .name = "from_start", .type = HEAL_KEY_BOOL, .at = LOG_AT (from_start),
+      .def = "false", .help = "read a new file from its start" },
+    { .name = "max_evidence", .type = HEAL_KEY_INT, .at = LOG_AT (evidence_setting),
+      .min = 0, .max = EVENT_MAX_EVIDENCE, .def = HEAL_KEY_TEXT (LOG_DEFAULT_EVIDENCE),
+      .help = "matching lines kept as evidence" },
+    { .name = NULL }
 };
-static const char *const s_remedy_keys [] = {
-    "rotate", "keep", "copytruncate", "reopen", NULL
+static const heal_key_t s_remedy_keys [] = {
+    { .name = "rotate", .type = HEAL_KEY_BOOL, .at = LOG_AT (rotate), .def = "false",
+      .help = "rotate the file" },
+    { .name = "keep", .type = HEAL_KEY_INT, .at = LOG_AT (keep_setting), .min = 1,
+      .max = LOG_MAX_KEEP, .def = HEAL_KEY_TEXT (LOG_DEFAULT_KEEP),
+      .help = "rotated files kept" },
+    { .name = "copytruncate", .type = HEAL_KEY_BOOL, .at = LOG_AT (copytruncate),
+      .def = "false", .help = "copy then truncate instead of renaming" },
+    { .name = "reopen", .type = HEAL_KEY_STRING, .at = LOG_AT (reopen),
+      .max_len = KIND_MAX_COMMAND, .help = "command that makes the writer reopen it" },
+    { .name = NULL }
 };
 
 static void s_destroy (void **self_p);
@@ -652,43 +681,6 @@ s_finish_rotated (log_check_t *self, int64_t deadline_ms, log_scan_t *scan)
 //  --------------------------------------------------------------------------
 //  configure
 
-static int
-s_get_bool (const heal_config_t *config, const heal_check_config_t *check,
-            zconfig_t *node, const char *key, bool dflt, bool *value,
-            char *err, size_t errlen)
-{
-    const char *text = node ? heal_config_value (node, key) : NULL;
-    *value = dflt;
-    if (text && heal_parse_bool (text, value)) {
-        heal_config_error (err, errlen, config->file, check->name, key,
-                           "'%s' is not a boolean (true or false)", text);
-        return -1;
-    }
-    return 0;
-}
-
-//  Parse a small positive integer.
-static int
-s_get_int (const heal_config_t *config, const heal_check_config_t *check,
-           zconfig_t *node, const char *key, long dflt, long min, long max,
-           long *value, char *err, size_t errlen)
-{
-    const char *text = node ? heal_config_value (node, key) : NULL;
-    *value = dflt;
-    if (!text)
-        return 0;
-    char *endp = NULL;
-    errno = 0;
-    long v = strtol (text, &endp, 10);
-    if (errno || endp == text || *endp || v < min || v > max) {
-        heal_config_error (err, errlen, config->file, check->name, key,
-                           "'%s' is not a number from %ld to %ld", text, min, max);
-        return -1;
-    }
-    *value = v;
-    return 0;
-}
-
 static void *
 s_configure (const heal_config_t *config, const heal_check_config_t *check,
              char *err, size_t errlen)
@@ -700,37 +692,13 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
     }
     self->config = config;
     self->name = strdup (check->name);
-    const char *path_value = heal_config_value (check->node, "path");
-    if (!path_value || !*path_value) {
-        heal_config_error (err, errlen, config->file, check->name, "path",
-                           "missing: the log file to watch");
+    if (kind_configure (config, check, s_keys, s_remedy_keys, self, err, errlen))
         goto failed;
-    }
-    self->path = kind_home_path (path_value);
-    if (!self->path) {
-        heal_config_error (err, errlen, config->file, check->name, NULL, "out of memory");
-        goto failed;
-    }
     const char *path = self->path;
-    if (path [0] != '/') {
-        heal_config_error (err, errlen, config->file, check->name, "path",
-                           "'%s' must be an absolute path", path);
-        goto failed;
-    }
-    if (strlen (path) > 4000) {
-        heal_config_error (err, errlen, config->file, check->name, "path", "too long");
-        goto failed;
-    }
     self->rotated = s_concat (path, ".1");
 
-    const char *pattern = heal_config_value (check->node, "pattern");
+    const char *pattern = self->pattern;
     if (pattern) {
-        if (!*pattern || strlen (pattern) > LOG_MAX_PATTERN) {
-            heal_config_error (err, errlen, config->file, check->name, "pattern",
-                               "must be a regex of 1 to %d bytes", LOG_MAX_PATTERN);
-            goto failed;
-        }
-        self->pattern = strdup (pattern);
         pcre2_compile_context *cctx = pcre2_compile_context_create (NULL);
         if (cctx)
             pcre2_set_newline (cctx, PCRE2_NEWLINE_LF);
@@ -763,20 +731,15 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
         }
     }
 
-    const char *rate = heal_config_value (check->node, "max_rate");
-    if (rate) {
+    if (self->has_rate) {
         if (!self->re) {
             heal_config_error (err, errlen, config->file, check->name, "max_rate",
                                "needs a 'pattern' to count");
             goto failed;
         }
-        if (heal_parse_rate (rate, &self->max_rate, &self->window_ms)) {
-            heal_config_error (err, errlen, config->file, check->name, "max_rate",
-                               "'%s' is not a rate (e.g. 50/h, 10/m, 3/s)", rate);
-            goto failed;
-        }
-        self->has_rate = true;
-        self->rate_text = strdup (rate);
+        self->max_rate = self->rate.count;
+        self->window_ms = self->rate.window_ms;
+        self->rate_text = strdup (self->rate.text);
     }
     else
         self->window_ms = 3600 * 1000;      //  count per hour when only reporting
@@ -784,48 +747,13 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
     if (self->bucket_ms < 1)
         self->bucket_ms = 1;
 
-    const char *size = heal_config_value (check->node, "max_size");
-    if (size) {
-        if (heal_parse_size (size, &self->max_size)) {
-            heal_config_error (err, errlen, config->file, check->name, "max_size",
-                               "'%s' is not a size (e.g. 100M)", size);
-            goto failed;
-        }
-        self->has_size = true;
-    }
     if (!self->re && !self->has_size) {
         heal_config_error (err, errlen, config->file, check->name, "pattern",
                            "missing: a log check needs 'pattern' or 'max_size'");
         goto failed;
     }
-    if (s_get_bool (config, check, check->node, "from_start", false,
-                    &self->from_start, err, errlen))
-        goto failed;
-    long n;
-    if (s_get_int (config, check, check->node, "max_evidence", LOG_DEFAULT_EVIDENCE,
-                   0, EVENT_MAX_EVIDENCE, &n, err, errlen))
-        goto failed;
-    self->max_evidence = (size_t) n;
-
-    //  Remedy
-    if (s_get_bool (config, check, check->remedy, "rotate", false,
-                    &self->rotate, err, errlen)
-    ||  s_get_bool (config, check, check->remedy, "copytruncate", false,
-                    &self->copytruncate, err, errlen))
-        goto failed;
-    if (s_get_int (config, check, check->remedy, "keep", LOG_DEFAULT_KEEP, 1,
-                   LOG_MAX_KEEP, &n, err, errlen))
-        goto failed;
-    self->keep = (int) n;
-    const char *reopen = check->remedy ? heal_config_value (check->remedy, "reopen") : NULL;
-    if (reopen) {
-        if (!*reopen) {
-            heal_config_error (err, errlen, config->file, check->name, "reopen",
-                               "empty command");
-            goto failed;
-        }
-        self->reopen = strdup (reopen);
-    }
+    self->max_evidence = (size_t) self->evidence_setting;
+    self->keep = (int) self->keep_setting;
     if ((self->rotate || self->copytruncate) && !self->has_size) {
         heal_config_error (err, errlen, config->file, check->name,
                            self->rotate ? "rotate" : "copytruncate",
@@ -843,8 +771,7 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
                                          sizeof (log_line_t));
     self->buf = (char *) malloc (LOG_READ_BUFFER);
     if (!self->name || !self->path || !self->rotated || !self->lines || !self->buf
-    ||  (pattern && !self->pattern) || (rate && !self->rate_text)
-    ||  (reopen && !self->reopen)
+    ||  (self->has_rate && !self->rate_text)
     ||  (config->state_dir && *config->state_dir && !self->state_file)) {
         heal_config_error (err, errlen, config->file, check->name, NULL, "out of memory");
         goto failed;
@@ -1254,11 +1181,10 @@ s_destroy (void **self_p)
         return;
     log_check_t *self = (log_check_t *) *self_p;
     free (self->name);
-    free (self->path);
+    heal_keys_free (s_keys, self);
+    heal_keys_free (s_remedy_keys, self);
     free (self->rotated);
-    free (self->pattern);
     free (self->rate_text);
-    free (self->reopen);
     free (self->state_file);
     free (self->lines);
     free (self->buf);

@@ -16,6 +16,7 @@
 
 #include "check.h"
 #include "check_ollama.h"
+#include "kind_util.h"
 #include "command.h"
 
 #include <curl/curl.h>
@@ -38,6 +39,7 @@ typedef struct {
     char *name;
     bool critical;
     char *url;                  //  base URL without trailing '/'
+    heal_list_t model_list;     //  `models` as written
     char *models [OLLAMA_MAX_MODELS];   //  full names (name:tag)
     size_t model_count;
     int64_t timeout_ms;
@@ -72,8 +74,28 @@ typedef struct {
     bool verbose;
 } ollama_check_t;
 
-static const char *const s_keys [] = { "url", "models", NULL };
-static const char *const s_remedy_keys [] = { "restart", "pull", "pull_timeout", NULL };
+#define OLLAMA_AT(field) HEAL_KEY_AT (ollama_check_t, field)
+
+static const heal_key_t s_keys [] = {
+    { .name = "url", .type = HEAL_KEY_URL, .at = OLLAMA_AT (url),
+      .max_len = OLLAMA_MAX_URL - 1, .def = OLLAMA_DEFAULT_URL,
+      .help = "Ollama's base URL" },
+    { .name = "models", .type = HEAL_KEY_LIST, .at = OLLAMA_AT (model_list),
+      .max = OLLAMA_MAX_MODELS, .max_len = OLLAMA_MAX_MODEL_NAME,
+      .invalid = "'%s' is not a model name (e.g. qwen2.5:7b)",
+      .help = "models that must be present" },
+    { .name = NULL }
+};
+static const heal_key_t s_remedy_keys [] = {
+    { .name = "restart", .type = HEAL_KEY_STRING, .at = OLLAMA_AT (restart),
+      .max_len = KIND_MAX_COMMAND, .help = "command that restarts Ollama" },
+    { .name = "pull", .type = HEAL_KEY_BOOL, .at = OLLAMA_AT (pull), .def = "false",
+      .help = "pull missing models" },
+    { .name = "pull_timeout", .type = HEAL_KEY_DURATION, .at = OLLAMA_AT (pull_timeout_ms),
+      .def = OLLAMA_DEFAULT_PULL_TIMEOUT, .invalid = "'%s' is not a duration (e.g. 30m)",
+      .help = "a whole pull at most" },
+    { .name = NULL }
+};
 
 static void s_destroy (void **self_p);
 
@@ -586,84 +608,27 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
     self->critical = check->critical;
     self->name = strdup (check->name);
     self->timeout_ms = check->timeout_ms > 0 ? check->timeout_ms : CONFIG_DEFAULT_TIMEOUT_MS;
-    const char *url = heal_config_value (check->node, "url");
-    if (!url)
-        url = OLLAMA_DEFAULT_URL;
-    size_t ulen = strlen (url);
-    bool url_ok = ulen < OLLAMA_MAX_URL
-               && (strncmp (url, "http://", 7) == 0 || strncmp (url, "https://", 8) == 0);
-    for (size_t i = 0; url_ok && i < ulen; i++)
-        if ((unsigned char) url [i] <= 0x20 || (unsigned char) url [i] >= 0x7F)
-            url_ok = false;
-    if (!url_ok || ulen <= 8) {
-        heal_config_error (err, errlen, config->file, check->name, "url",
-                           "'%s' is not an http:// or https:// URL", url);
+    if (kind_configure (config, check, s_keys, s_remedy_keys, self, err, errlen))
         goto failed;
-    }
-    self->url = strdup (url);
-    if (self->url)
-        while (strlen (self->url) > 8 && self->url [strlen (self->url) - 1] == '/')
-            self->url [strlen (self->url) - 1] = 0;
-
-    const char *models = heal_config_value (check->node, "models");
-    if (models) {
-        const char *p = models;
-        while (*p) {
-            p += strspn (p, " \t,");
-            size_t len = strcspn (p, " \t,");
-            if (len == 0)
-                break;
-            char word [OLLAMA_MAX_MODEL_NAME + 2];
-            snprintf (word, sizeof word, "%.*s",
-                      (int) (len < sizeof word - 1 ? len : sizeof word - 1), p);
-            p += len;
-            if (len > OLLAMA_MAX_MODEL_NAME || !s_model_name_valid (word)) {
-                heal_config_error (err, errlen, config->file, check->name, "models",
-                                   "'%s' is not a model name (e.g. qwen2.5:7b)", word);
-                goto failed;
-            }
-            if (self->model_count == OLLAMA_MAX_MODELS) {
-                heal_config_error (err, errlen, config->file, check->name, "models",
-                                   "more than %d models", OLLAMA_MAX_MODELS);
-                goto failed;
-            }
-            char *full = s_full_name (word);
-            bool dup = false;
-            for (size_t i = 0; full && i < self->model_count; i++)
-                dup = dup || streq (self->models [i], full);
-            if (dup)
-                free (full);
-            else
-                self->models [self->model_count++] = full;
-        }
-    }
-
-    zconfig_t *remedy = check->remedy;
-    const char *restart = remedy ? heal_config_value (remedy, "restart") : NULL;
-    if (restart) {
-        if (!*restart) {
-            heal_config_error (err, errlen, config->file, check->name, "restart",
-                               "empty command");
+    while (strlen (self->url) > 8 && self->url [strlen (self->url) - 1] == '/')
+        self->url [strlen (self->url) - 1] = 0;
+    for (size_t m = 0; m < self->model_list.count; m++) {
+        const char *word = self->model_list.items [m];
+        if (!s_model_name_valid (word)) {
+            heal_config_error (err, errlen, config->file, check->name, "models",
+                               "'%s' is not a model name (e.g. qwen2.5:7b)", word);
             goto failed;
         }
-        self->restart = strdup (restart);
+        char *full = s_full_name (word);
+        bool dup = false;
+        for (size_t i = 0; full && i < self->model_count; i++)
+            dup = dup || streq (self->models [i], full);
+        if (dup)
+            free (full);
+        else
+            self->models [self->model_count++] = full;
     }
-    const char *pull = remedy ? heal_config_value (remedy, "pull") : NULL;
-    if (pull && heal_parse_bool (pull, &self->pull)) {
-        heal_config_error (err, errlen, config->file, check->name, "pull",
-                           "'%s' is not a boolean (true or false)", pull);
-        goto failed;
-    }
-    self->pull_timeout_ms = OLLAMA_DEFAULT_PULL_TIMEOUT_MS;
-    const char *pull_timeout = remedy ? heal_config_value (remedy, "pull_timeout") : NULL;
-    if (pull_timeout
-    &&  (heal_parse_duration_ms (pull_timeout, &self->pull_timeout_ms)
-         || self->pull_timeout_ms <= 0)) {
-        heal_config_error (err, errlen, config->file, check->name, "pull_timeout",
-                           "'%s' is not a duration (e.g. 30m)", pull_timeout);
-        goto failed;
-    }
-    if (!self->name || !self->url || (restart && !self->restart)) {
+    if (!self->name) {
         heal_config_error (err, errlen, config->file, check->name, NULL, "out of memory");
         goto failed;
     }
@@ -977,8 +942,8 @@ s_destroy (void **self_p)
         free (self->job_models [i]);
     }
     free (self->name);
-    free (self->url);
-    free (self->restart);
+    heal_keys_free (s_keys, self);
+    heal_keys_free (s_remedy_keys, self);
     free (self->job_status);
     free (self->job_error);
     free (self->last_error);

@@ -48,7 +48,7 @@
 #define PROCESS_MAX_NAME           255         //  match name, host
 #define PROCESS_MAX_PATTERN        1024        //  match regex, bytes
 #define PROCESS_MAX_COMMAND        CONFIG_MAX_VALUE
-#define PROCESS_DEFAULT_START_MS   (10 * 1000)
+#define PROCESS_DEFAULT_START      "10"        //  start_timeout, seconds
 #define PROCESS_MAX_START_MS       (3600 * 1000)
 #define PROCESS_REGEX_MATCH_LIMIT  100000      //  PCRE2 backtracking bound per line
 #define PROCESS_POLL_FAST_MS       5           //  readiness poll step, first second
@@ -72,6 +72,8 @@ typedef struct {
     pcre2_code *match_regex;    //  regex on the command line, or NULL
     pcre2_match_context *match_context;
     char *host;                 //  default 127.0.0.1
+    bool host_given;
+    int64_t port_setting;       //  port as configured
     int port;                   //  0 = none
     int64_t start_timeout_ms;
     char *start;                //  remedy commands, NULL when absent
@@ -93,11 +95,35 @@ typedef struct {
     char why [512];             //  one line: what was found
 } process_found_t;
 
-static const char *const s_keys [] = {
-    "pidfile", "match", "port", "host", "start_timeout", NULL
+#define PROCESS_AT(field) HEAL_KEY_AT (process_t, field)
+
+static const heal_key_t s_keys [] = {
+    { .name = "pidfile", .type = HEAL_KEY_PATH, .at = PROCESS_AT (pidfile),
+      .help = "the service's pidfile" },
+    { .name = "match", .type = HEAL_KEY_STRING, .at = PROCESS_AT (match),
+      .max_len = PROCESS_MAX_PATTERN + 2,
+      .help = "process name, or /regex/ on the command line" },
+    { .name = "port", .type = HEAL_KEY_INT, .at = PROCESS_AT (port_setting), .min = 1,
+      .max = 65535, .invalid = "must be a TCP port, 1 to 65535",
+      .help = "TCP port the service answers on" },
+    { .name = "host", .type = HEAL_KEY_STRING, .at = PROCESS_AT (host),
+      .seen = PROCESS_AT (host_given), .max_len = PROCESS_MAX_NAME, .def = "127.0.0.1",
+      .help = "host of port" },
+    { .name = "start_timeout", .type = HEAL_KEY_DURATION,
+      .at = PROCESS_AT (start_timeout_ms), .max = PROCESS_MAX_START_MS,
+      .def = PROCESS_DEFAULT_START,
+      .invalid = "must be a duration from 1ms to 1h (e.g. 10 or 500ms)",
+      .help = "time the service has to come up" },
+    { .name = NULL }
 };
-static const char *const s_remedy_keys [] = {
-    "start", "restart", "stop", NULL
+static const heal_key_t s_remedy_keys [] = {
+    { .name = "start", .type = HEAL_KEY_STRING, .at = PROCESS_AT (start),
+      .max_len = PROCESS_MAX_COMMAND, .help = "command that starts the service" },
+    { .name = "restart", .type = HEAL_KEY_STRING, .at = PROCESS_AT (restart),
+      .max_len = PROCESS_MAX_COMMAND, .help = "command that restarts it" },
+    { .name = "stop", .type = HEAL_KEY_STRING, .at = PROCESS_AT (stop),
+      .max_len = PROCESS_MAX_COMMAND, .help = "command that stops it" },
+    { .name = NULL }
 };
 
 static void s_destroy (void **self_p);
@@ -105,51 +131,6 @@ static void s_destroy (void **self_p);
 
 //  ---------------------------------------------------------------------------
 //  Configuration
-
-static int
-s_parse_port (const char *text, int *port)
-{
-    if (!text || !*text)
-        return -1;
-    char *end = NULL;
-    errno = 0;
-    long value = strtol (text, &end, 10);
-    if (errno || *end || value < 1 || value > 65535)
-        return -1;
-    *port = (int) value;
-    return 0;
-}
-
-//  A string value of node, validated: non-empty, at most max bytes. Returns 0
-//  when absent (*out = NULL) or valid (*out owned), -1 with err set.
-static int
-s_string_key (const heal_config_t *config, const heal_check_config_t *check,
-              zconfig_t *node, const char *key, size_t max, char **out,
-              char *err, size_t errlen)
-{
-    *out = NULL;
-    const char *value = node ? heal_config_value (node, key) : NULL;
-    if (!value)
-        return 0;
-    size_t len = strlen (value);
-    if (len == 0) {
-        heal_config_error (err, errlen, config->file, check->name, key,
-                           "must not be empty");
-        return -1;
-    }
-    if (len > max) {
-        heal_config_error (err, errlen, config->file, check->name, key,
-                           "longer than %zu bytes", max);
-        return -1;
-    }
-    *out = strdup (value);
-    if (!*out) {
-        heal_config_error (err, errlen, config->file, check->name, key,
-                           "out of memory");
-        return -1;
-    }
-    return 0;
-}
 
 static int
 s_configure_match (process_t *self, const heal_config_t *config,
@@ -210,69 +191,15 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
                            "out of memory");
         return NULL;
     }
-    self->start_timeout_ms = PROCESS_DEFAULT_START_MS;
     self->name = strdup (check->name);
     if (!self->name) {
         heal_config_error (err, errlen, config->file, check->name, NULL,
                            "out of memory");
         goto failed;
     }
-    zconfig_t *node = check->node;
-    char *port_text = NULL, *timeout_text = NULL;
-    if (s_string_key (config, check, node, "pidfile", PATH_MAX, &self->pidfile,
-                      err, errlen)
-    ||  s_string_key (config, check, node, "match", PROCESS_MAX_PATTERN + 2,
-                      &self->match, err, errlen)
-    ||  s_string_key (config, check, node, "host", PROCESS_MAX_NAME, &self->host,
-                      err, errlen)
-    ||  s_string_key (config, check, node, "port", 16, &port_text, err, errlen)
-    ||  s_string_key (config, check, node, "start_timeout", 32, &timeout_text,
-                      err, errlen)
-    ||  s_string_key (config, check, check->remedy, "start", PROCESS_MAX_COMMAND,
-                      &self->start, err, errlen)
-    ||  s_string_key (config, check, check->remedy, "restart", PROCESS_MAX_COMMAND,
-                      &self->restart, err, errlen)
-    ||  s_string_key (config, check, check->remedy, "stop", PROCESS_MAX_COMMAND,
-                      &self->stop, err, errlen)) {
-        free (port_text);
-        free (timeout_text);
+    if (kind_configure (config, check, s_keys, s_remedy_keys, self, err, errlen))
         goto failed;
-    }
-    if (port_text) {
-        int rc = s_parse_port (port_text, &self->port);
-        free (port_text);
-        if (rc) {
-            heal_config_error (err, errlen, config->file, check->name, "port",
-                               "must be a TCP port, 1 to 65535");
-            free (timeout_text);
-            goto failed;
-        }
-    }
-    if (timeout_text) {
-        int64_t ms = 0;
-        int rc = heal_parse_duration_ms (timeout_text, &ms);
-        free (timeout_text);
-        if (rc || ms <= 0 || ms > PROCESS_MAX_START_MS) {
-            heal_config_error (err, errlen, config->file, check->name, "start_timeout",
-                               "must be a duration from 1ms to 1h (e.g. 10 or 500ms)");
-            goto failed;
-        }
-        self->start_timeout_ms = ms;
-    }
-    if (self->pidfile) {
-        char *expanded = kind_home_path (self->pidfile);
-        free (self->pidfile);
-        self->pidfile = expanded;
-        if (!expanded) {
-            heal_config_error (err, errlen, config->file, check->name, NULL, "out of memory");
-            goto failed;
-        }
-    }
-    if (self->pidfile && self->pidfile [0] != '/') {
-        heal_config_error (err, errlen, config->file, check->name, "pidfile",
-                           "must be an absolute path");
-        goto failed;
-    }
+    self->port = (int) self->port_setting;
     if (self->match && s_configure_match (self, config, check, err, errlen))
         goto failed;
     if (!self->pidfile && !self->match && !self->port) {
@@ -280,18 +207,10 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
                            "a process check needs pidfile, match or port");
         goto failed;
     }
-    if (self->host && !self->port) {
+    if (self->host_given && !self->port) {
         heal_config_error (err, errlen, config->file, check->name, "host",
                            "host is only used with port");
         goto failed;
-    }
-    if (!self->host) {
-        self->host = strdup ("127.0.0.1");
-        if (!self->host) {
-            heal_config_error (err, errlen, config->file, check->name, "host",
-                               "out of memory");
-            goto failed;
-        }
     }
     return self;
 
@@ -307,15 +226,11 @@ s_destroy (void **self_p)
         return;
     process_t *self = (process_t *) *self_p;
     free (self->name);
-    free (self->pidfile);
-    free (self->match);
+    heal_keys_free (s_keys, self);
+    heal_keys_free (s_remedy_keys, self);
     free (self->match_name);
     pcre2_code_free (self->match_regex);
     pcre2_match_context_free (self->match_context);
-    free (self->host);
-    free (self->start);
-    free (self->restart);
-    free (self->stop);
     free (self);
     *self_p = NULL;
 }

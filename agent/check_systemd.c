@@ -34,8 +34,12 @@ typedef struct {
     systemd_finding_t finding;
 } systemd_check_t;
 
-static const char *const s_keys [] = { "unit", NULL };
-static const char *const s_remedy_keys [] = { NULL };
+static const heal_key_t s_keys [] = {
+    { .name = "unit", .type = HEAL_KEY_STRING, .at = HEAL_KEY_AT (systemd_check_t, unit),
+      .flags = HEAL_KEY_REQUIRED, .max_len = SYSTEMD_MAX_UNIT,
+      .help = "the unit, e.g. app.service" },
+    { .name = NULL }
+};
 
 
 //  ---------------------------------------------------------------------------
@@ -172,7 +176,7 @@ s_destroy (void **self_p)
     if (!self_p || !*self_p)
         return;
     systemd_check_t *self = (systemd_check_t *) *self_p;
-    free (self->unit);
+    heal_keys_free (s_keys, self);
     free (self);
     *self_p = NULL;
 }
@@ -181,23 +185,19 @@ static void *
 s_configure (const heal_config_t *config, const heal_check_config_t *check,
              char *err, size_t errlen)
 {
-    const char *file = config->file? config->file: "(defaults)";
-    const char *unit = heal_config_value (check->node, "unit");
-    if (!unit) {
-        heal_config_error (err, errlen, file, check->name, "unit", "required for kind 'systemd'");
-        return NULL;
-    }
-    if (!s_unit_valid (unit)) {
-        heal_config_error (err, errlen, file, check->name, "unit",
-                           "'%.64s' is not a systemd unit name", unit);
-        return NULL;
-    }
     systemd_check_t *self = (systemd_check_t *) calloc (1, sizeof (*self));
-    if (self)
-        self->unit = strdup (unit);
-    if (!self || !self->unit) {
-        free (self);
-        heal_config_error (err, errlen, file, check->name, NULL, "out of memory");
+    if (!self) {
+        heal_config_error (err, errlen, config->file, check->name, NULL, "out of memory");
+        return NULL;
+    }
+    if (kind_configure (config, check, s_keys, NULL, self, err, errlen)) {
+        s_destroy ((void **) &self);
+        return NULL;
+    }
+    if (!s_unit_valid (self->unit)) {
+        heal_config_error (err, errlen, config->file, check->name, "unit",
+                           "'%.64s' is not a systemd unit name", self->unit);
+        s_destroy ((void **) &self);
         return NULL;
     }
     self->prev_restarts = -1;
@@ -405,7 +405,7 @@ s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
 const check_kind_t check_kind_systemd = {
     .name = "systemd",
     .keys = s_keys,
-    .remedy_keys = s_remedy_keys,
+    .remedy_keys = NULL,
     .configure = s_configure,
     .run = s_run,
     .remedy = s_remedy,

@@ -25,12 +25,26 @@
 
 typedef struct {
     char *host;
-    char port [8];
+    int64_t port_number;
+    char port [8];              //  port_number as text, for getaddrinfo
     char *run;
 } tcp_check_t;
 
-static const char *const s_keys [] = { "host", "port", NULL };
-static const char *const s_remedy_keys [] = { "run", NULL };
+#define TCP_AT(field) HEAL_KEY_AT (tcp_check_t, field)
+
+static const heal_key_t s_keys [] = {
+    { .name = "host", .type = HEAL_KEY_HOST, .at = TCP_AT (host),
+      .def = "127.0.0.1", .help = "name or address" },
+    { .name = "port", .type = HEAL_KEY_INT, .at = TCP_AT (port_number),
+      .flags = HEAL_KEY_REQUIRED, .min = 1, .max = 65535,
+      .invalid = "'%s' is not a port (1-65535)", .help = "TCP port" },
+    { .name = NULL }
+};
+static const heal_key_t s_remedy_keys [] = {
+    { .name = "run", .type = HEAL_KEY_STRING, .at = TCP_AT (run),
+      .max_len = KIND_MAX_COMMAND, .help = "command" },
+    { .name = NULL }
+};
 
 static void
 s_destroy (void **self_p)
@@ -38,8 +52,8 @@ s_destroy (void **self_p)
     if (!self_p || !*self_p)
         return;
     tcp_check_t *self = (tcp_check_t *) *self_p;
-    free (self->host);
-    free (self->run);
+    heal_keys_free (s_keys, self);
+    heal_keys_free (s_remedy_keys, self);
     free (self);
     *self_p = NULL;
 }
@@ -51,42 +65,15 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
     tcp_check_t *self = (tcp_check_t *) calloc (1, sizeof (tcp_check_t));
     if (!self)
         return NULL;
-    char *port = NULL;
-    if (kind_string (config, check, check->node, "host", 255, false, &self->host,
-                     err, errlen)
-    ||  kind_string (config, check, check->node, "port", 16, true, &port, err, errlen)
-    ||  kind_string (config, check, check->remedy, "run", KIND_MAX_COMMAND, false,
-                     &self->run, err, errlen))
-        goto failed;
-    if (!self->host && !(self->host = strdup ("127.0.0.1")))
-        goto failed;
-    for (const char *p = self->host; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
-           || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == ':'
-           || *p == '_')) {
-            heal_config_error (err, errlen, config->file, check->name, "host",
-                               "'%s' is not a host name or address", self->host);
-            goto failed;
-        }
-    char *end = NULL;
-    long n = strtol (port, &end, 10);
-    if (!(port [0] >= '0' && port [0] <= '9') || !end || *end || n < 1 || n > 65535) {
-        heal_config_error (err, errlen, config->file, check->name, "port",
-                           "'%s' is not a port (1-65535)", port);
-        goto failed;
+    if (kind_configure (config, check, s_keys, s_remedy_keys, self, err, errlen)) {
+        void *p = self;
+        s_destroy (&p);
+        return NULL;
     }
-    snprintf (self->port, sizeof self->port, "%ld", n);
-    free (port);
+    snprintf (self->port, sizeof self->port, "%d", (int) self->port_number);
     return self;
-
-failed:
-    free (port);
-    void *p = self;
-    s_destroy (&p);
-    return NULL;
 }
 
-//  Connect to one address within ms. Returns 0, or an errno value.
 static int
 s_connect (const struct addrinfo *ai, int64_t ms)
 {

@@ -11,93 +11,20 @@
 #include <time.h>
 
 int
-kind_string (const heal_config_t *config, const heal_check_config_t *check,
-             zconfig_t *node, const char *key, size_t max, bool required,
-             char **out, char *err, size_t errlen)
+kind_configure (const heal_config_t *config, const heal_check_config_t *check,
+                const heal_key_t *keys, const heal_key_t *remedy_keys,
+                void *settings, char *err, size_t errlen)
 {
-    *out = NULL;
-    const char *value = node ? heal_config_value (node, key) : NULL;
-    if (!value) {
-        if (!required)
-            return 0;
-        heal_config_error (err, errlen, config->file, check->name, key,
-                           "missing: the %s kind needs it", check->kind);
+    char where [EVENT_MAX_NAME + 16];
+    char needed_by [EVENT_MAX_NAME + 16];
+    snprintf (where, sizeof where, "check '%s'", check->name);
+    snprintf (needed_by, sizeof needed_by, "the %s kind", check->kind);
+    heal_keys_ctx_t ctx = {
+        .file = config->file, .where = where, .needed_by = needed_by
+    };
+    if (heal_keys_read (&ctx, check->node, keys, settings, err, errlen)
+    ||  heal_keys_read (&ctx, check->remedy, remedy_keys, settings, err, errlen))
         return -1;
-    }
-    size_t len = strlen (value);
-    if (len == 0) {
-        heal_config_error (err, errlen, config->file, check->name, key,
-                           "must not be empty");
-        return -1;
-    }
-    if (len > max) {
-        heal_config_error (err, errlen, config->file, check->name, key,
-                           "longer than %zu bytes", max);
-        return -1;
-    }
-    *out = strdup (value);
-    if (!*out) {
-        heal_config_error (err, errlen, config->file, check->name, key, "out of memory");
-        return -1;
-    }
-    return 0;
-}
-
-char *
-kind_home_path (const char *path)
-{
-    const char *home = getenv ("HOME");
-    if (path [0] != '~' || path [1] != '/' || !home || home [0] != '/')
-        return strdup (path);
-    size_t len = strlen (home) + strlen (path);      //  the '~' makes room for the NUL
-    char *expanded = (char *) malloc (len);
-    if (expanded)
-        snprintf (expanded, len, "%s%s", home, path + 1);
-    return expanded;
-}
-
-int
-kind_path (const heal_config_t *config, const heal_check_config_t *check,
-           zconfig_t *node, const char *key, bool required, char **out,
-           char *err, size_t errlen)
-{
-    if (kind_string (config, check, node, key, 4096, required, out, err, errlen))
-        return -1;
-    if (!*out)
-        return 0;
-    char *expanded = kind_home_path (*out);
-    free (*out);
-    *out = expanded;
-    if (!*out) {
-        heal_config_error (err, errlen, config->file, check->name, key, "out of memory");
-        return -1;
-    }
-    if ((*out) [0] != '/') {
-        char *shown = heal_safe_string (*out, strlen (*out), 120);
-        heal_config_error (err, errlen, config->file, check->name, key,
-                           "'%s' is not an absolute path", shown ? shown : "");
-        free (shown);
-        free (*out);
-        *out = NULL;
-        return -1;
-    }
-    return 0;
-}
-
-int
-kind_bool (const heal_config_t *config, const heal_check_config_t *check,
-           zconfig_t *node, const char *key, bool *out, char *err, size_t errlen)
-{
-    const char *value = node ? heal_config_value (node, key) : NULL;
-    if (!value)
-        return 0;
-    if (heal_parse_bool (value, out)) {
-        char *shown = heal_safe_string (value, strlen (value), 80);
-        heal_config_error (err, errlen, config->file, check->name, key,
-                           "'%s' is not a boolean (true or false)", shown ? shown : "");
-        free (shown);
-        return -1;
-    }
     return 0;
 }
 

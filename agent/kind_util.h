@@ -1,5 +1,5 @@
-//  kind_util — small helpers shared by the check kinds: reading keys with
-//  errors in the house format, paths with ~/, time left before the run's
+//  kind_util — small helpers shared by the check kinds: reading a kind's key
+//  tables with errors in the house format, time left before the run's
 //  deadline, formatted messages and evidence, running a tool, table-driven
 //  parsing of a tool's fields, and the generic `remedy/run` command.
 
@@ -11,26 +11,15 @@
 
 #define KIND_MAX_COMMAND  CONFIG_MAX_VALUE   //  bytes of a configured command
 
-//  Copy node/key's value into *out (owned; NULL when absent). Empty values and
-//  values longer than max are errors. required: absent is an error too.
-//  Returns 0, or -1 with `FILE: check 'NAME': key 'KEY': what` in err.
-int kind_string (const heal_config_t *config, const heal_check_config_t *check,
-                 zconfig_t *node, const char *key, size_t max, bool required,
-                 char **out, char *err, size_t errlen);
-
-//  A path key: like kind_string, then a leading "~/" is expanded with $HOME
-//  and the result must be absolute.
-int kind_path (const heal_config_t *config, const heal_check_config_t *check,
-               zconfig_t *node, const char *key, bool required, char **out,
-               char *err, size_t errlen);
-
-//  A copy of path with a leading "~/" replaced by $HOME/ (when HOME is an
-//  absolute path); otherwise a plain copy. NULL when out of memory.
-char *kind_home_path (const char *path);
-
-//  Boolean key; absent leaves *out as it is. Returns 0 or -1 with err.
-int kind_bool (const heal_config_t *config, const heal_check_config_t *check,
-               zconfig_t *node, const char *key, bool *out, char *err, size_t errlen);
+//  Read the check's block against keys and its remedy block against
+//  remedy_keys (either NULL: none) into settings (the kind's instance), with
+//  errors in the house format: `FILE: check 'NAME': key 'KEY': what`, a
+//  required key missing as "missing: the KIND kind needs it". Key names were
+//  checked before (check_configure). Returns 0, or -1 with err set (free what
+//  was stored with heal_keys_free).
+int kind_configure (const heal_config_t *config, const heal_check_config_t *check,
+                    const heal_key_t *keys, const heal_key_t *remedy_keys,
+                    void *settings, char *err, size_t errlen);
 
 //  Milliseconds this run may still take: min(check timeout, deadline - now),
 //  at least 1.

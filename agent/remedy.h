@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include "heal/config.h"
 
-#define REMEDY_MAX_ATTEMPTS  64             //  budget attempts kept at most
+#define REMEDY_MAX_ATTEMPTS  CONFIG_MAX_ATTEMPTS  //  budget attempts kept: the config bound
 #define REMEDY_MAX_BACKOFF_MS (3600 * 1000) //  backoff never grows past 1 h
 
 typedef struct {

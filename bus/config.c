@@ -18,84 +18,83 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CONFIG_DEFAULTS_NAME "(built-in defaults)"
-#define CONFIG_MAX_SHOWN     80          //  bytes of a bad value quoted in errors
+#define CONFIG_MAX_SHOWN     HEAL_KEYS_MAX_SHOWN
 
 //  --------------------------------------------------------------------------
-//  The schema: sections, their keys and the type of each value
+//  The schema: one key table per section (heal/keys.h), read by heal_keys_read
 
-typedef enum {
-    VALUE_STRING,           //  any text (bounded, valid UTF-8)
-    VALUE_PATH,             //  absolute path, "~/" expanded by the reader
-    VALUE_DURATION,         //  heal_parse_duration_ms, > 0
-    VALUE_DURATION0,        //  heal_parse_duration_ms, >= 0
-    VALUE_BOOL,             //  heal_parse_bool
-    VALUE_COUNT,            //  integer >= 0
-    VALUE_NUMBER,           //  finite decimal number >= 0
-    VALUE_URL,              //  http:// or https://
-    VALUE_ENDPOINT          //  heal_endpoint_valid
-} value_type_t;
+#define AGENT_AT(field)  HEAL_KEY_AT (heal_config_t, field)
+#define CHECK_AT(field)  HEAL_KEY_AT (heal_check_config_t, field)
 
-typedef struct {
-    const char *name;
-    value_type_t type;
-} key_spec_t;
-
-static const key_spec_t s_agent_keys [] = {
-    { "interval",  VALUE_DURATION },     //  seconds between full cycles
-    { "state_dir", VALUE_PATH },
-    { "path",      VALUE_STRING },       //  PATH for every command heal runs
-    { "timeout",   VALUE_DURATION },     //  default per-check timeout
-    { NULL, 0 }
+static const heal_key_t s_agent_keys [] = {
+    { .name = "interval", .type = HEAL_KEY_DURATION, .at = AGENT_AT (interval_ms),
+      .min = CONFIG_MIN_INTERVAL_MS, .def = "300",
+      .help = "time between full cycles; a check's own interval overrides it" },
+    { .name = "state_dir", .type = HEAL_KEY_PATH, .at = AGENT_AT (state_dir),
+      .help = "report.json, incidents.jsonl, heal's state" },
+    { .name = "path", .type = HEAL_KEY_STRING, .at = AGENT_AT (path),
+      .def = CONFIG_DEFAULT_PATH, .flags = HEAL_KEY_EMPTY, .help = "the PATH of every command heal runs" },
+    { .name = "timeout", .type = HEAL_KEY_DURATION, .at = AGENT_AT (timeout_ms),
+      .def = "10", .help = "default per-check timeout" },
+    { .name = NULL }
 };
 
-static const key_spec_t s_bus_keys [] = {
-    { "publish", VALUE_ENDPOINT },
-    { "inbound", VALUE_ENDPOINT },
-    { NULL, 0 }
+static const heal_key_t s_bus_keys [] = {
+    { .name = "publish", .type = HEAL_KEY_ENDPOINT, .at = AGENT_AT (publish),
+      .help = "where the agent publishes events" },
+    { .name = "inbound", .type = HEAL_KEY_ENDPOINT, .at = AGENT_AT (inbound),
+      .help = "where the diagnoser sends its events" },
+    { .name = NULL }
 };
 
-static const key_spec_t s_control_keys [] = {
-    { "endpoint", VALUE_ENDPOINT },
-    { NULL, 0 }
+static const heal_key_t s_control_keys [] = {
+    { .name = "endpoint", .type = HEAL_KEY_ENDPOINT, .at = AGENT_AT (control),
+      .help = "the agent's control socket (healctl)" },
+    { .name = NULL }
 };
 
-static const key_spec_t s_security_keys [] = {
-    { "server_cert",   VALUE_PATH },
-    { "client_cert",   VALUE_PATH },
-    { "clients_dir",   VALUE_PATH },
-    { "server_public", VALUE_PATH },
-    { NULL, 0 }
+static const heal_key_t s_security_keys [] = {
+    { .name = "server_cert", .type = HEAL_KEY_PATH, .at = AGENT_AT (curve_server_cert),
+      .help = "the agent's certificate" },
+    { .name = "client_cert", .type = HEAL_KEY_PATH, .at = AGENT_AT (curve_client_cert),
+      .help = "healctl's and the diagnoser's own certificate" },
+    { .name = "clients_dir", .type = HEAL_KEY_PATH, .at = AGENT_AT (curve_clients_dir),
+      .help = "directory of the public certificates of allowed clients" },
+    { .name = "server_public", .type = HEAL_KEY_PATH,
+      .help = "the agent's public certificate" },
+    { .name = NULL }
 };
 
-//  The diagnoser reads these itself from config->root; we validate names and
-//  the shape of the values so `-n` catches mistakes for every binary.
-static const key_spec_t s_diagnoser_keys [] = {
-    { "url",             VALUE_URL },
-    { "model",           VALUE_STRING },
-    { "timeout",         VALUE_DURATION },
-    { "connect_timeout", VALUE_DURATION },
-    { "num_ctx",         VALUE_COUNT },
-    { "num_predict",     VALUE_COUNT },
-    { "temperature",     VALUE_NUMBER },
-    { "keep_alive",      VALUE_STRING },     //  Ollama's own syntax ("5m", "-1")
-    { "ttl",             VALUE_DURATION0 },
-    { "template",        VALUE_STRING },
-    { "allow_remote",    VALUE_BOOL },
-    { "redact",          VALUE_STRING },     //  PCRE2 patterns, space separated
-    { "redact_defaults", VALUE_BOOL },       //  built-in secret patterns too (default true)
-    { "flap_count",      VALUE_COUNT },
-    { "flap_window",     VALUE_DURATION },
-    { "max_evidence",    VALUE_COUNT },
-    { NULL, 0 }
+//  The diagnoser reads these itself from config->root (diagnoser/settings.c:
+//  its defaults and ranges); here names and the shape of the values, so `-n`
+//  catches mistakes for every binary.
+static const heal_key_t s_diagnoser_keys [] = {
+    { .name = "url", .type = HEAL_KEY_URL, .help = "Ollama's base URL" },
+    { .name = "model", .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY,
+      .help = "the model asked" },
+    { .name = "timeout", .type = HEAL_KEY_DURATION, .help = "whole request" },
+    { .name = "connect_timeout", .type = HEAL_KEY_DURATION, .help = "connection" },
+    { .name = "num_ctx", .type = HEAL_KEY_INT, .help = "context tokens" },
+    { .name = "num_predict", .type = HEAL_KEY_INT, .help = "answer tokens at most" },
+    { .name = "temperature", .type = HEAL_KEY_NUMBER, .help = "sampling temperature" },
+    { .name = "keep_alive", .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY,
+      .help = "Ollama's own syntax (\"5m\", \"-1\")" },
+    { .name = "ttl", .type = HEAL_KEY_DURATION, .flags = HEAL_KEY_ZERO,
+      .help = "cache lifetime of a diagnosis" },
+    { .name = "template", .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY,
+      .help = "prompt template file" },
+    { .name = "allow_remote", .type = HEAL_KEY_BOOL, .help = "allow a non-loopback url" },
+    { .name = "redact", .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY,
+      .help = "PCRE2 patterns, space separated" },
+    { .name = "redact_defaults", .type = HEAL_KEY_BOOL,
+      .help = "also the built-in secret patterns" },
+    { .name = "flap_count", .type = HEAL_KEY_INT, .help = "heals that make a flap" },
+    { .name = "flap_window", .type = HEAL_KEY_DURATION, .help = "... within this window" },
+    { .name = "max_evidence", .type = HEAL_KEY_INT, .help = "evidence lines per symptom" },
+    { .name = NULL }
 };
 
-typedef struct {
-    const char *name;
-    const key_spec_t *keys;
-} section_spec_t;
-
-static const section_spec_t s_sections [] = {
+static const heal_config_section_t s_sections [] = {
     { "agent",     s_agent_keys },
     { "bus",       s_bus_keys },
     { "control",   s_control_keys },
@@ -107,27 +106,56 @@ static const section_spec_t s_sections [] = {
 };
 
 //  Keys every check block has, whatever its kind (the kind adds its own).
-static const key_spec_t s_check_keys [] = {
-    { "kind",        VALUE_STRING },
-    { "critical",    VALUE_BOOL },
-    { "interval",    VALUE_DURATION },
-    { "timeout",     VALUE_DURATION },
-    { "description", VALUE_STRING },
-    { NULL, 0 }
+//  interval and timeout land here; their defaults come from the agent section.
+const heal_key_t heal_config_check_keys [] = {
+    { .name = "kind", .type = HEAL_KEY_STRING, .at = CHECK_AT (kind),
+      .flags = HEAL_KEY_REQUIRED | HEAL_KEY_EMPTY,
+      .missing = "missing: every check needs a kind (disk, file, command, http, tcp, "
+                 "process, log, ollama, launchd, systemd)",
+      .help = "disk, file, command, http, tcp, process, log, ollama, launchd, systemd" },
+    { .name = "critical", .type = HEAL_KEY_BOOL, .at = CHECK_AT (critical),
+      .def = "false", .help = "a failing critical check makes heal degraded" },
+    { .name = "interval", .type = HEAL_KEY_DURATION, .at = CHECK_AT (interval_ms),
+      .min = CONFIG_MIN_INTERVAL_MS, .help = "default: the agent's interval" },
+    { .name = "timeout", .type = HEAL_KEY_DURATION, .at = CHECK_AT (timeout_ms),
+      .help = "default: the agent's timeout" },
+    { .name = "description", .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY,
+      .help = "for people and the diagnoser" },
+    { .name = "remedy", .type = HEAL_KEY_BLOCK,
+      .help = "what to do when the check fails" },
+    { .name = NULL }
 };
 
+//  Keys every remedy block has: the remediation budget.
+const heal_key_t heal_config_remedy_keys [] = {
+    { .name = "attempts", .type = HEAL_KEY_INT, .at = CHECK_AT (attempts),
+      .min = 0, .max = CONFIG_MAX_ATTEMPTS, .def = "3",
+      .help = "at most this many remediations (0 = never remediate) ..." },
+    { .name = "within", .type = HEAL_KEY_DURATION, .at = CHECK_AT (within_ms),
+      .def = "900", .help = "... in any window this long; then heal gives up" },
+    { .name = "backoff", .type = HEAL_KEY_DURATION, .at = CHECK_AT (backoff_ms),
+      .flags = HEAL_KEY_ZERO, .def = "1", .help = "first delay between attempts, doubling" },
+    { .name = NULL }
+};
 
-#define CONFIG_MAX_ATTEMPTS 1000
-#define CONFIG_MIN_INTERVAL_MS 100
+const heal_config_section_t *
+heal_config_sections (void)
+{
+    static const heal_config_section_t sections [] = {
+        { "agent",     s_agent_keys },
+        { "bus",       s_bus_keys },
+        { "control",   s_control_keys },
+        { "security",  s_security_keys },
+        { "diagnoser", s_diagnoser_keys },
+        { "check",     heal_config_check_keys },
+        { "remedy",    heal_config_remedy_keys },
+        { NULL, NULL }
+    };
+    return sections;
+}
 
 //  --------------------------------------------------------------------------
 //  Errors
-
-static const char *
-s_file_name (const char *file)
-{
-    return file ? file : CONFIG_DEFAULTS_NAME;
-}
 
 //  `FILE: WHERE: key 'KEY': what`; where and key may be NULL.
 static void
@@ -139,16 +167,8 @@ static void
 s_verror (char *err, size_t errlen, const char *file, const char *where,
           const char *key, const char *fmt, va_list args)
 {
-    if (!err || errlen == 0)
-        return;
-    char what [CONFIG_ERROR_MAX];
-    vsnprintf (what, sizeof what, fmt, args);
-    char *safe_key = key ? heal_safe_string (key, strlen (key), CONFIG_MAX_SHOWN) : NULL;
-    snprintf (err, errlen, "%s: %s%s%s%s%s%s", s_file_name (file),
-              where ? where : "", where ? ": " : "",
-              safe_key ? "key '" : "", safe_key ? safe_key : "", safe_key ? "': " : "",
-              what);
-    free (safe_key);
+    heal_keys_ctx_t ctx = { .file = file, .where = where };
+    heal_keys_verror (&ctx, key, err, errlen, fmt, args);
 }
 
 static void
@@ -188,131 +208,6 @@ s_shown (const char *value)
     return heal_safe_string (value, strlen (value), CONFIG_MAX_SHOWN);
 }
 
-//  The known name nearest to name, or NULL when none is close enough.
-static const char *
-s_nearest (const char *name, const char *const *known)
-{
-    const char *best = NULL;
-    size_t best_distance = SIZE_MAX;
-    for (size_t i = 0; known && known [i]; i++) {
-        size_t d = heal_edit_distance (name, known [i]);
-        if (d < best_distance) {
-            best_distance = d;
-            best = known [i];
-        }
-    }
-    size_t len = strlen (name);
-    size_t limit = len <= 3 ? 1 : len <= 8 ? 2 : 3;
-    return best && best_distance <= limit ? best : NULL;
-}
-
-//  --------------------------------------------------------------------------
-//  Values
-
-//  Integer in [min, max]. Returns 0 or -1.
-static int
-s_parse_count (const char *text, int64_t min, int64_t max, int64_t *out)
-{
-    if (!text || !*text)
-        return -1;
-    for (const char *p = text; *p; p++)
-        if (*p < '0' || *p > '9')
-            return -1;
-    errno = 0;
-    char *end = NULL;
-    long long v = strtoll (text, &end, 10);
-    if (errno || !end || *end || v < min || v > max)
-        return -1;
-    *out = (int64_t) v;
-    return 0;
-}
-
-//  Check one value against its type. Returns 0 or -1 with err set.
-static int
-s_check_value (const char *file, const char *where, const char *key,
-               const char *value, value_type_t type, char *err, size_t errlen)
-{
-    int64_t ms, n;
-    bool b;
-    char why [256];
-    char *shown = s_shown (value);
-    int rc = 0;
-    switch (type) {
-        case VALUE_STRING:
-            break;
-        case VALUE_PATH:
-            if (!(value [0] == '/' || (value [0] == '~' && value [1] == '/'))) {
-                s_error (err, errlen, file, where, key,
-                         "'%s' is not an absolute path", shown);
-                rc = -1;
-            }
-            break;
-        case VALUE_DURATION:
-        case VALUE_DURATION0:
-            if (heal_parse_duration_ms (value, &ms)
-            ||  (type == VALUE_DURATION && ms <= 0)) {
-                s_error (err, errlen, file, where, key,
-                         "'%s' is not a duration (e.g. 30 = seconds, 500ms, 5m, 6h, 2d)",
-                         shown);
-                rc = -1;
-            }
-            break;
-        case VALUE_BOOL:
-            if (heal_parse_bool (value, &b)) {
-                s_error (err, errlen, file, where, key,
-                         "'%s' is not a boolean (true or false)", shown);
-                rc = -1;
-            }
-            break;
-        case VALUE_COUNT:
-            if (s_parse_count (value, 0, INT32_MAX, &n)) {
-                s_error (err, errlen, file, where, key,
-                         "'%s' is not a whole number", shown);
-                rc = -1;
-            }
-            break;
-        case VALUE_NUMBER: {
-            char *end = NULL;
-            errno = 0;
-            double d = strtod (value, &end);
-            if (!*value || errno || !end || *end || !isfinite (d) || d < 0) {
-                s_error (err, errlen, file, where, key,
-                         "'%s' is not a number", shown);
-                rc = -1;
-            }
-            break;
-        }
-        case VALUE_URL:
-            if (strncmp (value, "http://", 7) != 0 && strncmp (value, "https://", 8) != 0) {
-                s_error (err, errlen, file, where, key,
-                         "'%s' is not an http:// or https:// URL", shown);
-                rc = -1;
-            }
-            break;
-        case VALUE_ENDPOINT:
-            if (!heal_endpoint_valid (value, why, sizeof why)) {
-                s_error (err, errlen, file, where, key,
-                         "'%s' is not a valid endpoint: %s", shown, why);
-                rc = -1;
-            }
-            break;
-    }
-    free (shown);
-    return rc;
-}
-
-//  Expand a leading "~/" with $HOME. Caller frees.
-static char *
-s_expand_path (const char *value)
-{
-    if (value [0] == '~' && value [1] == '/') {
-        const char *home = getenv ("HOME");
-        if (home && *home)
-            return zsys_sprintf ("%s%s", home, value + 1);
-    }
-    return strdup (value);
-}
-
 //  --------------------------------------------------------------------------
 //  Public helpers
 
@@ -327,78 +222,36 @@ heal_config_value (zconfig_t *node, const char *key)
     return NULL;
 }
 
-//  Shared body of the key checks: every child of node is in known and
-//  appears once; only `block` (may be NULL) may have children.
-static int
-s_known_keys (const char *file, const char *where, const char *prefix,
-              zconfig_t *node, const char *const *known, const char *block,
-              char *err, size_t errlen)
-{
-    for (zconfig_t *child = zconfig_child (node); child; child = zconfig_next (child)) {
-        const char *name = zconfig_name (child);
-        if (!name)
-            name = "";
-        char key [CONFIG_MAX_SHOWN + 16];
-        snprintf (key, sizeof key, "%s%s", prefix ? prefix : "", name);
-        bool found = false;
-        for (size_t i = 0; known && known [i]; i++)
-            if (streq (known [i], name)) {
-                found = true;
-                break;
-            }
-        if (!found) {
-            const char *near = s_nearest (name, known);
-            if (near)
-                s_error (err, errlen, file, where, key,
-                         "unknown key (did you mean '%s%s'?)", prefix ? prefix : "", near);
-            else
-                s_error (err, errlen, file, where, key, "unknown key");
-            return -1;
-        }
-        for (zconfig_t *other = zconfig_next (child); other; other = zconfig_next (other))
-            if (zconfig_name (other) && streq (zconfig_name (other), name)) {
-                s_error (err, errlen, file, where, key, "duplicate key");
-                return -1;
-            }
-        if (zconfig_child (child) && !(block && streq (name, block))) {
-            s_error (err, errlen, file, where, key,
-                     "has an indented block under it: only 'remedy' takes one "
-                     "(check the indentation)");
-            return -1;
-        }
-        const char *value = zconfig_value (child);
-        if (value && strlen (value) > CONFIG_MAX_VALUE) {
-            s_error (err, errlen, file, where, key, "value longer than %d bytes",
-                     CONFIG_MAX_VALUE);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 int
 heal_config_known_keys (const heal_config_t *self, zconfig_t *node,
                         const char *check, const char *const *known,
                         char *err, size_t errlen)
 {
-    const char *file = self ? self->file : NULL;
     char where [CONFIG_MAX_SHOWN + 16];
-    const char *prefix = NULL;
     const char *node_name = zconfig_name (node) ? zconfig_name (node) : "";
+    heal_keys_ctx_t ctx = { .file = self ? self->file : NULL, .where = where };
     if (check) {
         char *safe = s_shown (check);
         snprintf (where, sizeof where, "check '%s'", safe);
         free (safe);
         if (streq (node_name, "remedy"))
-            prefix = "remedy/";
+            ctx.prefix = "remedy/";
     }
     else {
         char *safe = s_shown (node_name);
         snprintf (where, sizeof where, "%s", safe);
         free (safe);
     }
-    return s_known_keys (file, where, prefix, node, known,
-                         check && !prefix ? "remedy" : NULL, err, errlen);
+    //  a table of the names; a check block's `remedy` takes a block
+    heal_key_t table [HEAL_KEYS_MAX_TABLE + 1];
+    memset (table, 0, sizeof table);
+    for (size_t i = 0; known && known [i] && i < HEAL_KEYS_MAX_TABLE; i++) {
+        table [i].name = known [i];
+        table [i].type = check && !ctx.prefix && streq (known [i], "remedy")
+                       ? HEAL_KEY_BLOCK : HEAL_KEY_STRING;
+    }
+    const heal_key_t *tables [] = { table, NULL };
+    return heal_keys_names (&ctx, node, tables, err, errlen);
 }
 
 int
@@ -553,49 +406,10 @@ s_parse (const char *text, const char *file, char *err, size_t errlen)
     return NULL;
 }
 
-//  Set *out to a copy of node/key's value (expanded when a path), else def.
-static int
-s_take_string (zconfig_t *node, const char *key, const char *def, bool path, char **out)
-{
-    const char *value = heal_config_value (node, key);
-    free (*out);
-    *out = NULL;
-    if (value && *value)
-        *out = path ? s_expand_path (value) : strdup (value);
-    else
-    if (def)
-        *out = strdup (def);
-    else
-        return 0;
-    return *out ? 0 : -1;
-}
-
-//  Validate a section block against its key table.
-static int
-s_check_section (const char *file, zconfig_t *node, const key_spec_t *keys,
-                 char *err, size_t errlen)
-{
-    const char *names [64];
-    size_t n = 0;
-    for (; keys [n].name && n + 1 < 64; n++)
-        names [n] = keys [n].name;
-    names [n] = NULL;
-    const char *where = zconfig_name (node);
-    if (s_known_keys (file, where, NULL, node, names, NULL, err, errlen))
-        return -1;
-    for (size_t i = 0; keys [i].name; i++) {
-        const char *value = heal_config_value (node, keys [i].name);
-        if (value && s_check_value (file, where, keys [i].name, value, keys [i].type,
-                                    err, errlen))
-            return -1;
-    }
-    return 0;
-}
-
 //  The generic part of one check block; fills check. 0 or -1 with err set.
 static int
 s_load_check (heal_config_t *self, zconfig_t *node, heal_check_config_t *check,
-              int64_t default_timeout_ms, char *err, size_t errlen)
+              char *err, size_t errlen)
 {
     const char *file = self->file;
     const char *name = zconfig_value (node);
@@ -619,66 +433,18 @@ s_load_check (heal_config_t *self, zconfig_t *node, heal_check_config_t *check,
     }
     check->name = strdup (name);
     check->node = node;
-    check->timeout_ms = default_timeout_ms;
-    check->attempts = CONFIG_DEFAULT_ATTEMPTS;
-    check->within_ms = CONFIG_DEFAULT_WITHIN_MS;
-    check->backoff_ms = CONFIG_DEFAULT_BACKOFF_MS;
+    check->interval_ms = 0;
+    check->timeout_ms = self->timeout_ms;
     if (!check->name)
         return -1;
 
     //  Duplicate keys and stray nesting are checked here for the whole block;
-    //  unknown keys need the kind's list and are the agent's (check_configure).
-    for (zconfig_t *child = zconfig_child (node); child; child = zconfig_next (child)) {
-        const char *key = zconfig_name (child);
-        for (zconfig_t *other = zconfig_next (child); other; other = zconfig_next (other))
-            if (streq (zconfig_name (other), key)) {
-                s_error (err, errlen, file, where, key, "duplicate key");
-                return -1;
-            }
-        if (zconfig_child (child) && !streq (key, "remedy")) {
-            s_error (err, errlen, file, where, key,
-                     "has an indented block under it: only 'remedy' takes one "
-                     "(check the indentation)");
-            return -1;
-        }
-        const char *value = zconfig_value (child);
-        if (value && strlen (value) > CONFIG_MAX_VALUE) {
-            s_error (err, errlen, file, where, key, "value longer than %d bytes",
-                     CONFIG_MAX_VALUE);
-            return -1;
-        }
-    }
-    for (size_t i = 0; s_check_keys [i].name; i++) {
-        const char *value = heal_config_value (node, s_check_keys [i].name);
-        if (value && s_check_value (file, where, s_check_keys [i].name, value,
-                                    s_check_keys [i].type, err, errlen))
-            return -1;
-    }
-    const char *kind = heal_config_value (node, "kind");
-    if (!kind || !*kind) {
-        s_error (err, errlen, file, where, "kind",
-                 "missing: every check needs a kind (disk, file, command, http, tcp, "
-                 "process, log, ollama, launchd, systemd)");
+    //  unknown keys need the kind's table and are the agent's (check_configure).
+    const heal_key_t *check_tables [] = { heal_config_check_keys, NULL };
+    heal_keys_ctx_t ctx = { .file = file, .where = where, .open = true };
+    if (heal_keys_names (&ctx, node, check_tables, err, errlen)
+    ||  heal_keys_read (&ctx, node, heal_config_check_keys, check, err, errlen))
         return -1;
-    }
-    check->kind = strdup (kind);
-    if (!check->kind)
-        return -1;
-    const char *value = heal_config_value (node, "critical");
-    if (value)
-        heal_parse_bool (value, &check->critical);
-    value = heal_config_value (node, "interval");
-    if (value) {
-        heal_parse_duration_ms (value, &check->interval_ms);
-        if (check->interval_ms < CONFIG_MIN_INTERVAL_MS) {
-            s_error (err, errlen, file, where, "interval",
-                     "must be at least %dms", CONFIG_MIN_INTERVAL_MS);
-            return -1;
-        }
-    }
-    value = heal_config_value (node, "timeout");
-    if (value)
-        heal_parse_duration_ms (value, &check->timeout_ms);
 
     //  remedy block: its budget keys here, the kind's own keys in the agent
     zconfig_t *remedy = zconfig_locate (node, "remedy");
@@ -689,57 +455,14 @@ s_load_check (heal_config_t *self, zconfig_t *node, heal_check_config_t *check,
             return -1;
         }
         check->remedy = remedy;
-        for (zconfig_t *child = zconfig_child (remedy); child;
-             child = zconfig_next (child)) {
-            const char *key = zconfig_name (child);
-            char shown_key [CONFIG_MAX_SHOWN + 16];
-            snprintf (shown_key, sizeof shown_key, "remedy/%s", key);
-            for (zconfig_t *other = zconfig_next (child); other;
-                 other = zconfig_next (other))
-                if (streq (zconfig_name (other), key)) {
-                    s_error (err, errlen, file, where, shown_key, "duplicate key");
-                    return -1;
-                }
-            if (zconfig_child (child)) {
-                s_error (err, errlen, file, where, shown_key,
-                         "has an indented block under it (check the indentation)");
-                return -1;
-            }
-            const char *v = zconfig_value (child);
-            if (v && strlen (v) > CONFIG_MAX_VALUE) {
-                s_error (err, errlen, file, where, shown_key,
-                         "value longer than %d bytes", CONFIG_MAX_VALUE);
-                return -1;
-            }
-        }
-        value = heal_config_value (remedy, "attempts");
-        if (value) {
-            int64_t n;
-            if (s_parse_count (value, 0, CONFIG_MAX_ATTEMPTS, &n)) {
-                char *s = s_shown (value);
-                s_error (err, errlen, file, where, "remedy/attempts",
-                         "'%s' is not a whole number from 0 to %d", s,
-                         CONFIG_MAX_ATTEMPTS);
-                free (s);
-                return -1;
-            }
-            check->attempts = (int) n;
-        }
-        value = heal_config_value (remedy, "within");
-        if (value) {
-            if (s_check_value (file, where, "remedy/within", value, VALUE_DURATION,
-                               err, errlen))
-                return -1;
-            heal_parse_duration_ms (value, &check->within_ms);
-        }
-        value = heal_config_value (remedy, "backoff");
-        if (value) {
-            if (s_check_value (file, where, "remedy/backoff", value, VALUE_DURATION0,
-                               err, errlen))
-                return -1;
-            heal_parse_duration_ms (value, &check->backoff_ms);
-        }
     }
+    const heal_key_t *remedy_tables [] = { heal_config_remedy_keys, NULL };
+    heal_keys_ctx_t remedy_ctx = { .file = file, .where = where, .prefix = "remedy/",
+                                   .open = true };
+    if (heal_keys_names (&remedy_ctx, remedy, remedy_tables, err, errlen)
+    ||  heal_keys_read (&remedy_ctx, remedy, heal_config_remedy_keys, check,
+                        err, errlen))
+        return -1;
     return 0;
 }
 
@@ -796,12 +519,12 @@ s_load_tree (zconfig_t **root_p, const char *file, char *err, size_t errlen)
     for (zconfig_t *node = zconfig_child (self->root); node; node = zconfig_next (node)) {
         const char *name = zconfig_name (node);
         char *shown = s_shown (name ? name : "");
-        const section_spec_t *spec = NULL;
+        const heal_config_section_t *spec = NULL;
         for (size_t i = 0; s_sections [i].name; i++)
             if (name && streq (s_sections [i].name, name))
                 spec = &s_sections [i];
         if (!spec) {
-            const char *near = s_nearest (name ? name : "", section_names);
+            const char *near = heal_keys_nearest (name ? name : "", section_names);
             if (near)
                 s_error (err, errlen, self->file, NULL, NULL,
                          "section '%s': unknown section (did you mean '%s'?)", shown, near);
@@ -833,7 +556,9 @@ s_load_tree (zconfig_t **root_p, const char *file, char *err, size_t errlen)
                 goto failed;
             }
         }
-        if (s_check_section (self->file, node, spec->keys, err, errlen))
+        heal_keys_ctx_t ctx = { .file = self->file, .where = name };
+        const heal_key_t *tables [] = { spec->keys, NULL };
+        if (heal_keys_names (&ctx, node, tables, err, errlen))
             goto failed;
         if (spec->keys == s_security_keys)
             security = node;
@@ -844,25 +569,21 @@ s_load_tree (zconfig_t **root_p, const char *file, char *err, size_t errlen)
         goto failed;
     }
 
-    //  agent
-    zconfig_t *agent = zconfig_locate (self->root, "agent");
-    self->interval_ms = CONFIG_DEFAULT_INTERVAL_MS;
-    int64_t default_timeout = CONFIG_DEFAULT_TIMEOUT_MS;
-    const char *value = heal_config_value (agent, "interval");
-    if (value) {
-        heal_parse_duration_ms (value, &self->interval_ms);
-        if (self->interval_ms < CONFIG_MIN_INTERVAL_MS) {
-            s_error (err, errlen, self->file, "agent", "interval",
-                     "must be at least %dms", CONFIG_MIN_INTERVAL_MS);
-            goto failed;
+    //  Values: every section's table, given or not (defaults)
+    for (size_t i = 0; s_sections [i].name; i++) {
+        const heal_config_section_t *spec = &s_sections [i];
+        if (!spec->keys || streq (spec->name, "curve"))
+            continue;
+        zconfig_t *node = spec->keys == s_security_keys
+                        ? security : zconfig_locate (self->root, spec->name);
+        heal_keys_ctx_t ctx = { .file = self->file,
+                                .where = node ? zconfig_name (node) : spec->name };
+        if (heal_keys_read (&ctx, node, spec->keys, self, err, errlen)) {
+            if (err && *err)
+                goto failed;
+            goto nomem;
         }
     }
-    value = heal_config_value (agent, "timeout");
-    if (value)
-        heal_parse_duration_ms (value, &default_timeout);
-    if (s_take_string (agent, "state_dir", NULL, true, &self->state_dir)
-    ||  s_take_string (agent, "path", CONFIG_DEFAULT_PATH, false, &self->path))
-        goto nomem;
     if (!self->state_dir) {
         self->state_dir = heal_default_state_dir ();
         if (!self->state_dir) {
@@ -873,12 +594,6 @@ s_load_tree (zconfig_t **root_p, const char *file, char *err, size_t errlen)
     }
 
     //  bus and control
-    zconfig_t *bus = zconfig_locate (self->root, "bus");
-    zconfig_t *control = zconfig_locate (self->root, "control");
-    if (s_take_string (bus, "publish", NULL, false, &self->publish)
-    ||  s_take_string (bus, "inbound", NULL, false, &self->inbound)
-    ||  s_take_string (control, "endpoint", NULL, false, &self->control))
-        goto nomem;
     if (!self->publish
     &&  !(self->publish = s_default_endpoint (self->file, "bus", "publish", "bus",
                                               err, errlen)))
@@ -898,12 +613,6 @@ s_load_tree (zconfig_t **root_p, const char *file, char *err, size_t errlen)
         goto failed;
     }
 
-    //  security
-    if (s_take_string (security, "server_cert", NULL, true, &self->curve_server_cert)
-    ||  s_take_string (security, "client_cert", NULL, true, &self->curve_client_cert)
-    ||  s_take_string (security, "clients_dir", NULL, true, &self->curve_clients_dir))
-        goto nomem;
-
     //  checks
     if (checks) {
         self->checks = (heal_check_config_t *) calloc (checks, sizeof (heal_check_config_t));
@@ -914,7 +623,7 @@ s_load_tree (zconfig_t **root_p, const char *file, char *err, size_t errlen)
         if (!streq (zconfig_name (node), "check"))
             continue;
         heal_check_config_t *check = &self->checks [self->check_count];
-        int rc = s_load_check (self, node, check, default_timeout, err, errlen);
+        int rc = s_load_check (self, node, check, err, errlen);
         //  counted even when half-filled so destroy frees what it holds
         self->check_count++;
         if (rc) {

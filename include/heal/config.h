@@ -14,14 +14,18 @@
 #include <stdint.h>
 #include <czmq.h>
 #include "heal/exit.h"
+#include "heal/keys.h"
 
 #define CONFIG_MAX_FILE      (1024 * 1024)   //  config file size, bytes
 #define CONFIG_MAX_CHECKS    1024            //  checks per config
 #define CONFIG_MAX_VALUE     4096            //  bytes per value
 #define CONFIG_ERROR_MAX     1024            //  error message, bytes
 #define CONFIG_EXIT_INVALID  HEAL_EX_CONFIG  //  -n on a bad config (heal/exit.h)
+#define CONFIG_MAX_ATTEMPTS  1000            //  remedy/attempts at most (remedy.h keeps
+                                             //  this many attempts in its window)
+#define CONFIG_MIN_INTERVAL_MS 100           //  interval at least
 
-//  Defaults
+//  Defaults (the key tables write them as text; test_keys checks they agree)
 #define CONFIG_DEFAULT_INTERVAL_MS   (300 * 1000)
 #define CONFIG_DEFAULT_TIMEOUT_MS    (10 * 1000)     //  per check run
 #define CONFIG_DEFAULT_ATTEMPTS      3
@@ -35,7 +39,7 @@ typedef struct {
     bool critical;              //  default false
     int64_t interval_ms;        //  0 = the agent's interval
     int64_t timeout_ms;         //  per run, default CONFIG_DEFAULT_TIMEOUT_MS
-    int attempts;               //  remediation budget: attempts ...
+    int64_t attempts;           //  remediation budget: attempts ...
     int64_t within_ms;          //  ... within this window
     int64_t backoff_ms;         //  first delay between attempts (doubles)
     zconfig_t *node;            //  the check block (borrowed from root)
@@ -47,6 +51,7 @@ typedef struct {
     zconfig_t *root;            //  owned parse tree
     //  agent
     int64_t interval_ms;
+    int64_t timeout_ms;         //  default per-check timeout
     char *state_dir;
     char *path;                 //  PATH for every command heal runs
     //  bus and control endpoints (defaults under heal_runtime_dir ())
@@ -61,6 +66,21 @@ typedef struct {
     heal_check_config_t *checks;
     size_t check_count;
 } heal_config_t;
+
+//  The key tables of the sections (heal/keys.h), for docs and tests: agent,
+//  bus, control, security, diagnoser, then "check" (the keys every check has)
+//  and "remedy" (the keys every remedy block has). NULL name ends. Borrowed.
+typedef struct {
+    const char *name;
+    const heal_key_t *keys;
+} heal_config_section_t;
+
+const heal_config_section_t *heal_config_sections (void);
+
+//  The keys every check block has, and every remedy block (the kinds add
+//  their own: agent/check.c).
+extern const heal_key_t heal_config_check_keys [];
+extern const heal_key_t heal_config_remedy_keys [];
 
 //  Which file to load: explicit (-c) wins, then $HEAL_CONFIG, then
 //  ~/.config/heal/heal.conf when it exists, else NULL (built-in defaults).

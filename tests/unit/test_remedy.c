@@ -62,10 +62,10 @@ main (void)
     //  huge attempts are clamped, the array never overflows
     cfg.attempts = 100000;
     cfg.backoff_ms = 0;
-    for (int i = 0; i < 200; i++)
+    for (int i = 0; i < REMEDY_MAX_ATTEMPTS + 10; i++)
         remedy_budget_record (&b, &cfg, now + 100 + i);
     CHECK (b.count == REMEDY_MAX_ATTEMPTS);
-    CHECK (remedy_budget_decide (&b, &cfg, now + 400) == REMEDY_SPENT);
+    CHECK (remedy_budget_decide (&b, &cfg, now + 100 + REMEDY_MAX_ATTEMPTS + 20) == REMEDY_SPENT);
     //  backoff capped
     cfg.backoff_ms = 1000 * 1000;
     remedy_budget_reset (&b);
