@@ -46,6 +46,7 @@ static struct {
     CURLcode (*easy_perform) (CURL *);
     CURLcode (*easy_getinfo) (CURL *, CURLINFO, ...);
     void (*easy_cleanup) (CURL *);
+    void (*easy_reset) (CURL *);
     const char *(*easy_strerror) (CURLcode);
     void (*free_) (void *);
     struct curl_slist *(*slist_append) (struct curl_slist *, const char *);
@@ -101,6 +102,7 @@ s_load (void)
     ||  s_sym (lib, "curl_easy_perform", &s_api.easy_perform)
     ||  s_sym (lib, "curl_easy_getinfo", &s_api.easy_getinfo)
     ||  s_sym (lib, "curl_easy_cleanup", &s_api.easy_cleanup)
+    ||  s_sym (lib, "curl_easy_reset", &s_api.easy_reset)
     ||  s_sym (lib, "curl_easy_strerror", &s_api.easy_strerror)
     ||  s_sym (lib, "curl_free", &s_api.free_)
     ||  s_sym (lib, "curl_slist_append", &s_api.slist_append)
@@ -198,6 +200,13 @@ curl_easy_cleanup (CURL *curl)
 {
     if (s_ready ())
         s_api.easy_cleanup (curl);
+}
+
+void
+curl_easy_reset (CURL *curl)
+{
+    if (s_ready ())
+        s_api.easy_reset (curl);
 }
 
 const char *

@@ -7,4 +7,6 @@
 #include "heal/control.h"
 #include "heal/config.h"
 #include "heal/security.h"
+#include "heal/http.h"
+#include "heal/ollama.h"
 #endif
