@@ -4,12 +4,13 @@
 #ifndef HEAL_CHECK_OLLAMA_H_INCLUDED
 #define HEAL_CHECK_OLLAMA_H_INCLUDED
 
-#define OLLAMA_DEFAULT_URL         "http://127.0.0.1:11434"
+#include "heal/ollama.h"
+
+#define OLLAMA_DEFAULT_URL         HEAL_OLLAMA_DEFAULT_URL
 #define OLLAMA_MAX_URL             2048
 #define OLLAMA_MAX_MODELS          32             //  models per check
 #define OLLAMA_MAX_MODEL_NAME      256            //  bytes per model name
 #define OLLAMA_MAX_BODY            (4 * 1024 * 1024)  //  /api/version, /api/tags body
-#define OLLAMA_MAX_LINE            (64 * 1024)    //  one NDJSON line of /api/pull
 #define OLLAMA_DEFAULT_PULL_TIMEOUT_MS (3600 * 1000)  //  a whole pull
 #define OLLAMA_PULL_STALL_S        300            //  no byte for this long: give up
 #define OLLAMA_PROGRESS_EVERY_MS   1000           //  at most one progress event per
