@@ -28,7 +28,7 @@
 #define DIAG_FINGERPRINT_LEN  16             //  hex characters
 
 //  Defaults (SPEC "Config", issue 6)
-#define DIAG_DEFAULT_URL          "http://127.0.0.1:11434"
+#define DIAG_DEFAULT_URL          HEAL_OLLAMA_DEFAULT_URL
 #define DIAG_DEFAULT_MODEL        "qwen2.5:7b"
 #define DIAG_DEFAULT_TIMEOUT_MS   (120 * 1000)
 #define DIAG_DEFAULT_CONNECT_MS   (5 * 1000)
@@ -160,7 +160,8 @@ int ollama_parse_reply (long status, const char *body, size_t size, event_t *dia
 
 typedef struct ollama_client_t ollama_client_t;
 
-//  One CURL handle; owned by the thread that created it. abort (may be NULL)
+//  One libheal HTTP client (its connection reused); owned by the thread that
+//  created it. abort (may be NULL)
 //  is polled during transfers: non-zero stops the transfer at once.
 ollama_client_t *ollama_client_new (const char *url, int64_t connect_timeout_ms,
                                     int64_t timeout_ms, atomic_int *abort_flag);
