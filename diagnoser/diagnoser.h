@@ -1,5 +1,5 @@
-//  diagnoser — heal-diagnoser's internal interfaces: its settings, the prompt
-//  (symptoms, redaction, bounding, fingerprint), the Ollama client and the
+//  diagnoser — heal-diagnoser's internal interfaces: its settings, redaction,
+//  symptoms and their fingerprint, the prompt, the Ollama client and the
 //  diagnoser loop that ties them to the bus. Shared by diagnoser/*.c and the
 //  unit tests; nothing outside heal-diagnoser includes it.
 
@@ -75,7 +75,7 @@ diag_settings_t *diag_settings_new (const heal_config_t *config, char *err, size
 void diag_settings_destroy (diag_settings_t **self_p);
 
 //  --------------------------------------------------------------------------
-//  redaction (diagnoser/prompt.c)
+//  redaction (diagnoser/redact.c)
 
 typedef struct diag_redactor_t diag_redactor_t;
 
@@ -94,7 +94,7 @@ size_t diag_redact_default_count (void);
 const char *diag_redact_default (size_t index);
 
 //  --------------------------------------------------------------------------
-//  symptoms and the prompt (diagnoser/prompt.c)
+//  symptoms and their fingerprint (diagnoser/symptom.c)
 
 typedef struct {
     event_t *event;             //  owned, redacted copy of the check event
@@ -105,6 +105,19 @@ typedef struct {
 //  A redacted copy of a check event as a symptom. Caller owns.
 diag_symptom_t *diag_symptom_new (const event_t *event, diag_redactor_t *redactor);
 void diag_symptom_destroy (diag_symptom_t **self_p);
+
+//  Message normalised for fingerprints: lower case, digits removed, runs of
+//  white space folded to one space, trimmed. Caller frees.
+char *diag_normalise (const char *text);
+
+//  Fingerprint of a set of symptoms (order does not matter): check names and
+//  normalised messages, flapping, plus model and template. Caller frees;
+//  DIAG_FINGERPRINT_LEN lower-case hex characters.
+char *diag_fingerprint (diag_symptom_t *const *symptoms, size_t count,
+                        const char *model, const char *template_text);
+
+//  --------------------------------------------------------------------------
+//  the prompt: template and rendering (diagnoser/prompt.c)
 
 typedef struct diag_prompt_t diag_prompt_t;
 
@@ -130,16 +143,6 @@ size_t diag_prompt_budget (int num_ctx, int num_predict);
 int diag_prompt_render (diag_prompt_t *self, diag_symptom_t *const *symptoms, size_t count,
                         const char *host, size_t budget, int max_evidence,
                         char **system_out, char **user_out, int *level_out);
-
-//  Message normalised for fingerprints: lower case, digits removed, runs of
-//  white space folded to one space, trimmed. Caller frees.
-char *diag_normalise (const char *text);
-
-//  Fingerprint of a set of symptoms (order does not matter): check names and
-//  normalised messages, flapping, plus model and template. Caller frees;
-//  DIAG_FINGERPRINT_LEN lower-case hex characters.
-char *diag_fingerprint (diag_symptom_t *const *symptoms, size_t count,
-                        const char *model, const char *template_text);
 
 //  --------------------------------------------------------------------------
 //  Ollama (diagnoser/ollama.c)

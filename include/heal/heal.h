@@ -9,4 +9,5 @@
 #include "heal/security.h"
 #include "heal/http.h"
 #include "heal/ollama.h"
+#include "heal/strbuf.h"
 #endif
