@@ -10,8 +10,8 @@
 //  Metrics: status, connect_ms, total_ms, body_bytes.
 //
 //  One libheal HTTP client (heal/http.h) per run, owned by the worker thread
-//  running it. Credentials in the URL never
-//  reach an event: messages show the URL without them.
+//  running it. Credentials in the URL never reach an event: messages show the
+//  URL without them.
 
 #include "check.h"
 #include "kind_util.h"
