@@ -9,9 +9,9 @@
 //  Remedy: `run` (a command), optional.
 //  Metrics: status, connect_ms, total_ms, body_bytes.
 //
-//  One libcurl easy handle per run, owned by the worker thread running it
-//  (CURLOPT_NOSIGNAL: no alarm() from threads). Credentials in the URL never
-//  reach an event: messages show the URL without them.
+//  One libheal HTTP client (heal/http.h) per run, owned by the worker thread
+//  running it. Credentials in the URL never reach an event: messages show the
+//  URL without them.
 
 #include "check.h"
 #include "kind_util.h"
@@ -24,7 +24,6 @@
 
 #define HTTP_MAX_BODY     (1024 * 1024)   //  bytes of body kept for `contains`
 #define HTTP_MAX_EXPECT   16              //  status patterns in `expect`
-#define HTTP_MAX_REDIRS   5
 
 typedef struct {
     int lo, hi;                 //  status range, inclusive
@@ -42,13 +41,6 @@ typedef struct {
     bool head;
     char *run;
 } http_check_t;
-
-typedef struct {
-    char *data;
-    size_t len;
-    size_t cap;                 //  0: do not keep the body
-    size_t total;
-} http_body_t;
 
 #define HTTP_AT(field) HEAL_KEY_AT (http_check_t, field)
 #define HTTP_MAX_EXPECT_TEXT  256       //  bytes of `expect`
@@ -90,7 +82,6 @@ s_destroy (void **self_p)
     heal_keys_free (s_remedy_keys, self);
     free (self->shown_url);
     free (self);
-    curl_global_cleanup ();
     *self_p = NULL;
 }
 
@@ -137,8 +128,6 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
     http_check_t *self = (http_check_t *) calloc (1, sizeof (http_check_t));
     if (!self)
         return NULL;
-    //  Here, on the thread that loads the config, before any worker runs.
-    curl_global_init (CURL_GLOBAL_DEFAULT);
     CURLU *u = NULL;
     if (kind_configure (config, check, s_keys, s_remedy_keys, self, err, errlen))
         goto failed;
@@ -188,25 +177,6 @@ failed:
     return NULL;
 }
 
-//  libcurl write callback: keep up to cap bytes, count the rest; stop the
-//  transfer once we have what we need.
-static size_t
-s_write (char *data, size_t size, size_t nmemb, void *arg)
-{
-    http_body_t *body = (http_body_t *) arg;
-    size_t n = size * nmemb;
-    body->total += n;
-    size_t room = body->cap - body->len;
-    size_t take = n < room ? n : room;
-    if (take) {
-        memcpy (body->data + body->len, data, take);
-        body->len += take;
-    }
-    if (body->len >= body->cap)
-        return 0;               //  enough: abort (CURLE_WRITE_ERROR, expected)
-    return n;
-}
-
 static bool
 s_expected (const http_check_t *self, long status)
 {
@@ -235,80 +205,52 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     http_check_t *self = (http_check_t *) self_;
     event_t *ev = result->event;
     int64_t limit = kind_time_left (ctx);
-    http_body_t body = { NULL, 0, 0, 0 };
-    if (self->contains) {
-        body.cap = HTTP_MAX_BODY;
-        body.data = (char *) malloc (body.cap);
-        if (!body.data) {
-            kind_message (ev, "out of memory");
-            return CHECK_UNKNOWN;
-        }
-    }
-    CURL *curl = curl_easy_init ();
-    if (!curl) {
-        free (body.data);
-        kind_message (ev, "could not start libcurl: %s", curl_easy_strerror (CURLE_FAILED_INIT));
+    heal_http_t *http = heal_http_new (NULL);
+    if (!http) {
+        kind_message (ev, "could not start libcurl: %s", heal_http_error_text ());
         return CHECK_UNKNOWN;
     }
-    char curl_error [CURL_ERROR_SIZE] = "";
-    curl_easy_setopt (curl, CURLOPT_URL, self->url);
-    curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) limit);
-    curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long) limit);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt (curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-#else
-    curl_easy_setopt (curl, CURLOPT_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
-    curl_easy_setopt (curl, CURLOPT_REDIR_PROTOCOLS,
-                      (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    curl_easy_setopt (curl, CURLOPT_FOLLOWLOCATION, self->follow ? 1L : 0L);
-    curl_easy_setopt (curl, CURLOPT_MAXREDIRS, (long) HTTP_MAX_REDIRS);
-    curl_easy_setopt (curl, CURLOPT_USERAGENT, "heal/" HEAL_VERSION);
-    curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, curl_error);
-    curl_easy_setopt (curl, CURLOPT_NOBODY, self->head ? 1L : 0L);
-    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_write);
-    curl_easy_setopt (curl, CURLOPT_WRITEDATA, &body);
-    //  Without `contains` no body is kept: s_write stops the transfer at its
-    //  first byte, once the status is known.
-
-    CURLcode rc = curl_easy_perform (curl);
-    long status = 0;
-    curl_off_t connect_us = 0, total_us = 0;
-    curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_getinfo (curl, CURLINFO_CONNECT_TIME_T, &connect_us);
-    curl_easy_getinfo (curl, CURLINFO_TOTAL_TIME_T, &total_us);
-    curl_easy_cleanup (curl);
-    bool aborted_by_us = rc == CURLE_WRITE_ERROR && body.len >= body.cap;
+    heal_http_request_t request;
+    memset (&request, 0, sizeof request);
+    request.url = self->url;
+    request.timeout_ms = limit;
+    request.head = self->head;
+    request.follow = self->follow;
+    request.proxy = true;       //  as curl and browsers would reach the URL
+    //  Without `contains` no body is kept: the transfer stops at its first
+    //  byte, once the status is known.
+    request.discard = !self->contains;
+    request.max_body = HTTP_MAX_BODY;
+    request.truncate = true;
+    heal_http_reply_t reply;
+    heal_http_request (http, &request, &reply);
+    heal_http_destroy (&http);
 
     check_status_t verdict;
-    if (rc != CURLE_OK && !aborted_by_us) {
-        const char *why = curl_error [0] ? curl_error : curl_easy_strerror (rc);
-        kind_message (ev, "%s: %s", self->shown_url, why);
-        kind_evidence (ev, "curl error %d: %s", (int) rc, curl_easy_strerror (rc));
+    if (reply.result != HEAL_HTTP_OK) {
+        kind_message (ev, "%s: %s", self->shown_url, reply.error);
+        kind_evidence (ev, "curl error %d: %s", reply.curl_code, reply.error);
         //  The service not answering is a failure (remedy it); not even being
         //  able to look the host up says nothing about the service.
-        verdict = rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_OUT_OF_MEMORY
+        verdict = reply.result == HEAL_HTTP_ERR_RESOLVE || reply.result == HEAL_HTTP_ERR_MEMORY
                 ? CHECK_UNKNOWN : CHECK_FAIL;
-        if (rc == CURLE_OPERATION_TIMEDOUT)
+        if (reply.result == HEAL_HTTP_ERR_TIMEOUT)
             kind_message (ev, "%s: no answer within %lld ms", self->shown_url,
                           (long long) limit);
         goto done;
     }
+    long status = reply.status;
     event_add_metric (ev, "status", (double) status);
-    event_add_metric (ev, "connect_ms", (double) connect_us / 1000.0);
-    event_add_metric (ev, "total_ms", (double) total_us / 1000.0);
+    event_add_metric (ev, "connect_ms", reply.connect_ms);
+    event_add_metric (ev, "total_ms", reply.total_ms);
     if (self->contains)
-        event_add_metric (ev, "body_bytes", (double) body.total);
+        event_add_metric (ev, "body_bytes", (double) reply.bytes);
     if (!s_expected (self, status)) {
         kind_message (ev, "%s: status %ld, expected %s", self->shown_url, status,
                       self->expect_text ? self->expect_text : "2xx");
-        if (body.len) {
-            size_t n = strcspn (body.data, "\n");
-            if (n > body.len)
-                n = body.len;
-            char *line = heal_safe_string (body.data, n, 200);
+        if (reply.body_len) {
+            size_t n = strcspn (reply.body, "\n");
+            char *line = heal_safe_string (reply.body, n, 200);
             if (line && *line)
                 kind_evidence (ev, "body: %s", line);
             free (line);
@@ -316,20 +258,19 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
         verdict = CHECK_FAIL;
         goto done;
     }
-    if (self->contains && !s_contains (body.data, body.len, self->contains)) {
+    if (self->contains && !s_contains (reply.body, reply.body_len, self->contains)) {
         kind_message (ev, "%s: status %ld, but the body does not contain '%s'",
                       self->shown_url, status, self->contains);
-        kind_evidence (ev, "read %zu bytes of the body%s", body.len,
-                       body.total > body.len ? " (the rest was not read)" : "");
+        kind_evidence (ev, "read %zu bytes of the body%s", reply.body_len,
+                       reply.truncated ? " (the rest was not read)" : "");
         verdict = CHECK_FAIL;
         goto done;
     }
-    kind_message (ev, "%s: status %ld in %.0f ms", self->shown_url, status,
-                  (double) total_us / 1000.0);
+    kind_message (ev, "%s: status %ld in %.0f ms", self->shown_url, status, reply.total_ms);
     verdict = CHECK_OK;
 
 done:
-    free (body.data);
+    heal_http_reply_free (&reply);
     return verdict;
 }
 

@@ -11,15 +11,15 @@
 //  only when a later run finds it in /api/tags.
 //
 //  Threads: run/remedy are called from the agent's workers; the pull job is a
-//  thread owned by the instance, with its own CURL handles. Shared fields are
-//  under `lock`. destroy() wakes the job (curl_multi_wakeup) and joins it.
+//  thread owned by the instance, with its own HTTP client. Shared fields are
+//  under `lock`. destroy() aborts the job's transfer (heal_http_abort) and
+//  joins it.
 
 #include "check.h"
 #include "check_ollama.h"
 #include "kind_util.h"
 #include "command.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -60,7 +60,7 @@ typedef struct {
     bool job_running;
     bool job_done;
     bool stop;
-    CURLM *multi;               //  the job's, for curl_multi_wakeup only
+    heal_http_t *http;          //  the job's, for heal_http_abort only
     char *job_models [OLLAMA_MAX_MODELS];
     size_t job_count;
     char *job_model;            //  being pulled now (borrowed from job_models)
@@ -102,23 +102,6 @@ static void s_destroy (void **self_p);
 //  --------------------------------------------------------------------------
 //  Names
 
-//  "qwen2.5" -> "qwen2.5:latest"; "ns/m:7b" unchanged. Caller frees.
-static char *
-s_full_name (const char *name)
-{
-    const char *slash = strrchr (name, '/');
-    const char *last = slash ? slash + 1 : name;
-    size_t len = strlen (name);
-    bool tagged = strchr (last, ':') != NULL;
-    char *out = (char *) malloc (len + (tagged ? 1 : 8));
-    if (!out)
-        return NULL;
-    memcpy (out, name, len + 1);
-    if (!tagged)
-        memcpy (out + len, ":latest", 8);
-    return out;
-}
-
 static bool
 s_model_name_valid (const char *name)
 {
@@ -135,49 +118,7 @@ s_model_name_valid (const char *name)
 }
 
 //  --------------------------------------------------------------------------
-//  HTTP (one easy handle per request, owned by the calling thread)
-
-typedef struct {
-    char *data;
-    size_t len;
-    bool overflow;
-} body_t;
-
-static size_t
-s_body_write (char *ptr, size_t size, size_t nmemb, void *arg)
-{
-    body_t *body = (body_t *) arg;
-    size_t n = size * nmemb;
-    if (body->len + n > OLLAMA_MAX_BODY) {
-        body->overflow = true;
-        return 0;               //  abort: bounded
-    }
-    char *grown = (char *) realloc (body->data, body->len + n + 1);
-    if (!grown)
-        return 0;
-    body->data = grown;
-    memcpy (body->data + body->len, ptr, n);
-    body->len += n;
-    body->data [body->len] = 0;
-    return n;
-}
-
-static void
-s_curl_common (CURL *curl, const char *url, int64_t connect_ms, int64_t total_ms)
-{
-    curl_easy_setopt (curl, CURLOPT_URL, url);
-    curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long) connect_ms);
-    if (total_ms > 0)
-        curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) total_ms);
-    curl_easy_setopt (curl, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "http,https");
-#endif
-    curl_easy_setopt (curl, CURLOPT_USERAGENT, "heal/" HEAL_VERSION);
-    //  Never a proxy for a health probe of a local server.
-    curl_easy_setopt (curl, CURLOPT_NOPROXY, "*");
-}
+//  HTTP (one libheal client per request, owned by the calling thread)
 
 //  The "error" member of a JSON body, or NULL. Caller frees.
 static char *
@@ -201,48 +142,41 @@ s_get_json (const ollama_check_t *self, const char *path, int64_t timeout_ms,
 {
     char url [OLLAMA_MAX_URL + 64];
     snprintf (url, sizeof url, "%s%s", self->url, path);
-    CURL *curl = curl_easy_init ();
-    if (!curl) {
-        snprintf (why, whylen, "cannot create a CURL handle: %s",
-                  curl_easy_strerror (CURLE_FAILED_INIT));
+    heal_http_t *http = heal_http_new (NULL);
+    if (!http) {
+        snprintf (why, whylen, "cannot start the HTTP client: %s", heal_http_error_text ());
         return NULL;
     }
-    body_t body = { 0 };
-    char errbuf [CURL_ERROR_SIZE] = "";
-    s_curl_common (curl, url, timeout_ms, timeout_ms);
-    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_body_write);
-    curl_easy_setopt (curl, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, errbuf);
-    CURLcode rc = curl_easy_perform (curl);
-    long status = 0;
-    curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
-    double total = 0;
-    curl_easy_getinfo (curl, CURLINFO_TOTAL_TIME, &total);
-    *elapsed_ms = total * 1000.0;
-    curl_easy_cleanup (curl);
+    heal_http_request_t request = {
+        .url = url, .timeout_ms = timeout_ms, .max_body = OLLAMA_MAX_BODY
+    };
+    heal_http_reply_t reply;
+    heal_http_request (http, &request, &reply);
+    heal_http_destroy (&http);
+    *elapsed_ms = reply.total_ms;
     json_t *root = NULL;
-    if (body.overflow)
+    if (reply.result == HEAL_HTTP_ERR_TOO_LARGE)
         snprintf (why, whylen, "GET %s: reply larger than %d bytes", path, OLLAMA_MAX_BODY);
     else
-    if (rc != CURLE_OK)
-        snprintf (why, whylen, "GET %s: %s", path, *errbuf ? errbuf : curl_easy_strerror (rc));
+    if (reply.result != HEAL_HTTP_OK)
+        snprintf (why, whylen, "GET %s: %s", path, reply.error);
     else
-    if (status != 200) {
-        char *error = s_error_of (body.data, body.len);
-        snprintf (why, whylen, "GET %s: HTTP %ld%s%s", path, status,
+    if (reply.status != 200) {
+        char *error = s_error_of (reply.body, reply.body_len);
+        snprintf (why, whylen, "GET %s: HTTP %ld%s%s", path, reply.status,
                   error ? ": " : "", error ? error : "");
         free (error);
     }
     else {
         json_error_t jerr;
-        root = json_loadb (body.data ? body.data : "", body.len, 0, &jerr);
+        root = json_loadb (reply.body ? reply.body : "", reply.body_len, 0, &jerr);
         if (!json_is_object (root)) {
             snprintf (why, whylen, "GET %s: reply is not a JSON object", path);
             json_decref (root);
             root = NULL;
         }
     }
-    free (body.data);
+    heal_http_reply_free (&reply);
     return root;
 }
 
@@ -251,9 +185,6 @@ s_get_json (const ollama_check_t *self, const char *path, int64_t timeout_ms,
 
 typedef struct {
     ollama_check_t *self;
-    char line [OLLAMA_MAX_LINE];
-    size_t line_len;
-    bool line_overflow;
     bool success;
     char *error;                //  owned
     char *last_status;          //  owned
@@ -366,30 +297,11 @@ s_pull_line (pull_t *pull, const char *line, size_t len)
     return true;
 }
 
-static size_t
-s_pull_write (char *ptr, size_t size, size_t nmemb, void *arg)
+//  The client's line callback: 0 to go on, -1 to stop.
+static int
+s_pull_on_line (const char *line, size_t len, void *arg)
 {
-    pull_t *pull = (pull_t *) arg;
-    size_t n = size * nmemb;
-    for (size_t i = 0; i < n; i++) {
-        char c = ptr [i];
-        if (c == '\n') {
-            if (pull->line_overflow) {
-                free (pull->error);
-                pull->error = strdup ("pull: a progress line is too long");
-                return 0;
-            }
-            if (!s_pull_line (pull, pull->line, pull->line_len))
-                return 0;
-            pull->line_len = 0;
-        }
-        else
-        if (pull->line_len < OLLAMA_MAX_LINE)
-            pull->line [pull->line_len++] = c;
-        else
-            pull->line_overflow = true;
-    }
-    return n;
+    return s_pull_line ((pull_t *) arg, line, len) ? 0 : -1;
 }
 
 //  Pull one model. Returns 0, or -1 with *error set (owned).
@@ -402,64 +314,41 @@ s_pull_one (ollama_check_t *self, const char *model, char **error)
     json_t *req = json_pack ("{s:s, s:b}", "model", model, "stream", 1);
     char *body = req ? json_dumps (req, JSON_COMPACT) : NULL;
     json_decref (req);
-    CURL *curl = curl_easy_init ();
-    CURLM *multi = curl_multi_init ();
-    struct curl_slist *headers = curl_slist_append (NULL, "Content-Type: application/json");
-    if (!pull || !body || !curl || !multi || !headers) {
-        *error = strdup ("pull: out of memory");
+    heal_http_t *http = heal_http_new (NULL);
+    if (!pull || !body || !http) {
+        if (!http)
+            *error = heal_safe_string (heal_http_error_text (),
+                                       strlen (heal_http_error_text ()), EVENT_MAX_SHORT);
+        else
+            *error = strdup ("pull: out of memory");
         goto cleanup;
     }
     pull->self = self;
     pull->last_emit_ms = heal_monotonic_ms () - OLLAMA_PROGRESS_EVERY_MS;
-    char errbuf [CURL_ERROR_SIZE] = "";
-    s_curl_common (curl, url, self->timeout_ms, self->pull_timeout_ms);
-    curl_easy_setopt (curl, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_pull_write);
-    curl_easy_setopt (curl, CURLOPT_WRITEDATA, pull);
-    curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt (curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt (curl, CURLOPT_LOW_SPEED_TIME, (long) OLLAMA_PULL_STALL_S);
-    curl_multi_add_handle (multi, curl);
 
+    //  s_job_stop aborts the transfer through self->http.
     pthread_mutex_lock (&self->lock);
     bool stopped = self->stop;
     if (!stopped)
-        self->multi = multi;
+        self->http = http;
     pthread_mutex_unlock (&self->lock);
-
-    int running = 1;
-    while (!stopped && running) {
-        CURLMcode mc = curl_multi_perform (multi, &running);
-        if (mc != CURLM_OK || !running)
-            break;
-        mc = curl_multi_poll (multi, NULL, 0, 1000, NULL);
-        if (mc != CURLM_OK)
-            break;
-        pthread_mutex_lock (&self->lock);
-        stopped = self->stop;
-        pthread_mutex_unlock (&self->lock);
+    heal_http_reply_t reply;
+    memset (&reply, 0, sizeof reply);
+    if (!stopped) {
+        heal_http_request_t request = {
+            .url = url, .body = body,
+            .connect_timeout_ms = self->timeout_ms, .timeout_ms = self->pull_timeout_ms,
+            .stall_ms = OLLAMA_PULL_STALL_S * 1000,
+            .on_line = s_pull_on_line, .line_arg = pull
+        };
+        heal_http_request (http, &request, &reply);
     }
     pthread_mutex_lock (&self->lock);
-    self->multi = NULL;
+    self->http = NULL;
+    stopped = self->stop;
     pthread_mutex_unlock (&self->lock);
 
-    CURLcode rc = CURLE_OK;
-    bool finished = false;
-    int left = 0;
-    CURLMsg *msg;
-    while ((msg = curl_multi_info_read (multi, &left)))
-        if (msg->msg == CURLMSG_DONE) {
-            rc = msg->data.result;
-            finished = true;
-        }
-    long status = 0;
-    curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
-    //  A last line without its newline.
-    if (finished && rc == CURLE_OK && !pull->error && pull->line_len
-    &&  !pull->line_overflow)
-        s_pull_line (pull, pull->line, pull->line_len);
-
+    long status = reply.status;
     char text [EVENT_MAX_SHORT * 2];
     if (stopped)
         snprintf (text, sizeof text, "pull of %s stopped", model);
@@ -471,9 +360,12 @@ s_pull_one (ollama_check_t *self, const char *model, char **error)
     if (pull->error)
         snprintf (text, sizeof text, "pull of %s failed: %s", model, pull->error);
     else
-    if (!finished || rc != CURLE_OK)
-        snprintf (text, sizeof text, "pull of %s failed: %s", model,
-                  *errbuf ? errbuf : curl_easy_strerror (rc));
+    if (reply.result == HEAL_HTTP_ERR_TOO_LARGE)
+        snprintf (text, sizeof text, "pull of %s failed: pull: a progress line is too long",
+                  model);
+    else
+    if (reply.result != HEAL_HTTP_OK)
+        snprintf (text, sizeof text, "pull of %s failed: %s", model, reply.error);
     else
     if (status != 200)
         snprintf (text, sizeof text, "pull of %s failed: HTTP %ld", model, status);
@@ -485,14 +377,10 @@ s_pull_one (ollama_check_t *self, const char *model, char **error)
         text [0] = 0;
     if (text [0])
         *error = strdup (text);
-    curl_multi_remove_handle (multi, curl);
+    heal_http_reply_free (&reply);
 
 cleanup:
-    if (multi)
-        curl_multi_cleanup (multi);
-    if (curl)
-        curl_easy_cleanup (curl);
-    curl_slist_free_all (headers);
+    heal_http_destroy (&http);
     free (body);
     int failed = *error != NULL;
     if (pull) {
@@ -580,8 +468,8 @@ s_job_stop (ollama_check_t *self)
 {
     pthread_mutex_lock (&self->lock);
     self->stop = true;
-    if (self->multi)
-        curl_multi_wakeup (self->multi);
+    if (self->http)
+        heal_http_abort (self->http);
     bool started = self->thread_started;
     pthread_mutex_unlock (&self->lock);
     if (started) {
@@ -603,7 +491,6 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
         return NULL;
     }
     pthread_mutex_init (&self->lock, NULL);
-    curl_global_init (CURL_GLOBAL_DEFAULT);
     self->config = config;
     self->critical = check->critical;
     self->name = strdup (check->name);
@@ -619,7 +506,7 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
                                "'%s' is not a model name (e.g. qwen2.5:7b)", word);
             goto failed;
         }
-        char *full = s_full_name (word);
+        char *full = heal_ollama_full_name (word);
         bool dup = false;
         for (size_t i = 0; full && i < self->model_count; i++)
             dup = dup || streq (self->models [i], full);
@@ -656,27 +543,6 @@ s_time_left (const check_ctx_t *ctx, int64_t want)
     if (left < 1)
         left = 1;
     return left < want ? left : want;
-}
-
-static bool
-s_listed (json_t *list, const char *model)
-{
-    size_t i;
-    json_t *entry;
-    json_array_foreach (list, i, entry) {
-        const char *keys [] = { "name", "model" };
-        for (size_t k = 0; k < 2; k++) {
-            const char *name = json_string_value (json_object_get (entry, keys [k]));
-            if (!name)
-                continue;
-            char *full = s_full_name (name);
-            bool same = full && streq (full, model);
-            free (full);
-            if (same)
-                return true;
-        }
-    }
-    return false;
 }
 
 static void
@@ -743,7 +609,7 @@ s_run (void *self_v, const check_ctx_t *ctx, check_result_t *result)
         event_add_metric (event, "tags_ms", tags_ms);
         event_add_metric (event, "models_installed", (double) json_array_size (list));
         for (size_t i = 0; i < self->model_count; i++)
-            if (!s_listed (list, self->models [i]))
+            if (!heal_ollama_listed (list, self->models [i]))
                 self->missing [self->missing_count++] = strdup (self->models [i]);
     }
     json_decref (tags);
@@ -948,7 +814,6 @@ s_destroy (void **self_p)
     free (self->job_error);
     free (self->last_error);
     pthread_mutex_destroy (&self->lock);
-    curl_global_cleanup ();
     free (self);
     *self_p = NULL;
 }

@@ -4,7 +4,9 @@
 #ifndef HEAL_CHECK_OLLAMA_H_INCLUDED
 #define HEAL_CHECK_OLLAMA_H_INCLUDED
 
-#define OLLAMA_DEFAULT_URL         "http://127.0.0.1:11434"
+#include "heal/ollama.h"
+
+#define OLLAMA_DEFAULT_URL         HEAL_OLLAMA_DEFAULT_URL
 #define OLLAMA_MAX_URL             2048
 #define OLLAMA_MAX_MODELS          32             //  models per check
 #define OLLAMA_MAX_MODEL_NAME      256            //  bytes per model name

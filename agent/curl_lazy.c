@@ -2,14 +2,20 @@
 //  a check speaks HTTP (http and ollama kinds).
 //
 //  Debian's libcurl brings some forty libraries with it (TLS, SSH, LDAP,
-//  Kerberos, RTMP, IDN...). Mapping them costs about 5.5 MB of resident memory
-//  in a process that may never make a request: more than the rest of the agent.
-//  With HEAL_CURL_LAZY (the Makefile's default on Linux) heal-agent is linked
-//  without -lcurl and this file defines the libcurl functions the agent calls;
-//  the first call dlopen()s libcurl.so.4 and every call forwards to it. When
-//  the library cannot be loaded, each function fails the way libcurl itself
-//  reports failure (NULL handle, CURLE_FAILED_INIT...) and curl_easy_strerror
-//  says why, so the check ends `unknown` with that reason.
+//  Kerberos, RTMP, IDN...). Mapping them costs about 5 MB of resident memory
+//  in a process that may never make a request: more than the rest of the
+//  agent (bench/agent.sh, peak RSS of one cycle of 100 checks: 8.9 MB lazy,
+//  14.1 MB linked). With HEAL_CURL_LAZY (the Makefile's default on Linux)
+//  heal-agent is linked without -lcurl and this file defines the libcurl
+//  functions the agent's copy of libheal calls: libheal's HTTP client
+//  (bus/http.c, the one place that runs transfers) and curl's URL parser
+//  (config validation: curl_url*, curl_free). The first call dlopen()s
+//  libcurl.so.4 and every call forwards to it. When the library cannot be
+//  loaded, each function fails the way libcurl itself reports failure (NULL
+//  handle, CURLE_FAILED_INIT...) and curl_easy_strerror says why, so the
+//  check ends `unknown` with that reason. heal-diagnoser and healctl link
+//  libcurl normally; a function libheal starts to call must be added here
+//  (the agent's link fails until it is).
 //
 //  On macOS libcurl lives in the shared cache that every process maps anyway:
 //  the agent links it directly and this file is empty.
@@ -40,12 +46,11 @@ typedef void (*s_any_fn) (void);
 
 static struct {
     CURLcode (*global_init) (long);
-    void (*global_cleanup) (void);
     CURL *(*easy_init) (void);
     CURLcode (*easy_setopt) (CURL *, CURLoption, ...);
-    CURLcode (*easy_perform) (CURL *);
     CURLcode (*easy_getinfo) (CURL *, CURLINFO, ...);
     void (*easy_cleanup) (CURL *);
+    void (*easy_reset) (CURL *);
     const char *(*easy_strerror) (CURLcode);
     void (*free_) (void *);
     struct curl_slist *(*slist_append) (struct curl_slist *, const char *);
@@ -95,12 +100,11 @@ s_load (void)
     }
     //  Never dlclose: handles and callbacks may outlive any one check.
     if (s_sym (lib, "curl_global_init", &s_api.global_init)
-    ||  s_sym (lib, "curl_global_cleanup", &s_api.global_cleanup)
     ||  s_sym (lib, "curl_easy_init", &s_api.easy_init)
     ||  s_sym (lib, "curl_easy_setopt", &s_api.easy_setopt)
-    ||  s_sym (lib, "curl_easy_perform", &s_api.easy_perform)
     ||  s_sym (lib, "curl_easy_getinfo", &s_api.easy_getinfo)
     ||  s_sym (lib, "curl_easy_cleanup", &s_api.easy_cleanup)
+    ||  s_sym (lib, "curl_easy_reset", &s_api.easy_reset)
     ||  s_sym (lib, "curl_easy_strerror", &s_api.easy_strerror)
     ||  s_sym (lib, "curl_free", &s_api.free_)
     ||  s_sym (lib, "curl_slist_append", &s_api.slist_append)
@@ -132,13 +136,6 @@ CURLcode
 curl_global_init (long flags)
 {
     return s_ready () ? s_api.global_init (flags) : CURLE_FAILED_INIT;
-}
-
-void
-curl_global_cleanup (void)
-{
-    if (s_ready ())
-        s_api.global_cleanup ();
 }
 
 CURL *
@@ -174,12 +171,6 @@ curl_easy_setopt (CURL *curl, CURLoption option, ...)
     return rc;
 }
 
-CURLcode
-curl_easy_perform (CURL *curl)
-{
-    return s_ready () ? s_api.easy_perform (curl) : CURLE_FAILED_INIT;
-}
-
 //  Every CURLINFO takes a pointer to where the answer goes.
 CURLcode
 curl_easy_getinfo (CURL *curl, CURLINFO info, ...)
@@ -198,6 +189,13 @@ curl_easy_cleanup (CURL *curl)
 {
     if (s_ready ())
         s_api.easy_cleanup (curl);
+}
+
+void
+curl_easy_reset (CURL *curl)
+{
+    if (s_ready ())
+        s_api.easy_reset (curl);
 }
 
 const char *

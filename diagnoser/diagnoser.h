@@ -1,5 +1,5 @@
-//  diagnoser — heal-diagnoser's internal interfaces: its settings, the prompt
-//  (symptoms, redaction, bounding, fingerprint), the Ollama client and the
+//  diagnoser — heal-diagnoser's internal interfaces: its settings, redaction,
+//  symptoms and their fingerprint, the prompt, the Ollama client and the
 //  diagnoser loop that ties them to the bus. Shared by diagnoser/*.c and the
 //  unit tests; nothing outside heal-diagnoser includes it.
 
@@ -28,7 +28,7 @@
 #define DIAG_FINGERPRINT_LEN  16             //  hex characters
 
 //  Defaults (SPEC "Config", issue 6)
-#define DIAG_DEFAULT_URL          "http://127.0.0.1:11434"
+#define DIAG_DEFAULT_URL          HEAL_OLLAMA_DEFAULT_URL
 #define DIAG_DEFAULT_MODEL        "qwen2.5:7b"
 #define DIAG_DEFAULT_TIMEOUT_MS   (120 * 1000)
 #define DIAG_DEFAULT_CONNECT_MS   (5 * 1000)
@@ -75,7 +75,7 @@ diag_settings_t *diag_settings_new (const heal_config_t *config, char *err, size
 void diag_settings_destroy (diag_settings_t **self_p);
 
 //  --------------------------------------------------------------------------
-//  redaction (diagnoser/prompt.c)
+//  redaction (diagnoser/redact.c)
 
 typedef struct diag_redactor_t diag_redactor_t;
 
@@ -94,7 +94,7 @@ size_t diag_redact_default_count (void);
 const char *diag_redact_default (size_t index);
 
 //  --------------------------------------------------------------------------
-//  symptoms and the prompt (diagnoser/prompt.c)
+//  symptoms and their fingerprint (diagnoser/symptom.c)
 
 typedef struct {
     event_t *event;             //  owned, redacted copy of the check event
@@ -105,6 +105,19 @@ typedef struct {
 //  A redacted copy of a check event as a symptom. Caller owns.
 diag_symptom_t *diag_symptom_new (const event_t *event, diag_redactor_t *redactor);
 void diag_symptom_destroy (diag_symptom_t **self_p);
+
+//  Message normalised for fingerprints: lower case, digits removed, runs of
+//  white space folded to one space, trimmed. Caller frees.
+char *diag_normalise (const char *text);
+
+//  Fingerprint of a set of symptoms (order does not matter): check names and
+//  normalised messages, flapping, plus model and template. Caller frees;
+//  DIAG_FINGERPRINT_LEN lower-case hex characters.
+char *diag_fingerprint (diag_symptom_t *const *symptoms, size_t count,
+                        const char *model, const char *template_text);
+
+//  --------------------------------------------------------------------------
+//  the prompt: template and rendering (diagnoser/prompt.c)
 
 typedef struct diag_prompt_t diag_prompt_t;
 
@@ -131,16 +144,6 @@ int diag_prompt_render (diag_prompt_t *self, diag_symptom_t *const *symptoms, si
                         const char *host, size_t budget, int max_evidence,
                         char **system_out, char **user_out, int *level_out);
 
-//  Message normalised for fingerprints: lower case, digits removed, runs of
-//  white space folded to one space, trimmed. Caller frees.
-char *diag_normalise (const char *text);
-
-//  Fingerprint of a set of symptoms (order does not matter): check names and
-//  normalised messages, flapping, plus model and template. Caller frees;
-//  DIAG_FINGERPRINT_LEN lower-case hex characters.
-char *diag_fingerprint (diag_symptom_t *const *symptoms, size_t count,
-                        const char *model, const char *template_text);
-
 //  --------------------------------------------------------------------------
 //  Ollama (diagnoser/ollama.c)
 
@@ -160,7 +163,8 @@ int ollama_parse_reply (long status, const char *body, size_t size, event_t *dia
 
 typedef struct ollama_client_t ollama_client_t;
 
-//  One CURL handle; owned by the thread that created it. abort (may be NULL)
+//  One libheal HTTP client (its connection reused); owned by the thread that
+//  created it. abort (may be NULL)
 //  is polled during transfers: non-zero stops the transfer at once.
 ollama_client_t *ollama_client_new (const char *url, int64_t connect_timeout_ms,
                                     int64_t timeout_ms, atomic_int *abort_flag);

@@ -6,7 +6,6 @@
 
 #include "diagnoser.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,13 +74,6 @@ main (int argc, char *argv [])
         diag_settings_destroy (&settings);
         return 0;
     }
-    //  libcurl's global state, before any thread uses it
-    if (curl_global_init (CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        fprintf (stderr, "heal-diagnoser: curl_global_init failed\n");
-        heal_config_destroy (&config);
-        diag_settings_destroy (&settings);
-        return 1;
-    }
     zsys_init ();
     zsys_set_logstream (stderr);
     zsys_set_logident ("heal-diagnoser");
@@ -95,6 +87,5 @@ main (int argc, char *argv [])
     }
     else
         zsys_error ("%s", err);
-    curl_global_cleanup ();
     return rc;
 }

@@ -1,11 +1,10 @@
 //  ollama — the diagnoser's client of a local Ollama server: the /api/chat
-//  request (structured output with a JSON schema), one libcurl handle with
-//  connect and total timeouts and a bounded reply buffer, and the strict
-//  parsing and validation of the reply (docs: shared/reference ollama-*.md).
+//  request (structured output with a JSON schema), sent through libheal's
+//  HTTP client (heal/http.h: timeouts, the DIAG_MAX_REPLY cap, abort), and the
+//  strict parsing and validation of the reply (docs: shared/reference ollama-*.md).
 
 #include "diagnoser.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,54 +237,14 @@ cleanup:
 }
 
 //  --------------------------------------------------------------------------
-//  HTTP
+//  HTTP (libheal's client: one per actor, its connection reused)
 
 struct ollama_client_t {
-    CURL *curl;
+    heal_http_t *http;
     char *url;
     int64_t connect_timeout_ms;
     int64_t timeout_ms;
-    atomic_int *abort_flag;
-    //  reply being received
-    char *data;
-    size_t size;
-    size_t cap;
-    bool too_large;
 };
-
-static size_t
-s_write (char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    ollama_client_t *self = (ollama_client_t *) userdata;
-    size_t n = size * nmemb;
-    if (self->size + n > DIAG_MAX_REPLY) {
-        self->too_large = true;
-        return 0;               //  CURLE_WRITE_ERROR
-    }
-    if (self->size + n + 1 > self->cap) {
-        size_t cap = self->cap ? self->cap : 4096;
-        while (cap < self->size + n + 1)
-            cap *= 2;
-        char *data = (char *) realloc (self->data, cap);
-        if (!data)
-            return 0;
-        self->data = data;
-        self->cap = cap;
-    }
-    memcpy (self->data + self->size, ptr, n);
-    self->size += n;
-    self->data [self->size] = 0;
-    return n;
-}
-
-static int
-s_progress (void *clientp, curl_off_t dltotal, curl_off_t dlnow,
-            curl_off_t ultotal, curl_off_t ulnow)
-{
-    (void) dltotal, (void) dlnow, (void) ultotal, (void) ulnow;
-    ollama_client_t *self = (ollama_client_t *) clientp;
-    return self->abort_flag && atomic_load (self->abort_flag) ? 1 : 0;
-}
 
 ollama_client_t *
 ollama_client_new (const char *url, int64_t connect_timeout_ms, int64_t timeout_ms,
@@ -295,8 +254,10 @@ ollama_client_new (const char *url, int64_t connect_timeout_ms, int64_t timeout_
     if (!self)
         return NULL;
     self->url = strdup (url);
-    self->curl = curl_easy_init ();
-    if (!self->url || !self->curl) {
+    self->http = heal_http_new (abort_flag);
+    if (!self->url || !self->http) {
+        if (!self->http)
+            zsys_error ("diagnoser: cannot start the HTTP client: %s", heal_http_error_text ());
         ollama_client_destroy (&self);
         return NULL;
     }
@@ -306,7 +267,6 @@ ollama_client_new (const char *url, int64_t connect_timeout_ms, int64_t timeout_
         self->url [--len] = 0;
     self->connect_timeout_ms = connect_timeout_ms;
     self->timeout_ms = timeout_ms;
-    self->abort_flag = abort_flag;
     return self;
 }
 
@@ -316,10 +276,8 @@ ollama_client_destroy (ollama_client_t **self_p)
     if (!self_p || !*self_p)
         return;
     ollama_client_t *self = *self_p;
-    if (self->curl)
-        curl_easy_cleanup (self->curl);
+    heal_http_destroy (&self->http);
     free (self->url);
-    free (self->data);
     free (self);
     *self_p = NULL;
 }
@@ -327,78 +285,48 @@ ollama_client_destroy (ollama_client_t **self_p)
 //  GET (body NULL) or POST body; see ollama_client_post.
 static int
 s_request (ollama_client_t *self, const char *path, const char *body, int64_t timeout_ms,
-           long *status, char **reply, size_t *size, char *err, size_t errlen)
+           long *status, char **reply_body, size_t *size, char *err, size_t errlen)
 {
     *status = 0;
-    *reply = NULL;
+    *reply_body = NULL;
     *size = 0;
-    self->size = 0;
-    self->too_large = false;
     char url [2048];
     if (snprintf (url, sizeof url, "%s%s", self->url, path) >= (int) sizeof url) {
         snprintf (err, errlen, "ollama: url too long");
         return -1;
     }
-    char curl_err [CURL_ERROR_SIZE] = "";
-    struct curl_slist *headers = curl_slist_append (NULL, "Content-Type: application/json");
-    if (headers)
-        headers = curl_slist_append (headers, "Expect:");  //  no 100-continue round trip
-    CURL *c = self->curl;
-    //  The handle is reused (keeps the connection), options are set each time.
-    curl_easy_reset (c);
-    curl_easy_setopt (c, CURLOPT_URL, url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt (c, CURLOPT_PROTOCOLS_STR, "http,https");
-#endif
-    curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt (c, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
-    curl_easy_setopt (c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt (c, CURLOPT_CONNECTTIMEOUT_MS, (long) self->connect_timeout_ms);
-    curl_easy_setopt (c, CURLOPT_TIMEOUT_MS, (long) timeout_ms);
-    if (body) {
-        curl_easy_setopt (c, CURLOPT_POST, 1L);
-        curl_easy_setopt (c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt (c, CURLOPT_POSTFIELDSIZE, (long) strlen (body));
-    }
-    else
-        curl_easy_setopt (c, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt (c, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt (c, CURLOPT_USERAGENT, "heal-diagnoser/" HEAL_VERSION);
-    curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, s_write);
-    curl_easy_setopt (c, CURLOPT_WRITEDATA, self);
-    curl_easy_setopt (c, CURLOPT_XFERINFOFUNCTION, s_progress);
-    curl_easy_setopt (c, CURLOPT_XFERINFODATA, self);
-    curl_easy_setopt (c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt (c, CURLOPT_ERRORBUFFER, curl_err);
-    CURLcode rc = curl_easy_perform (c);
-    curl_easy_setopt (c, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt (c, CURLOPT_ERRORBUFFER, NULL);
-    curl_slist_free_all (headers);
-    if (rc != CURLE_OK) {
-        if (self->too_large)
+    heal_http_request_t request = {
+        .url = url, .body = body,
+        .connect_timeout_ms = self->connect_timeout_ms, .timeout_ms = timeout_ms,
+        .max_body = DIAG_MAX_REPLY,
+        .proxy = true,          //  a remote Ollama (allow_remote) may sit behind one
+        .user_agent = "heal-diagnoser/" HEAL_VERSION
+    };
+    heal_http_reply_t reply;
+    if (heal_http_request (self->http, &request, &reply)) {
+        if (reply.result == HEAL_HTTP_ERR_TOO_LARGE)
             snprintf (err, errlen, "ollama: reply larger than %d bytes", DIAG_MAX_REPLY);
         else
-        if (rc == CURLE_OPERATION_TIMEDOUT)
+        if (reply.result == HEAL_HTTP_ERR_TIMEOUT)
             snprintf (err, errlen, "ollama: no answer within %lld ms (%s)",
-                      (long long) timeout_ms, curl_err [0] ? curl_err : curl_easy_strerror (rc));
+                      (long long) timeout_ms, reply.error);
         else
-        if (rc == CURLE_ABORTED_BY_CALLBACK)
+        if (reply.result == HEAL_HTTP_ERR_ABORTED)
             snprintf (err, errlen, "ollama: request cancelled (shutting down)");
         else
-            snprintf (err, errlen, "ollama: %s: %s", url,
-                      curl_err [0] ? curl_err : curl_easy_strerror (rc));
+            snprintf (err, errlen, "ollama: %s: %s", url, reply.error);
         return -1;
     }
-    curl_easy_getinfo (c, CURLINFO_RESPONSE_CODE, status);
-    *reply = (char *) malloc (self->size + 1);
-    if (!*reply) {
-        snprintf (err, errlen, "ollama: out of memory");
-        return -1;
+    *status = reply.status;
+    if (!reply.body) {
+        reply.body = strdup ("");
+        if (!reply.body) {
+            snprintf (err, errlen, "ollama: out of memory");
+            return -1;
+        }
     }
-    if (self->size)
-        memcpy (*reply, self->data, self->size);
-    (*reply) [self->size] = 0;
-    *size = self->size;
+    *reply_body = reply.body;       //  handed over
+    *size = reply.body_len;
     return 0;
 }
 
@@ -419,37 +347,13 @@ ollama_client_get (ollama_client_t *self, const char *path, int64_t timeout_ms,
     return s_request (self, path, NULL, timeout_ms, status, reply, size, err, errlen);
 }
 
-//  "qwen2.5" means "qwen2.5:latest", as in Ollama.
-static bool
-s_same_model (const char *a, const char *b)
-{
-    size_t la = strcspn (a, ":"), lb = strcspn (b, ":");
-    if (la != lb || strncmp (a, b, la))
-        return false;
-    const char *ta = a [la] ? a + la + 1 : "latest";
-    const char *tb = b [lb] ? b + lb + 1 : "latest";
-    return streq (ta, tb);
-}
-
 int
 ollama_model_listed (const char *body, size_t size, const char *model)
 {
     json_error_t jerr;
     json_t *root = body && size ? json_loadb (body, size, 0, &jerr) : NULL;
     json_t *models = json_object_get (root, "models");
-    int rc = -1;
-    if (json_is_array (models)) {
-        rc = 0;
-        size_t i;
-        json_t *m;
-        json_array_foreach (models, i, m) {
-            const char *name = json_string_value (json_object_get (m, "name"));
-            if (!name)
-                name = json_string_value (json_object_get (m, "model"));
-            if (name && s_same_model (name, model))
-                rc = 1;
-        }
-    }
+    int rc = json_is_array (models) ? heal_ollama_listed (models, model) : -1;
     json_decref (root);
     return rc;
 }

@@ -9,4 +9,7 @@
 #include "heal/control.h"
 #include "heal/config.h"
 #include "heal/security.h"
+#include "heal/http.h"
+#include "heal/ollama.h"
+#include "heal/strbuf.h"
 #endif
