@@ -7,6 +7,10 @@
 //  counted. Commands and reply shapes: schemas/control-commands.md.
 
 #include "agent_impl.h"
+#include "control_server.h"
+#include "report.h"
+#include "runs.h"
+#include "state.h"
 
 #include <errno.h>
 #include <string.h>
@@ -55,30 +59,30 @@ s_check_status (agent_t *self, agent_check_t *check)
 {
     int64_t now = event_now_ms ();
     const heal_check_config_t *cfg = check->cfg;
-    remedy_budget_prune (&check->budget, cfg, now);
+    remedy_budget_prune (&check->health.budget, cfg, now);
     json_t *last = check->last;
     json_t *message = last? json_object_get (last, "message"): NULL;
     json_t *budget = json_pack ("{s:i, s:i, s:I, s:I, s:b, s:I}",
-        "used", check->budget.count,
+        "used", check->health.budget.count,
         "attempts", remedy_budget_attempts (cfg),
         "within_ms", (json_int_t) cfg->within_ms,
         "backoff_ms", (json_int_t) cfg->backoff_ms,
-        "gave_up", check->budget.gave_up,
-        "backoff_until", (json_int_t) check->budget.backoff_until);
+        "gave_up", check->health.budget.gave_up,
+        "backoff_until", (json_int_t) check->health.budget.backoff_until);
     int64_t interval = cfg->interval_ms > 0? cfg->interval_ms: self->gen->config->interval_ms;
     return json_pack ("{s:s, s:s, s:b, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:o}",
         "name", check->name,
         "kind", cfg->kind? cfg->kind: "",
         "critical", cfg->critical,
-        "severity", check->has_severity? json_string (severity_name (check->severity))
+        "severity", check->health.has_severity? json_string (severity_name (check->health.severity))
                                        : json_null (),
-        "since", (json_int_t) check->since,
-        "streak", (json_int_t) check->streak,
+        "since", (json_int_t) check->health.since,
+        "streak", (json_int_t) check->health.streak,
         "message", json_is_string (message)? json_incref (message): json_null (),
         "remedy", check->last_remedy_result? json_string (check->last_remedy_result)
                                            : json_null (),
-        "muted_until", check->budget.mute_until > now
-                       ? json_integer (check->budget.mute_until): json_null (),
+        "muted_until", check->health.budget.mute_until > now
+                       ? json_integer (check->health.budget.mute_until): json_null (),
         "budget", budget? budget: json_null (),
         "running", check->job != NULL && !check->job->abandoned,
         "interval_ms", (json_int_t) interval,
@@ -88,7 +92,7 @@ s_check_status (agent_t *self, agent_check_t *check)
 }
 
 json_t *
-agent_status_json (agent_t *self)
+control_server_status_json (agent_t *self)
 {
     json_t *checks = json_array ();
     for (size_t i = 0; i < self->check_count; i++)
@@ -99,7 +103,7 @@ agent_status_json (agent_t *self)
         }
     int64_t counts [SEVERITY_COUNT];
     bool degraded = false;
-    severity_t worst = agent_worst (self, counts, &degraded, NULL);
+    severity_t worst = runs_worst (self, counts, &degraded, NULL);
     json_t *counts_json = json_object ();
     for (int s = 0; s < SEVERITY_COUNT; s++)
         json_object_set_new (counts_json, severity_name ((severity_t) s),
@@ -121,8 +125,8 @@ agent_status_json (agent_t *self)
         "host", heal_hostname (),
         "started", (json_int_t) self->started,
         "config", self->config_file? json_string (self->config_file): json_null (),
-        "cycle", (json_int_t) self->cycle,
-        "workers", (json_int_t) self->running,
+        "cycle", (json_int_t) self->sched.cycle,
+        "workers", (json_int_t) worker_pool_busy (self->workers),
         "queued", (json_int_t) zlistx_size (self->queue));
     return json_pack ("{s:o, s:o, s:s, s:b, s:o, s:o}",
         "agent", agent? agent: json_null (),
@@ -164,13 +168,13 @@ s_pending_reply (agent_t *self, agent_pending_t *pending)
     }
     json_t *data = json_pack ("{s:O, s:s, s:I}", "checks", pending->results,
                               "worst", severity_name (worst),
-                              "cycle", (json_int_t) self->cycle);
+                              "cycle", (json_int_t) self->sched.cycle);
     s_reply (self, pending->envelope, true, NULL, data);
     json_decref (data);
 }
 
 void
-agent_control_result (agent_t *self, agent_check_t *check)
+control_server_result (agent_t *self, agent_check_t *check)
 {
     if (!self->pendings)
         return;
@@ -205,7 +209,7 @@ agent_control_result (agent_t *self, agent_check_t *check)
 }
 
 void
-agent_control_destroy_pendings (agent_t *self)
+control_server_destroy_pendings (agent_t *self)
 {
     agent_pending_t *pending = (agent_pending_t *) zlistx_first (self->pendings);
     while (pending) {
@@ -285,10 +289,10 @@ s_cmd_run (agent_t *self, zmsg_t *envelope, control_request_t *req, bool heal)
         pending->count = pending->left = 1;
         zlistx_add_end (self->pendings, pending);
         if (heal) {
-            remedy_budget_reset (&check->budget);
+            remedy_budget_reset (&check->health.budget);
             agent_state_changed (self, true);
         }
-        agent_dispatch (self, check, heal);
+        runs_dispatch (self, check, heal);
         return;
     }
     //  All checks: a full cycle now.
@@ -297,15 +301,15 @@ s_cmd_run (agent_t *self, zmsg_t *envelope, control_request_t *req, bool heal)
         s_error (self, envelope, "%s: out of memory", req->cmd);
         return;
     }
-    agent_cycle_start (self, true);
+    runs_cycle_start (self, true);
     //  Await the members still running (one that could not even start has
     //  already completed).
     for (size_t i = 0; i < self->check_count; i++)
-        if (self->checks [i].present && self->checks [i].cycle_member)
+        if (self->checks [i].present && self->checks [i].slot.member)
             pending->names [pending->count++] = strdup (self->checks [i].name);
     pending->left = pending->count;
     zlistx_add_end (self->pendings, pending);
-    agent_control_result (self, NULL);   //  nothing to wait for: reply now
+    control_server_result (self, NULL);   //  nothing to wait for: reply now
 }
 
 static void
@@ -326,10 +330,10 @@ s_cmd_mute (agent_t *self, zmsg_t *envelope, control_request_t *req)
                  CONTROL_MAX_MUTE_S);
         return;
     }
-    check->budget.mute_until = event_now_ms () + (int64_t) seconds * 1000;
+    check->health.budget.mute_until = event_now_ms () + (int64_t) seconds * 1000;
     agent_state_changed (self, true);
     json_t *data = json_pack ("{s:s, s:I}", "check", check->name,
-                              "muted_until", (json_int_t) check->budget.mute_until);
+                              "muted_until", (json_int_t) check->health.budget.mute_until);
     s_reply (self, envelope, true, NULL, data);
     json_decref (data);
 }
@@ -342,7 +346,7 @@ s_cmd_unmute (agent_t *self, zmsg_t *envelope, control_request_t *req)
     agent_check_t *check = s_named_check (self, envelope, req, 0);
     if (!check)
         return;
-    check->budget.mute_until = 0;
+    check->health.budget.mute_until = 0;
     agent_state_changed (self, true);
     json_t *data = json_pack ("{s:s, s:n}", "check", check->name, "muted_until");
     s_reply (self, envelope, true, NULL, data);
@@ -374,7 +378,7 @@ s_request (agent_t *self, zmsg_t *envelope, control_request_t *req)
     if (streq (cmd, "status")) {
         if (!s_argc (self, envelope, req, 0, 0))
             return;
-        json_t *data = agent_status_json (self);
+        json_t *data = control_server_status_json (self);
         s_reply (self, envelope, true, NULL, data);
         json_decref (data);
     }
@@ -382,7 +386,7 @@ s_request (agent_t *self, zmsg_t *envelope, control_request_t *req)
     if (streq (cmd, "report")) {
         if (!s_argc (self, envelope, req, 0, 0))
             return;
-        json_t *data = agent_report_json (self);
+        json_t *data = report_json (self);
         s_reply (self, envelope, true, NULL, data);
         json_decref (data);
     }
@@ -471,7 +475,7 @@ done:
 }
 
 void
-agent_control_handle (agent_t *self)
+control_server_handle (agent_t *self)
 {
     for (int n = 0; n < 100 && (zsock_events (self->control) & ZMQ_POLLIN); n++) {
         zmsg_t *msg = zmsg_recv (self->control);
