@@ -7,6 +7,7 @@
 //  counted. Commands and reply shapes: schemas/control-commands.md.
 
 #include "agent_impl.h"
+#include "heal/commands.h"
 #include "control_server.h"
 #include "report.h"
 #include "runs.h"
@@ -252,26 +253,9 @@ s_named_check (agent_t *self, zmsg_t *envelope, control_request_t *req, size_t a
     return check;
 }
 
-static bool
-s_argc (agent_t *self, zmsg_t *envelope, control_request_t *req, size_t min, size_t max)
-{
-    if (req->argc < min || req->argc > max) {
-        if (min == max)
-            s_error (self, envelope, "%s: expects %zu argument(s), got %zu",
-                     req->cmd, min, req->argc);
-        else
-            s_error (self, envelope, "%s: expects %zu to %zu arguments, got %zu",
-                     req->cmd, min, max, req->argc);
-        return false;
-    }
-    return true;
-}
-
 static void
-s_cmd_run (agent_t *self, zmsg_t *envelope, control_request_t *req, bool heal)
+s_run (agent_t *self, zmsg_t *envelope, control_request_t *req, bool heal)
 {
-    if (!s_argc (self, envelope, req, heal? 1: 0, 1))
-        return;
     if (zlistx_size (self->pendings) >= CONTROL_MAX_PENDING) {
         s_error (self, envelope, "%s: too many requests waiting", req->cmd);
         return;
@@ -313,10 +297,20 @@ s_cmd_run (agent_t *self, zmsg_t *envelope, control_request_t *req, bool heal)
 }
 
 static void
+s_cmd_run (agent_t *self, zmsg_t *envelope, control_request_t *req)
+{
+    s_run (self, envelope, req, false);
+}
+
+static void
+s_cmd_heal (agent_t *self, zmsg_t *envelope, control_request_t *req)
+{
+    s_run (self, envelope, req, true);
+}
+
+static void
 s_cmd_mute (agent_t *self, zmsg_t *envelope, control_request_t *req)
 {
-    if (!s_argc (self, envelope, req, 2, 2))
-        return;
     agent_check_t *check = s_named_check (self, envelope, req, 0);
     if (!check)
         return;
@@ -341,8 +335,6 @@ s_cmd_mute (agent_t *self, zmsg_t *envelope, control_request_t *req)
 static void
 s_cmd_unmute (agent_t *self, zmsg_t *envelope, control_request_t *req)
 {
-    if (!s_argc (self, envelope, req, 1, 1))
-        return;
     agent_check_t *check = s_named_check (self, envelope, req, 0);
     if (!check)
         return;
@@ -353,82 +345,109 @@ s_cmd_unmute (agent_t *self, zmsg_t *envelope, control_request_t *req)
     json_decref (data);
 }
 
+//  Borrows data.
+static void
+s_ok (agent_t *self, zmsg_t *envelope, json_t *data)
+{
+    s_reply (self, envelope, true, NULL, data);
+}
+
+static void
+s_cmd_ping (agent_t *self, zmsg_t *envelope, control_request_t *req)
+{
+    (void) req;
+    json_t *data = json_string ("pong");
+    s_ok (self, envelope, data);
+    json_decref (data);
+}
+
+static void
+s_cmd_version (agent_t *self, zmsg_t *envelope, control_request_t *req)
+{
+    (void) req;
+    json_t *data = json_pack ("{s:s, s:I, s:s, s:s}", "version", HEAL_VERSION,
+                              "pid", (json_int_t) getpid (), "host", heal_hostname (),
+                              "source", "heal-agent");
+    s_ok (self, envelope, data);
+    json_decref (data);
+}
+
+static void
+s_cmd_status (agent_t *self, zmsg_t *envelope, control_request_t *req)
+{
+    (void) req;
+    json_t *data = control_server_status_json (self);
+    s_ok (self, envelope, data);
+    json_decref (data);
+}
+
+static void
+s_cmd_report (agent_t *self, zmsg_t *envelope, control_request_t *req)
+{
+    (void) req;
+    json_t *data = report_json (self);
+    s_ok (self, envelope, data);
+    json_decref (data);
+}
+
+static void
+s_cmd_reload (agent_t *self, zmsg_t *envelope, control_request_t *req)
+{
+    (void) req;
+    char err [CONFIG_ERROR_MAX];
+    if (agent_reload (self, err, sizeof err)) {
+        s_error (self, envelope, "reload: %s", err);
+        self->control_errors--;     //  a refused config is not a bad request
+        return;
+    }
+    json_t *data = json_pack ("{s:I}", "checks", (json_int_t) self->check_count);
+    s_ok (self, envelope, data);
+    json_decref (data);
+}
+
+static void
+s_cmd_diagnosis (agent_t *self, zmsg_t *envelope, control_request_t *req)
+{
+    (void) req;
+    s_ok (self, envelope, self->diagnosis);
+}
+
+typedef void (s_command_fn) (agent_t *self, zmsg_t *envelope, control_request_t *req);
+
+//  The agent's side of the shared table (heal/commands.h): names, arity and
+//  help are there; what each command does is here.
+static s_command_fn *const s_commands [CONTROL_CMD_COUNT] = {
+    [CONTROL_CMD_PING]      = s_cmd_ping,
+    [CONTROL_CMD_VERSION]   = s_cmd_version,
+    [CONTROL_CMD_STATUS]    = s_cmd_status,
+    [CONTROL_CMD_REPORT]    = s_cmd_report,
+    [CONTROL_CMD_RUN]       = s_cmd_run,
+    [CONTROL_CMD_HEAL]      = s_cmd_heal,
+    [CONTROL_CMD_MUTE]      = s_cmd_mute,
+    [CONTROL_CMD_UNMUTE]    = s_cmd_unmute,
+    [CONTROL_CMD_RELOAD]    = s_cmd_reload,
+    [CONTROL_CMD_DIAGNOSIS] = s_cmd_diagnosis,
+};
+
 static void
 s_request (agent_t *self, zmsg_t *envelope, control_request_t *req)
 {
-    const char *cmd = req->cmd;
-    if (streq (cmd, "ping")) {
-        if (!s_argc (self, envelope, req, 0, 0))
-            return;
-        json_t *data = json_string ("pong");
-        s_reply (self, envelope, true, NULL, data);
-        json_decref (data);
-    }
-    else
-    if (streq (cmd, "version")) {
-        if (!s_argc (self, envelope, req, 0, 0))
-            return;
-        json_t *data = json_pack ("{s:s, s:I, s:s, s:s}", "version", HEAL_VERSION,
-                                  "pid", (json_int_t) getpid (), "host", heal_hostname (),
-                                  "source", "heal-agent");
-        s_reply (self, envelope, true, NULL, data);
-        json_decref (data);
-    }
-    else
-    if (streq (cmd, "status")) {
-        if (!s_argc (self, envelope, req, 0, 0))
-            return;
-        json_t *data = control_server_status_json (self);
-        s_reply (self, envelope, true, NULL, data);
-        json_decref (data);
-    }
-    else
-    if (streq (cmd, "report")) {
-        if (!s_argc (self, envelope, req, 0, 0))
-            return;
-        json_t *data = report_json (self);
-        s_reply (self, envelope, true, NULL, data);
-        json_decref (data);
-    }
-    else
-    if (streq (cmd, "run"))
-        s_cmd_run (self, envelope, req, false);
-    else
-    if (streq (cmd, "heal"))
-        s_cmd_run (self, envelope, req, true);
-    else
-    if (streq (cmd, "mute"))
-        s_cmd_mute (self, envelope, req);
-    else
-    if (streq (cmd, "unmute"))
-        s_cmd_unmute (self, envelope, req);
-    else
-    if (streq (cmd, "reload")) {
-        if (!s_argc (self, envelope, req, 0, 0))
-            return;
-        char err [CONFIG_ERROR_MAX];
-        if (agent_reload (self, err, sizeof err)) {
-            s_error (self, envelope, "reload: %s", err);
-            self->control_errors--;     //  a refused config is not a bad request
-        }
-        else {
-            json_t *data = json_pack ("{s:I}", "checks", (json_int_t) self->check_count);
-            s_reply (self, envelope, true, NULL, data);
-            json_decref (data);
-        }
-    }
-    else
-    if (streq (cmd, "diagnosis")) {
-        if (!s_argc (self, envelope, req, 0, 0))
-            return;
-        s_reply (self, envelope, true, NULL, self->diagnosis);
-    }
-    else {
-        char *safe = heal_safe_string (cmd, strlen (cmd), CONTROL_MAX_CMD);
-        s_error (self, envelope, "unknown command '%s' (commands: ping version status "
-                 "report run heal mute unmute reload diagnosis)", safe? safe: "?");
+    const control_command_t *cmd = control_command_find (req->cmd);
+    if (!cmd || !cmd->agent || !s_commands [cmd->id]) {
+        char names [256];
+        control_command_names (names, sizeof names);
+        char *safe = heal_safe_string (req->cmd, strlen (req->cmd), CONTROL_MAX_CMD);
+        s_error (self, envelope, "unknown command '%s' (commands: %s)", safe? safe: "?",
+                 names);
         free (safe);
+        return;
     }
+    char err [256];
+    if (control_command_arity (cmd, req->argc, err, sizeof err)) {
+        s_error (self, envelope, "%s", err);
+        return;
+    }
+    s_commands [cmd->id] (self, envelope, req);
 }
 
 //  Read one ROUTER message and answer it (or queue its reply).
