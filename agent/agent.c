@@ -122,6 +122,7 @@ s_check_free (agent_check_t *check)
     check->last = NULL;
     free (check->last_remedy_result);
     check->last_remedy_result = NULL;
+    status_cache_free (&check->status);
     if (check->watch_fd >= 0)
         platform_exit_watch_close (check->watch_fd);
     check->watch_fd = -1;
@@ -229,6 +230,7 @@ s_checks_build (agent_t *self, agent_gen_t *gen)
             old->present = false;       //  moved
             old->last = NULL;
             old->last_remedy_result = NULL;
+            old->status.data = NULL;
             old->watch_fd = -1;
         }
         else {

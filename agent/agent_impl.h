@@ -7,6 +7,7 @@
 //      state.h           state.json
 //      report.h          report.json, incidents.jsonl
 //      control_server.h  healctl's requests
+//      status.h          the `status` reply, cached per check
 //      agent_impl.h      (this) + the few agent.c functions the others call
 //
 //  No agent header includes another of these; each .c includes what it uses.
@@ -20,6 +21,7 @@
 #include "outcome.h"
 #include "remedy.h"
 #include "scheduler.h"
+#include "status.h"
 #include "worker.h"
 
 //  A loaded configuration with its configured check instances. Shared by the
@@ -40,6 +42,8 @@ typedef struct agent_check_t {
     bool present;                   //  false: loaded from state, not configured
     check_health_t health;          //  severity, streak, since, budget
     json_t *last;                   //  last event as JSON (event_to_json), owned
+    uint64_t last_serial;           //  +1 whenever last changes
+    status_cache_t status;          //  its `status` entry, encoded
     char *last_remedy_result;       //  owned, NULL when none
     //  scheduling
     scheduler_slot_t slot;

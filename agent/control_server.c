@@ -12,6 +12,7 @@
 #include "report.h"
 #include "runs.h"
 #include "state.h"
+#include "status.h"
 
 #include <errno.h>
 #include <string.h>
@@ -20,7 +21,19 @@
 #define CONTROL_MAX_MUTE_S  (30 * 24 * 3600)    //  mute at most 30 days
 #define CONTROL_MAX_PENDING 256                 //  `run`/`heal` requests waiting
 
-//  Send a reply to envelope (identity [+ empty delimiter]); borrows data.
+//  Send an encoded reply to envelope (identity [+ empty delimiter]).
+static void
+s_send (agent_t *self, zmsg_t *envelope, const msgpack_sbuffer *buf)
+{
+    zmsg_t *msg = zmsg_dup (envelope);
+    if (msg) {
+        zmsg_addmem (msg, buf->data, buf->size);
+        zmsg_send (&msg, self->control);
+        zmsg_destroy (&msg);
+    }
+}
+
+//  Send a reply to envelope; borrows data.
 static void
 s_reply (agent_t *self, zmsg_t *envelope, bool ok, const char *error, const json_t *data)
 {
@@ -30,12 +43,7 @@ s_reply (agent_t *self, zmsg_t *envelope, bool ok, const char *error, const json
         msgpack_sbuffer_clear (&buf);
         control_reply_encode (false, "reply too large or not encodable", NULL, &buf);
     }
-    zmsg_t *msg = zmsg_dup (envelope);
-    if (msg) {
-        zmsg_addmem (msg, buf.data, buf.size);
-        zmsg_send (&msg, self->control);
-        zmsg_destroy (&msg);
-    }
+    s_send (self, envelope, &buf);
     msgpack_sbuffer_destroy (&buf);
 }
 
@@ -53,89 +61,6 @@ s_error (agent_t *self, zmsg_t *envelope, const char *fmt, ...)
     va_end (args);
     self->control_errors++;
     s_reply (self, envelope, false, text, NULL);
-}
-
-static json_t *
-s_check_status (agent_t *self, agent_check_t *check)
-{
-    int64_t now = event_now_ms ();
-    const heal_check_config_t *cfg = check->cfg;
-    remedy_budget_prune (&check->health.budget, cfg, now);
-    json_t *last = check->last;
-    json_t *message = last? json_object_get (last, "message"): NULL;
-    json_t *budget = json_pack ("{s:i, s:i, s:I, s:I, s:b, s:I}",
-        "used", check->health.budget.count,
-        "attempts", remedy_budget_attempts (cfg),
-        "within_ms", (json_int_t) cfg->within_ms,
-        "backoff_ms", (json_int_t) cfg->backoff_ms,
-        "gave_up", check->health.budget.gave_up,
-        "backoff_until", (json_int_t) check->health.budget.backoff_until);
-    int64_t interval = cfg->interval_ms > 0? cfg->interval_ms: self->gen->config->interval_ms;
-    return json_pack ("{s:s, s:s, s:b, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:o}",
-        "name", check->name,
-        "kind", cfg->kind? cfg->kind: "",
-        "critical", cfg->critical,
-        "severity", check->health.has_severity? json_string (severity_name (check->health.severity))
-                                       : json_null (),
-        "since", (json_int_t) check->health.since,
-        "streak", (json_int_t) check->health.streak,
-        "message", json_is_string (message)? json_incref (message): json_null (),
-        "remedy", check->last_remedy_result? json_string (check->last_remedy_result)
-                                           : json_null (),
-        "muted_until", check->health.budget.mute_until > now
-                       ? json_integer (check->health.budget.mute_until): json_null (),
-        "budget", budget? budget: json_null (),
-        "running", check->job != NULL && !check->job->abandoned,
-        "interval_ms", (json_int_t) interval,
-        "timeout_ms", (json_int_t) (cfg->timeout_ms > 0? cfg->timeout_ms
-                                                        : CONFIG_DEFAULT_TIMEOUT_MS),
-        "last", last? json_incref (last): json_null ());
-}
-
-json_t *
-control_server_status_json (agent_t *self)
-{
-    json_t *checks = json_array ();
-    for (size_t i = 0; i < self->check_count; i++)
-        if (self->checks [i].present) {
-            json_t *c = s_check_status (self, &self->checks [i]);
-            if (c)
-                json_array_append_new (checks, c);
-        }
-    int64_t counts [SEVERITY_COUNT];
-    bool degraded = false;
-    severity_t worst = runs_worst (self, counts, &degraded, NULL);
-    json_t *counts_json = json_object ();
-    for (int s = 0; s < SEVERITY_COUNT; s++)
-        json_object_set_new (counts_json, severity_name ((severity_t) s),
-                             json_integer (counts [s]));
-    json_t *counters = json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-        "bus_sent", (json_int_t) (self->pub? bus_publisher_sent (self->pub): 0),
-        "bus_dropped", (json_int_t) (self->pub? bus_publisher_dropped (self->pub): 0),
-        "inbound_forwarded", (json_int_t) (self->inbound? bus_inbound_forwarded (self->inbound): 0),
-        "inbound_invalid", (json_int_t) (self->inbound? bus_inbound_invalid (self->inbound): 0),
-        "control_requests", (json_int_t) self->control_requests,
-        "control_errors", (json_int_t) self->control_errors,
-        "timeouts", (json_int_t) self->timeouts,
-        "results_discarded", (json_int_t) self->results_discarded,
-        "remediations", (json_int_t) self->remediations,
-        "emitted", (json_int_t) self->emitted);
-    json_t *agent = json_pack ("{s:s, s:I, s:s, s:I, s:o, s:I, s:I, s:I}",
-        "version", HEAL_VERSION,
-        "pid", (json_int_t) getpid (),
-        "host", heal_hostname (),
-        "started", (json_int_t) self->started,
-        "config", self->config_file? json_string (self->config_file): json_null (),
-        "cycle", (json_int_t) self->sched.cycle,
-        "workers", (json_int_t) worker_pool_busy (self->workers),
-        "queued", (json_int_t) zlistx_size (self->queue));
-    return json_pack ("{s:o, s:o, s:s, s:b, s:o, s:o}",
-        "agent", agent? agent: json_null (),
-        "counters", counters? counters: json_null (),
-        "worst", severity_name (worst),
-        "degraded", degraded,
-        "counts", counts_json,
-        "checks", checks);
 }
 
 //  ---------------------------------------------------------------------
@@ -372,13 +297,17 @@ s_cmd_version (agent_t *self, zmsg_t *envelope, control_request_t *req)
     json_decref (data);
 }
 
+//  The one hot command: encoded from each check's cached entry (status.c).
 static void
 s_cmd_status (agent_t *self, zmsg_t *envelope, control_request_t *req)
 {
     (void) req;
-    json_t *data = control_server_status_json (self);
-    s_ok (self, envelope, data);
-    json_decref (data);
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    if (status_reply_encode (self, &buf))
+        control_reply_encode (false, "reply too large or not encodable", NULL, &buf);
+    s_send (self, envelope, &buf);
+    msgpack_sbuffer_destroy (&buf);
 }
 
 static void

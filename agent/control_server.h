@@ -16,7 +16,5 @@ void control_server_handle (agent_t *self);
 void control_server_result (agent_t *self, agent_check_t *check);
 //  Drop the requests still waiting (at exit).
 void control_server_destroy_pendings (agent_t *self);
-//  The `status` reply (owned by the caller).
-json_t *control_server_status_json (agent_t *self);
 
 #endif

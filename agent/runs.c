@@ -186,7 +186,14 @@ s_complete (agent_t *self, agent_check_t *check, event_t *event, const job_t *jo
         .attempt = job? job->attempt: 0,
     };
     outcome_t out;
+    check_health_t before = check->health;
     outcome_apply (&check->health, check->name, check->cfg, &run, now, event, &out);
+    //  state.json is for what a restart must not forget: a run that changed
+    //  none of it (a steady ok) does not rewrite the file every cycle.
+    bool health_changed = before.has_severity != check->health.has_severity
+                       || before.severity != check->health.severity
+                       || before.streak != check->health.streak
+                       || before.since != check->health.since;
     if (out.remediated)
         self->remediations++;
     if (out.persist_now)
@@ -206,6 +213,7 @@ s_complete (agent_t *self, agent_check_t *check, event_t *event, const job_t *jo
 
     json_decref (check->last);
     check->last = event_to_json (event);
+    check->last_serial++;
     free (check->last_remedy_result);
     check->last_remedy_result = event->remedy? strdup (event->remedy->result): NULL;
     for (size_t i = 0; i < out.alert_count; i++)
@@ -214,7 +222,8 @@ s_complete (agent_t *self, agent_check_t *check, event_t *event, const job_t *jo
         report_incident_append (self, check->last);
 
     event_destroy (&event);
-    agent_state_changed (self, false);
+    if (health_changed)
+        agent_state_changed (self, false);
     control_server_result (self, check);
     if (check->slot.member) {
         check->slot.member = 0;

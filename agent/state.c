@@ -126,6 +126,7 @@ s_check_restore (agent_check_t *check, json_t *obj)
     if (last) {
         json_decref (check->last);
         check->last = json_incref (last);
+        check->last_serial++;
     }
     return true;
 }
