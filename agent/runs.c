@@ -103,7 +103,7 @@ runs_dispatch (agent_t *self, agent_check_t *check, bool force)
 static void
 s_dispatch_queued (agent_t *self)
 {
-    while (!worker_pool_full (self->workers) && zlistx_size (self->queue)) {
+    while (!self->stopping && !worker_pool_full (self->workers) && zlistx_size (self->queue)) {
         char *name = (char *) zlistx_first (self->queue);
         agent_check_t *check = agent_check_find (self, name);
         zlistx_delete (self->queue, zlistx_cursor (self->queue));
