@@ -1,24 +1,33 @@
-//  agent_impl — the agent's internal structures, shared by agent.c (loop,
-//  scheduler, workers), state.c (state.json), report.c (report.json,
-//  incidents.jsonl) and control_server.c. Everything here belongs to the main
-//  thread except the fields of agent_job_t marked "worker".
+//  agent_impl — the agent's runtime data: the structures that the agent's
+//  files share (the main thread owns all of it). Functions live in one small
+//  header per concern:
+//
+//      generation.h      a loaded config and its configured check instances
+//      runs.h            dispatch, worker answers, results, timeouts, cycles
+//      state.h           state.json
+//      report.h          report.json, incidents.jsonl
+//      control_server.h  healctl's requests
+//      status.h          the `status` reply, cached per check
+//      agent_impl.h      (this) + the few agent.c functions the others call
+//
+//  No agent header includes another of these; each .c includes what it uses.
 
 #ifndef HEAL_AGENT_IMPL_H_INCLUDED
 #define HEAL_AGENT_IMPL_H_INCLUDED
 
-#include <pthread.h>
 #include <jansson.h>
 #include "agent.h"
 #include "check.h"
+#include "outcome.h"
 #include "remedy.h"
-
-typedef struct agent_job_t agent_job_t;
-typedef struct agent_mailbox_t agent_mailbox_t;
+#include "scheduler.h"
+#include "status.h"
+#include "worker.h"
 
 //  A loaded configuration with its configured check instances. Shared by the
 //  agent and the jobs in flight (refcounted on the main thread only), so a
 //  reload never frees what a worker is using.
-typedef struct {
+typedef struct agent_gen_t {
     heal_config_t *config;
     const check_kind_t **kinds;     //  per check, in config order
     void **instances;
@@ -26,28 +35,22 @@ typedef struct {
 } agent_gen_t;
 
 //  Runtime state of one configured check (survives reloads by name).
-typedef struct {
+typedef struct agent_check_t {
     char name [EVENT_MAX_NAME + 1];
     const heal_check_config_t *cfg; //  borrowed from the current generation
     size_t index;                   //  position in the current generation
     bool present;                   //  false: loaded from state, not configured
-    //  health
-    bool has_severity;
-    severity_t severity;
-    int64_t streak;
-    int64_t since;
+    check_health_t health;          //  severity, streak, since, budget
     json_t *last;                   //  last event as JSON (event_to_json), owned
+    uint64_t last_serial;           //  +1 whenever last changes
+    status_cache_t status;          //  its `status` entry, encoded
     char *last_remedy_result;       //  owned, NULL when none
-    remedy_budget_t budget;
     //  scheduling
-    int64_t next_due;               //  monotonic ms
-    bool running;                   //  a worker is out (maybe abandoned)
-    bool waiting;                   //  dispatched or queued, result not yet counted
-    bool queued;
+    scheduler_slot_t slot;
+    bool queued;                    //  waiting for a free worker
     bool force_remedy;              //  `heal`: remediate the next run whatever the budget
     bool again;                     //  run again as soon as the current run is over
-    agent_job_t *job;               //  the job in flight, NULL when none
-    uint64_t cycle_member;          //  the cycle waiting for this check (0 none)
+    job_t *job;                     //  the job in flight, NULL when none
     //  exit watch
     int watch_fd;                   //  -1 none
     int64_t watch_pid;
@@ -72,15 +75,10 @@ struct agent_t {
     bus_publisher_t *pub;
     bus_inbound_t *inbound;
     zsock_t *control;
-    agent_mailbox_t *mailbox;
-    //  scheduler
-    uint64_t cycle;                 //  current cycle number (0 before the first)
-    bool cycle_open;                //  waiting for members of `cycle`
-    int64_t cycle_started;          //  monotonic
+    worker_pool_t *workers;
+    scheduler_t sched;
     int64_t cycle_started_wall;
-    int64_t next_cycle;             //  monotonic
-    size_t running;                 //  worker threads out (incl. abandoned)
-    zlistx_t *queue;                //  check names waiting for a worker slot
+    zlistx_t *queue;                //  check names waiting for a worker
     uint64_t next_job_id;
     zlistx_t *pendings;             //  agent_pending_t *
     bool report_after_run;
@@ -107,67 +105,16 @@ struct agent_t {
     json_t *last_cycle;             //  the last heal.cycle as JSON
 };
 
-//  A check run handed to a worker thread.
-struct agent_job_t {
-    uint64_t id;
-    char name [EVENT_MAX_NAME + 1];
-    agent_gen_t *gen;               //  holds a ref (main thread)
-    size_t index;
-    uint64_t cycle;
-    bool may_remedy;                //  budget allowed it at dispatch
-    bool forced;                    //  `heal` command
-    int64_t started;                //  monotonic
-    int64_t started_wall;
-    int64_t deadline;               //  monotonic
-    int64_t timeout_ms;
-    bool abandoned;                 //  timed out: result discarded on return
-    agent_mailbox_t *mailbox;
-    check_ctx_t ctx;
-    pthread_t thread;
-    //  remedy permission round trip (worker asks, main answers)
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    int ask;                        //  0 none, 1 asked, 2 yes, 3 no
-    int attempt;                    //  attempt number set with "yes"
-    //  worker: results
-    check_status_t first;           //  status of the first run
-    check_status_t status;          //  final status (after the re-run)
-    check_result_t result;          //  result->event owned
-    bool asked;                     //  the worker asked to remediate
-    bool denied;                    //  ... and was told no
-    bool remedied;                  //  kind->remedy was called
-    remedy_status_t remedy_status;
-    event_remedy_t remedy;          //  action/output owned
-    int64_t duration_ms;
-};
-
-//  agent.c: publish one event (takes ownership) and remember it when it is a
-//  check event. Safe on a NULL publisher (--once without a bus).
+//  agent.c: publish one event (takes ownership). Safe on a NULL publisher
+//  (--once without a bus).
 void agent_publish (agent_t *self, event_t **event_p);
+//  Publish, borrowing event (its seq/ts/host/source are stamped).
+void agent_publish_borrowed (agent_t *self, event_t *event);
 agent_check_t *agent_check_find (agent_t *self, const char *name);
-//  Dispatch a check now (queued when all workers are busy). force: `heal`.
-void agent_dispatch (agent_t *self, agent_check_t *check, bool force);
-//  Start a cycle now (every check whose turn it is, or all when all).
-void agent_cycle_start (agent_t *self, bool all);
 //  Reload the config file. 0, or -1 with err (old config kept).
 int agent_reload (agent_t *self, char *err, size_t errlen);
+//  Something persisted changed: save state.json now, or within
+//  AGENT_STATE_FLUSH_MS.
 void agent_state_changed (agent_t *self, bool now);
-severity_t agent_worst (agent_t *self, int64_t counts [SEVERITY_COUNT], bool *degraded,
-                        json_t *issues);
-
-//  state.c
-int agent_state_load (agent_t *self);
-int agent_state_save (agent_t *self);
-
-//  report.c
-json_t *agent_report_json (agent_t *self);
-int agent_report_write (agent_t *self);
-void agent_incident_append (agent_t *self, const json_t *event);
-
-//  control_server.c
-void agent_control_handle (agent_t *self);
-void agent_control_result (agent_t *self, agent_check_t *check);
-void agent_control_destroy_pendings (agent_t *self);
-json_t *agent_status_json (agent_t *self);
 
 #endif

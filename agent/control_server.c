@@ -7,6 +7,12 @@
 //  counted. Commands and reply shapes: schemas/control-commands.md.
 
 #include "agent_impl.h"
+#include "heal/commands.h"
+#include "control_server.h"
+#include "report.h"
+#include "runs.h"
+#include "state.h"
+#include "status.h"
 
 #include <errno.h>
 #include <string.h>
@@ -15,7 +21,19 @@
 #define CONTROL_MAX_MUTE_S  (30 * 24 * 3600)    //  mute at most 30 days
 #define CONTROL_MAX_PENDING 256                 //  `run`/`heal` requests waiting
 
-//  Send a reply to envelope (identity [+ empty delimiter]); borrows data.
+//  Send an encoded reply to envelope (identity [+ empty delimiter]).
+static void
+s_send (agent_t *self, zmsg_t *envelope, const msgpack_sbuffer *buf)
+{
+    zmsg_t *msg = zmsg_dup (envelope);
+    if (msg) {
+        zmsg_addmem (msg, buf->data, buf->size);
+        zmsg_send (&msg, self->control);
+        zmsg_destroy (&msg);
+    }
+}
+
+//  Send a reply to envelope; borrows data.
 static void
 s_reply (agent_t *self, zmsg_t *envelope, bool ok, const char *error, const json_t *data)
 {
@@ -25,12 +43,7 @@ s_reply (agent_t *self, zmsg_t *envelope, bool ok, const char *error, const json
         msgpack_sbuffer_clear (&buf);
         control_reply_encode (false, "reply too large or not encodable", NULL, &buf);
     }
-    zmsg_t *msg = zmsg_dup (envelope);
-    if (msg) {
-        zmsg_addmem (msg, buf.data, buf.size);
-        zmsg_send (&msg, self->control);
-        zmsg_destroy (&msg);
-    }
+    s_send (self, envelope, &buf);
     msgpack_sbuffer_destroy (&buf);
 }
 
@@ -48,89 +61,6 @@ s_error (agent_t *self, zmsg_t *envelope, const char *fmt, ...)
     va_end (args);
     self->control_errors++;
     s_reply (self, envelope, false, text, NULL);
-}
-
-static json_t *
-s_check_status (agent_t *self, agent_check_t *check)
-{
-    int64_t now = event_now_ms ();
-    const heal_check_config_t *cfg = check->cfg;
-    remedy_budget_prune (&check->budget, cfg, now);
-    json_t *last = check->last;
-    json_t *message = last? json_object_get (last, "message"): NULL;
-    json_t *budget = json_pack ("{s:i, s:i, s:I, s:I, s:b, s:I}",
-        "used", check->budget.count,
-        "attempts", remedy_budget_attempts (cfg),
-        "within_ms", (json_int_t) cfg->within_ms,
-        "backoff_ms", (json_int_t) cfg->backoff_ms,
-        "gave_up", check->budget.gave_up,
-        "backoff_until", (json_int_t) check->budget.backoff_until);
-    int64_t interval = cfg->interval_ms > 0? cfg->interval_ms: self->gen->config->interval_ms;
-    return json_pack ("{s:s, s:s, s:b, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:o}",
-        "name", check->name,
-        "kind", cfg->kind? cfg->kind: "",
-        "critical", cfg->critical,
-        "severity", check->has_severity? json_string (severity_name (check->severity))
-                                       : json_null (),
-        "since", (json_int_t) check->since,
-        "streak", (json_int_t) check->streak,
-        "message", json_is_string (message)? json_incref (message): json_null (),
-        "remedy", check->last_remedy_result? json_string (check->last_remedy_result)
-                                           : json_null (),
-        "muted_until", check->budget.mute_until > now
-                       ? json_integer (check->budget.mute_until): json_null (),
-        "budget", budget? budget: json_null (),
-        "running", check->job != NULL && !check->job->abandoned,
-        "interval_ms", (json_int_t) interval,
-        "timeout_ms", (json_int_t) (cfg->timeout_ms > 0? cfg->timeout_ms
-                                                        : CONFIG_DEFAULT_TIMEOUT_MS),
-        "last", last? json_incref (last): json_null ());
-}
-
-json_t *
-agent_status_json (agent_t *self)
-{
-    json_t *checks = json_array ();
-    for (size_t i = 0; i < self->check_count; i++)
-        if (self->checks [i].present) {
-            json_t *c = s_check_status (self, &self->checks [i]);
-            if (c)
-                json_array_append_new (checks, c);
-        }
-    int64_t counts [SEVERITY_COUNT];
-    bool degraded = false;
-    severity_t worst = agent_worst (self, counts, &degraded, NULL);
-    json_t *counts_json = json_object ();
-    for (int s = 0; s < SEVERITY_COUNT; s++)
-        json_object_set_new (counts_json, severity_name ((severity_t) s),
-                             json_integer (counts [s]));
-    json_t *counters = json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-        "bus_sent", (json_int_t) (self->pub? bus_publisher_sent (self->pub): 0),
-        "bus_dropped", (json_int_t) (self->pub? bus_publisher_dropped (self->pub): 0),
-        "inbound_forwarded", (json_int_t) (self->inbound? bus_inbound_forwarded (self->inbound): 0),
-        "inbound_invalid", (json_int_t) (self->inbound? bus_inbound_invalid (self->inbound): 0),
-        "control_requests", (json_int_t) self->control_requests,
-        "control_errors", (json_int_t) self->control_errors,
-        "timeouts", (json_int_t) self->timeouts,
-        "results_discarded", (json_int_t) self->results_discarded,
-        "remediations", (json_int_t) self->remediations,
-        "emitted", (json_int_t) self->emitted);
-    json_t *agent = json_pack ("{s:s, s:I, s:s, s:I, s:o, s:I, s:I, s:I}",
-        "version", HEAL_VERSION,
-        "pid", (json_int_t) getpid (),
-        "host", heal_hostname (),
-        "started", (json_int_t) self->started,
-        "config", self->config_file? json_string (self->config_file): json_null (),
-        "cycle", (json_int_t) self->cycle,
-        "workers", (json_int_t) self->running,
-        "queued", (json_int_t) zlistx_size (self->queue));
-    return json_pack ("{s:o, s:o, s:s, s:b, s:o, s:o}",
-        "agent", agent? agent: json_null (),
-        "counters", counters? counters: json_null (),
-        "worst", severity_name (worst),
-        "degraded", degraded,
-        "counts", counts_json,
-        "checks", checks);
 }
 
 //  ---------------------------------------------------------------------
@@ -164,13 +94,13 @@ s_pending_reply (agent_t *self, agent_pending_t *pending)
     }
     json_t *data = json_pack ("{s:O, s:s, s:I}", "checks", pending->results,
                               "worst", severity_name (worst),
-                              "cycle", (json_int_t) self->cycle);
+                              "cycle", (json_int_t) self->sched.cycle);
     s_reply (self, pending->envelope, true, NULL, data);
     json_decref (data);
 }
 
 void
-agent_control_result (agent_t *self, agent_check_t *check)
+control_server_result (agent_t *self, agent_check_t *check)
 {
     if (!self->pendings)
         return;
@@ -205,7 +135,7 @@ agent_control_result (agent_t *self, agent_check_t *check)
 }
 
 void
-agent_control_destroy_pendings (agent_t *self)
+control_server_destroy_pendings (agent_t *self)
 {
     agent_pending_t *pending = (agent_pending_t *) zlistx_first (self->pendings);
     while (pending) {
@@ -248,26 +178,9 @@ s_named_check (agent_t *self, zmsg_t *envelope, control_request_t *req, size_t a
     return check;
 }
 
-static bool
-s_argc (agent_t *self, zmsg_t *envelope, control_request_t *req, size_t min, size_t max)
-{
-    if (req->argc < min || req->argc > max) {
-        if (min == max)
-            s_error (self, envelope, "%s: expects %zu argument(s), got %zu",
-                     req->cmd, min, req->argc);
-        else
-            s_error (self, envelope, "%s: expects %zu to %zu arguments, got %zu",
-                     req->cmd, min, max, req->argc);
-        return false;
-    }
-    return true;
-}
-
 static void
-s_cmd_run (agent_t *self, zmsg_t *envelope, control_request_t *req, bool heal)
+s_run (agent_t *self, zmsg_t *envelope, control_request_t *req, bool heal)
 {
-    if (!s_argc (self, envelope, req, heal? 1: 0, 1))
-        return;
     if (zlistx_size (self->pendings) >= CONTROL_MAX_PENDING) {
         s_error (self, envelope, "%s: too many requests waiting", req->cmd);
         return;
@@ -285,10 +198,10 @@ s_cmd_run (agent_t *self, zmsg_t *envelope, control_request_t *req, bool heal)
         pending->count = pending->left = 1;
         zlistx_add_end (self->pendings, pending);
         if (heal) {
-            remedy_budget_reset (&check->budget);
+            remedy_budget_reset (&check->health.budget);
             agent_state_changed (self, true);
         }
-        agent_dispatch (self, check, heal);
+        runs_dispatch (self, check, heal);
         return;
     }
     //  All checks: a full cycle now.
@@ -297,22 +210,32 @@ s_cmd_run (agent_t *self, zmsg_t *envelope, control_request_t *req, bool heal)
         s_error (self, envelope, "%s: out of memory", req->cmd);
         return;
     }
-    agent_cycle_start (self, true);
+    runs_cycle_start (self, true);
     //  Await the members still running (one that could not even start has
     //  already completed).
     for (size_t i = 0; i < self->check_count; i++)
-        if (self->checks [i].present && self->checks [i].cycle_member)
+        if (self->checks [i].present && self->checks [i].slot.member)
             pending->names [pending->count++] = strdup (self->checks [i].name);
     pending->left = pending->count;
     zlistx_add_end (self->pendings, pending);
-    agent_control_result (self, NULL);   //  nothing to wait for: reply now
+    control_server_result (self, NULL);   //  nothing to wait for: reply now
+}
+
+static void
+s_cmd_run (agent_t *self, zmsg_t *envelope, control_request_t *req)
+{
+    s_run (self, envelope, req, false);
+}
+
+static void
+s_cmd_heal (agent_t *self, zmsg_t *envelope, control_request_t *req)
+{
+    s_run (self, envelope, req, true);
 }
 
 static void
 s_cmd_mute (agent_t *self, zmsg_t *envelope, control_request_t *req)
 {
-    if (!s_argc (self, envelope, req, 2, 2))
-        return;
     agent_check_t *check = s_named_check (self, envelope, req, 0);
     if (!check)
         return;
@@ -326,10 +249,10 @@ s_cmd_mute (agent_t *self, zmsg_t *envelope, control_request_t *req)
                  CONTROL_MAX_MUTE_S);
         return;
     }
-    check->budget.mute_until = event_now_ms () + (int64_t) seconds * 1000;
+    check->health.budget.mute_until = event_now_ms () + (int64_t) seconds * 1000;
     agent_state_changed (self, true);
     json_t *data = json_pack ("{s:s, s:I}", "check", check->name,
-                              "muted_until", (json_int_t) check->budget.mute_until);
+                              "muted_until", (json_int_t) check->health.budget.mute_until);
     s_reply (self, envelope, true, NULL, data);
     json_decref (data);
 }
@@ -337,94 +260,123 @@ s_cmd_mute (agent_t *self, zmsg_t *envelope, control_request_t *req)
 static void
 s_cmd_unmute (agent_t *self, zmsg_t *envelope, control_request_t *req)
 {
-    if (!s_argc (self, envelope, req, 1, 1))
-        return;
     agent_check_t *check = s_named_check (self, envelope, req, 0);
     if (!check)
         return;
-    check->budget.mute_until = 0;
+    check->health.budget.mute_until = 0;
     agent_state_changed (self, true);
     json_t *data = json_pack ("{s:s, s:n}", "check", check->name, "muted_until");
     s_reply (self, envelope, true, NULL, data);
     json_decref (data);
 }
 
+//  Borrows data.
+static void
+s_ok (agent_t *self, zmsg_t *envelope, json_t *data)
+{
+    s_reply (self, envelope, true, NULL, data);
+}
+
+static void
+s_cmd_ping (agent_t *self, zmsg_t *envelope, control_request_t *req)
+{
+    (void) req;
+    json_t *data = json_string ("pong");
+    s_ok (self, envelope, data);
+    json_decref (data);
+}
+
+static void
+s_cmd_version (agent_t *self, zmsg_t *envelope, control_request_t *req)
+{
+    (void) req;
+    json_t *data = json_pack ("{s:s, s:I, s:s, s:s}", "version", HEAL_VERSION,
+                              "pid", (json_int_t) getpid (), "host", heal_hostname (),
+                              "source", "heal-agent");
+    s_ok (self, envelope, data);
+    json_decref (data);
+}
+
+//  The one hot command: encoded from each check's cached entry (status.c).
+static void
+s_cmd_status (agent_t *self, zmsg_t *envelope, control_request_t *req)
+{
+    (void) req;
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    if (status_reply_encode (self, &buf))
+        control_reply_encode (false, "reply too large or not encodable", NULL, &buf);
+    s_send (self, envelope, &buf);
+    msgpack_sbuffer_destroy (&buf);
+}
+
+static void
+s_cmd_report (agent_t *self, zmsg_t *envelope, control_request_t *req)
+{
+    (void) req;
+    json_t *data = report_json (self);
+    s_ok (self, envelope, data);
+    json_decref (data);
+}
+
+static void
+s_cmd_reload (agent_t *self, zmsg_t *envelope, control_request_t *req)
+{
+    (void) req;
+    char err [CONFIG_ERROR_MAX];
+    if (agent_reload (self, err, sizeof err)) {
+        s_error (self, envelope, "reload: %s", err);
+        self->control_errors--;     //  a refused config is not a bad request
+        return;
+    }
+    json_t *data = json_pack ("{s:I}", "checks", (json_int_t) self->check_count);
+    s_ok (self, envelope, data);
+    json_decref (data);
+}
+
+static void
+s_cmd_diagnosis (agent_t *self, zmsg_t *envelope, control_request_t *req)
+{
+    (void) req;
+    s_ok (self, envelope, self->diagnosis);
+}
+
+typedef void (s_command_fn) (agent_t *self, zmsg_t *envelope, control_request_t *req);
+
+//  The agent's side of the shared table (heal/commands.h): names, arity and
+//  help are there; what each command does is here.
+static s_command_fn *const s_commands [CONTROL_CMD_COUNT] = {
+    [CONTROL_CMD_PING]      = s_cmd_ping,
+    [CONTROL_CMD_VERSION]   = s_cmd_version,
+    [CONTROL_CMD_STATUS]    = s_cmd_status,
+    [CONTROL_CMD_REPORT]    = s_cmd_report,
+    [CONTROL_CMD_RUN]       = s_cmd_run,
+    [CONTROL_CMD_HEAL]      = s_cmd_heal,
+    [CONTROL_CMD_MUTE]      = s_cmd_mute,
+    [CONTROL_CMD_UNMUTE]    = s_cmd_unmute,
+    [CONTROL_CMD_RELOAD]    = s_cmd_reload,
+    [CONTROL_CMD_DIAGNOSIS] = s_cmd_diagnosis,
+};
+
 static void
 s_request (agent_t *self, zmsg_t *envelope, control_request_t *req)
 {
-    const char *cmd = req->cmd;
-    if (streq (cmd, "ping")) {
-        if (!s_argc (self, envelope, req, 0, 0))
-            return;
-        json_t *data = json_string ("pong");
-        s_reply (self, envelope, true, NULL, data);
-        json_decref (data);
-    }
-    else
-    if (streq (cmd, "version")) {
-        if (!s_argc (self, envelope, req, 0, 0))
-            return;
-        json_t *data = json_pack ("{s:s, s:I, s:s, s:s}", "version", HEAL_VERSION,
-                                  "pid", (json_int_t) getpid (), "host", heal_hostname (),
-                                  "source", "heal-agent");
-        s_reply (self, envelope, true, NULL, data);
-        json_decref (data);
-    }
-    else
-    if (streq (cmd, "status")) {
-        if (!s_argc (self, envelope, req, 0, 0))
-            return;
-        json_t *data = agent_status_json (self);
-        s_reply (self, envelope, true, NULL, data);
-        json_decref (data);
-    }
-    else
-    if (streq (cmd, "report")) {
-        if (!s_argc (self, envelope, req, 0, 0))
-            return;
-        json_t *data = agent_report_json (self);
-        s_reply (self, envelope, true, NULL, data);
-        json_decref (data);
-    }
-    else
-    if (streq (cmd, "run"))
-        s_cmd_run (self, envelope, req, false);
-    else
-    if (streq (cmd, "heal"))
-        s_cmd_run (self, envelope, req, true);
-    else
-    if (streq (cmd, "mute"))
-        s_cmd_mute (self, envelope, req);
-    else
-    if (streq (cmd, "unmute"))
-        s_cmd_unmute (self, envelope, req);
-    else
-    if (streq (cmd, "reload")) {
-        if (!s_argc (self, envelope, req, 0, 0))
-            return;
-        char err [CONFIG_ERROR_MAX];
-        if (agent_reload (self, err, sizeof err)) {
-            s_error (self, envelope, "reload: %s", err);
-            self->control_errors--;     //  a refused config is not a bad request
-        }
-        else {
-            json_t *data = json_pack ("{s:I}", "checks", (json_int_t) self->check_count);
-            s_reply (self, envelope, true, NULL, data);
-            json_decref (data);
-        }
-    }
-    else
-    if (streq (cmd, "diagnosis")) {
-        if (!s_argc (self, envelope, req, 0, 0))
-            return;
-        s_reply (self, envelope, true, NULL, self->diagnosis);
-    }
-    else {
-        char *safe = heal_safe_string (cmd, strlen (cmd), CONTROL_MAX_CMD);
-        s_error (self, envelope, "unknown command '%s' (commands: ping version status "
-                 "report run heal mute unmute reload diagnosis)", safe? safe: "?");
+    const control_command_t *cmd = control_command_find (req->cmd);
+    if (!cmd || !cmd->agent || !s_commands [cmd->id]) {
+        char names [256];
+        control_command_names (names, sizeof names);
+        char *safe = heal_safe_string (req->cmd, strlen (req->cmd), CONTROL_MAX_CMD);
+        s_error (self, envelope, "unknown command '%s' (commands: %s)", safe? safe: "?",
+                 names);
         free (safe);
+        return;
     }
+    char err [256];
+    if (control_command_arity (cmd, req->argc, err, sizeof err)) {
+        s_error (self, envelope, "%s", err);
+        return;
+    }
+    s_commands [cmd->id] (self, envelope, req);
 }
 
 //  Read one ROUTER message and answer it (or queue its reply).
@@ -471,7 +423,7 @@ done:
 }
 
 void
-agent_control_handle (agent_t *self)
+control_server_handle (agent_t *self)
 {
     for (int n = 0; n < 100 && (zsock_events (self->control) & ZMQ_POLLIN); n++) {
         zmsg_t *msg = zmsg_recv (self->control);

@@ -4,6 +4,8 @@
 //  incidents.jsonl.1 past AGENT_INCIDENTS_MAX bytes).
 
 #include "agent_impl.h"
+#include "report.h"
+#include "runs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,12 +16,12 @@
 #define REPORT_VERSION 1
 
 json_t *
-agent_report_json (agent_t *self)
+report_json (agent_t *self)
 {
     int64_t counts [SEVERITY_COUNT];
     bool degraded = false;
     json_t *issues = json_array ();
-    severity_t worst = agent_worst (self, counts, &degraded, issues);
+    severity_t worst = runs_worst (self, counts, &degraded, issues);
     json_t *counts_json = json_object ();
     for (int s = 0; s < SEVERITY_COUNT; s++)
         json_object_set_new (counts_json, severity_name ((severity_t) s),
@@ -41,7 +43,7 @@ agent_report_json (agent_t *self)
     json_t *root = json_pack ("{s:i, s:o, s:I, s:I, s:b, s:s, s:o, s:o, s:o, s:o}",
         "version", REPORT_VERSION,
         "agent", agent,
-        "cycle", (json_int_t) self->cycle,
+        "cycle", (json_int_t) self->sched.cycle,
         "ts", (json_int_t) event_now_ms (),
         "degraded", degraded,
         "worst", severity_name (worst),
@@ -53,11 +55,11 @@ agent_report_json (agent_t *self)
 }
 
 int
-agent_report_write (agent_t *self)
+report_write (agent_t *self)
 {
     if (!self->report_path)
         return -1;
-    json_t *root = agent_report_json (self);
+    json_t *root = report_json (self);
     char *text = root? json_dumps (root, JSON_INDENT (2)): NULL;
     json_decref (root);
     if (!text)
@@ -70,7 +72,7 @@ agent_report_write (agent_t *self)
 }
 
 void
-agent_incident_append (agent_t *self, const json_t *event)
+report_incident_append (agent_t *self, const json_t *event)
 {
     if (!self->incidents_path || !event)
         return;

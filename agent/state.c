@@ -5,6 +5,7 @@
 //  is skipped. Format: docs/agent.md.
 
 #include "agent_impl.h"
+#include "state.h"
 
 #include <errno.h>
 #include <string.h>
@@ -15,24 +16,24 @@ static json_t *
 s_check_json (const agent_check_t *check)
 {
     json_t *attempts = json_array ();
-    for (int i = 0; i < check->budget.count; i++)
-        json_array_append_new (attempts, json_integer (check->budget.attempts [i]));
+    for (int i = 0; i < check->health.budget.count; i++)
+        json_array_append_new (attempts, json_integer (check->health.budget.attempts [i]));
     json_t *obj = json_pack ("{s:o, s:I, s:I, s:o, s:I, s:b, s:I}",
-        "severity", check->has_severity? json_string (severity_name (check->severity))
+        "severity", check->health.has_severity? json_string (severity_name (check->health.severity))
                                        : json_null (),
-        "streak", (json_int_t) check->streak,
-        "since", (json_int_t) check->since,
+        "streak", (json_int_t) check->health.streak,
+        "since", (json_int_t) check->health.since,
         "attempts", attempts,
-        "backoff_until", (json_int_t) check->budget.backoff_until,
-        "gave_up", check->budget.gave_up,
-        "mute_until", (json_int_t) check->budget.mute_until);
+        "backoff_until", (json_int_t) check->health.budget.backoff_until,
+        "gave_up", check->health.budget.gave_up,
+        "mute_until", (json_int_t) check->health.budget.mute_until);
     if (obj && check->last)
         json_object_set (obj, "last", check->last);
     return obj;
 }
 
 int
-agent_state_save (agent_t *self)
+state_save (agent_t *self)
 {
     if (!self->state_path)
         return -1;
@@ -86,25 +87,25 @@ s_check_restore (agent_check_t *check, json_t *obj)
         int s = severity_from_name (json_string_value (sev));
         if (s < 0)
             return false;
-        copy.has_severity = true;
-        copy.severity = (severity_t) s;
+        copy.health.has_severity = true;
+        copy.health.severity = (severity_t) s;
     }
     else
     if (sev && !json_is_null (sev))
         return false;
     int64_t huge = INT64_MAX / 4;
     int64_t n = 0;
-    if (!s_int (obj, "streak", 0, huge, &copy.streak)
-    ||  !s_int (obj, "since", 0, huge, &copy.since)
-    ||  !s_int (obj, "backoff_until", 0, huge, &copy.budget.backoff_until)
-    ||  !s_int (obj, "mute_until", 0, huge, &copy.budget.mute_until))
+    if (!s_int (obj, "streak", 0, huge, &copy.health.streak)
+    ||  !s_int (obj, "since", 0, huge, &copy.health.since)
+    ||  !s_int (obj, "backoff_until", 0, huge, &copy.health.budget.backoff_until)
+    ||  !s_int (obj, "mute_until", 0, huge, &copy.health.budget.mute_until))
         return false;
     json_t *gave_up = json_object_get (obj, "gave_up");
     if (gave_up && !json_is_boolean (gave_up))
         return false;
-    copy.budget.gave_up = json_is_true (gave_up);
+    copy.health.budget.gave_up = json_is_true (gave_up);
     json_t *attempts = json_object_get (obj, "attempts");
-    copy.budget.count = 0;
+    copy.health.budget.count = 0;
     if (attempts) {
         if (!json_is_array (attempts))
             return false;
@@ -113,8 +114,8 @@ s_check_restore (agent_check_t *check, json_t *obj)
         json_array_foreach (attempts, i, a) {
             if (!json_is_integer (a) || json_integer_value (a) < 0)
                 return false;
-            if (copy.budget.count < REMEDY_MAX_ATTEMPTS)
-                copy.budget.attempts [copy.budget.count++] = (int64_t) json_integer_value (a);
+            if (copy.health.budget.count < REMEDY_MAX_ATTEMPTS)
+                copy.health.budget.attempts [copy.health.budget.count++] = (int64_t) json_integer_value (a);
         }
     }
     (void) n;
@@ -125,12 +126,13 @@ s_check_restore (agent_check_t *check, json_t *obj)
     if (last) {
         json_decref (check->last);
         check->last = json_incref (last);
+        check->last_serial++;
     }
     return true;
 }
 
 int
-agent_state_load (agent_t *self)
+state_load (agent_t *self)
 {
     size_t size = 0;
     char *text = heal_read_file (self->state_path, AGENT_STATE_MAX_FILE, &size);

@@ -35,10 +35,10 @@ s_prepare_args (const healctl_command_t *cmd, int argc, char **argv,
 {
     for (int i = 0; i < argc; i++) {
         char what [32];
-        s_usage_word (cmd->usage, i, what, sizeof what);
+        s_usage_word (cmd->spec->usage, i, what, sizeof what);
         if (strstr (what, "CHECK") && !heal_name_valid (argv [i])) {
             fprintf (stderr, "healctl: %s: '%s' is not a check name "
-                     "([A-Za-z0-9_-], 1 to 64 characters)\n", cmd->name, argv [i]);
+                     "([A-Za-z0-9_-], 1 to 64 characters)\n", cmd->spec->name, argv [i]);
             return -1;
         }
         args [i] = argv [i];
@@ -46,7 +46,7 @@ s_prepare_args (const healctl_command_t *cmd, int argc, char **argv,
             int64_t ms = 0;
             if (heal_parse_duration_ms (argv [i], &ms) || ms < 1000) {
                 fprintf (stderr, "healctl: %s: '%s' is not a duration of at least 1s "
-                         "(e.g. 90, 30s, 10m, 2h, 1d)\n", cmd->name, argv [i]);
+                         "(e.g. 90, 30s, 10m, 2h, 1d)\n", cmd->spec->name, argv [i]);
                 return -1;
             }
             snprintf (scratch [i], sizeof scratch [i], "%lld", (long long) (ms / 1000));
@@ -54,7 +54,7 @@ s_prepare_args (const healctl_command_t *cmd, int argc, char **argv,
         }
         if (strlen (args [i]) > CONTROL_MAX_ARG) {
             fprintf (stderr, "healctl: %s: argument longer than %d bytes\n",
-                     cmd->name, CONTROL_MAX_ARG);
+                     cmd->spec->name, CONTROL_MAX_ARG);
             return -1;
         }
     }
@@ -80,7 +80,7 @@ s_request_run (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **ar
         }
     }
     json_t *data = NULL;
-    int rc = healctl_request (ctl, cmd->name, args, (size_t) argc, timeout, &data,
+    int rc = healctl_request (ctl, cmd->spec->name, args, (size_t) argc, timeout, &data,
                               &ctl->elapsed_us);
     if (rc == HEALCTL_EXIT_OK) {
         if (ctl->json) {
@@ -315,71 +315,28 @@ s_render_diagnosis (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
 
 #define S_T HEALCTL_DEFAULT_TIMEOUT_MS
 
+#define S_C(id) (&control_commands [CONTROL_CMD_ ## id])
+
 const healctl_command_t healctl_commands [] = {
-    { "ping", "", 0, 0, S_T, s_request_run, s_render_ping, NULL,
-      "is the agent answering?",
-      "Sends ping and prints the round-trip time. Exit 0 when the agent answers,\n"
-      "69 when it does not within --timeout." },
-    { "version", "", 0, 0, S_T, s_request_run, s_render_version, NULL,
-      "healctl's and the agent's versions",
-      "Prints healctl's version and the running agent's version, host and pid." },
-    { "status", "", 0, 0, S_T, s_request_run, healctl_render_status,
-      healctl_status_exit_code,
-      "every check's state, as a table",
-      "Prints one row per check: check, kind, critical, severity, since (when the\n"
-      "severity last changed), remedy (last remediation's action and result) and\n"
-      "the last message. Colour only when stdout is a terminal and NO_COLOR is not\n"
-      "set. Exit code: the worst severity, as heal-agent --once:\n"
-      "0 ok or healed, 1 warning, 2 critical, 3 unknown (critical is the worst).\n"
-      "With --json: the reply's data (schemas/control-commands.md), same exit code." },
-    { "report", "", 0, 0, S_T, s_request_run, s_render_report, NULL,
-      "the health report (report.json)",
-      "Prints the agent's current report.json: agent, cycle, degraded, each check's\n"
-      "last event and the last diagnosis." },
-    { "run", "[CHECK]", 0, 1, HEALCTL_RUN_TIMEOUT_MS, s_request_run, s_render_run,
-      s_run_exit_code,
-      "run one check (or all) now",
-      "Runs CHECK now (or every check when none is named), with remediation as in\n"
-      "a normal cycle, and prints the result. Exit code: the worst severity.\n"
-      "Default --timeout: 60000 ms, or 3 x the longest check timeout + 5 s." },
-    { "heal", "CHECK", 1, 1, HEALCTL_RUN_TIMEOUT_MS, s_request_run, s_render_run,
-      s_run_exit_code,
-      "run CHECK with its remediation now",
-      "Asks the agent to run CHECK now and remediate it when it fails, with a fresh\n"
-      "remediation budget, and prints the outcome. Exit code: the resulting\n"
-      "severity (0 ok or healed, 1 warning, 2 critical, 3 unknown).\n"
-      "Default --timeout: 60000 ms, or 3 x the longest check timeout + 5 s." },
-    { "mute", "CHECK DURATION", 2, 2, S_T, s_request_run, s_render_mute, NULL,
-      "silence CHECK for a while",
-      "CHECK keeps running but gets no remediation and raises no alerts until\n"
-      "DURATION has passed: seconds (600) or with a unit (30s, 10m, 2h, 1d).\n"
-      "The mute survives agent restarts." },
-    { "unmute", "CHECK", 1, 1, S_T, s_request_run, s_render_unmute, NULL,
-      "end a mute",
-      "Ends CHECK's mute now." },
-    { "reload", "", 0, 0, S_T, s_request_run, s_render_reload, NULL,
-      "re-read the agent's config",
-      "The agent re-reads its config file. A config that does not validate is\n"
-      "refused (exit 1, the agent's error printed) and the old one stays." },
-    { "diagnosis", "", 0, 0, S_T, s_request_run, s_render_diagnosis, NULL,
-      "the last diagnosis from heal-diagnoser",
-      "Prints the last diagnosis the agent has seen on the bus: summary, root\n"
-      "cause, checks to run by hand." },
-    { "watch", "[PREFIX]", 0, 1, 0, healctl_watch, NULL, NULL,
-      "follow the bus: one line per event",
-      "Connects to the bus (bus.publish of the config, or --bus ENDPOINT) and prints\n"
-      "each event as it arrives: time, severity, check, message, remedy. With --json,\n"
-      "one JSON object per line. PREFIX filters by topic, e.g. heal.alert or\n"
-      "heal.check.critical. Keeps going when the agent restarts (it reconnects);\n"
-      "Ctrl-C ends it with exit 0. -e is not used: it names the control socket." },
-    { NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL }
+    { S_C (PING),      S_T, s_request_run, s_render_ping, NULL },
+    { S_C (VERSION),   S_T, s_request_run, s_render_version, NULL },
+    { S_C (STATUS),    S_T, s_request_run, healctl_render_status, healctl_status_exit_code },
+    { S_C (REPORT),    S_T, s_request_run, s_render_report, NULL },
+    { S_C (RUN),       HEALCTL_RUN_TIMEOUT_MS, s_request_run, s_render_run, s_run_exit_code },
+    { S_C (HEAL),      HEALCTL_RUN_TIMEOUT_MS, s_request_run, s_render_run, s_run_exit_code },
+    { S_C (MUTE),      S_T, s_request_run, s_render_mute, NULL },
+    { S_C (UNMUTE),    S_T, s_request_run, s_render_unmute, NULL },
+    { S_C (RELOAD),    S_T, s_request_run, s_render_reload, NULL },
+    { S_C (DIAGNOSIS), S_T, s_request_run, s_render_diagnosis, NULL },
+    { S_C (WATCH),     0, healctl_watch, NULL, NULL },
+    { NULL, 0, NULL, NULL, NULL }
 };
 
 const healctl_command_t *
 healctl_command_find (const char *name)
 {
-    for (const healctl_command_t *cmd = healctl_commands; cmd->name; cmd++)
-        if (streq (cmd->name, name))
+    for (const healctl_command_t *cmd = healctl_commands; cmd->spec; cmd++)
+        if (streq (cmd->spec->name, name))
             return cmd;
     return NULL;
 }
@@ -387,9 +344,10 @@ healctl_command_find (const char *name)
 void
 healctl_command_help (const healctl_command_t *cmd, FILE *out)
 {
-    fprintf (out, "usage: healctl [OPTIONS] %s%s%s\n\nhealctl %s: %s.\n\n%s\n",
-             cmd->name, *cmd->usage ? " " : "", cmd->usage, cmd->name, cmd->summary,
-             cmd->help);
+    char usage [128];
+    control_command_usage (cmd->spec, usage, sizeof usage);
+    fprintf (out, "usage: healctl [OPTIONS] %s\n\nhealctl %s: %s.\n\n%s\n",
+             usage, cmd->spec->name, cmd->spec->summary, cmd->spec->help);
     fprintf (out, "\nOptions: -c FILE, -e ENDPOINT, --bus ENDPOINT, --json, "
              "--timeout MS, -v (see healctl -h).\n");
 }

@@ -8,6 +8,7 @@
 #define HEALCTL_H_INCLUDED
 
 #include "heal/heal.h"
+#include "heal/commands.h"
 
 //  Exit codes: heal's (heal/exit.h), plus two of healctl's own.
 #define HEALCTL_EXIT_OK          HEAL_EX_OK
@@ -38,12 +39,10 @@ typedef struct {
     int64_t elapsed_us;         //  round trip of the last request
 } healctl_t;
 
-//  A command: one row of the table in commands.c.
+//  A command: one row of the table in commands.c. Its name, arguments and
+//  help come from the table shared with the agent (heal/commands.h).
 struct healctl_command_t {
-    const char *name;
-    const char *usage;          //  arguments, e.g. "CHECK DURATION"
-    int min_args;
-    int max_args;
+    const control_command_t *spec;  //  NULL ends the table
     int64_t timeout_ms;         //  default --timeout
     //  Runs the command; returns the process exit code.
     int (*run) (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **argv);
@@ -52,8 +51,6 @@ struct healctl_command_t {
     int (*render) (healctl_t *ctl, const healctl_command_t *cmd, json_t *data);
     //  Exit code for an ok reply's data (status, run: worst severity); NULL = 0.
     int (*exit_code) (json_t *data);
-    const char *summary;        //  one line for `healctl -h`
-    const char *help;           //  the rest of `healctl COMMAND -h`
 };
 
 //  The table, NULL-name terminated.

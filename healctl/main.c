@@ -20,11 +20,10 @@ s_usage (FILE *out)
         "Talk to a running heal-agent over its control socket.\n"
         "\n"
         "Commands:\n");
-    for (const healctl_command_t *cmd = healctl_commands; cmd->name; cmd++) {
+    for (const healctl_command_t *cmd = healctl_commands; cmd->spec; cmd++) {
         char left [48];
-        snprintf (left, sizeof left, "%s%s%s", cmd->name, *cmd->usage ? " " : "",
-                  cmd->usage);
-        fprintf (out, "  %-26s %s\n", left, cmd->summary);
+        control_command_usage (cmd->spec, left, sizeof left);
+        fprintf (out, "  %-26s %s\n", left, cmd->spec->summary);
     }
     fprintf (out,
         "\n"
@@ -80,11 +79,11 @@ s_nearest (const char *name)
 {
     const char *best = NULL;
     size_t best_distance = 3;
-    for (const healctl_command_t *cmd = healctl_commands; cmd->name; cmd++) {
-        size_t distance = heal_edit_distance (name, cmd->name);
+    for (const healctl_command_t *cmd = healctl_commands; cmd->spec; cmd++) {
+        size_t distance = heal_edit_distance (name, cmd->spec->name);
         if (distance < best_distance) {
             best_distance = distance;
-            best = cmd->name;
+            best = cmd->spec->name;
         }
     }
     return best;
@@ -208,13 +207,15 @@ main (int argc, char *argv [])
     }
     if (cmd) {
         int args = count - 1;
-        if (args < cmd->min_args || args > cmd->max_args) {
+        const control_command_t *spec = cmd->spec;
+        if (args < (int) spec->min_args || args > (int) spec->max_args) {
+            char usage [128];
+            control_command_usage (spec, usage, sizeof usage);
             fprintf (stderr, "healctl: %s: expected %s%s%s, got %d argument%s\n"
-                     "usage: healctl [OPTIONS] %s%s%s\n", cmd->name,
-                     cmd->max_args == 0 ? "no arguments" : "",
-                     cmd->max_args > 0 ? "arguments: " : "", cmd->usage, args,
-                     args == 1 ? "" : "s", cmd->name, *cmd->usage ? " " : "",
-                     cmd->usage);
+                     "usage: healctl [OPTIONS] %s\n", spec->name,
+                     spec->max_args == 0 ? "no arguments" : "",
+                     spec->max_args > 0 ? "arguments: " : "", spec->usage, args,
+                     args == 1 ? "" : "s", usage);
             return HEALCTL_EXIT_USAGE;
         }
     }

@@ -1,0 +1,18 @@
+//  report — state_dir/report.json (the last cycle's picture) and
+//  incidents.jsonl (every run that was not plainly ok). Main thread only.
+
+#ifndef HEAL_REPORT_H_INCLUDED
+#define HEAL_REPORT_H_INCLUDED
+
+#include <jansson.h>
+
+typedef struct agent_t agent_t;
+
+//  The report as JSON (owned by the caller).
+json_t *report_json (agent_t *self);
+//  Write report.json atomically. 0 or -1.
+int report_write (agent_t *self);
+//  Append one check event (JSON, borrowed) to incidents.jsonl (rotated).
+void report_incident_append (agent_t *self, const json_t *event);
+
+#endif

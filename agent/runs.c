@@ -1,0 +1,460 @@
+//  runs — what happens to a check run on the main thread (see runs.h).
+//
+//  A run: runs_dispatch makes a job and hands it to a worker (worker.c); the
+//  worker may ask to remediate (s_on_ask: the attempt is counted and
+//  persisted before the answer, so a kill -9 never loses budget); its job
+//  comes back (s_on_done) and s_complete asks outcome.c what the result means,
+//  then publishes heal.check, alerts, the incident, and answers `run`.
+
+#include "agent_impl.h"
+#include "control_server.h"
+#include "generation.h"
+#include "platform.h"
+#include "report.h"
+#include "runs.h"
+#include "state.h"
+
+#include <string.h>
+
+static void s_complete (agent_t *self, agent_check_t *check, event_t *event,
+                        const job_t *job, bool timed_out);
+
+bool
+runs_busy (const agent_check_t *check)
+{
+    return check->queued || (check->job && !check->job->abandoned);
+}
+
+//  ---------------------------------------------------------------------
+//  Dispatch
+
+static int64_t
+s_timeout (const heal_check_config_t *cfg)
+{
+    return cfg->timeout_ms > 0? cfg->timeout_ms: CONFIG_DEFAULT_TIMEOUT_MS;
+}
+
+static void
+s_start_job (agent_t *self, agent_check_t *check)
+{
+    job_t *job = job_new (check->name, self->gen->kinds [check->index],
+                          self->gen->instances [check->index]);
+    if (!job)
+        return;
+    job->id = ++self->next_job_id;
+    job->gen = generation_ref (self->gen);
+    job->cycle = self->sched.cycle;
+    job->forced = check->force_remedy;
+    check->force_remedy = false;
+    int64_t now_wall = event_now_ms ();
+    job->may_remedy = job->forced
+        || remedy_budget_decide (&check->health.budget, check->cfg, now_wall) == REMEDY_ALLOW;
+    job->timeout_ms = s_timeout (check->cfg);
+    job->started = scheduler_now (&self->sched);
+    job->ctx.config = job->gen->config;
+    job->ctx.check = &job->gen->config->checks [check->index];
+    job->ctx.deadline_ms = job->started + job->timeout_ms;
+    job->ctx.verbose = self->options.verbose;
+
+    if (worker_pool_start (self->workers, job)) {
+        zsys_error ("agent: cannot start a worker for '%s'", check->name);
+        event_t *event = event_new (EVENT_CHECK);
+        if (event) {
+            event_set_string (&event->message, "cannot start a worker thread",
+                              EVENT_MAX_MESSAGE);
+            s_complete (self, check, event, NULL, false);
+        }
+        generation_unref (&job->gen);
+        job_destroy (&job);
+        return;
+    }
+    check->job = job;
+    scheduler_run_start (&check->slot, job->started, job->timeout_ms);
+    if (self->options.verbose)
+        zsys_debug ("agent: run '%s' (cycle %" PRIu64 ")", check->name, self->sched.cycle);
+}
+
+void
+runs_dispatch (agent_t *self, agent_check_t *check, bool force)
+{
+    if (!check || !check->present)
+        return;
+    if (force)
+        check->force_remedy = true;
+    if (runs_busy (check)) {
+        if (force)
+            check->again = true;
+        return;
+    }
+    if (check->job) {           //  abandoned worker still out: run when it returns
+        check->again = true;
+        return;
+    }
+    if (self->stopping)
+        return;
+    if (worker_pool_full (self->workers)) {
+        check->queued = true;
+        zlistx_add_end (self->queue, check->name);
+        return;
+    }
+    s_start_job (self, check);
+}
+
+static void
+s_dispatch_queued (agent_t *self)
+{
+    while (!self->stopping && !worker_pool_full (self->workers) && zlistx_size (self->queue)) {
+        char *name = (char *) zlistx_first (self->queue);
+        agent_check_t *check = agent_check_find (self, name);
+        zlistx_delete (self->queue, zlistx_cursor (self->queue));
+        if (check && check->queued) {
+            check->queued = false;
+            if (!check->job)
+                s_start_job (self, check);
+            else
+                check->again = true;
+        }
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  Results
+
+static void
+s_alert (agent_t *self, const event_t *source, const char *what)
+{
+    event_t *event = event_new (EVENT_ALERT);
+    if (!event)
+        return;
+    event->cycle = source->cycle;
+    event_set_string (&event->check, source->check, EVENT_MAX_NAME);
+    event_set_string (&event->kind, source->kind, EVENT_MAX_SHORT);
+    event->critical = source->critical;
+    event->severity = source->severity;
+    event_set_string (&event->message, source->message, EVENT_MAX_MESSAGE);
+    event_set_string (&event->alert, what, EVENT_MAX_SHORT);
+    event->streak = source->streak;
+    event->since = source->since;
+    event->changed = source->changed;
+    agent_publish (self, &event);
+}
+
+static void
+s_watch_update (agent_check_t *check, int64_t pid, uint64_t start)
+{
+    if (check->watch_fd >= 0 && check->watch_pid == pid && pid)
+        return;                 //  same pid, already watched
+    if (check->watch_fd >= 0) {
+        platform_exit_watch_close (check->watch_fd);
+        check->watch_fd = -1;
+    }
+    check->watch_pid = 0;
+    if (pid > 0 && pid <= INT32_MAX && check->cfg->critical) {
+        check->watch_fd = platform_exit_watch_open ((int) pid);
+        if (!platform_proc_alive ((int) pid, start)) {
+            //  Gone (or the pid was reused) since the run: run again at once.
+            if (check->watch_fd >= 0)
+                platform_exit_watch_close (check->watch_fd);
+            check->watch_fd = -1;
+            check->again = true;
+        }
+        //  Still alive and no watch: unsupported here, the interval decides.
+        if (check->watch_fd >= 0)
+            check->watch_pid = pid;
+    }
+}
+
+//  A run is over (result, failure to start, or timeout). Takes ownership of
+//  event (a check event with at least a message). job NULL when there was no
+//  worker result (timeout, could not start).
+static void
+s_complete (agent_t *self, agent_check_t *check, event_t *event, const job_t *job,
+            bool timed_out)
+{
+    int64_t now = event_now_ms ();
+    int64_t mono = scheduler_now (&self->sched);
+    outcome_run_t run = {
+        .first = job? job->first: CHECK_UNKNOWN,
+        .status = job? job->status: CHECK_UNKNOWN,
+        .timed_out = timed_out,
+        .has_remedy = self->gen->kinds [check->index]->remedy != NULL,
+        .forced = job && job->forced,
+        .denied = job && (job->answer == JOB_ANSWER_NO || job->answer == JOB_ANSWER_LATE),
+        .remedied = job && job->remedied,
+        .remedy_status = job? job->remedy_status: REMEDY_NONE,
+        .remedy = job && job->remedied? &job->remedy: NULL,
+        .attempt = job? job->attempt: 0,
+    };
+    outcome_t out;
+    check_health_t before = check->health;
+    outcome_apply (&check->health, check->name, check->cfg, &run, now, event, &out);
+    //  state.json is for what a restart must not forget: a run that changed
+    //  none of it (a steady ok) does not rewrite the file every cycle.
+    bool health_changed = before.has_severity != check->health.has_severity
+                       || before.severity != check->health.severity
+                       || before.streak != check->health.streak
+                       || before.since != check->health.since;
+    if (out.remediated)
+        self->remediations++;
+    if (out.persist_now)
+        agent_state_changed (self, true);
+    scheduler_retry (&check->slot, mono, out.retry_in_ms);
+
+    event->cycle = job? job->cycle: self->sched.cycle;
+    event->duration_ms = job? job->duration_ms
+                            : (check->job? mono - check->job->started: 0);
+    event->ts = 0;
+    //  Exit watch: re-armed on every result (the pid may have changed), before
+    //  anyone hears of this result and could act on the process.
+    if (!timed_out)
+        s_watch_update (check, job? job->result.watch_pid: 0,
+                        job? job->result.watch_start: 0);
+    agent_publish_borrowed (self, event);
+
+    json_decref (check->last);
+    check->last = event_to_json (event);
+    check->last_serial++;
+    free (check->last_remedy_result);
+    check->last_remedy_result = event->remedy? strdup (event->remedy->result): NULL;
+    for (size_t i = 0; i < out.alert_count; i++)
+        s_alert (self, event, out.alerts [i]);
+    if (out.incident)
+        report_incident_append (self, check->last);
+
+    event_destroy (&event);
+    if (health_changed)
+        agent_state_changed (self, false);
+    control_server_result (self, check);
+    if (check->slot.member) {
+        check->slot.member = 0;
+        runs_cycle_maybe_end (self);
+    }
+}
+
+//  A worker asks whether its job may remediate.
+static job_answer_t
+s_on_ask (void *arg, job_t *job, int *attempt, int64_t *deadline_ms)
+{
+    agent_t *self = (agent_t *) arg;
+    agent_check_t *check = agent_check_find (self, job->name);
+    if (job->abandoned || self->stopping || !check || !check->present || check->job != job)
+        return JOB_ANSWER_NO;
+    int64_t now = event_now_ms ();
+    remedy_decision_t decision = remedy_budget_decide (&check->health.budget, check->cfg, now);
+    if (job->forced && decision != REMEDY_MUTED)
+        decision = REMEDY_ALLOW;
+    if (decision != REMEDY_ALLOW)
+        return JOB_ANSWER_NO;
+    *attempt = remedy_budget_record (&check->health.budget, check->cfg, now);
+    job->granted = *attempt;
+    //  Persist before the remedy may start.
+    agent_state_changed (self, true);
+    //  The remedy and the re-run get their own time; our deadline allows both.
+    int64_t mono = scheduler_now (&self->sched);
+    *deadline_ms = mono + job->timeout_ms;
+    check->slot.deadline = mono + 2 * job->timeout_ms;
+    return JOB_ANSWER_YES;
+}
+
+//  A worker's job came back.
+static void
+s_on_done (void *arg, job_t *job)
+{
+    agent_t *self = (agent_t *) arg;
+    agent_check_t *check = agent_check_find (self, job->name);
+    if (check && check->job == job) {
+        check->job = NULL;
+        check->slot.deadline = 0;
+    }
+    if (check && check->present && job->granted && !job->remedied) {
+        //  The worker stopped waiting for the answer: no attempt happened.
+        remedy_budget_unrecord (&check->health.budget);
+        agent_state_changed (self, true);
+    }
+    if (job->abandoned || !check || !check->present) {
+        self->results_discarded++;
+        //  The remediation happened even though nobody waited for it.
+        if (check && check->present && job->remedied && job->remedy_status == REMEDY_NONE)
+            remedy_budget_unrecord (&check->health.budget);
+    }
+    else {
+        event_t *event = job->result.event;
+        job->result.event = NULL;
+        if (!event) {
+            event = event_new (EVENT_CHECK);
+            if (event)
+                event_set_string (&event->message, "out of memory", EVENT_MAX_MESSAGE);
+        }
+        if (event)
+            s_complete (self, check, event, job, false);
+    }
+    generation_unref (&job->gen);
+    job_destroy (&job);
+    if (check && check->present && check->again && !runs_busy (check) && !check->job) {
+        check->again = false;
+        runs_dispatch (self, check, false);
+    }
+    s_dispatch_queued (self);
+}
+
+static void
+s_on_emit (void *arg, event_t **event_p)
+{
+    agent_t *self = (agent_t *) arg;
+    self->emitted++;
+    agent_publish (self, event_p);
+}
+
+const worker_handlers_t runs_handlers = { s_on_ask, s_on_done, s_on_emit };
+
+void
+runs_timeouts (agent_t *self, int64_t mono)
+{
+    for (size_t i = 0; i < self->check_count; i++) {
+        agent_check_t *check = &self->checks [i];
+        job_t *job = check->job;
+        if (!job || job->abandoned || !scheduler_expired (&check->slot, mono))
+            continue;
+        job->abandoned = true;
+        self->timeouts++;
+        event_t *event = event_new (EVENT_CHECK);
+        if (!event)
+            continue;
+        char message [128];
+        snprintf (message, sizeof message, "timed out after %" PRId64 " ms",
+                  job->timeout_ms);
+        event_set_string (&event->message, message, EVENT_MAX_MESSAGE);
+        s_complete (self, check, event, NULL, true);
+    }
+}
+
+void
+runs_watch_fired (agent_t *self, agent_check_t *check)
+{
+    if (self->options.verbose)
+        zsys_info ("agent: '%s': watched pid %" PRId64 " exited",
+                   check->name, check->watch_pid);
+    platform_exit_watch_close (check->watch_fd);
+    check->watch_fd = -1;
+    check->watch_pid = 0;
+    runs_dispatch (self, check, false);
+}
+
+//  ---------------------------------------------------------------------
+//  Cycles
+
+severity_t
+runs_worst (agent_t *self, int64_t counts [SEVERITY_COUNT], bool *degraded, json_t *issues)
+{
+    severity_t worst = SEVERITY_OK;
+    if (counts)
+        memset (counts, 0, sizeof (int64_t) * SEVERITY_COUNT);
+    if (degraded)
+        *degraded = false;
+    for (size_t i = 0; i < self->check_count; i++) {
+        agent_check_t *check = &self->checks [i];
+        severity_t severity = check->health.severity;
+        if (!check->present || !check->health.has_severity)
+            continue;
+        if (counts)
+            counts [severity]++;
+        if (severity_worse (severity, worst))
+            worst = severity;
+        if (severity == SEVERITY_CRITICAL
+        || (severity == SEVERITY_UNKNOWN && check->cfg->critical)) {
+            if (degraded)
+                *degraded = true;
+        }
+        if (severity == SEVERITY_CRITICAL && issues)
+            json_array_append_new (issues, json_string (check->name));
+    }
+    return worst;
+}
+
+static void
+s_cycle_end (agent_t *self)
+{
+    self->sched.cycle_open = false;
+    event_t *event = event_new (EVENT_CYCLE);
+    json_t *issues = json_array ();
+    int64_t counts [SEVERITY_COUNT];
+    bool degraded = false;
+    severity_t worst = runs_worst (self, counts, &degraded, issues);
+    if (event) {
+        event->cycle = self->sched.cycle;
+        memcpy (event->counts, counts, sizeof counts);
+        event->degraded = degraded;
+        event->duration_ms = scheduler_now (&self->sched) - self->sched.cycle_started;
+        size_t i;
+        json_t *name;
+        json_array_foreach (issues, i, name)
+            event_list_append (&event->issues, &event->issue_count,
+                               json_string_value (name), EVENT_MAX_NAME);
+    }
+    json_decref (issues);
+    //  Files first: whoever hears heal.cycle finds them up to date.
+    report_write (self);
+    if (self->state_dirty)
+        state_save (self);
+    if (event) {
+        agent_publish_borrowed (self, event);
+        json_decref (self->last_cycle);
+        self->last_cycle = event_to_json (event);
+        event_destroy (&event);
+    }
+    if (self->options.verbose)
+        zsys_info ("agent: cycle %" PRIu64 " done: worst %s", self->sched.cycle,
+                   severity_name (worst));
+    if (self->options.once) {
+        self->once_worst = worst;
+        self->once_exit = severity_exit_code (worst);
+    }
+}
+
+void
+runs_cycle_maybe_end (agent_t *self)
+{
+    if (!self->sched.cycle_open)
+        return;
+    for (size_t i = 0; i < self->check_count; i++)
+        if (self->checks [i].slot.member)
+            return;
+    s_cycle_end (self);
+}
+
+void
+runs_cycle_start (agent_t *self, bool all)
+{
+    int64_t mono = scheduler_now (&self->sched);
+    uint64_t cycle = scheduler_cycle_open (&self->sched, mono);
+    self->cycle_started_wall = event_now_ms ();
+    //  Members first, then dispatch: a check that completes at once must
+    //  not end the cycle before the others joined it.
+    for (size_t i = 0; i < self->check_count; i++) {
+        agent_check_t *check = &self->checks [i];
+        check->slot.member = 0;
+        if (!check->present || !scheduler_join (&self->sched, &check->slot, all, mono))
+            continue;
+        if (check->job && check->job->abandoned)
+            continue;           //  still out after its timeout: reported unknown
+        check->slot.member = cycle;
+    }
+    for (size_t i = 0; i < self->check_count; i++) {
+        agent_check_t *check = &self->checks [i];
+        if (check->slot.member == cycle && !runs_busy (check))
+            runs_dispatch (self, check, false);
+    }
+    runs_cycle_maybe_end (self);
+}
+
+void
+runs_due (agent_t *self, int64_t mono)
+{
+    for (size_t i = 0; i < self->check_count; i++) {
+        agent_check_t *check = &self->checks [i];
+        if (!check->present || !scheduler_due (&check->slot, mono))
+            continue;
+        if (!runs_busy (check) && !check->job)
+            runs_dispatch (self, check, false);
+    }
+}

@@ -1,0 +1,357 @@
+//  worker — check runs off the main thread: a pool of czmq actors (see
+//  worker.h for the protocol on the pipes).
+
+#include "worker.h"
+
+#include <errno.h>
+#include <string.h>
+
+typedef struct {
+    zactor_t *actor;
+    job_t *job;                     //  the job out, NULL when idle
+} worker_t;
+
+struct worker_pool_t {
+    worker_t *workers;              //  max slots, count started
+    size_t max;
+    size_t count;
+    size_t busy;
+    zsock_t *emits;                 //  PULL: kinds' extra events, any thread
+    char *emit_endpoint;            //  what ctx->emit_arg points to
+};
+
+//  ---------------------------------------------------------------------
+//  Jobs
+
+job_t *
+job_new (const char *name, const check_kind_t *kind, void *instance)
+{
+    job_t *self = (job_t *) zmalloc (sizeof (job_t));
+    if (!self)
+        return NULL;
+    snprintf (self->name, sizeof self->name, "%s", name);
+    self->kind = kind;
+    self->instance = instance;
+    self->ctx.name = self->name;
+    return self;
+}
+
+void
+job_destroy (job_t **self_p)
+{
+    job_t *self = *self_p;
+    if (!self)
+        return;
+    event_destroy (&self->result.event);
+    free (self->remedy.action);
+    free (self->remedy.output);
+    free (self->remedy.result);
+    free (self);
+    *self_p = NULL;
+}
+
+//  ---------------------------------------------------------------------
+//  The worker actor (its own thread)
+
+//  Receive from pipe, retrying when a signal interrupted the wait.
+static int
+s_recv (zsock_t *pipe, const char *picture, char **command, job_t **job,
+        int *answer, int *attempt, uint64_t *deadline)
+{
+    while (true) {
+        int rc = answer
+            ? zsock_recv (pipe, picture, command, job, answer, attempt, deadline)
+            : zsock_recv (pipe, picture, command, job);
+        if (rc == 0 || zmq_errno () != EINTR)
+            return rc;
+    }
+}
+
+//  Ask the main thread whether job may remediate; wait for its answer no
+//  longer than the run's deadline.
+static job_answer_t
+s_ask (zsock_t *pipe, job_t *job)
+{
+    if (zsock_send (pipe, "sp", "ASK", job))
+        return JOB_ANSWER_LATE;
+    while (true) {
+        int64_t left = job->ctx.deadline_ms - heal_monotonic_ms ();
+        if (left <= 0)
+            return JOB_ANSWER_LATE;
+        zmq_pollitem_t item = { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 };
+        int rc = zmq_poll (&item, 1, (long) left);
+        if (rc < 0 && zmq_errno () != EINTR)
+            return JOB_ANSWER_LATE;
+        if (rc <= 0)
+            continue;
+        char *command = NULL;
+        job_t *about = NULL;
+        int answer = JOB_ANSWER_NO;
+        int attempt = 0;
+        uint64_t deadline = 0;
+        if (s_recv (pipe, "spii8", &command, &about, &answer, &attempt, &deadline))
+            return JOB_ANSWER_LATE;
+        bool ours = command && streq (command, "ANSWER") && about == job;
+        zstr_free (&command);
+        if (!ours)
+            continue;
+        if (answer != JOB_ANSWER_YES)
+            return JOB_ANSWER_NO;
+        job->attempt = attempt;
+        //  The remedy and the re-run get their own time.
+        job->ctx.deadline_ms = (int64_t) deadline;
+        return JOB_ANSWER_YES;
+    }
+}
+
+//  Remediate, then check again: that run decides healed or failed.
+static void
+s_remedy (job_t *job)
+{
+    int64_t r0 = heal_monotonic_ms ();
+    job->remedied = true;
+    job->remedy_status = job->kind->remedy (job->instance, &job->ctx, &job->result,
+                                            &job->remedy);
+    job->remedy.duration_ms = heal_monotonic_ms () - r0;
+    if (job->remedy_status != REMEDY_DONE)
+        return;
+    event_t *again = event_new (EVENT_CHECK);
+    if (!again)
+        return;
+    char *before = job->result.event->message? strdup (job->result.event->message): NULL;
+    check_result_t rerun = { again, 0, 0 };
+    job->status = job->kind->run (job->instance, &job->ctx, &rerun);
+    event_destroy (&job->result.event);
+    job->result = rerun;
+    if (before) {
+        char line [EVENT_MAX_EVIDENCE_LEN];
+        snprintf (line, sizeof line, "before remedy: %s", before);
+        event_add_evidence (job->result.event, line);
+    }
+    free (before);
+}
+
+static void
+s_run (zsock_t *pipe, job_t *job)
+{
+    int64_t t0 = heal_monotonic_ms ();
+    job->result.event = event_new (EVENT_CHECK);
+    if (!job->result.event)
+        job->first = job->status = CHECK_UNKNOWN;
+    else
+        job->first = job->status = job->kind->run (job->instance, &job->ctx, &job->result);
+    if (job->first == CHECK_FAIL && job->may_remedy && job->kind->remedy
+    &&  job->result.event) {
+        job->answer = s_ask (pipe, job);
+        if (job->answer == JOB_ANSWER_YES)
+            s_remedy (job);
+    }
+    job->duration_ms = heal_monotonic_ms () - t0;
+}
+
+static void
+s_actor (zsock_t *pipe, void *args)
+{
+    (void) args;
+    zsock_signal (pipe, 0);
+    while (true) {
+        char *command = NULL;
+        job_t *job = NULL;
+        if (s_recv (pipe, "sp", &command, &job, NULL, NULL, NULL))
+            break;
+        bool term = command && streq (command, "$TERM");
+        bool run = command && streq (command, "RUN") && job;
+        zstr_free (&command);
+        if (term)
+            break;
+        if (!run)
+            continue;           //  an ANSWER that came after the deadline
+        s_run (pipe, job);
+        zsock_send (pipe, "sp", "DONE", job);
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  The pool (main thread)
+
+worker_pool_t *
+worker_pool_new (size_t max)
+{
+    worker_pool_t *self = (worker_pool_t *) zmalloc (sizeof (worker_pool_t));
+    if (!self)
+        return NULL;
+    self->max = max == 0? 1: max > WORKER_POOL_MAX? WORKER_POOL_MAX: max;
+    self->workers = (worker_t *) calloc (self->max, sizeof (worker_t));
+    self->emit_endpoint = zsys_sprintf ("inproc://heal-agent-emit-%p", (void *) self);
+    self->emits = self->emit_endpoint? zsock_new (ZMQ_PULL): NULL;
+    if (!self->workers || !self->emits
+    ||  zsock_bind (self->emits, "%s", self->emit_endpoint) != 0) {
+        zsys_error ("agent: cannot set up the worker pool");
+        zsock_destroy (&self->emits);
+        zstr_free (&self->emit_endpoint);
+        free (self->workers);
+        free (self);
+        return NULL;
+    }
+    return self;
+}
+
+static void
+s_emits_drain (worker_pool_t *self, const worker_handlers_t *handlers, void *arg)
+{
+    for (int n = 0; n < 1000 && (zsock_events (self->emits) & ZMQ_POLLIN); n++) {
+        event_t *event = NULL;
+        if (zsock_recv (self->emits, "p", &event))
+            break;
+        if (event && handlers && handlers->on_emit)
+            handlers->on_emit (arg, &event);
+        event_destroy (&event);
+    }
+}
+
+void
+worker_pool_drain (worker_pool_t *self, const worker_handlers_t *handlers, void *arg)
+{
+    for (size_t i = 0; i < self->count; i++) {
+        worker_t *worker = &self->workers [i];
+        while (worker->job
+           && (zsock_events (zactor_sock (worker->actor)) & ZMQ_POLLIN)) {
+            char *command = NULL;
+            job_t *job = NULL;
+            if (zsock_recv (worker->actor, "sp", &command, &job))
+                break;
+            if (command && streq (command, "ASK") && job == worker->job) {
+                int attempt = 0;
+                int64_t deadline = job->ctx.deadline_ms;
+                job_answer_t answer = JOB_ANSWER_NO;
+                if (handlers && handlers->on_ask)
+                    answer = handlers->on_ask (arg, job, &attempt, &deadline);
+                zsock_send (worker->actor, "spii8", "ANSWER", job, (int) answer,
+                            attempt, (uint64_t) deadline);
+            }
+            else
+            if (command && streq (command, "DONE") && job == worker->job) {
+                worker->job = NULL;
+                self->busy--;
+                if (handlers && handlers->on_done)
+                    handlers->on_done (arg, job);
+                else
+                    job_destroy (&job);
+            }
+            zstr_free (&command);
+        }
+    }
+    s_emits_drain (self, handlers, arg);
+}
+
+int
+worker_pool_start (worker_pool_t *self, job_t *job)
+{
+    worker_t *worker = NULL;
+    for (size_t i = 0; i < self->count && !worker; i++)
+        if (!self->workers [i].job)
+            worker = &self->workers [i];
+    if (!worker) {
+        if (self->count >= self->max)
+            return -1;
+        zactor_t *actor = zactor_new (s_actor, NULL);
+        if (!actor) {
+            zsys_error ("agent: cannot start a worker: %s", strerror (errno));
+            return -1;
+        }
+        worker = &self->workers [self->count++];
+        worker->actor = actor;
+    }
+    job->ctx.emit = worker_pool_emit;
+    job->ctx.emit_arg = self->emit_endpoint;
+    if (zsock_send (worker->actor, "sp", "RUN", job))
+        return -1;
+    worker->job = job;
+    self->busy++;
+    return 0;
+}
+
+size_t
+worker_pool_busy (const worker_pool_t *self)
+{
+    return self->busy;
+}
+
+bool
+worker_pool_full (const worker_pool_t *self)
+{
+    return self->busy >= self->max;
+}
+
+size_t
+worker_pool_poll_max (const worker_pool_t *self)
+{
+    return self->max + 1;
+}
+
+size_t
+worker_pool_poll_items (worker_pool_t *self, zmq_pollitem_t *items, size_t max)
+{
+    size_t n = 0;
+    if (n < max)
+        items [n++] = (zmq_pollitem_t) { zsock_resolve (self->emits), 0, ZMQ_POLLIN, 0 };
+    for (size_t i = 0; i < self->count && n < max; i++)
+        if (self->workers [i].job)
+            items [n++] = (zmq_pollitem_t) {
+                zsock_resolve (zactor_sock (self->workers [i].actor)), 0, ZMQ_POLLIN, 0 };
+    return n;
+}
+
+size_t
+worker_pool_destroy (worker_pool_t **self_p, int64_t grace_ms,
+                     const worker_handlers_t *handlers, void *arg)
+{
+    worker_pool_t *self = *self_p;
+    if (!self)
+        return 0;
+    *self_p = NULL;
+    int64_t until = heal_monotonic_ms () + grace_ms;
+    zmq_pollitem_t items [WORKER_POOL_MAX + 1];
+    while (self->busy > 0 && heal_monotonic_ms () < until) {
+        size_t n = worker_pool_poll_items (self, items, sizeof items / sizeof items [0]);
+        zmq_poll (items, (int) n, 100);
+        worker_pool_drain (self, handlers, arg);
+    }
+    for (size_t i = 0; i < self->count; i++)
+        if (!self->workers [i].job)
+            zactor_destroy (&self->workers [i].actor);
+    s_emits_drain (self, handlers, arg);
+    size_t stuck = self->busy;
+    if (stuck)
+        return stuck;           //  they still use the pool: left behind
+    zsock_destroy (&self->emits);
+    zstr_free (&self->emit_endpoint);
+    free (self->workers);
+    free (self);
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+//  Emit: any thread. One short-lived PUSH per event: emits are rare (pull
+//  progress) and a socket must not be shared between threads.
+
+void
+worker_pool_emit (const check_ctx_t *ctx, event_t **event_p)
+{
+    if (!event_p || !*event_p)
+        return;
+    event_t *event = *event_p;
+    *event_p = NULL;
+    const char *endpoint = ctx? (const char *) ctx->emit_arg: NULL;
+    zsock_t *push = endpoint? zsock_new (ZMQ_PUSH): NULL;
+    if (!push || zsock_connect (push, "%s", endpoint) != 0) {
+        zsock_destroy (&push);
+        event_destroy (&event);
+        return;
+    }
+    zsock_set_sndtimeo (push, 1000);
+    zsock_set_linger (push, 1000);
+    if (zsock_send (push, "p", event))
+        event_destroy (&event);
+    zsock_destroy (&push);
+}
