@@ -119,9 +119,11 @@ s_track_seq (notify_state_t *self, const event_t *event)
             zsys_info ("notify: %s restarted (seq %" PRIu64 " after %" PRIu64 ")",
                        key, event->seq, seen);
     }
-    else
-    if (json_object_size (self->cursor) >= NOTIFY_MAX_CHECKS)
-        return;
+    else {
+        if (json_object_size (self->cursor) >= NOTIFY_MAX_CHECKS)
+            return;
+        zsys_info ("notify: hearing %s (seq %" PRIu64 ")", key, event->seq);
+    }
     json_object_set_new (self->cursor, key, json_integer ((json_int_t) event->seq));
     self->dirty = true;
 }

@@ -224,14 +224,11 @@ notify_run (notify_t *self)
         if (zpoller_terminated (poller))
             break;
         if (which == sock) {
-            for (int n = 0; n < NOTIFY_BURST; n++) {
+            for (int n = 0; n < NOTIFY_BURST && (zsock_events (sock) & ZMQ_POLLIN); n++) {
                 char err [256] = "";
                 event_t *event = bus_subscriber_recv (self->sub, 0, err, sizeof err);
                 if (!event) {
-                    if (*err)
-                        zsys_warning ("notify: invalid bus message dropped: %s", err);
-                    if (!(zsock_events (sock) & ZMQ_POLLIN))
-                        break;
+                    zsys_warning ("notify: invalid bus message dropped: %s", err);
                     continue;
                 }
                 s_handle (self, event);
