@@ -811,7 +811,7 @@ s_load_tree (zconfig_t **root_p, const char *file, char *err, size_t errlen)
             else
                 s_error (err, errlen, self->file, NULL, NULL,
                          "section '%s': unknown section (sections: agent, bus, control, "
-                         "security, diagnoser, check, notify, destination)", shown);
+                         "security, diagnoser, check)", shown);
             free (shown);
             goto failed;
         }
