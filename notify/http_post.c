@@ -1,7 +1,8 @@
 //  http_post — every libcurl call of heal-notify (see http_post.h).
 //
-//  One easy handle per request: a worker posts one message at a time, and a
-//  fresh handle keeps no state (cookies, auth) between destinations. The
+//  One easy handle per client (a worker: one destination), reset before each
+//  request but keeping its connection, so a burst does not pay a TCP/TLS
+//  handshake per message. The
 //  error text comes from curl_easy_strerror only: curl's error buffer can
 //  name the host or the URL, which may carry a token.
 
@@ -81,24 +82,49 @@ s_on_progress (void *arg, curl_off_t dltotal, curl_off_t dlnow,
     return t->abort_flag && atomic_load (t->abort_flag) ? 1 : 0;
 }
 
+struct http_client_t {
+    CURL *curl;
+};
+
+http_client_t *
+http_client_new (void)
+{
+    http_client_t *self = (http_client_t *) calloc (1, sizeof (http_client_t));
+    if (self && !(self->curl = curl_easy_init ())) {
+        free (self);
+        self = NULL;
+    }
+    return self;
+}
+
+void
+http_client_destroy (http_client_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    curl_easy_cleanup ((*self_p)->curl);
+    free (*self_p);
+    *self_p = NULL;
+}
+
 int
-http_post (const char *url, const char *const *headers, const char *body,
-           size_t size, int64_t timeout_ms, atomic_int *abort_flag,
+http_post (http_client_t *client, const char *url, const char *const *headers,
+           const char *body, size_t size, int64_t timeout_ms, atomic_int *abort_flag,
            http_post_result_t *out)
 {
     memset (out, 0, sizeof *out);
     out->retry_after_ms = -1;
-    CURL *curl = curl_easy_init ();
-    if (!curl) {
-        snprintf (out->error, sizeof out->error, "cannot create a curl handle");
+    if (!client) {
+        snprintf (out->error, sizeof out->error, "no HTTP client");
         return -1;
     }
+    CURL *curl = client->curl;
+    curl_easy_reset (curl);
     struct curl_slist *list = NULL;
     for (size_t i = 0; headers && headers [i]; i++) {
         struct curl_slist *next = curl_slist_append (list, headers [i]);
         if (!next) {
             curl_slist_free_all (list);
-            curl_easy_cleanup (curl);
             snprintf (out->error, sizeof out->error, "out of memory");
             return -1;
         }
@@ -137,6 +163,5 @@ http_post (const char *url, const char *const *headers, const char *body,
         result = -1;
     }
     curl_slist_free_all (list);
-    curl_easy_cleanup (curl);
     return result;
 }

@@ -23,10 +23,16 @@ typedef struct {
 int http_post_init (void);
 void http_post_term (void);
 
+typedef struct http_client_t http_client_t;
+
+//  A client keeps its connection between posts (one per worker thread).
+http_client_t *http_client_new (void);
+void http_client_destroy (http_client_t **self_p);
+
 //  POST body to url with the NULL-terminated "Name: value" headers, within
 //  timeout_ms. abort (may be NULL): set to stop a transfer early (shutdown).
 //  Returns 0 when a response arrived (see out->status), -1 otherwise.
-int http_post (const char *url, const char *const *headers, const char *body,
+int http_post (http_client_t *client, const char *url, const char *const *headers, const char *body,
                size_t size, int64_t timeout_ms, atomic_int *abort_flag,
                http_post_result_t *out);
 

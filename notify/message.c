@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define STATE_MAX_FILE (4 * 1024 * 1024)
 
@@ -80,7 +81,21 @@ notify_state_save (notify_state_t *self)
     char *text = json_dumps (self->root, JSON_COMPACT);
     if (!text)
         return -1;
-    int rc = heal_write_atomic (self->path, text, strlen (text), 0600);
+    //  Written at every burst: renamed into place but not fsynced. A process
+    //  crash keeps it; an OS crash may take the last seconds back, which
+    //  costs at most a gap warning or a less precise "down for" (the alerts
+    //  themselves are in the outbox, fsynced).
+    char *tmp = zsys_sprintf ("%s.tmp", self->path);
+    FILE *file = tmp ? fopen (tmp, "w") : NULL;
+    int rc = -1;
+    if (file) {
+        bool ok = fputs (text, file) >= 0;
+        if (fclose (file) == 0 && ok)
+            rc = rename (tmp, self->path);
+        if (rc)
+            unlink (tmp);
+    }
+    zstr_free (&tmp);
     if (rc)
         zsys_error ("notify: cannot write %s: %s", self->path, strerror (errno));
     else
@@ -387,7 +402,8 @@ s_feed_alert (notify_state_t *self, const event_t *event, const char **what)
         if (opened)
             s_clock (opened, since, sizeof since);
         char *line = zsys_sprintf ("What failed: %s (%s check, failing since %s)\n%s",
-                                   event->message, event->kind ? event->kind : "?",
+                                   event->message ? event->message : "?",
+                                   event->kind ? event->kind : "?",
                                    *since ? since : "now", tried_text);
         if (line)
             zchunk_extend (body, line, strlen (line));
@@ -411,14 +427,15 @@ s_feed_alert (notify_state_t *self, const event_t *event, const char **what)
                              : NULL;
     json_t *message = json_pack (
         "{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s?, s:s, s:b, s:I, s:s, s:I, s:s?, s:s?,"
-        " s:s, s:O?, s:s?, s:O?, s:I}",
+        " s:s, s:O?, s:s?, s:O?, s:I, s:s?}",
         "id", id, "type", "alert", "alert", alert, "host", event->host,
         "source", event->source, "seq", (json_int_t) event->seq,
         "check", event->check, "kind", event->kind,
         "severity", severity_name (event->severity), "critical", event->critical,
         "ts", (json_int_t) ts, "incident", incident, "opened", opened,
         "title", safe_title, "text", text, "next", next, "remedy", tried,
-        "result", result, "diagnosis", diagnosis, "duration_ms", (json_int_t) duration);
+        "result", result, "diagnosis", diagnosis, "duration_ms", (json_int_t) duration,
+        "message", event->message);
     free (safe_title);
     zstr_free (&title);
     free (text);

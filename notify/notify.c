@@ -147,7 +147,7 @@ s_flush (notify_t *self, route_t *route)
                                  "items", route->pending);
     route->pending = NULL;
     route->flush_at = 0;
-    if (message && outbox_put (route->outbox, message) == 0)
+    if (message && outbox_add (route->outbox, message) == 0)
         route->touched = true;
     json_decref (message);
 }
@@ -171,16 +171,21 @@ s_route (notify_t *self, json_t *item, const char *what)
     }
 }
 
-//  After a burst: make the new files durable, then wake their workers.
+//  After a burst: write each destination's batch, wake its worker (it can
+//  deliver from the page cache at once), then make the batches durable: the
+//  fsyncs never sit between an alert and its delivery.
 static void
 s_commit (notify_t *self)
 {
     for (size_t i = 0; i < self->route_count; i++) {
         route_t *route = &self->routes [i];
-        if (!route->touched)
-            continue;
-        outbox_sync (route->outbox);
-        worker_wake (route->worker);
+        if (route->touched && outbox_commit (route->outbox) == 0)
+            worker_wake (route->worker);
+    }
+    for (size_t i = 0; i < self->route_count; i++) {
+        route_t *route = &self->routes [i];
+        if (route->touched)
+            outbox_sync (route->outbox);
         route->touched = false;
     }
     notify_state_save (self->state);

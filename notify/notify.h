@@ -15,8 +15,8 @@
 
 //  Limits, named once.
 #define NOTIFY_OUTBOX_MAX        10000        //  pending messages per destination
-#define NOTIFY_OUTBOX_MAX_FILE   (512 * 1024) //  bytes per outbox file
-#define NOTIFY_SCAN_BATCH        512          //  files taken per outbox scan
+#define NOTIFY_OUTBOX_MAX_FILE   (16 * 1024 * 1024)  //  bytes per batch file
+#define NOTIFY_SCAN_BATCH        64           //  batch files taken per outbox scan
 #define NOTIFY_TRIM_EVERY_MS     1000         //  bound check while a destination is down
 #define NOTIFY_GROUP_MAX         100          //  alerts per grouped message
 #define NOTIFY_BACKOFF_MIN_MS    250          //  first retry delay (doubles)
@@ -48,30 +48,40 @@ int notify_state_save (notify_state_t *self);
 json_t *notify_state_feed (notify_state_t *self, const event_t *event, const char **what);
 
 //  --------------------------------------------------------------------------
-//  outbox: one file per pending message in dir, named by a counter so the
-//  oldest sorts first. Written by the main thread, delivered and removed by
-//  the destination's worker.
+//  outbox: pending messages of one destination, on disk. The main thread adds
+//  the messages of a burst and commits them as one batch file (one fsync per
+//  burst, not per message); the destination's worker delivers a batch's
+//  messages in order, records its progress beside it, and removes it.
 
 typedef struct outbox_t outbox_t;
 
 outbox_t *outbox_new (const char *dir);         //  creates dir 0700
 void outbox_destroy (outbox_t **self_p);
-//  Write one message (temp, fsync, rename). Returns 0 or -1 (logged).
-int outbox_put (outbox_t *self, const json_t *message);
-//  fsync the directory: after a burst of puts, the renames are durable.
+//  Queue one message (a copy is kept) for the next commit. Returns 0 or -1.
+int outbox_add (outbox_t *self, const json_t *message);
+//  Write what was added as one batch file (temp, rename): from here on a
+//  crash of this process loses none of it. Returns 0 (also when nothing was
+//  added) or -1 (logged). Then outbox_sync: fsync of the file and the
+//  directory, so a crash of the machine loses none of it either.
+int outbox_commit (outbox_t *self);
 void outbox_sync (outbox_t *self);
 const char *outbox_dir (outbox_t *self);
 
-//  Worker side: up to max oldest names (caller frees the list with
-//  zlist_destroy: autofree). Drops the oldest files beyond NOTIFY_OUTBOX_MAX,
-//  adding them to the dropped counter.
+//  Worker side. The batch files, oldest first (zlist of owned names), at most
+//  max; first drops the oldest batches while more than NOTIFY_OUTBOX_MAX
+//  messages are pending, adding them to the dropped counter.
 zlist_t *outbox_scan (const char *dir, size_t max);
-//  Load one message (caller owns) or NULL when unreadable (then removed, logged).
-json_t *outbox_load (const char *dir, const char *name);
+//  A batch's messages (array, caller owns) or NULL when unreadable (then
+//  removed and logged). *done: how many of them were already delivered.
+json_t *outbox_load (const char *dir, const char *name, size_t *done);
+//  Record that the first done messages of a batch were delivered.
+void outbox_progress (const char *dir, const char *name, size_t done);
 void outbox_remove (const char *dir, const char *name);
 //  Messages dropped because the outbox was full, not yet reported.
 uint64_t outbox_dropped (const char *dir);
 void outbox_dropped_reset (const char *dir);
+//  Messages pending in dir (for tests and the log).
+size_t outbox_pending (const char *dir);
 
 //  --------------------------------------------------------------------------
 //  worker: one actor per destination. Args: a worker_args_t (copied).

@@ -1,11 +1,18 @@
 //  outbox — heal-notify's on-disk queue, one directory per destination.
 //
-//  Each pending message is one file, NNNNNNNNNNNNNNNNNNNN.json (a counter, so
-//  names sort oldest first), written to a temp name, fsynced, renamed; the
-//  directory is fsynced once per burst (outbox_sync). The main thread only
-//  adds files, the destination's worker only removes them: no lock. When more
-//  than NOTIFY_OUTBOX_MAX are pending, the worker drops the oldest and adds
-//  them to the `dropped` file, which the next delivered message reports.
+//  A batch file holds the messages of one burst: NNNNNNNNNNNNNNNNNNNN-CCCCCC.json
+//  (a counter, so names sort oldest first, and how many messages it holds),
+//  written to a temp name and renamed (outbox_commit: from here a crash of
+//  heal-notify loses nothing, and the worker may start delivering), then
+//  fsynced with its directory (outbox_sync: from here a crash of the machine
+//  loses nothing either): one commit per burst however many alerts it held. The main thread only
+//  adds batches; the destination's worker delivers them in order, writes
+//  how far it got to NAME.done (rename, no fsync: a process crash keeps it;
+//  an OS crash can only make it deliver a message twice, never lose one),
+//  and removes both when the batch is done. No lock is needed.
+//  More than NOTIFY_OUTBOX_MAX pending: the worker drops the oldest batches
+//  and adds their messages to the `dropped` file, reported by the next
+//  message delivered.
 
 #include "notify.h"
 
@@ -19,24 +26,63 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define OUTBOX_NAME_LEN 25      //  20 digits + ".json"
+#define OUTBOX_NAME_LEN 32      //  20 digits, '-', 6 digits, ".json"
 
 struct outbox_t {
     char *dir;
-    uint64_t next;              //  counter of the next file
-    int dir_fd;                 //  for the burst fsync
+    uint64_t next;              //  counter of the next batch
+    int dir_fd;                 //  for the commit's directory fsync
+    json_t *batch;              //  added, not yet committed
+    int sync_fd;                //  committed batch awaiting its fsync, or -1
 };
 
-static bool
-s_is_message (const char *name)
+//  Count of messages a batch name says it holds, or 0 when not a batch.
+static size_t
+s_batch_count (const char *name)
 {
-    size_t len = strlen (name);
-    if (len != OUTBOX_NAME_LEN || strcmp (name + 20, ".json"))
-        return false;
-    for (size_t i = 0; i < 20; i++)
-        if (name [i] < '0' || name [i] > '9')
-            return false;
-    return true;
+    if (strlen (name) != OUTBOX_NAME_LEN || name [20] != '-'
+    ||  strcmp (name + 27, ".json"))
+        return 0;
+    for (size_t i = 0; i < 27; i++)
+        if (i != 20 && (name [i] < '0' || name [i] > '9'))
+            return 0;
+    return (size_t) strtoul (name + 21, NULL, 10);
+}
+
+static char *
+s_path (const char *dir, const char *name, const char *suffix)
+{
+    char *path = zsys_sprintf ("%s/%s%s", dir, name, suffix);
+    char *copy = path ? strdup (path) : NULL;
+    zstr_free (&path);
+    return copy;
+}
+
+//  Write text to path through a temp file and rename; fsync when durable.
+static int
+s_write (const char *path, const char *text, size_t size, bool durable)
+{
+    char *tmp = zsys_sprintf ("%s.tmp", path);
+    int fd = tmp ? open (tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600) : -1;
+    int rc = -1;
+    if (fd >= 0) {
+        size_t done = 0;
+        while (done < size) {
+            ssize_t n = write (fd, text + done, size - done);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            done += (size_t) n;
+        }
+        bool ok = done == size && (!durable || fsync (fd) == 0);
+        if (close (fd) == 0 && ok)
+            rc = rename (tmp, path);
+        if (rc)
+            unlink (tmp);
+    }
+    zstr_free (&tmp);
+    return rc;
 }
 
 outbox_t *
@@ -52,21 +98,23 @@ outbox_new (const char *dir)
         return NULL;
     }
     self->dir_fd = open (dir, O_RDONLY);
-    //  Continue after the newest file; remove temp files a crash left.
+    self->sync_fd = -1;
+    //  Continue after the newest batch; remove temp files a crash left.
     DIR *d = opendir (dir);
     struct dirent *entry;
     while (d && (entry = readdir (d))) {
-        if (s_is_message (entry->d_name)) {
-            uint64_t n = strtoull (entry->d_name, NULL, 10);
+        const char *name = entry->d_name;
+        if (s_batch_count (name)) {
+            uint64_t n = strtoull (name, NULL, 10);
             if (n >= self->next)
                 self->next = n + 1;
         }
         else
-        if (strncmp (entry->d_name, "tmp.", 4) == 0) {
-            char *path = zsys_sprintf ("%s/%s", dir, entry->d_name);
+        if (strlen (name) > 4 && streq (name + strlen (name) - 4, ".tmp")) {
+            char *path = s_path (dir, name, "");
             if (path)
                 unlink (path);
-            zstr_free (&path);
+            free (path);
         }
     }
     if (d)
@@ -80,8 +128,10 @@ outbox_destroy (outbox_t **self_p)
     if (!self_p || !*self_p)
         return;
     outbox_t *self = *self_p;
+    outbox_sync (self);
     if (self->dir_fd >= 0)
         close (self->dir_fd);
+    json_decref (self->batch);
     free (self->dir);
     free (self);
     *self_p = NULL;
@@ -94,43 +144,56 @@ outbox_dir (outbox_t *self)
 }
 
 int
-outbox_put (outbox_t *self, const json_t *message)
+outbox_add (outbox_t *self, const json_t *message)
 {
-    char *text = json_dumps (message, JSON_COMPACT);
-    if (!text)
+    if (!self->batch && !(self->batch = json_array ()))
         return -1;
-    size_t size = strlen (text);
+    return json_array_append (self->batch, (json_t *) message);
+}
+
+int
+outbox_commit (outbox_t *self)
+{
+    size_t count = json_array_size (self->batch);
+    if (count == 0)
+        return 0;
+    outbox_sync (self);
+    json_t *doc = json_pack ("{s:O}", "messages", self->batch);
+    char *text = doc ? json_dumps (doc, JSON_COMPACT) : NULL;
+    json_decref (doc);
+    json_decref (self->batch);
+    self->batch = NULL;
+    char name [64];
+    snprintf (name, sizeof name, "%020" PRIu64 "-%06zu.json", self->next++,
+              count > 999999 ? (size_t) 999999 : count);
+    char *path = s_path (self->dir, name, "");
+    char *tmp = path ? zsys_sprintf ("%s.tmp", path) : NULL;
     int rc = -1;
-    char name [OUTBOX_NAME_LEN + 1];
-    snprintf (name, sizeof name, "%020" PRIu64 ".json", self->next++);
-    char *tmp = zsys_sprintf ("%s/tmp.%s", self->dir, name);
-    char *path = zsys_sprintf ("%s/%s", self->dir, name);
-    int fd = tmp ? open (tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600) : -1;
-    if (fd < 0)
-        goto done;
-    size_t done = 0;
-    while (done < size) {
-        ssize_t n = write (fd, text + done, size - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        done += (size_t) n;
+    int fd = tmp && text ? open (tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600) : -1;
+    if (fd >= 0) {
+        size_t size = strlen (text), done = 0;
+        while (done < size) {
+            ssize_t n = write (fd, text + done, size - done);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            done += (size_t) n;
+        }
+        if (done == size)
+            rc = rename (tmp, path);
+        if (rc) {
+            close (fd);
+            unlink (tmp);
+        }
+        else
+            self->sync_fd = fd;
     }
-    if (done == size && fsync (fd) == 0 && close (fd) == 0) {
-        fd = -1;
-        rc = rename (tmp, path);
-    }
-    if (fd >= 0)
-        close (fd);
     if (rc)
-        unlink (tmp);
-done:
-    if (rc)
-        zsys_error ("notify: outbox %s: cannot write %s: %s", self->dir, name,
+        zsys_error ("notify: outbox %s: cannot write %zu message(s): %s", self->dir, count,
                     strerror (errno));
     zstr_free (&tmp);
-    zstr_free (&path);
+    free (path);
     free (text);
     return rc;
 }
@@ -138,6 +201,12 @@ done:
 void
 outbox_sync (outbox_t *self)
 {
+    if (self->sync_fd < 0)
+        return;
+    if (fsync (self->sync_fd))
+        zsys_error ("notify: outbox %s: fsync: %s", self->dir, strerror (errno));
+    close (self->sync_fd);
+    self->sync_fd = -1;
     if (self->dir_fd >= 0)
         fsync (self->dir_fd);
 }
@@ -148,48 +217,47 @@ s_compare (const char *a, const char *b)
     return strcmp (a, b);
 }
 
-//  The dropped counter file: a decimal number.
-static char *
-s_dropped_path (const char *dir)
+//  A small decimal file (dropped counter, a batch's progress); 0 when absent.
+static uint64_t
+s_read_number (const char *path)
 {
-    return zsys_sprintf ("%s/dropped", dir);
+    size_t size = 0;
+    char *text = path ? heal_read_file (path, 32, &size) : NULL;
+    uint64_t n = text ? strtoull (text, NULL, 10) : 0;
+    free (text);
+    return n;
+}
+
+static void
+s_write_number (const char *path, uint64_t n, bool durable)
+{
+    char text [32];
+    int len = snprintf (text, sizeof text, "%" PRIu64 "\n", n);
+    if (!path || s_write (path, text, (size_t) len, durable))
+        zsys_error ("notify: cannot write %s: %s", path ? path : "?", strerror (errno));
 }
 
 uint64_t
 outbox_dropped (const char *dir)
 {
-    char *path = s_dropped_path (dir);
-    size_t size = 0;
-    char *text = path ? heal_read_file (path, 32, &size) : NULL;
-    uint64_t n = text ? strtoull (text, NULL, 10) : 0;
-    free (text);
-    zstr_free (&path);
+    char *path = s_path (dir, "dropped", "");
+    uint64_t n = s_read_number (path);
+    free (path);
     return n;
-}
-
-static void
-s_dropped_set (const char *dir, uint64_t n)
-{
-    char *path = s_dropped_path (dir);
-    char text [32];
-    int len = snprintf (text, sizeof text, "%" PRIu64 "\n", n);
-    if (path && heal_write_atomic (path, text, (size_t) len, 0600))
-        zsys_error ("notify: outbox %s: cannot record dropped messages: %s", dir,
-                    strerror (errno));
-    zstr_free (&path);
 }
 
 void
 outbox_dropped_reset (const char *dir)
 {
-    char *path = s_dropped_path (dir);
+    char *path = s_path (dir, "dropped", "");
     if (path)
         unlink (path);
-    zstr_free (&path);
+    free (path);
 }
 
-zlist_t *
-outbox_scan (const char *dir, size_t max)
+//  Sorted batch names in dir (owned list), and leftover .done files removed.
+static zlist_t *
+s_list (const char *dir)
 {
     zlist_t *names = zlist_new ();
     if (!names)
@@ -199,22 +267,64 @@ outbox_scan (const char *dir, size_t max)
     DIR *d = opendir (dir);
     struct dirent *entry;
     while (d && (entry = readdir (d)))
-        if (s_is_message (entry->d_name))
+        if (s_batch_count (entry->d_name))
             zlist_append (names, entry->d_name);
     if (d)
         closedir (d);
     zlist_sort (names, (zlist_compare_fn *) s_compare);
-    //  Bounded: the oldest beyond NOTIFY_OUTBOX_MAX go, counted.
-    size_t total = zlist_size (names);
+    return names;
+}
+
+static size_t
+s_remaining (const char *dir, const char *name)
+{
+    char *done_path = s_path (dir, name, ".done");
+    uint64_t done = s_read_number (done_path);
+    free (done_path);
+    size_t count = s_batch_count (name);
+    return done < count ? count - (size_t) done : 0;
+}
+
+size_t
+outbox_pending (const char *dir)
+{
+    zlist_t *names = s_list (dir);
+    size_t total = 0;
+    for (char *name = names ? (char *) zlist_first (names) : NULL; name;
+         name = (char *) zlist_next (names))
+        total += s_remaining (dir, name);
+    zlist_destroy (&names);
+    return total;
+}
+
+zlist_t *
+outbox_scan (const char *dir, size_t max)
+{
+    zlist_t *names = s_list (dir);
+    if (!names)
+        return NULL;
+    //  Bounded: the oldest batches go while too many messages are pending.
+    size_t total = 0;
+    for (char *name = (char *) zlist_first (names); name; name = (char *) zlist_next (names))
+        total += s_batch_count (name);
     if (total > NOTIFY_OUTBOX_MAX) {
-        size_t drop = total - NOTIFY_OUTBOX_MAX;
-        for (size_t i = 0; i < drop; i++) {
+        total = outbox_pending (dir);
+        uint64_t dropped = 0;
+        while (total > NOTIFY_OUTBOX_MAX && zlist_size (names) > 1) {
             char *name = (char *) zlist_pop (names);
+            size_t left = s_remaining (dir, name);
             outbox_remove (dir, name);
             free (name);
+            total -= left;
+            dropped += left;
         }
-        s_dropped_set (dir, outbox_dropped (dir) + drop);
-        zsys_warning ("notify: outbox %s full: dropped the %zu oldest messages", dir, drop);
+        if (dropped) {
+            char *path = s_path (dir, "dropped", "");
+            s_write_number (path, outbox_dropped (dir) + dropped, true);
+            free (path);
+            zsys_warning ("notify: outbox %s full: dropped the %" PRIu64 " oldest messages",
+                          dir, dropped);
+        }
     }
     while (zlist_size (names) > max) {
         char *name = (char *) zlist_tail (names);
@@ -224,37 +334,52 @@ outbox_scan (const char *dir, size_t max)
 }
 
 json_t *
-outbox_load (const char *dir, const char *name)
+outbox_load (const char *dir, const char *name, size_t *done)
 {
-    char *path = zsys_sprintf ("%s/%s", dir, name);
-    if (!path)
-        return NULL;
+    char *path = s_path (dir, name, "");
+    char *done_path = s_path (dir, name, ".done");
+    *done = (size_t) s_read_number (done_path);
     size_t size = 0;
-    char *text = heal_read_file (path, NOTIFY_OUTBOX_MAX_FILE, &size);
-    json_t *message = NULL;
+    char *text = path ? heal_read_file (path, NOTIFY_OUTBOX_MAX_FILE, &size) : NULL;
+    int saved = errno;
+    json_t *messages = NULL;
     if (text) {
         json_error_t error;
-        message = json_loadb (text, size, 0, &error);
-        if (message && (!json_is_object (message)
-                        || !json_is_array (json_object_get (message, "items")))) {
-            json_decref (message);
-            message = NULL;
+        json_t *doc = json_loadb (text, size, 0, &error);
+        messages = json_incref (json_object_get (doc, "messages"));
+        json_decref (doc);
+        if (!json_is_array (messages)) {
+            json_decref (messages);
+            messages = NULL;
         }
         free (text);
     }
-    if (!message && errno != ENOENT) {
+    if (!messages && !(path && !text && saved == ENOENT)) {
         zsys_error ("notify: outbox %s: %s is unreadable: removed", dir, name);
-        unlink (path);
+        outbox_remove (dir, name);
     }
-    zstr_free (&path);
-    return message;
+    free (path);
+    free (done_path);
+    return messages;
+}
+
+void
+outbox_progress (const char *dir, const char *name, size_t done)
+{
+    char *path = s_path (dir, name, ".done");
+    s_write_number (path, done, false);
+    free (path);
 }
 
 void
 outbox_remove (const char *dir, const char *name)
 {
-    char *path = zsys_sprintf ("%s/%s", dir, name);
+    char *path = s_path (dir, name, "");
+    char *done_path = s_path (dir, name, ".done");
     if (path && unlink (path) && errno != ENOENT)
         zsys_error ("notify: outbox %s: cannot remove %s: %s", dir, name, strerror (errno));
-    zstr_free (&path);
+    if (done_path)
+        unlink (done_path);
+    free (path);
+    free (done_path);
 }

@@ -21,7 +21,10 @@ typedef struct {
     zsock_t *pipe;
     worker_args_t args;
     const notify_destination_t *dest;
-    zlist_t *queue;             //  names taken from the outbox, oldest first
+    zlist_t *queue;             //  batch names taken from the outbox, oldest first
+    json_t *batch;              //  the head batch's messages, loaded
+    size_t done;                //  how many of them were delivered
+    http_client_t *http;        //  one connection kept per destination
     int64_t retry_at;           //  monotonic; 0 = now
     int64_t backoff_ms;
     int64_t retry_after_ms;     //  from the last reply, -1 none
@@ -73,7 +76,7 @@ s_post (worker_t *self, const char *url, const char *const *headers, const char 
         size_t size)
 {
     http_post_result_t result;
-    int rc = http_post (url, headers, body, size, self->dest->timeout_ms,
+    int rc = http_post (self->http, url, headers, body, size, self->dest->timeout_ms,
                         self->args.abort_flag, &result);
     return s_classify (self, rc, &result);
 }
@@ -339,11 +342,36 @@ s_deliver_head (worker_t *self)
 {
     const char *dir = self->args.dir;
     char *name = (char *) zlist_first (self->queue);
-    json_t *message = outbox_load (dir, name);
-    if (!message) {
+    if (!self->batch) {
+        self->batch = outbox_load (dir, name, &self->done);
+        if (!self->batch) {
+            zlist_remove (self->queue, name);
+            return;
+        }
+    }
+    if (self->done >= json_array_size (self->batch)) {
+        outbox_remove (dir, name);
         zlist_remove (self->queue, name);
+        json_decref (self->batch);
+        self->batch = NULL;
         return;
     }
+    //  Behind (a burst, or the destination was down): the messages waiting in
+    //  this batch go out as one, up to NOTIFY_GROUP_MAX alerts, so a backlog
+    //  drains in a few requests rather than one per alert.
+    size_t take = 0, total = json_array_size (self->batch);
+    json_t *items = json_array ();
+    while (self->done + take < total
+       &&  (take == 0 || json_array_size (items) < NOTIFY_GROUP_MAX)) {
+        json_t *next = json_array_get (self->batch, self->done + take);
+        json_array_extend (items, json_object_get (next, "items"));
+        take++;
+    }
+    json_t *message = json_pack ("{s:O?, s:o}", "id", json_object_get (
+                                     json_array_get (self->batch, self->done), "id"),
+                                 "items", items);
+    if (!message)
+        return;
     uint64_t dropped = outbox_dropped (dir);
     if (dropped)
         json_object_set_new (message, "dropped", json_integer ((json_int_t) dropped));
@@ -364,12 +392,19 @@ s_deliver_head (worker_t *self)
                        self->dest->name, delay);
         return;
     }
-    outbox_remove (dir, name);
     if (dropped)
         outbox_dropped_reset (dir);
-    zlist_remove (self->queue, name);
+    self->done += take;
     self->backoff_ms = 0;
     self->retry_at = 0;
+    if (self->done >= json_array_size (self->batch)) {
+        outbox_remove (dir, name);
+        zlist_remove (self->queue, name);
+        json_decref (self->batch);
+        self->batch = NULL;
+    }
+    else
+        outbox_progress (dir, name, self->done);
 }
 
 static void
@@ -412,6 +447,8 @@ worker_actor (zsock_t *pipe, void *args)
     }
     if (self->dest->kind == NOTIFY_KIND_DESKTOP)
         s_setup_desktop (self);
+    if (self->dest->kind == NOTIFY_KIND_WEBHOOK || self->dest->kind == NOTIFY_KIND_ALERTMANAGER)
+        self->http = http_client_new ();
     zpoller_t *poller = zpoller_new (pipe, NULL);
     zsock_signal (pipe, 0);
     while (!self->terminated) {
@@ -442,8 +479,12 @@ worker_actor (zsock_t *pipe, void *args)
             //  down for a while: keep the outbox bounded meanwhile
             now = heal_monotonic_ms ();
             if (self->retry_at > now && now - self->last_trim >= NOTIFY_TRIM_EVERY_MS) {
-                zlist_t *trimmed = outbox_scan (self->args.dir, 0);
-                zlist_destroy (&trimmed);
+                zlist_t *trimmed = outbox_scan (self->args.dir, NOTIFY_SCAN_BATCH);
+                //  the head batch may have been dropped: start again from disk
+                zlist_destroy (&self->queue);
+                self->queue = trimmed;
+                json_decref (self->batch);
+                self->batch = NULL;
                 self->last_trim = now;
             }
             continue;
@@ -458,6 +499,8 @@ worker_actor (zsock_t *pipe, void *args)
     }
     zpoller_destroy (&poller);
     zlist_destroy (&self->queue);
+    json_decref (self->batch);
+    http_client_destroy (&self->http);
     json_decref (self->firing);
     zstr_free (&self->firing_path);
     free (self->notifier);
