@@ -8,9 +8,12 @@
 #include "notify_run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 typedef struct {
     const notify_destination_t *dest;
@@ -31,6 +34,7 @@ struct notify_t {
     size_t route_count;
     char *dir;                  //  state_dir/notify
     atomic_int abort_flag;
+    int lock_fd;                //  flock on dir/lock: one heal-notify per state dir
     bool verbose;
 };
 
@@ -56,10 +60,20 @@ notify_new (heal_config_t **config_p, notify_config_t **notify_p, bool verbose,
     *notify_p = NULL;
     self->verbose = verbose;
     atomic_init (&self->abort_flag, 0);
+    self->lock_fd = -1;
     self->dir = zsys_sprintf ("%s/notify", self->config->state_dir);
     if (!self->dir || !(self->state = notify_state_new (self->dir))) {
         snprintf (err, errlen, "notify: cannot use its state directory under %s",
                   self->config->state_dir);
+        goto failed;
+    }
+    //  Two heal-notify on one outbox would deliver everything twice.
+    char *lock = zsys_sprintf ("%s/lock", self->dir);
+    self->lock_fd = lock ? open (lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+    zstr_free (&lock);
+    if (self->lock_fd < 0 || flock (self->lock_fd, LOCK_EX | LOCK_NB)) {
+        snprintf (err, errlen, "notify: another heal-notify is running on %s (%s)",
+                  self->dir, strerror (errno));
         goto failed;
     }
     size_t count = self->notify->destination_count;
@@ -129,6 +143,8 @@ notify_destroy (notify_t **self_p)
         notify_state_save (self->state);
     notify_state_destroy (&self->state);
     zstr_free (&self->dir);
+    if (self->lock_fd >= 0)
+        close (self->lock_fd);
     notify_config_destroy (&self->notify);
     heal_config_destroy (&self->config);
     free (self);

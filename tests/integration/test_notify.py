@@ -487,6 +487,28 @@ def test_command_destination_gets_json_and_env_and_is_killed_at_timeout(notify, 
     wait_for(gone, 5, "group killed")
 
 
+def test_group_wait_sends_one_message(notify, receiver):
+    notify.config(webhook("hook", receiver.url()), notify="    group_wait = 300ms\n")
+    notify.start_pub()
+    notify.start()
+    notify.pub_do("alert g critical 3")
+    wait_for(lambda: receiver.posts, 5, "grouped message")
+    time.sleep(0.5 * SLOW)  # nothing else may follow: the three went out as one
+    assert len(receiver.posts) == 1
+    doc = json.loads(receiver.posts[0][2])
+    assert [i["check"] for i in doc["items"]] == ["g-1", "g-2", "g-3"]
+    assert doc["title"].startswith("heal: 3 alerts on ")
+
+
+def test_second_instance_refused(notify, receiver):
+    notify.config(webhook("hook", receiver.url()))
+    notify.start()
+    wait_for(lambda: "listening" in notify.logtext(), 5, "first instance")
+    p = subprocess.run([NOTIFY, "-c", notify.conf], capture_output=True, text=True,
+                       timeout=10)
+    assert p.returncode == 1 and "another heal-notify is running" in p.stderr
+
+
 def test_sigterm_exits_zero(notify, receiver):
     notify.config(webhook("hook", receiver.url()))
     notify.start()

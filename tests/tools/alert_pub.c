@@ -158,7 +158,7 @@ main (int argc, char *argv [])
             int64_t start = s_mono_us ();
             for (unsigned long i = 0; i < n; i++) {
                 s_pace (start, i, rate);
-                char name [80];
+                char name [96];
                 if (n == 1)
                     snprintf (name, sizeof name, "%s", check);
                 else
@@ -175,7 +175,7 @@ main (int argc, char *argv [])
             int64_t start = s_mono_us ();
             for (unsigned long i = 0; i < n; i++) {
                 s_pace (start, i, rate);
-                char name [80], message [64];
+                char name [96], message [64];
                 snprintf (name, sizeof name, "%s-%lu", check, i + 1);
                 snprintf (message, sizeof message, "sent %" PRId64, s_wall_us ());
                 s_alert (pub, name, "gave_up", message);
