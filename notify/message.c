@@ -23,6 +23,7 @@ struct notify_state_t {
     json_t *root;
     json_t *cursor;             //  borrowed from root
     json_t *checks;             //  borrowed from root
+    json_t *digest;             //  borrowed from root
     bool dirty;
 };
 
@@ -58,6 +59,9 @@ notify_state_new (const char *dir)
     }
     self->cursor = json_object_get (self->root, "cursor");
     self->checks = json_object_get (self->root, "checks");
+    if (!json_is_object (json_object_get (self->root, "digest")))
+        json_object_set_new (self->root, "digest", json_object ());
+    self->digest = json_object_get (self->root, "digest");
     return self;
 }
 
@@ -520,6 +524,8 @@ notify_state_feed (notify_state_t *self, const event_t *event, const char **what
     *what = NULL;
     if (event->host && event->source)
         s_track_seq (self, event);
+    if (digest_feed (self->digest, event))
+        self->dirty = true;
     switch (event->type) {
         case EVENT_CHECK:
             if (event->check && event->host)
@@ -532,4 +538,23 @@ notify_state_feed (notify_state_t *self, const event_t *event, const char **what
         default:
             return NULL;
     }
+}
+
+json_t *
+notify_state_digest (notify_state_t *self, const char *host, int64_t now_ms)
+{
+    self->dirty = true;
+    return digest_build (self->digest, host, now_ms);
+}
+
+int64_t
+notify_state_digest_sent (notify_state_t *self)
+{
+    json_t *sent = json_object_get (self->digest, "sent");
+    if (!json_is_integer (sent)) {
+        json_object_set_new (self->digest, "sent", json_integer (event_now_ms ()));
+        self->dirty = true;
+        sent = json_object_get (self->digest, "sent");
+    }
+    return (int64_t) json_integer_value (sent);
 }

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,16 @@ struct notify_t {
 //  What heal-notify hears. Check events are there for the remedy heal tried
 //  (shown in the alert that follows) and so that every message of the
 //  agent arrives: a jump in `seq` is then a real gap.
+//  SIGUSR1: send the digest now (whatever the schedule says).
+static volatile sig_atomic_t s_digest_now = 0;
+
+static void
+s_on_usr1 (int signum)
+{
+    (void) signum;
+    s_digest_now = 1;
+}
+
 static const char *s_prefixes [] = {
     "heal.alert.", "heal.diagnosis", "heal.check.", "heal.agent", "heal.cycle", NULL
 };
@@ -224,9 +235,32 @@ s_handle (notify_t *self, event_t *event)
         zsys_info ("notify: agent on %s: %s", event->host, event->event);
 }
 
+//  The digest, when it is due or asked for (SIGUSR1).
+static void
+s_digest_maybe (notify_t *self)
+{
+    int64_t now = event_now_ms ();
+    int64_t due = digest_next_due (self->notify->digest_day, self->notify->digest_minute,
+                                   notify_state_digest_sent (self->state));
+    if (!s_digest_now && (due < 0 || now < due))
+        return;
+    s_digest_now = 0;
+    json_t *item = notify_state_digest (self->state, heal_hostname (), now);
+    if (!item)
+        return;
+    zsys_info ("notify: digest: %s", json_string_value (json_object_get (item, "text")));
+    s_route (self, item, "digest");
+    json_decref (item);
+}
+
 int
 notify_run (notify_t *self)
 {
+    struct sigaction action;
+    memset (&action, 0, sizeof action);
+    action.sa_handler = s_on_usr1;
+    sigemptyset (&action.sa_mask);
+    sigaction (SIGUSR1, &action, NULL);
     zsys_info ("notify: listening on %s", self->config->publish);
     zsock_t *sock = bus_subscriber_sock (self->sub);
     zpoller_t *poller = zpoller_new (sock, NULL);
@@ -242,7 +276,8 @@ notify_run (notify_t *self)
                     wait = left < 0 ? 0 : left;
             }
         void *which = zpoller_wait (poller, (int) wait);
-        if (zpoller_terminated (poller))
+        //  czmq calls an interrupted poll "terminated": only SIGTERM/SIGINT end us
+        if (zsys_interrupted || (zpoller_terminated (poller) && !s_digest_now))
             break;
         if (which == sock) {
             for (int n = 0; n < NOTIFY_BURST && (zsock_events (sock) & ZMQ_POLLIN); n++) {
@@ -256,6 +291,7 @@ notify_run (notify_t *self)
                 event_destroy (&event);
             }
         }
+        s_digest_maybe (self);
         now = heal_monotonic_ms ();
         for (size_t i = 0; i < self->route_count; i++)
             if (self->routes [i].pending && self->routes [i].flush_at <= now)

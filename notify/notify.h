@@ -47,6 +47,21 @@ int notify_state_save (notify_state_t *self);
 //  ("gave_up", "critical", "recovered", "diagnosis") of the result.
 json_t *notify_state_feed (notify_state_t *self, const event_t *event, const char **what);
 
+//  The digest: heal's summary of a day or a week (digest.c), tallied from
+//  what heal-notify hears. Due at the next NOTIFY_DIGEST_* day/minute after
+//  the last one sent; notify_state_digest builds the item (caller owns) and
+//  starts a new period. notify_state_digest_sent: when the last one went
+//  out (set to now the first time, so a first start sends none at once).
+json_t *notify_state_digest (notify_state_t *self, const char *host, int64_t now_ms);
+int64_t notify_state_digest_sent (notify_state_t *self);
+
+//  digest.c on the "digest" object of the state: tally one event (true when
+//  it changed), the wall time (ms) of the next digest after after_ms (-1
+//  when off), and the digest item (new reference; resets the tallies).
+bool digest_feed (json_t *digest, const event_t *event);
+int64_t digest_next_due (int day, int minute, int64_t after_ms);
+json_t *digest_build (json_t *digest, const char *host, int64_t now_ms);
+
 //  --------------------------------------------------------------------------
 //  outbox: pending messages of one destination, on disk. The main thread adds
 //  the messages of a burst and commits them as one batch file (one fsync per

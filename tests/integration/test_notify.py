@@ -509,6 +509,34 @@ def test_second_instance_refused(notify, receiver):
     assert p.returncode == 1 and "another heal-notify is running" in p.stderr
 
 
+def test_digest_on_sigusr1(notify, receiver):
+    """The digest says what heal healed and where it gave up (with the
+    diagnosis); SIGUSR1 sends it now, whatever the schedule."""
+    notify.config(webhook("hook", receiver.url(), "    on = digest\n"),
+                  notify="    digest = \"mon 09:00\"\n")
+    notify.start_pub()
+    notify.start()
+    notify.pub_do("healed redis 3")
+    notify.pub_do("healed ollama 1")
+    notify.pub_do("alert tunnel gave_up")
+    notify.pub_do("diagnosis tunnel the ssh key expired")
+    notify.pub_do("alert other critical")      # the next message proves the rest was read
+    wait_for(lambda: "critical: other" in notify.logtext(), 5, "events read")
+    assert not receiver.posts                  # on = digest only
+    notify.proc.send_signal(signal.SIGUSR1)
+    wait_for(lambda: receiver.posts, 5, "digest")
+    item = receiver.items()[0]
+    assert item["type"] == "digest" and item["healed"] == 4
+    text = item["text"]
+    assert "heal healed 4 problems since" in text and "(redis 3, ollama 1)" in text, text
+    assert "it gave up once (tunnel, " in text and "diagnosis: the ssh key expired" in text
+    # a new period: the next digest starts from zero
+    notify.proc.send_signal(signal.SIGUSR1)
+    wait_for(lambda: len(receiver.posts) == 2, 5, "second digest")
+    assert "nothing to heal" in receiver.items()[1]["text"]
+    assert notify.proc.poll() is None
+
+
 def test_sigterm_exits_zero(notify, receiver):
     notify.config(webhook("hook", receiver.url()))
     notify.start()

@@ -10,6 +10,7 @@
 //                                     critical|recovered, RATE per second (0 = burst),
 //                                     each after a failing check event with a remedy
 //    diagnosis CHECK SUMMARY...       a diagnosis of CHECK
+//    healed CHECK N                   N check events: CHECK failed, a remedy healed it
 //    stamp CHECK N RATE               N gave_up alerts, message = send time in us
 //                                     (bench: latency at the receiver)
 //  Prints "ok" after each line is done.
@@ -179,6 +180,23 @@ main (int argc, char *argv [])
                 snprintf (name, sizeof name, "%s-%lu", check, i + 1);
                 snprintf (message, sizeof message, "sent %" PRId64, s_wall_us ());
                 s_alert (pub, name, "gave_up", message);
+            }
+        }
+        else
+        if (streq (cmd, "healed") && fields >= 3) {
+            unsigned long count = strtoul (what, NULL, 10);
+            for (unsigned long i = 0; i < count; i++) {
+                event_t *ev = event_new (EVENT_CHECK);
+                event_set_string (&ev->check, check, EVENT_MAX_NAME);
+                event_set_string (&ev->kind, "process", EVENT_MAX_SHORT);
+                ev->severity = SEVERITY_HEALED;
+                event_set_string (&ev->message, "restarted", EVENT_MAX_MESSAGE);
+                ev->remedy = (event_remedy_t *) calloc (1, sizeof (event_remedy_t));
+                event_set_string (&ev->remedy->action, "restart", EVENT_MAX_SHORT);
+                event_set_string (&ev->remedy->result, "healed", EVENT_MAX_SHORT);
+                ev->remedy->attempt = 1;
+                s_send (pub, ev);
+                event_destroy (&ev);
             }
         }
         else
