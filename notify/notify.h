@@ -17,7 +17,7 @@
 #define NOTIFY_OUTBOX_MAX        10000        //  pending messages per destination
 #define NOTIFY_OUTBOX_MAX_FILE   (16 * 1024 * 1024)  //  bytes per batch file
 #define NOTIFY_SCAN_BATCH        64           //  batch files taken per outbox scan
-#define NOTIFY_TRIM_EVERY_MS     1000         //  bound check while a destination is down
+#define NOTIFY_TRIM_EVERY_MS     100          //  bound check while a destination is down
 #define NOTIFY_GROUP_MAX         100          //  alerts per grouped message
 #define NOTIFY_BACKOFF_MIN_MS    250          //  first retry delay (doubles)
 #define NOTIFY_BACKOFF_MAX_MS    (30 * 1000)  //  retry delay ceiling

@@ -116,6 +116,18 @@ outbox_new (const char *dir)
                 unlink (path);
             free (path);
         }
+        else
+        if (strlen (name) > 5 && streq (name + strlen (name) - 5, ".done")) {
+            //  a batch's progress outliving it (a crash between the two
+            //  unlinks) would apply to a new batch that reuses the name
+            char *path = s_path (dir, name, "");
+            char *batch = path ? strndup (path, strlen (path) - 5) : NULL;
+            struct stat st;
+            if (batch && stat (batch, &st) && errno == ENOENT)
+                unlink (path);
+            free (batch);
+            free (path);
+        }
     }
     if (d)
         closedir (d);

@@ -29,8 +29,8 @@ s_dropped_note (const json_t *message, char *buf, size_t size)
     json_int_t dropped = json_integer_value (json_object_get (message, "dropped"));
     if (dropped <= 0)
         return "";
-    snprintf (buf, size, "\n(%" JSON_INTEGER_FORMAT " older message(s) were dropped: "
-              "the outbox was full while this destination was down)", dropped);
+    snprintf (buf, size, "(%" JSON_INTEGER_FORMAT " older message(s) were dropped: "
+              "the outbox was full while this destination was down)\n\n", dropped);
     return buf;
 }
 
@@ -55,6 +55,10 @@ render_text (const json_t *message)
     zchunk_t *out = zchunk_new (NULL, 0);
     if (!out)
         return NULL;
+    //  first, so a long grouped message cannot push it out
+    char note [160];
+    const char *dropped = s_dropped_note (message, note, sizeof note);
+    zchunk_extend (out, dropped, strlen (dropped));
     size_t n = s_items (message);
     for (size_t i = 0; i < n; i++) {
         const char *title = s_item_string (message, i, "title");
@@ -68,9 +72,6 @@ render_text (const json_t *message)
         if (text)
             zchunk_extend (out, text, strlen (text));
     }
-    char note [160];
-    const char *dropped = s_dropped_note (message, note, sizeof note);
-    zchunk_extend (out, dropped, strlen (dropped));
     char *text = heal_safe_text ((const char *) zchunk_data (out), zchunk_size (out),
                                  NOTIFY_MAX_TEXT * 4);
     zchunk_destroy (&out);

@@ -407,6 +407,18 @@ s_deliver_head (worker_t *self)
         outbox_progress (dir, name, self->done);
 }
 
+//  Read the outbox again (which drops the oldest past the bound); the head
+//  batch may be gone, so it is reloaded from disk with its progress.
+static void
+s_rescan (worker_t *self)
+{
+    zlist_destroy (&self->queue);
+    self->queue = outbox_scan (self->args.dir, NOTIFY_SCAN_BATCH);
+    json_decref (self->batch);
+    self->batch = NULL;
+    self->last_trim = heal_monotonic_ms ();
+}
+
 static void
 s_setup_desktop (worker_t *self)
 {
@@ -478,15 +490,8 @@ worker_actor (zsock_t *pipe, void *args)
             }
             //  down for a while: keep the outbox bounded meanwhile
             now = heal_monotonic_ms ();
-            if (self->retry_at > now && now - self->last_trim >= NOTIFY_TRIM_EVERY_MS) {
-                zlist_t *trimmed = outbox_scan (self->args.dir, NOTIFY_SCAN_BATCH);
-                //  the head batch may have been dropped: start again from disk
-                zlist_destroy (&self->queue);
-                self->queue = trimmed;
-                json_decref (self->batch);
-                self->batch = NULL;
-                self->last_trim = now;
-            }
+            if (self->retry_at > now && now - self->last_trim >= NOTIFY_TRIM_EVERY_MS)
+                s_rescan (self);
             continue;
         }
         if (zpoller_terminated (poller))
@@ -494,8 +499,13 @@ worker_actor (zsock_t *pipe, void *args)
         now = heal_monotonic_ms ();
         if (self->firing && self->resend_at <= now)
             s_am_resend (self);
-        if (self->queue && zlist_size (self->queue) && self->retry_at <= now)
-            s_deliver_head (self);
+        if (self->queue && zlist_size (self->queue) && self->retry_at <= now) {
+            //  a retry: first apply the bound to what piled up meanwhile
+            if (self->retry_at)
+                s_rescan (self);
+            if (self->queue && zlist_size (self->queue))
+                s_deliver_head (self);
+        }
     }
     zpoller_destroy (&poller);
     zlist_destroy (&self->queue);

@@ -384,6 +384,30 @@ def test_receiver_down_then_everything_delivered(notify):
         r.stop()
 
 
+def test_outbox_full_drops_oldest_and_says_so(notify):
+    """Past NOTIFY_OUTBOX_MAX (10,000) pending messages the oldest are dropped
+    and counted, and the next message delivered says how many."""
+    port = free_port()
+    notify.config(webhook("hook", "http://127.0.0.1:%d/hook" % port))
+    notify.start_pub()
+    notify.start()
+    notify.pub_do("alert f gave_up 10300")
+    wait_for(lambda: notify.outbox("hook") >= 10000, 30, "outbox filled")
+    r = Receiver(port=port)
+    try:
+        wait_for(lambda: notify.outbox("hook") == 0, 30, "outbox drained")
+        docs = [json.loads(body) for _, _, body in r.posts]
+        got = {i["check"] for d in docs for i in d["items"]}
+        dropped = sum(d.get("dropped") or 0 for d in docs)
+        assert 0 < dropped and len(got) + dropped == 10300, (len(got), dropped)
+        assert len(got) >= 10000 - 256           # at most one batch more than the bound
+        assert "f-1" not in got and "f-10300" in got   # the oldest went, the newest stayed
+        said = [d for d in docs if d.get("dropped")]
+        assert "older message(s) were dropped" in said[0]["text"]
+    finally:
+        r.stop()
+
+
 def test_500_429_retry_after_slow_then_delivered(notify, receiver):
     receiver.script = [500, ("status", 429, {"Retry-After": "1"}), ("slow", 2.0), "ok"]
     notify.config(webhook("hook", receiver.url()))
@@ -451,6 +475,18 @@ def test_secret_in_url_never_logged(notify):
     log = notify.logtext()
     for secret in ("s3cr3t", "t0k3n", "b3ar3r"):
         assert secret not in log
+
+
+def test_tls_failure_retried_and_kept(notify, receiver):
+    """https to a server that speaks plain HTTP: a TLS failure, retried, the
+    message kept in the outbox, the URL never in the log."""
+    notify.config(webhook("hook", "https://127.0.0.1:%d/tls-s3cr3t" % receiver.port))
+    notify.start_pub()
+    notify.start()
+    notify.pub_do("alert t gave_up")
+    wait_for(lambda: notify.logtext().count("destination 'hook'") >= 2, 5, "TLS retries")
+    assert notify.outbox("hook") == 1 and not receiver.posts
+    assert "s3cr3t" not in notify.logtext()
 
 
 def test_command_destination_gets_json_and_env_and_is_killed_at_timeout(notify, tmp):
@@ -535,6 +571,21 @@ def test_digest_on_sigusr1(notify, receiver):
     wait_for(lambda: len(receiver.posts) == 2, 5, "second digest")
     assert "nothing to heal" in receiver.items()[1]["text"]
     assert notify.proc.poll() is None
+
+
+def test_no_destination_falls_back_to_the_desktop(notify):
+    notify.config("")
+    notify.start_pub()
+    notify.start()
+    wait_for(lambda: "notifying the desktop" in notify.logtext(), 5, "fallback")
+    notify.pub_do("alert d gave_up")
+    wait_for(lambda: "gave_up: heal gave up on d" in notify.logtext(), 5, "routed")
+    if shutil.which("notify-send"):
+        wait_for(lambda: notify.outbox("desktop") == 0, 5, "handed to notify-send")
+    else:
+        # nothing to show it with: the whole message goes to the log
+        wait_for(lambda: "What failed: connection refused" in notify.logtext(), 5, "logged")
+        assert "no desktop notifier" in notify.logtext()
 
 
 def test_sigterm_exits_zero(notify, receiver):
