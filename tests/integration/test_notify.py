@@ -164,6 +164,26 @@ class Notify:
                 total += max(0, int(n[21:27]) - done)
         return total
 
+    def outbox_ids(self, dest):
+        """Item ids of the messages pending in a destination's outbox."""
+        d = os.path.join(self.state, "notify", "outbox", dest)
+        ids = set()
+        for n in os.listdir(d) if os.path.isdir(d) else []:
+            if not (n.endswith(".json") and n[0].isdigit()):
+                continue
+            try:
+                with open(os.path.join(d, n)) as f:
+                    messages = json.load(f)["messages"]
+                done = 0
+                if os.path.exists(os.path.join(d, n + ".done")):
+                    with open(os.path.join(d, n + ".done")) as f:
+                        done = int(f.read())
+            except (OSError, ValueError):
+                continue            # delivered and removed meanwhile
+            for m in messages[done:]:
+                ids.update(i["id"] for i in m["items"])
+        return ids
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -335,7 +355,7 @@ def test_diagnosis_follows_its_alert(notify, receiver):
 def test_kill9_while_alerts_flow_loses_and_repeats_nothing(notify):
     """200 alerts; heal-notify is killed -9 mid-delivery and restarted: every
     alert arrives, none twice (the outbox on disk, removed on delivery)."""
-    slow = Receiver(delay=0.01)
+    slow = Receiver(delay=0.02)
     try:
         notify.config(webhook("hook", slow.url()))
         notify.start_pub()
@@ -344,13 +364,19 @@ def test_kill9_while_alerts_flow_loses_and_repeats_nothing(notify):
 
         def ids():
             return {i["id"] for i in slow.items()}
-        # killed once every alert is on disk or delivered, while delivery goes on
-        wait_for(lambda: notify.outbox("hook") + len(ids()) >= 200, 10, "all accepted")
+        # killed once every alert is on disk or delivered, while delivery goes
+        # on (an alert still in the socket at the kill would be lost until the
+        # catch-up of issue 15: that is not what this test is about)
+        wait_for(lambda: len(notify.outbox_ids("hook") | ids()) >= 200, 10, "all accepted")
         assert len(ids()) < 200
         notify.kill9()
         got = len(ids())
         notify.start(wait_pub=False)
-        wait_for(lambda: len(ids()) >= 200, 20, "all 200 delivered")
+        try:
+            wait_for(lambda: len(ids()) >= 200, 20, "all 200 delivered")
+        except AssertionError:
+            raise AssertionError("%d delivered, %d pending; log:\n%s" % (
+                len(ids()), notify.outbox("hook"), notify.logtext()[-3000:]))
         items = slow.items()
         # At-least-once: only the request in flight at the kill (the receiver
         # took it, heal-notify died before recording that) may come again, and
