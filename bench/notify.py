@@ -181,10 +181,11 @@ def bench_am(tmp):
                         {"Content-Type": "application/json"}), timeout=5).read()
     wait(lambda: r.count() >= lat_n, 30)
     lat = list(r.latencies)
+    rss = peak_rss_kib(am.pid)
     am.terminate()
     am.wait(10)
     r.server.shutdown()
-    return lat
+    return lat, rss
 
 
 def main():
@@ -202,10 +203,13 @@ def main():
               % (RATE, DURATION, n, got, unique, n - unique, sent_s, done_s,
                  pct(sus_lat, 50), pct(sus_lat, 99)))
         print("heal-notify  peak RSS %s" % ("%.1f MB" % (rss / 1024.0) if rss > 0 else "n/a"))
-        am = bench_am(tmp)
-        if am is not None:
-            print("alertmanager latency @%g/s (group_wait 0s, API -> webhook): p50 %.2f ms"
-                  "  p99 %.2f ms  (n=%d)" % (RATE_LAT, pct(am, 50), pct(am, 99), len(am)))
+        peer = bench_am(tmp)
+        if peer is not None:
+            am, am_rss = peer
+            print("alertmanager latency @%g/s (group_wait 0s, API -> webhook, no fsync): p50 %.2f ms"
+                  "  p99 %.2f ms  (n=%d); peak RSS %s" % (
+                      RATE_LAT, pct(am, 50), pct(am, 99), len(am),
+                      "%.1f MB" % (am_rss / 1024.0) if am_rss > 0 else "n/a"))
         else:
             print("alertmanager: not installed, no peer figure")
         ok = unique == n and pct(lat, 99) <= 20.0
