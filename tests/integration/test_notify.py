@@ -211,31 +211,62 @@ def webhook(name, url, extra=""):
 
 # --- Alertmanager ---------------------------------------------------------------
 
+class Alertmanager:
+    """Debian's prometheus-alertmanager on a loopback port, its own config and
+    storage; restart() brings up a fresh one (empty storage) on the same port."""
+
+    def __init__(self, tmp):
+        self.dir = os.path.join(tmp, "am")
+        os.makedirs(self.dir)
+        self.conf = os.path.join(self.dir, "am.yml")
+        with open(self.conf, "w") as f:
+            f.write("route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n")
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.proc = None
+        self.runs = 0
+        self.start()
+
+    def start(self):
+        self.runs += 1
+        storage = os.path.join(self.dir, "data%d" % self.runs)
+        os.makedirs(storage)
+        out = open(os.path.join(self.dir, "am.log"), "ab")
+        self.proc = subprocess.Popen(
+            [ALERTMANAGER, "--config.file=" + self.conf, "--storage.path=" + storage,
+             "--web.listen-address=127.0.0.1:%d" % self.port, "--cluster.listen-address="],
+            stdout=out, stderr=subprocess.STDOUT)
+        out.close()
+
+        def ready():
+            try:
+                return urlopen(self.url + "/-/ready", timeout=0.5).status == 200
+            except OSError:
+                return False
+        wait_for(ready, 15, "alertmanager ready", interval=0.1)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+
 @pytest.fixture
-def alertmanager(tmp):
+def am(tmp):
     if not os.path.exists(ALERTMANAGER):
         pytest.skip("prometheus-alertmanager is not installed (scripts/deps.sh)")
-    d = os.path.join(tmp, "am")
-    os.makedirs(d)
-    conf = os.path.join(d, "am.yml")
-    with open(conf, "w") as f:
-        f.write("route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n")
-    port = free_port()
-    out = open(os.path.join(d, "am.log"), "ab")
-    p = subprocess.Popen([ALERTMANAGER, "--config.file=" + conf, "--storage.path=" + d,
-                          "--web.listen-address=127.0.0.1:%d" % port,
-                          "--cluster.listen-address="], stdout=out, stderr=subprocess.STDOUT)
+    a = Alertmanager(tmp)
+    yield a
+    a.stop()
 
-    def ready():
-        try:
-            return urlopen("http://127.0.0.1:%d/-/ready" % port, timeout=0.5).status == 200
-        except OSError:
-            return False
-    wait_for(ready, 15, "alertmanager ready", interval=0.1)
-    yield "http://127.0.0.1:%d" % port
-    p.terminate()
-    p.wait(10)
-    out.close()
+
+@pytest.fixture
+def alertmanager(am):
+    return am.url
 
 
 def am_alerts(base):
@@ -331,6 +362,31 @@ def test_real_agent_gave_up_reaches_webhook_and_alertmanager(heal, receiver, ale
     assert rec["incident"] == msg["incident"]
     wait_for(lambda: not firing(), 5, "resolved in Alertmanager")
     assert notify.poll() is None
+
+
+def test_alertmanager_learns_firing_alerts_again(notify, am):
+    """Firing alerts are resent: an Alertmanager that lost its state (restarted
+    with empty storage) has them again from heal-notify, which keeps them in
+    firing.json across its own restarts; a diagnosis is added to the alert."""
+    notify.config("destination = am\n    kind = alertmanager\n    url = \"%s/\"\n" % am.url)
+    notify.start_pub()
+    notify.start()
+    notify.pub_do("alert web gave_up")
+
+    def web():
+        return [a for a in am_alerts(am.url) if a["labels"].get("check") == "web"]
+    wait_for(web, 5, "firing")
+    notify.pub_do("diagnosis web the certificate expired")
+    wait_for(lambda: web() and web()[0]["annotations"].get("diagnosis"), 5, "diagnosis")
+    assert web()[0]["annotations"]["diagnosis"] == "the certificate expired"
+    notify.proc.send_signal(signal.SIGTERM)
+    assert notify.proc.wait(10 * SLOW) == 0
+    am.restart()
+    assert not web()
+    notify.start(wait_pub=False)
+    alerts = wait_for(web, 5, "resent after the restarts")
+    assert alerts[0]["labels"]["severity"] == "critical"
+    assert alerts[0]["annotations"]["diagnosis"] == "the certificate expired"
 
 
 def test_diagnosis_follows_its_alert(notify, receiver):
