@@ -605,6 +605,25 @@ def test_command_destination_gets_json_and_env_and_is_killed_at_timeout(notify, 
     wait_for(gone, 5, "group killed")
 
 
+def test_gap_in_seq_is_logged(notify, receiver):
+    """Alerts published while heal-notify is down are a gap in the agent's
+    seq: logged, naming the range (catch-up arrives with issue 15)."""
+    notify.config(webhook("hook", receiver.url()))
+    notify.start_pub()
+    notify.start()
+    notify.pub_do("alert a gave_up")             # seq 1, 2 (check event + alert)
+    wait_for(lambda: receiver.posts, 5, "first alert")
+    notify.proc.send_signal(signal.SIGTERM)
+    assert notify.proc.wait(10 * SLOW) == 0
+    notify.pub_do("alert b gave_up 3")           # seq 3..8: nobody listening
+    notify.start()
+    notify.pub_do("alert c gave_up")             # seq 9, 10
+    wait_for(lambda: len(receiver.posts) == 2, 5, "alert after the restart")
+    log = notify.logtext()
+    assert "missed 6 bus message(s) from " in log and "(seq 3..8)" in log, log[-2000:]
+    assert [i["check"] for i in receiver.items()] == ["a", "c"]
+
+
 def test_group_wait_sends_one_message(notify, receiver):
     notify.config(webhook("hook", receiver.url()), notify="    group_wait = 300ms\n")
     notify.start_pub()
