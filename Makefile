@@ -50,6 +50,7 @@ AGENT_LIBSRC := $(filter-out agent/main.c,$(AGENT_SRC))
 DIAG_SRC  := $(wildcard diagnoser/*.c)
 DIAG_LIBSRC := $(filter-out diagnoser/main.c,$(DIAG_SRC))
 CTL_SRC   := $(wildcard healctl/*.c)
+NOTIFY_SRC := $(wildcard notify/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
@@ -59,7 +60,8 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB       := $(BUILD)/lib/libheal.a
 AGENT_LIB := $(BUILD)/lib/libheal-agent.a
 DIAG_LIB  := $(BUILD)/lib/libheal-diagnoser.a
-BINS      := $(BUILD)/bin/heal-agent $(BUILD)/bin/heal-diagnoser $(BUILD)/bin/healctl
+BINS      := $(BUILD)/bin/heal-agent $(BUILD)/bin/heal-diagnoser $(BUILD)/bin/healctl \
+             $(BUILD)/bin/heal-notify
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
@@ -96,6 +98,10 @@ $(BUILD)/bin/heal-diagnoser: $(call obj,diagnoser/main.c) $(DIAG_LIB) $(LIB)
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/bin/healctl: $(call obj,$(CTL_SRC)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/bin/heal-notify: $(call obj,$(NOTIFY_SRC)) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
 

@@ -7,6 +7,7 @@
 //  agent, agent/check.c, through heal_config_known_keys).
 
 #include "heal/config.h"
+#include "heal/notify_config.h"
 #include "heal/util.h"
 
 #include <errno.h>
@@ -102,6 +103,8 @@ static const heal_config_section_t s_sections [] = {
     { "curve",     s_security_keys },        //  alias of security
     { "diagnoser", s_diagnoser_keys },
     { "check",     NULL },                   //  check = NAME blocks
+    { "notify",      NULL },                 //  heal-notify: bus/notify_config.c
+    { "destination", NULL },                 //  destination = NAME blocks, ditto
     { NULL, NULL }
 };
 
@@ -540,6 +543,8 @@ s_load_tree (zconfig_t **root_p, const char *file, char *err, size_t errlen)
             checks++;
             continue;
         }
+        if (!spec->keys)            //  notify, destination: notify_config_new
+            continue;
         if (zconfig_value (node) && *zconfig_value (node)) {
             s_error (err, errlen, self->file, name, NULL,
                      "a section takes no value: put its keys in an indented block");
@@ -632,6 +637,11 @@ s_load_tree (zconfig_t **root_p, const char *file, char *err, size_t errlen)
             goto failed;
         }
     }
+    //  heal-notify's blocks, so every binary's -n validates them
+    notify_config_t *notify = notify_config_new (self, err, errlen);
+    if (!notify)
+        goto failed;
+    notify_config_destroy (&notify);
     return self;
 
 nomem_or_failed:

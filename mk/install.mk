@@ -20,8 +20,8 @@ HEAL_PATH  ?= $(BINDIR):/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin
 SERVICES   ?= yes
 INSTALL    ?= install
 
-HEAL_PLISTS := dev.heal.agent dev.heal.diagnoser
-HEAL_UNITS  := heal-agent.service heal-diagnoser.service
+HEAL_PLISTS := dev.heal.agent dev.heal.diagnoser dev.heal.notify
+HEAL_UNITS  := heal-agent.service heal-diagnoser.service heal-notify.service
 HEAL_RENDER := $(BUILD)/launchd
 HEAL_EXTRA_SHARE := $(wildcard docs/heal.conf.example diagnoser/prompt.txt)
 HEAL_MAN    := $(wildcard docs/healctl.1)

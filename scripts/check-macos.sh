@@ -11,7 +11,7 @@
 #      dpkg -L (Debian/Ubuntu) or, failing that, by their known names under
 #      pkg-config's include directories. Nothing else of /usr/include is
 #      visible, so a Linux-only system header would fail the build.
-#   3. zig cc -target <arch>-macos -c (objects in $OUT/obj, never linked) on bus/ agent/ diagnoser/
+#   3. zig cc -target <arch>-macos -c (objects in $OUT/obj, never linked) on bus/ agent/ diagnoser/ notify/
 #      healctl/ tests/unit/ tests/tools/ tests/fuzz/ bench/ *.c. Every file is tried; failures are listed at the end.
 #
 # Environment: ZIG (a zig binary to use), ZIG_HOME, GEN_DIR (generated headers), OUT (default build-macos),
@@ -104,7 +104,7 @@ echo "check-macos: staged $(find "$inc" -type f | wc -l) headers from:$staged_fr
 
 # --- 3. compile -----------------------------------------------------------
 srcs=""
-for f in bus/*.c agent/*.c diagnoser/*.c healctl/*.c tests/unit/*.c tests/tools/*.c tests/fuzz/*.c bench/*.c; do
+for f in bus/*.c agent/*.c diagnoser/*.c healctl/*.c notify/*.c tests/unit/*.c tests/tools/*.c tests/fuzz/*.c bench/*.c; do
     case "$f" in */platform_linux.c) continue ;; esac
     [ -f "$f" ] && srcs="$srcs $f"
 done

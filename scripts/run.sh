@@ -1,20 +1,22 @@
 #!/bin/sh
-# make run: start heal-agent and heal-diagnoser on the default config (no -c:
+# make run: start heal-agent, heal-diagnoser and heal-notify on the default config (no -c:
 # $HEAL_CONFIG, ~/.config/heal/heal.conf, else built-in defaults), show where
-# the bus and the report are and a `healctl status`, and stop both on Ctrl-C.
+# the bus and the report are and a `healctl status`, and stop them on Ctrl-C.
 # Usage: sh scripts/run.sh [BUILD_DIR]
 set -u
 build=${1:-build}
 bin="$build/bin"
-for b in heal-agent heal-diagnoser healctl; do
+for b in heal-agent heal-diagnoser heal-notify healctl; do
     [ -x "$bin/$b" ] || { echo "run: $bin/$b is missing: run make first" >&2; exit 1; }
 done
 
 "$bin/heal-agent" -n || exit $?
 
-agent_pid=""; diag_pid=""
+agent_pid=""; diag_pid=""; notify_pid=""
 stop() {
     trap - INT TERM EXIT
+    [ -n "$notify_pid" ] && kill -TERM "$notify_pid" 2>/dev/null
+    [ -n "$notify_pid" ] && wait "$notify_pid" 2>/dev/null
     [ -n "$diag_pid" ] && kill -TERM "$diag_pid" 2>/dev/null
     [ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null
     [ -n "$diag_pid" ] && wait "$diag_pid" 2>/dev/null
@@ -42,6 +44,10 @@ done
 "$bin/heal-diagnoser" -v &
 diag_pid=$!
 
+# heal-notify delivers alerts: to the configured destinations, else the desktop.
+"$bin/heal-notify" -v &
+notify_pid=$!
+
 "$bin/healctl" --json report 2>/dev/null | /usr/bin/python3 -c '
 import json, sys
 try:
@@ -52,7 +58,7 @@ except Exception:
     pass
 ' 2>/dev/null
 "$bin/healctl" version 2>/dev/null
-echo "run: live events: $bin/healctl watch    (Ctrl-C here stops the agent and the diagnoser)"
+echo "run: live events: $bin/healctl watch    (Ctrl-C here stops all three)"
 "$bin/healctl" run >/dev/null 2>&1
 "$bin/healctl" status
 wait "$agent_pid"

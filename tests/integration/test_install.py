@@ -18,10 +18,12 @@ import pytest
 
 from conftest import BUILD, ROOT
 
-PLISTS = {"dev.heal.agent": "heal-agent", "dev.heal.diagnoser": "heal-diagnoser"}
-UNITS = {"heal-agent.service": "heal-agent", "heal-diagnoser.service": "heal-diagnoser"}
+PLISTS = {"dev.heal.agent": "heal-agent", "dev.heal.diagnoser": "heal-diagnoser",
+          "dev.heal.notify": "heal-notify"}
+UNITS = {"heal-agent.service": "heal-agent", "heal-diagnoser.service": "heal-diagnoser",
+         "heal-notify.service": "heal-notify"}
 PROCESS_TYPES = {"Background", "Standard", "Adaptive", "Interactive"}
-BINS = ["heal-agent", "heal-diagnoser", "healctl"]
+BINS = ["heal-agent", "heal-diagnoser", "healctl", "heal-notify"]
 
 
 def make(*args, env=None):
@@ -242,7 +244,7 @@ def test_make_agents_and_agents_stop_use_systemctl_user(tmp):
     assert p.returncode == 0, p.stdout + p.stderr
     with open(os.path.join(bindir, "systemctl.calls")) as f:
         calls = [json.loads(line) for line in f]
-    units = ["heal-agent.service", "heal-diagnoser.service"]
+    units = ["heal-agent.service", "heal-diagnoser.service", "heal-notify.service"]
     assert calls == [["--user", "daemon-reload"],
                      ["--user", "enable", "--now"] + units,
                      ["--user", "disable", "--now"] + units]
