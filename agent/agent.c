@@ -333,6 +333,7 @@ s_alert (agent_t *self, agent_check_t *check, const event_t *source, const char 
     event->severity = source->severity;
     event_set_string (&event->message, source->message, EVENT_MAX_MESSAGE);
     event_set_string (&event->alert, what, EVENT_MAX_SHORT);
+    agent_totals_alert (&check->totals, what);
     event->streak = source->streak;
     event->since = source->since;
     event->changed = source->changed;
@@ -769,6 +770,7 @@ s_complete (agent_t *self, agent_check_t *check, event_t *event,
     check->last = event_to_json (event);
     free (check->last_remedy_result);
     check->last_remedy_result = remedy? strdup (remedy->result): NULL;
+    agent_totals_result (&check->totals, severity, remedy? remedy->result: NULL);
 
     //  Alerts (never when muted).
     if (!muted) {

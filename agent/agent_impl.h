@@ -25,6 +25,18 @@ typedef struct {
     int refs;
 } agent_gen_t;
 
+//  Lifetime counters of one check: never reset, kept in state.json, shown
+//  in `status` as `totals` (heal-exporter's counters). Names: state.c.
+#define AGENT_TOTALS_REMEDIES 5     //  healed failed skipped throttled gave_up
+#define AGENT_TOTALS_ALERTS   3     //  critical gave_up recovered
+typedef struct {
+    uint64_t runs;                  //  results counted
+    uint64_t failures;              //  ... whose severity was not ok or healed
+    uint64_t heals;                 //  ... whose severity was healed
+    uint64_t remedies [AGENT_TOTALS_REMEDIES];
+    uint64_t alerts [AGENT_TOTALS_ALERTS];
+} agent_totals_t;
+
 //  Runtime state of one configured check (survives reloads by name).
 typedef struct {
     char name [EVENT_MAX_NAME + 1];
@@ -39,6 +51,7 @@ typedef struct {
     json_t *last;                   //  last event as JSON (event_to_json), owned
     char *last_remedy_result;       //  owned, NULL when none
     remedy_budget_t budget;
+    agent_totals_t totals;
     //  scheduling
     int64_t next_due;               //  monotonic ms
     bool running;                   //  a worker is out (maybe abandoned)
@@ -158,6 +171,12 @@ severity_t agent_worst (agent_t *self, int64_t counts [SEVERITY_COUNT], bool *de
 //  state.c
 int agent_state_load (agent_t *self);
 int agent_state_save (agent_t *self);
+//  Count one result (severity, remedy result or NULL) / one alert in totals.
+void agent_totals_result (agent_totals_t *totals, severity_t severity,
+                          const char *remedy_result);
+void agent_totals_alert (agent_totals_t *totals, const char *what);
+json_t *agent_totals_json (const agent_totals_t *totals);
+json_t *agent_totals_columns (void);
 
 //  report.c
 json_t *agent_report_json (agent_t *self);

@@ -66,7 +66,7 @@ s_check_status (agent_t *self, agent_check_t *check)
         "gave_up", check->budget.gave_up,
         "backoff_until", (json_int_t) check->budget.backoff_until);
     int64_t interval = cfg->interval_ms > 0? cfg->interval_ms: self->gen->config->interval_ms;
-    return json_pack ("{s:s, s:s, s:b, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:o}",
+    return json_pack ("{s:s, s:s, s:b, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:o, s:o}",
         "name", check->name,
         "kind", cfg->kind? cfg->kind: "",
         "critical", cfg->critical,
@@ -84,7 +84,8 @@ s_check_status (agent_t *self, agent_check_t *check)
         "interval_ms", (json_int_t) interval,
         "timeout_ms", (json_int_t) (cfg->timeout_ms > 0? cfg->timeout_ms
                                                         : CONFIG_DEFAULT_TIMEOUT_MS),
-        "last", last? json_incref (last): json_null ());
+        "last", last? json_incref (last): json_null (),
+        "totals", agent_totals_json (&check->totals));
 }
 
 json_t *
@@ -124,13 +125,105 @@ agent_status_json (agent_t *self)
         "cycle", (json_int_t) self->cycle,
         "workers", (json_int_t) self->running,
         "queued", (json_int_t) zlistx_size (self->queue));
-    return json_pack ("{s:o, s:o, s:s, s:b, s:o, s:o}",
+    return json_pack ("{s:o, s:o, s:s, s:b, s:o, s:o, s:O}",
         "agent", agent? agent: json_null (),
         "counters", counters? counters: json_null (),
         "worst", severity_name (worst),
         "degraded", degraded,
         "counts", counts_json,
-        "checks", checks);
+        "checks", checks,
+        "last_cycle", self->last_cycle? self->last_cycle: json_null ());
+}
+
+//  `metrics`: what heal-exporter renders, and only that, packed straight
+//  into msgpack: one row (array) per check, no JSON built on the way, so a
+//  scrape of 1,000 checks stays cheap for this thread. Shape:
+//  schemas/control-commands.md.
+static int
+s_pack_str (msgpack_packer *pk, const char *text)
+{
+    return msgpack_pack_str_with_body (pk, text, strlen (text));
+}
+
+static int
+s_pack_json_or_nil (msgpack_packer *pk, json_t *value)
+{
+    return value? control_pack_json (pk, value, 1): msgpack_pack_nil (pk);
+}
+
+static int
+s_metrics_pack (agent_t *self, msgpack_packer *pk)
+{
+    static const char *const columns [] = {
+        "name", "kind", "critical", "severity", "duration_ms", "metrics", "totals"
+    };
+    size_t rows = 0;
+    for (size_t i = 0; i < self->check_count; i++)
+        rows += self->checks [i].present;
+    json_t *totals = agent_totals_columns ();
+    json_t *cycle_ms = self->last_cycle? json_object_get (self->last_cycle, "duration_ms"): NULL;
+    json_t *diagnosis_ms = self->diagnosis? json_object_get (self->diagnosis, "latency_ms"): NULL;
+    int rc = msgpack_pack_map (pk, 9)
+        ||  s_pack_str (pk, "host") || s_pack_str (pk, heal_hostname ())
+        ||  s_pack_str (pk, "version") || s_pack_str (pk, HEAL_VERSION)
+        ||  s_pack_str (pk, "started") || msgpack_pack_int64 (pk, self->started)
+        ||  s_pack_str (pk, "bus_dropped")
+        ||  msgpack_pack_uint64 (pk, self->pub? bus_publisher_dropped (self->pub): 0)
+        ||  s_pack_str (pk, "cycle_ms") || s_pack_json_or_nil (pk, cycle_ms)
+        ||  s_pack_str (pk, "diagnosis_ms") || s_pack_json_or_nil (pk, diagnosis_ms)
+        ||  s_pack_str (pk, "totals") || s_pack_json_or_nil (pk, totals)
+        ||  s_pack_str (pk, "columns") || msgpack_pack_array (pk, 7);
+    for (size_t c = 0; c < 7 && rc == 0; c++)
+        rc = s_pack_str (pk, columns [c]);
+    rc = rc || s_pack_str (pk, "checks") || msgpack_pack_array (pk, rows);
+    for (size_t i = 0; i < self->check_count && rc == 0; i++) {
+        agent_check_t *check = &self->checks [i];
+        if (!check->present)
+            continue;
+        json_t *last = check->last;
+        const agent_totals_t *t = &check->totals;
+        rc = msgpack_pack_array (pk, 7)
+          || s_pack_str (pk, check->name)
+          || s_pack_str (pk, check->cfg->kind? check->cfg->kind: "")
+          || (check->cfg->critical? msgpack_pack_true (pk): msgpack_pack_false (pk))
+          || (check->has_severity? s_pack_str (pk, severity_name (check->severity))
+                                 : msgpack_pack_nil (pk))
+          || s_pack_json_or_nil (pk, last? json_object_get (last, "duration_ms"): NULL)
+          || s_pack_json_or_nil (pk, last? json_object_get (last, "metrics"): NULL)
+          || msgpack_pack_array (pk, 3 + AGENT_TOTALS_REMEDIES + AGENT_TOTALS_ALERTS)
+          || msgpack_pack_uint64 (pk, t->runs)
+          || msgpack_pack_uint64 (pk, t->failures)
+          || msgpack_pack_uint64 (pk, t->heals);
+        for (size_t k = 0; k < AGENT_TOTALS_REMEDIES && rc == 0; k++)
+            rc = msgpack_pack_uint64 (pk, t->remedies [k]);
+        for (size_t k = 0; k < AGENT_TOTALS_ALERTS && rc == 0; k++)
+            rc = msgpack_pack_uint64 (pk, t->alerts [k]);
+    }
+    json_decref (totals);
+    return rc? -1: 0;
+}
+
+static void
+s_cmd_metrics (agent_t *self, zmsg_t *envelope)
+{
+    msgpack_sbuffer data, reply;
+    msgpack_sbuffer_init (&data);
+    msgpack_sbuffer_init (&reply);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
+    if (s_metrics_pack (self, &pk)
+    ||  control_reply_encode_packed (data.data, data.size, &reply))
+        s_reply (self, envelope, false, "reply too large or not encodable", NULL);
+    else {
+        zmsg_t *msg = zmsg_dup (envelope);
+        if (msg) {
+            zmsg_addmem (msg, reply.data, reply.size);
+            zmsg_send (&msg, self->control);
+            zmsg_destroy (&msg);
+        }
+    }
+    msgpack_sbuffer_destroy (&data);
+    msgpack_sbuffer_destroy (&reply);
 }
 
 //  ---------------------------------------------------------------------
@@ -379,6 +472,12 @@ s_request (agent_t *self, zmsg_t *envelope, control_request_t *req)
         json_decref (data);
     }
     else
+    if (streq (cmd, "metrics")) {
+        if (!s_argc (self, envelope, req, 0, 0))
+            return;
+        s_cmd_metrics (self, envelope);
+    }
+    else
     if (streq (cmd, "report")) {
         if (!s_argc (self, envelope, req, 0, 0))
             return;
@@ -422,7 +521,7 @@ s_request (agent_t *self, zmsg_t *envelope, control_request_t *req)
     else {
         char *safe = heal_safe_string (cmd, strlen (cmd), CONTROL_MAX_CMD);
         s_error (self, envelope, "unknown command '%s' (commands: ping version status "
-                 "report run heal mute unmute reload diagnosis)", safe? safe: "?");
+                 "metrics report run heal mute unmute reload diagnosis)", safe? safe: "?");
         free (safe);
     }
 }

@@ -1,8 +1,9 @@
 //  state — heal's own state in state_dir/state.json: per check severity,
 //  streak, since, last event, remediation budget (attempt timestamps, backoff,
-//  gave_up) and mute. Written atomically (heal_write_atomic); loaded at start,
-//  validated entry by entry: a corrupt file is logged and ignored, a bad entry
-//  is skipped. Format: docs/agent.md.
+//  gave_up), mute and the lifetime totals (agent_totals_t: never reset,
+//  shown by `status` and heal-exporter). Written atomically
+//  (heal_write_atomic); loaded at start, validated entry by entry: a corrupt
+//  file is logged and ignored, a bad entry is skipped. Format: docs/agent.md.
 
 #include "agent_impl.h"
 
@@ -10,6 +11,117 @@
 #include <string.h>
 
 #define STATE_VERSION 1
+
+//  Names of the totals' remedy results and alerts (bus vocabulary), in the
+//  order of agent_totals_t's arrays.
+static const char *const s_remedy_names [AGENT_TOTALS_REMEDIES] = {
+    "healed", "failed", "skipped", "throttled", "gave_up"
+};
+static const char *const s_alert_names [AGENT_TOTALS_ALERTS] = {
+    "critical", "gave_up", "recovered"
+};
+
+static int
+s_name_index (const char *const *names, size_t count, const char *name)
+{
+    for (size_t i = 0; name && i < count; i++)
+        if (streq (names [i], name))
+            return (int) i;
+    return -1;
+}
+
+void
+agent_totals_result (agent_totals_t *totals, severity_t severity,
+                     const char *remedy_result)
+{
+    totals->runs++;
+    if (severity == SEVERITY_HEALED)
+        totals->heals++;
+    else
+    if (severity != SEVERITY_OK)
+        totals->failures++;
+    int i = s_name_index (s_remedy_names, AGENT_TOTALS_REMEDIES, remedy_result);
+    if (i >= 0)
+        totals->remedies [i]++;
+}
+
+void
+agent_totals_alert (agent_totals_t *totals, const char *what)
+{
+    int i = s_name_index (s_alert_names, AGENT_TOTALS_ALERTS, what);
+    if (i >= 0)
+        totals->alerts [i]++;
+}
+
+//  {runs, failures, heals, remedies: {result: n}, alerts: {what: n}}; every
+//  name present (0 included) so a reader's series exist from the start.
+json_t *
+agent_totals_json (const agent_totals_t *totals)
+{
+    json_t *remedies = json_object ();
+    for (size_t i = 0; i < AGENT_TOTALS_REMEDIES; i++)
+        json_object_set_new (remedies, s_remedy_names [i],
+                             json_integer ((json_int_t) totals->remedies [i]));
+    json_t *alerts = json_object ();
+    for (size_t i = 0; i < AGENT_TOTALS_ALERTS; i++)
+        json_object_set_new (alerts, s_alert_names [i],
+                             json_integer ((json_int_t) totals->alerts [i]));
+    return json_pack ("{s:I, s:I, s:I, s:o, s:o}",
+        "runs", (json_int_t) totals->runs,
+        "failures", (json_int_t) totals->failures,
+        "heals", (json_int_t) totals->heals,
+        "remedies", remedies,
+        "alerts", alerts);
+}
+
+//  ["runs", "failures", "heals", "remedies.healed", ..., "alerts.recovered"]:
+//  the totals as one flat list (the `metrics` command's rows), in this order.
+json_t *
+agent_totals_columns (void)
+{
+    json_t *names = json_pack ("[s, s, s]", "runs", "failures", "heals");
+    for (size_t i = 0; i < AGENT_TOTALS_REMEDIES; i++)
+        json_array_append_new (names, json_sprintf ("remedies.%s", s_remedy_names [i]));
+    for (size_t i = 0; i < AGENT_TOTALS_ALERTS; i++)
+        json_array_append_new (names, json_sprintf ("alerts.%s", s_alert_names [i]));
+    return names;
+}
+
+//  Restore totals from their JSON; false when invalid (totals untouched).
+static bool
+s_totals_restore (agent_totals_t *totals, json_t *obj)
+{
+    if (!obj)
+        return true;            //  state written before totals existed
+    if (!json_is_object (obj))
+        return false;
+    agent_totals_t copy = { 0 };
+    const char *const counts [] = { "runs", "failures", "heals" };
+    uint64_t *fields [] = { &copy.runs, &copy.failures, &copy.heals };
+    for (size_t i = 0; i < 3; i++) {
+        json_t *v = json_object_get (obj, counts [i]);
+        if (v && (!json_is_integer (v) || json_integer_value (v) < 0))
+            return false;
+        *fields [i] = v? (uint64_t) json_integer_value (v): 0;
+    }
+    const char *const groups [] = { "remedies", "alerts" };
+    const char *const *names [] = { s_remedy_names, s_alert_names };
+    size_t sizes [] = { AGENT_TOTALS_REMEDIES, AGENT_TOTALS_ALERTS };
+    uint64_t *arrays [] = { copy.remedies, copy.alerts };
+    for (size_t g = 0; g < 2; g++) {
+        json_t *group = json_object_get (obj, groups [g]);
+        if (group && !json_is_object (group))
+            return false;
+        for (size_t i = 0; group && i < sizes [g]; i++) {
+            json_t *v = json_object_get (group, names [g][i]);
+            if (v && (!json_is_integer (v) || json_integer_value (v) < 0))
+                return false;
+            arrays [g][i] = v? (uint64_t) json_integer_value (v): 0;
+        }
+    }
+    *totals = copy;
+    return true;
+}
 
 static json_t *
 s_check_json (const agent_check_t *check)
@@ -28,6 +140,8 @@ s_check_json (const agent_check_t *check)
         "mute_until", (json_int_t) check->budget.mute_until);
     if (obj && check->last)
         json_object_set (obj, "last", check->last);
+    if (obj)
+        json_object_set_new (obj, "totals", agent_totals_json (&check->totals));
     return obj;
 }
 
@@ -120,6 +234,8 @@ s_check_restore (agent_check_t *check, json_t *obj)
     (void) n;
     json_t *last = json_object_get (obj, "last");
     if (last && !json_is_object (last))
+        return false;
+    if (!s_totals_restore (&copy.totals, json_object_get (obj, "totals")))
         return false;
     *check = copy;
     if (last) {

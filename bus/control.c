@@ -427,6 +427,27 @@ fail:
 }
 
 int
+control_reply_encode_packed (const void *data, size_t size, msgpack_sbuffer *buf)
+{
+    msgpack_sbuffer_clear (buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
+    if (size == 0 || size > CONTROL_MAX_REPLY
+    ||  msgpack_pack_map (&pk, 3)
+    ||  msgpack_pack_str_with_body (&pk, "ok", 2)
+    ||  msgpack_pack_true (&pk)
+    ||  msgpack_pack_str_with_body (&pk, "error", 5)
+    ||  msgpack_pack_nil (&pk)
+    ||  msgpack_pack_str_with_body (&pk, "data", 4)
+    ||  msgpack_sbuffer_write (buf, (const char *) data, size)
+    ||  buf->size > CONTROL_MAX_REPLY) {
+        msgpack_sbuffer_clear (buf);
+        return -1;
+    }
+    return 0;
+}
+
+int
 control_reply_decode (const void *data, size_t size, bool *ok, char **error,
                       json_t **data_out, char *err, size_t errlen)
 {

@@ -41,6 +41,11 @@ void control_request_destroy (control_request_t **self_p);
 int control_reply_encode (bool ok, const char *error, const json_t *data,
                           msgpack_sbuffer *buf);
 
+//  Encode an ok reply whose data is already msgpack: size bytes holding one
+//  object, packed by a caller for whom building JSON first costs too much
+//  (the agent's `metrics`). Borrowed. Returns 0, or -1 past CONTROL_MAX_REPLY.
+int control_reply_encode_packed (const void *data, size_t size, msgpack_sbuffer *buf);
+
 //  Strictly decode a reply. On success returns 0 and fills *ok, *error (owned,
 //  NULL when nil) and *data (new reference, NULL when nil).
 int control_reply_decode (const void *data, size_t size, bool *ok, char **error,
