@@ -8,6 +8,7 @@
 
 #include "heal/config.h"
 #include "heal/util.h"
+#include "heal/listen.h"
 
 #include <errno.h>
 #include <math.h>
@@ -46,6 +47,14 @@ static const key_spec_t s_agent_keys [] = {
     { "state_dir", VALUE_PATH },
     { "path",      VALUE_STRING },       //  PATH for every command heal runs
     { "timeout",   VALUE_DURATION },     //  default per-check timeout
+    { "host",      VALUE_STRING },       //  this host's name (heal_hostname_set)
+    { NULL, 0 }
+};
+
+//  heal-exporter; listen is checked by heal_listen_parse below.
+static const key_spec_t s_exporter_keys [] = {
+    { "listen",  VALUE_STRING },         //  IP:PORT
+    { "timeout", VALUE_DURATION },       //  wait for the agent per scrape
     { NULL, 0 }
 };
 
@@ -102,6 +111,7 @@ static const section_spec_t s_sections [] = {
     { "security",  s_security_keys },
     { "curve",     s_security_keys },        //  alias of security
     { "diagnoser", s_diagnoser_keys },
+    { "exporter",  s_exporter_keys },
     { "check",     NULL },                   //  check = NAME blocks
     { NULL, NULL }
 };
@@ -477,6 +487,8 @@ heal_config_destroy (heal_config_t **self_p)
     zconfig_destroy (&self->root);
     free (self->file);
     free (self->state_dir);
+    free (self->host);
+    free (self->exporter_listen);
     free (self->path);
     free (self->publish);
     free (self->inbound);
@@ -808,7 +820,7 @@ s_load_tree (zconfig_t **root_p, const char *file, char *err, size_t errlen)
             else
                 s_error (err, errlen, self->file, NULL, NULL,
                          "section '%s': unknown section (sections: agent, bus, control, "
-                         "security, diagnoser, check)", shown);
+                         "security, diagnoser, exporter, check)", shown);
             free (shown);
             goto failed;
         }
@@ -868,6 +880,37 @@ s_load_tree (zconfig_t **root_p, const char *file, char *err, size_t errlen)
         if (!self->state_dir) {
             s_error (err, errlen, self->file, "agent", "state_dir",
                      "not set, and there is no home directory to default to");
+            goto failed;
+        }
+    }
+
+    if (s_take_string (agent, "host", NULL, false, &self->host))
+        goto nomem;
+    if (self->host && heal_hostname_set (self->host)) {
+        s_error (err, errlen, self->file, "agent", "host",
+                 "'%s': a host name is [A-Za-z0-9_.-], 1 to 64 bytes", self->host);
+        goto failed;
+    }
+
+    //  exporter
+    zconfig_t *exporter = zconfig_locate (self->root, "exporter");
+    if (s_take_string (exporter, "listen", CONFIG_DEFAULT_EXPORTER_LISTEN, false,
+                       &self->exporter_listen))
+        goto nomem;
+    heal_listen_t listen;
+    char why [CONFIG_ERROR_MAX / 2];
+    if (heal_listen_parse (self->exporter_listen, &listen, why, sizeof why)) {
+        s_error (err, errlen, self->file, "exporter", "listen", "%s", why);
+        goto failed;
+    }
+    self->exporter_timeout_ms = CONFIG_DEFAULT_EXPORTER_TIMEOUT_MS;
+    value = heal_config_value (exporter, "timeout");
+    if (value) {
+        heal_parse_duration_ms (value, &self->exporter_timeout_ms);
+        if (self->exporter_timeout_ms > CONFIG_MAX_EXPORTER_TIMEOUT_MS) {
+            s_error (err, errlen, self->file, "exporter", "timeout",
+                     "at most %dms (under Prometheus' scrape timeout)",
+                     CONFIG_MAX_EXPORTER_TIMEOUT_MS);
             goto failed;
         }
     }

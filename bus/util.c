@@ -865,6 +865,20 @@ heal_hostname (void)
     return s_hostname_buf;
 }
 
+int
+heal_hostname_set (const char *name)
+{
+    static bool fixed = false;
+    size_t len = name? strlen (name): 0;
+    if (len == 0 || len > 64 || !s_hostname_valid (name, len))
+        return -1;
+    pthread_once (&s_hostname_once, s_hostname_init);
+    if (!fixed)
+        snprintf (s_hostname_buf, sizeof s_hostname_buf, "%s", name);
+    fixed = true;
+    return 0;
+}
+
 int64_t
 heal_monotonic_ms (void)
 {

@@ -1,22 +1,24 @@
 #!/bin/sh
-# make run: start heal-agent and heal-diagnoser on the default config (no -c:
+# make run: start heal-agent, heal-diagnoser and heal-exporter on the default config (no -c:
 # $HEAL_CONFIG, ~/.config/heal/heal.conf, else built-in defaults), show where
-# the bus and the report are and a `healctl status`, and stop both on Ctrl-C.
+# the bus, the report and the metrics are and a `healctl status`, and stop them on Ctrl-C.
 # Usage: sh scripts/run.sh [BUILD_DIR]
 set -u
 build=${1:-build}
 bin="$build/bin"
-for b in heal-agent heal-diagnoser healctl; do
+for b in heal-agent heal-diagnoser heal-exporter healctl; do
     [ -x "$bin/$b" ] || { echo "run: $bin/$b is missing: run make first" >&2; exit 1; }
 done
 
 "$bin/heal-agent" -n || exit $?
 
-agent_pid=""; diag_pid=""
+agent_pid=""; diag_pid=""; exp_pid=""
 stop() {
     trap - INT TERM EXIT
+    [ -n "$exp_pid" ] && kill -TERM "$exp_pid" 2>/dev/null
     [ -n "$diag_pid" ] && kill -TERM "$diag_pid" 2>/dev/null
     [ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null
+    [ -n "$exp_pid" ] && wait "$exp_pid" 2>/dev/null
     [ -n "$diag_pid" ] && wait "$diag_pid" 2>/dev/null
     [ -n "$agent_pid" ] && wait "$agent_pid" 2>/dev/null
     echo "run: stopped"
@@ -41,6 +43,9 @@ done
 # The diagnoser is optional here: it may fail (no Ollama); the agent keeps running.
 "$bin/heal-diagnoser" -v &
 diag_pid=$!
+# Prometheus metrics on exporter.listen (default 127.0.0.1:9877/metrics).
+"$bin/heal-exporter" &
+exp_pid=$!
 
 "$bin/healctl" --json report 2>/dev/null | /usr/bin/python3 -c '
 import json, sys
@@ -52,7 +57,8 @@ except Exception:
     pass
 ' 2>/dev/null
 "$bin/healctl" version 2>/dev/null
-echo "run: live events: $bin/healctl watch    (Ctrl-C here stops the agent and the diagnoser)"
+echo "run: metrics: http://127.0.0.1:9877/metrics unless exporter.listen says otherwise"
+echo "run: live events: $bin/healctl watch    (Ctrl-C here stops the agent, the diagnoser and the exporter)"
 "$bin/healctl" run >/dev/null 2>&1
 "$bin/healctl" status
 wait "$agent_pid"

@@ -7,4 +7,5 @@
 #include "heal/control.h"
 #include "heal/config.h"
 #include "heal/security.h"
+#include "heal/listen.h"
 #endif

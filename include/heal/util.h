@@ -76,8 +76,15 @@ char *heal_runtime_dir (void);
 //  (macOS: ~/Library/Application Support/heal). Caller frees.
 char *heal_default_state_dir (void);
 
-//  This host's short name (borrowed, cached).
+//  This host's short name (borrowed, cached): the config's agent.host when
+//  set (heal_hostname_set), else gethostname's first label.
 const char *heal_hostname (void);
+
+//  Use name as this host's name. Only the first call takes effect, and only
+//  before threads read heal_hostname (heal_config_load calls it at start;
+//  later calls are ignored, so a reload does not change it). Returns 0, or
+//  -1 when name is not [A-Za-z0-9_.-]{1,64} (not starting with . or -).
+int heal_hostname_set (const char *name);
 
 //  Monotonic clock, milliseconds.
 int64_t heal_monotonic_ms (void);
