@@ -40,17 +40,16 @@ void exporter_text_printf (exporter_text_t *text, const char *fmt, ...)
 //  Free the buffer's data and reset it.
 void exporter_text_reset (exporter_text_t *text);
 
-//  What one scrape learnt from the agent (owned references, NULL = none).
+//  What one scrape learnt from the agent (owned reference, NULL = none).
 typedef struct {
-    bool up;                    //  the agent answered `status`
-    json_t *status;             //  status reply data
-    json_t *diagnosis;          //  diagnosis reply data (null/NULL when none)
+    bool up;                    //  the agent answered `metrics`
+    json_t *metrics;            //  its reply data (schemas/control-commands.md)
     int64_t elapsed_us;         //  time spent asking
 } exporter_scrape_t;
 
-//  Ask the agent at config->control for status then diagnosis, within
-//  config->exporter_timeout_ms in total. Never blocks longer. Fills *out
-//  (up false when the agent did not answer in time or answered badly).
+//  Ask the agent at config->control for `metrics`, within
+//  config->exporter_timeout_ms. Never blocks longer. Fills *out (up false
+//  when the agent did not answer in time or answered badly).
 void exporter_scrape (const heal_config_t *config, bool verbose, exporter_scrape_t *out);
 void exporter_scrape_reset (exporter_scrape_t *scrape);
 

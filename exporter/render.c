@@ -1,7 +1,8 @@
-//  render — the agent's `status` and `diagnosis` replies as Prometheus'
-//  text exposition format (version 0.0.4): every family once, with # HELP
-//  and # TYPE, base units (seconds), counters ending in _total, label
-//  values escaped (\\, \", \n). Metric names and meanings: docs/fleet.md.
+//  render — the agent's `metrics` reply as Prometheus' text exposition format
+//  (version 0.0.4): every family once, with # HELP and # TYPE, base units
+//  (seconds), counters ending in _total, label values escaped (\\, \", \n).
+//  Metric names and meanings: docs/fleet.md. The reply's rows are read
+//  through its `columns` and `totals` name lists, not by position.
 
 #include "exporter.h"
 
@@ -9,40 +10,58 @@
 #include <stdarg.h>
 #include <string.h>
 
-void
-exporter_text_printf (exporter_text_t *text, const char *fmt, ...)
+//  Make room for len more bytes (+ NUL). false (overflow set) past the bound.
+static bool
+s_reserve (exporter_text_t *text, size_t len)
 {
     if (text->overflow)
-        return;
-    va_list args;
-    va_start (args, fmt);
-    size_t room = text->cap - text->len;
-    int n = text->data? vsnprintf (text->data + text->len, room, fmt, args): -1;
-    va_end (args);
-    if (text->data && n >= 0 && (size_t) n < room) {
-        text->len += (size_t) n;
-        return;
-    }
-    //  Grow (at least double) and write again.
-    va_start (args, fmt);
-    int need = vsnprintf (NULL, 0, fmt, args);
-    va_end (args);
-    if (need < 0 || text->len + (size_t) need + 1 > EXPORTER_MAX_BODY) {
+        return false;
+    if (text->len + len + 1 <= text->cap)
+        return true;
+    if (text->len + len + 1 > EXPORTER_MAX_BODY) {
         text->overflow = true;
-        return;
+        return false;
     }
-    size_t cap = text->cap? text->cap * 2: 64 * 1024;
-    while (cap < text->len + (size_t) need + 1)
+    size_t cap = text->cap? text->cap: 64 * 1024;
+    while (cap < text->len + len + 1)
         cap *= 2;
     if (cap > EXPORTER_MAX_BODY)
         cap = EXPORTER_MAX_BODY;
     char *data = (char *) realloc (text->data, cap);
     if (!data) {
         text->overflow = true;
-        return;
+        return false;
     }
     text->data = data;
     text->cap = cap;
+    return true;
+}
+
+static void
+s_put (exporter_text_t *text, const char *bytes, size_t len)
+{
+    if (!s_reserve (text, len))
+        return;
+    memcpy (text->data + text->len, bytes, len);
+    text->len += len;
+    text->data [text->len] = 0;
+}
+
+static void
+s_puts (exporter_text_t *text, const char *string)
+{
+    s_put (text, string, strlen (string));
+}
+
+void
+exporter_text_printf (exporter_text_t *text, const char *fmt, ...)
+{
+    va_list args;
+    va_start (args, fmt);
+    int need = vsnprintf (NULL, 0, fmt, args);
+    va_end (args);
+    if (need < 0 || !s_reserve (text, (size_t) need))
+        return;
     va_start (args, fmt);
     vsnprintf (text->data + text->len, text->cap - text->len, fmt, args);
     va_end (args);
@@ -65,25 +84,24 @@ s_family (exporter_text_t *text, const char *name, const char *type, const char 
     exporter_text_printf (text, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-//  A label value, escaped. Values come from the agent (valid UTF-8 JSON
-//  strings); they are bounded there (names 64, metric names 256 bytes).
+//  A label value, escaped. Values come from the agent (valid UTF-8: the
+//  control codec checks every string) and are bounded there.
 static void
 s_escaped (exporter_text_t *text, const char *value)
 {
     const char *p = value? value: "";
     while (*p) {
         size_t plain = strcspn (p, "\\\"\n");
-        if (plain)
-            exporter_text_printf (text, "%.*s", (int) plain, p);
+        s_put (text, p, plain);
         p += plain;
         if (*p == '\\')
-            exporter_text_printf (text, "\\\\");
+            s_put (text, "\\\\", 2);
         else
         if (*p == '"')
-            exporter_text_printf (text, "\\\"");
+            s_put (text, "\\\"", 2);
         else
         if (*p == '\n')
-            exporter_text_printf (text, "\\n");
+            s_put (text, "\\n", 2);
         if (*p)
             p++;
     }
@@ -93,15 +111,18 @@ s_escaped (exporter_text_t *text, const char *value)
 static void
 s_series (exporter_text_t *text, const char *name, const char *const *labels)
 {
-    exporter_text_printf (text, "%s", name);
+    s_puts (text, name);
     if (labels && labels [0]) {
-        exporter_text_printf (text, "{");
+        s_put (text, "{", 1);
         for (size_t i = 0; labels [i]; i += 2) {
-            exporter_text_printf (text, "%s%s=\"", i? ",": "", labels [i]);
+            if (i)
+                s_put (text, ",", 1);
+            s_puts (text, labels [i]);
+            s_put (text, "=\"", 2);
             s_escaped (text, labels [i + 1]);
-            exporter_text_printf (text, "\"");
+            s_put (text, "\"", 1);
         }
-        exporter_text_printf (text, "}");
+        s_put (text, "}", 1);
     }
 }
 
@@ -110,19 +131,35 @@ s_sample_int (exporter_text_t *text, const char *name, const char *const *labels
               long long value)
 {
     s_series (text, name, labels);
-    exporter_text_printf (text, " %lld\n", value);
+    char digits [24];
+    char *p = digits + sizeof digits;
+    unsigned long long v = value < 0? 0ULL - (unsigned long long) value
+                                    : (unsigned long long) value;
+    *--p = '\n';
+    do {
+        *--p = (char) ('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (value < 0)
+        *--p = '-';
+    *--p = ' ';
+    s_put (text, p, (size_t) (digits + sizeof digits - p));
 }
 
 static void
 s_sample_real (exporter_text_t *text, const char *name, const char *const *labels,
                double value)
 {
+    if (value == floor (value) && fabs (value) < 1e15) {
+        s_sample_int (text, name, labels, (long long) value);
+        return;
+    }
     s_series (text, name, labels);
     if (isnan (value))
-        exporter_text_printf (text, " NaN\n");
+        s_puts (text, " NaN\n");
     else
     if (isinf (value))
-        exporter_text_printf (text, " %sInf\n", value > 0? "+": "-");
+        s_puts (text, value > 0? " +Inf\n": " -Inf\n");
     else
         exporter_text_printf (text, " %.15g\n", value);
 }
@@ -134,21 +171,21 @@ s_get (json_t *obj, const char *key)
 }
 
 static const char *
-s_string (json_t *obj, const char *key)
+s_string (json_t *value)
 {
-    json_t *v = s_get (obj, key);
-    return json_is_string (v)? json_string_value (v): NULL;
+    return json_is_string (value)? json_string_value (value): NULL;
 }
 
-//  A JSON number as a double; false when absent or not a number.
-static bool
-s_number (json_t *obj, const char *key, double *out)
+//  Position of name in a JSON array of strings, or -1.
+static int
+s_column (json_t *names, const char *name)
 {
-    json_t *v = s_get (obj, key);
-    if (!json_is_number (v))
-        return false;
-    *out = json_number_value (v);
-    return true;
+    size_t i;
+    json_t *item;
+    json_array_foreach (names, i, item)
+        if (json_is_string (item) && streq (json_string_value (item), name))
+            return (int) i;
+    return -1;
 }
 
 //  ---------------------------------------------------------------------
@@ -158,118 +195,162 @@ static const char *const s_severities [] = {
     "ok", "healed", "warning", "critical", "unknown", NULL
 };
 
-//  A check of status.checks: usable when it has a name.
-#define S_EACH_CHECK(checks, i, check, name) \
-    for (i = 0; i < json_array_size (checks); i++) \
-        if ((check = json_array_get (checks, i)) != NULL \
-        &&  (name = s_string (check, "name")) != NULL)
+//  One check's row, read through the reply's column names.
+typedef struct {
+    const char *name;
+    const char *kind;
+    bool critical;
+    const char *severity;       //  NULL before the first run
+    json_t *duration_ms;        //  borrowed, may be NULL
+    json_t *metrics;            //  borrowed object or NULL
+    json_t *totals;             //  borrowed array or NULL
+} s_row_t;
+
+typedef struct {
+    int name, kind, critical, severity, duration, metrics, totals;
+} s_columns_t;
+
+static bool
+s_row (json_t *row, const s_columns_t *col, s_row_t *out)
+{
+    if (!json_is_array (row))
+        return false;
+    out->name = s_string (json_array_get (row, (size_t) col->name));
+    if (!out->name)
+        return false;
+    out->kind = s_string (col->kind >= 0? json_array_get (row, (size_t) col->kind): NULL);
+    out->critical = col->critical >= 0 && json_is_true (json_array_get (row, (size_t) col->critical));
+    out->severity = s_string (col->severity >= 0? json_array_get (row, (size_t) col->severity): NULL);
+    out->duration_ms = col->duration >= 0? json_array_get (row, (size_t) col->duration): NULL;
+    out->metrics = col->metrics >= 0? json_array_get (row, (size_t) col->metrics): NULL;
+    out->totals = col->totals >= 0? json_array_get (row, (size_t) col->totals): NULL;
+    return true;
+}
+
+//  The usable rows (those with a name), read once per scrape.
+typedef struct {
+    s_row_t *row;               //  owned
+    size_t count;
+} s_rows_t;
+
+#define S_EACH_ROW(rows, i, r) \
+    for (i = 0; i < (rows)->count && ((r) = &(rows)->row [i]); i++)
+
+//  A counter family from one column of the totals (by its name there),
+//  with an extra label (NULL for none) holding what follows the prefix.
+static void
+s_render_totals (exporter_text_t *text, const s_rows_t *rows, json_t *names,
+                 const char *prefix, const char *family, const char *label,
+                 const char *help)
+{
+    s_family (text, family, "counter", help);
+    size_t prefix_len = strlen (prefix);
+    size_t k;
+    json_t *name;
+    json_array_foreach (names, k, name) {
+        const char *n = s_string (name);
+        if (!n || strncmp (n, prefix, prefix_len) != 0
+        ||  (label? n [prefix_len] == 0: n [prefix_len] != 0))
+            continue;
+        size_t i;
+        const s_row_t *r;
+        S_EACH_ROW (rows, i, r) {
+            json_t *value = json_array_get (r->totals, k);
+            if (!json_is_integer (value))
+                continue;
+            const char *labels [] = { "check", r->name, label, n + prefix_len, NULL };
+            s_sample_int (text, family, labels, json_integer_value (value));
+        }
+    }
+}
 
 static void
-s_render_checks (exporter_text_t *text, json_t *checks)
+s_render_checks (exporter_text_t *text, json_t *reply)
 {
+    json_t *columns = s_get (reply, "columns");
+    json_t *list = s_get (reply, "checks");
+    json_t *totals = s_get (reply, "totals");
+    s_columns_t col = {
+        s_column (columns, "name"), s_column (columns, "kind"),
+        s_column (columns, "critical"), s_column (columns, "severity"),
+        s_column (columns, "duration_ms"), s_column (columns, "metrics"),
+        s_column (columns, "totals")
+    };
+    if (col.name < 0 || !json_is_array (list) || json_array_size (list) == 0)
+        return;
+    s_rows_t all = { calloc (json_array_size (list), sizeof (s_row_t)), 0 };
+    if (!all.row) {
+        text->overflow = true;
+        return;
+    }
+    for (size_t n = 0; n < json_array_size (list); n++)
+        if (s_row (json_array_get (list, n), &col, &all.row [all.count]))
+            all.count++;
+    s_rows_t *rows = &all;
     size_t i;
-    json_t *check;
-    const char *name;
+    const s_row_t *r;
 
     s_family (text, "heal_check_up", "gauge",
               "1 when the check's last result was ok or healed, else 0.");
-    S_EACH_CHECK (checks, i, check, name) {
-        const char *severity = s_string (check, "severity");
-        if (!severity)
+    S_EACH_ROW (rows, i, r) {
+        if (!r->severity)
             continue;           //  not run yet
-        const char *labels [] = { "check", name, "kind", s_string (check, "kind"),
-                                  "critical", json_is_true (s_get (check, "critical"))
-                                              ? "true": "false", NULL };
+        const char *labels [] = { "check", r->name, "kind", r->kind,
+                                  "critical", r->critical? "true": "false", NULL };
         s_sample_int (text, "heal_check_up", labels,
-                      streq (severity, "ok") || streq (severity, "healed"));
+                      streq (r->severity, "ok") || streq (r->severity, "healed"));
     }
 
     s_family (text, "heal_check_severity", "gauge",
               "The check's current severity (one-hot: 1 for the current one).");
-    S_EACH_CHECK (checks, i, check, name) {
-        const char *severity = s_string (check, "severity");
-        if (!severity)
+    S_EACH_ROW (rows, i, r) {
+        if (!r->severity)
             continue;
         for (size_t s = 0; s_severities [s]; s++) {
-            const char *labels [] = { "check", name, "severity", s_severities [s], NULL };
+            const char *labels [] = { "check", r->name, "severity", s_severities [s], NULL };
             s_sample_int (text, "heal_check_severity", labels,
-                          streq (severity, s_severities [s]));
+                          streq (r->severity, s_severities [s]));
         }
     }
 
     s_family (text, "heal_check_duration_seconds", "gauge",
               "Run time of the check's last run, remedy included.");
-    S_EACH_CHECK (checks, i, check, name) {
-        double ms;
-        if (s_number (s_get (check, "last"), "duration_ms", &ms)) {
-            const char *labels [] = { "check", name, NULL };
-            s_sample_real (text, "heal_check_duration_seconds", labels, ms / 1000.0);
-        }
+    S_EACH_ROW (rows, i, r) {
+        if (!json_is_number (r->duration_ms))
+            continue;
+        const char *labels [] = { "check", r->name, NULL };
+        s_sample_real (text, "heal_check_duration_seconds", labels,
+                       json_number_value (r->duration_ms) / 1000.0);
     }
 
     s_family (text, "heal_check_metric", "gauge",
               "Every metric the check's kind reported in its last run, by name.");
-    S_EACH_CHECK (checks, i, check, name) {
-        json_t *metrics = s_get (s_get (check, "last"), "metrics");
+    S_EACH_ROW (rows, i, r) {
         const char *key;
         json_t *value;
-        if (json_is_object (metrics))
-            json_object_foreach (metrics, key, value) {
+        if (json_is_object (r->metrics))
+            json_object_foreach (r->metrics, key, value) {
                 if (!json_is_number (value))
                     continue;
-                const char *labels [] = { "check", name, "name", key, NULL };
-                s_sample_real (text, "heal_check_metric", labels,
-                               json_number_value (value));
+                const char *labels [] = { "check", r->name, "name", key, NULL };
+                s_sample_real (text, "heal_check_metric", labels, json_number_value (value));
             }
     }
 
     //  Lifetime counters (the agent's totals: never reset).
-    s_family (text, "heal_check_runs_total", "counter", "Results of the check.");
-    S_EACH_CHECK (checks, i, check, name) {
-        json_t *n = s_get (s_get (check, "totals"), "runs");
-        const char *labels [] = { "check", name, NULL };
-        if (json_is_integer (n))
-            s_sample_int (text, "heal_check_runs_total", labels, json_integer_value (n));
+    if (json_is_array (totals) && col.totals >= 0) {
+        s_render_totals (text, rows, totals, "runs", "heal_check_runs_total", NULL,
+                         "Results of the check.");
+        s_render_totals (text, rows, totals, "failures", "heal_check_failures_total", NULL,
+                         "Results of the check that were warning, critical or unknown.");
+        s_render_totals (text, rows, totals, "heals", "heal_heals_total", NULL,
+                         "Results of the check that were healed (remediation fixed it).");
+        s_render_totals (text, rows, totals, "remedies.", "heal_remedies_total", "result",
+                         "Remediation outcomes of the check's runs, by result.");
+        s_render_totals (text, rows, totals, "alerts.", "heal_alerts_total", "what",
+                         "Alerts raised for the check (critical, gave_up, recovered).");
     }
-    s_family (text, "heal_check_failures_total", "counter",
-              "Results of the check that were warning, critical or unknown.");
-    S_EACH_CHECK (checks, i, check, name) {
-        json_t *n = s_get (s_get (check, "totals"), "failures");
-        const char *labels [] = { "check", name, NULL };
-        if (json_is_integer (n))
-            s_sample_int (text, "heal_check_failures_total", labels, json_integer_value (n));
-    }
-    s_family (text, "heal_heals_total", "counter",
-              "Results of the check that were healed (remediation fixed it).");
-    S_EACH_CHECK (checks, i, check, name) {
-        json_t *n = s_get (s_get (check, "totals"), "heals");
-        const char *labels [] = { "check", name, NULL };
-        if (json_is_integer (n))
-            s_sample_int (text, "heal_heals_total", labels, json_integer_value (n));
-    }
-    const char *groups [][3] = {
-        { "remedies", "heal_remedies_total", "result" },
-        { "alerts", "heal_alerts_total", "what" }
-    };
-    const char *helps [] = {
-        "Remediation outcomes of the check's runs, by result.",
-        "Alerts raised for the check (critical, gave_up, recovered)."
-    };
-    for (size_t g = 0; g < 2; g++) {
-        s_family (text, groups [g][1], "counter", helps [g]);
-        S_EACH_CHECK (checks, i, check, name) {
-            json_t *group = s_get (s_get (check, "totals"), groups [g][0]);
-            const char *key;
-            json_t *value;
-            if (json_is_object (group))
-                json_object_foreach (group, key, value) {
-                    if (!json_is_integer (value))
-                        continue;
-                    const char *labels [] = { "check", name, groups [g][2], key, NULL };
-                    s_sample_int (text, groups [g][1], labels, json_integer_value (value));
-                }
-        }
-    }
+    free (all.row);
 }
 
 int
@@ -278,38 +359,41 @@ exporter_render (const exporter_scrape_t *scrape, exporter_text_t *text)
     s_family (text, "heal_agent_up", "gauge",
               "1 when heal-agent answered this scrape over its control socket, else 0.");
     s_sample_int (text, "heal_agent_up", NULL, scrape->up);
-    if (scrape->up) {
-        json_t *status = scrape->status;
-        json_t *agent = s_get (status, "agent");
+    json_t *reply = scrape->up? scrape->metrics: NULL;
+    if (reply) {
         s_family (text, "heal_agent_info", "gauge",
                   "heal-agent's host name and version (always 1).");
-        const char *labels [] = { "host", s_string (agent, "host"),
-                                  "version", s_string (agent, "version"), NULL };
+        const char *labels [] = { "host", s_string (s_get (reply, "host")),
+                                  "version", s_string (s_get (reply, "version")), NULL };
         s_sample_int (text, "heal_agent_info", labels, 1);
-        double value;
-        if (s_number (agent, "started", &value)) {
+        json_t *v = s_get (reply, "started");
+        if (json_is_number (v)) {
             s_family (text, "heal_agent_start_time_seconds", "gauge",
                       "When heal-agent started, unix time.");
-            s_sample_real (text, "heal_agent_start_time_seconds", NULL, value / 1000.0);
+            s_sample_real (text, "heal_agent_start_time_seconds", NULL,
+                           json_number_value (v) / 1000.0);
         }
-        if (s_number (s_get (status, "counters"), "bus_dropped", &value)) {
+        v = s_get (reply, "bus_dropped");
+        if (json_is_number (v)) {
             s_family (text, "heal_bus_dropped_total", "counter",
                       "Bus messages heal-agent dropped (slow subscribers) since it started.");
-            s_sample_real (text, "heal_bus_dropped_total", NULL, value);
+            s_sample_real (text, "heal_bus_dropped_total", NULL, json_number_value (v));
         }
-        if (s_number (s_get (status, "last_cycle"), "duration_ms", &value)) {
+        v = s_get (reply, "cycle_ms");
+        if (json_is_number (v)) {
             s_family (text, "heal_cycle_duration_seconds", "gauge",
                       "Duration of heal-agent's last complete cycle of checks.");
-            s_sample_real (text, "heal_cycle_duration_seconds", NULL, value / 1000.0);
+            s_sample_real (text, "heal_cycle_duration_seconds", NULL,
+                           json_number_value (v) / 1000.0);
         }
-        if (s_number (scrape->diagnosis, "latency_ms", &value)) {
+        v = s_get (reply, "diagnosis_ms");
+        if (json_is_number (v)) {
             s_family (text, "heal_diagnosis_latency_seconds", "gauge",
                       "How long the last diagnosis took heal-diagnoser (model latency).");
-            s_sample_real (text, "heal_diagnosis_latency_seconds", NULL, value / 1000.0);
+            s_sample_real (text, "heal_diagnosis_latency_seconds", NULL,
+                           json_number_value (v) / 1000.0);
         }
-        json_t *checks = s_get (status, "checks");
-        if (json_is_array (checks))
-            s_render_checks (text, checks);
+        s_render_checks (text, reply);
     }
     s_family (text, "heal_exporter_scrape_duration_seconds", "gauge",
               "How long heal-exporter spent asking heal-agent for this scrape.");

@@ -1,6 +1,6 @@
-//  scrape — one round of questions to the agent's control socket for a
-//  /metrics request: `status`, then `diagnosis`, sharing one deadline
-//  (exporter.timeout) so a silent agent costs at most that, never a hang.
+//  scrape — the question to the agent's control socket for a /metrics
+//  request: `metrics` (a compact reply made for us), within exporter.timeout
+//  so a silent agent costs at most that, never a hang.
 //  Same framing and security as healctl (libheal's control codec,
 //  heal_secure_connect).
 
@@ -76,17 +76,12 @@ exporter_scrape (const heal_config_t *config, bool verbose, exporter_scrape_t *o
 {
     memset (out, 0, sizeof *out);
     int64_t start = zclock_usecs ();
-    int64_t deadline = heal_monotonic_ms () + config->exporter_timeout_ms;
-    if (s_request (config, "status", config->exporter_timeout_ms, verbose, &out->status) == 0
-    &&  json_is_object (out->status)) {
+    if (s_request (config, "metrics", config->exporter_timeout_ms, verbose, &out->metrics) == 0
+    &&  json_is_object (out->metrics))
         out->up = true;
-        int64_t left = deadline - heal_monotonic_ms ();
-        if (left > 0)
-            s_request (config, "diagnosis", left, verbose, &out->diagnosis);
-    }
     else {
-        json_decref (out->status);
-        out->status = NULL;
+        json_decref (out->metrics);
+        out->metrics = NULL;
     }
     out->elapsed_us = zclock_usecs () - start;
 }
@@ -94,7 +89,6 @@ exporter_scrape (const heal_config_t *config, bool verbose, exporter_scrape_t *o
 void
 exporter_scrape_reset (exporter_scrape_t *scrape)
 {
-    json_decref (scrape->status);
-    json_decref (scrape->diagnosis);
+    json_decref (scrape->metrics);
     memset (scrape, 0, sizeof *scrape);
 }
