@@ -155,11 +155,43 @@ s_sample_real (exporter_text_t *text, const char *name, const char *const *label
         return;
     }
     s_series (text, name, labels);
+    double thousandths = value * 1000.0;
     if (isnan (value))
         s_puts (text, " NaN\n");
     else
     if (isinf (value))
         s_puts (text, value > 0? " +Inf\n": " -Inf\n");
+    else
+    if (thousandths == floor (thousandths) && fabs (thousandths) < 1e15) {
+        //  Milliseconds as seconds, and most kinds' values: three decimals
+        //  at most, written without printf's exact (and slow) conversion.
+        long long n = (long long) thousandths;
+        unsigned long long a = n < 0? 0ULL - (unsigned long long) n: (unsigned long long) n;
+        char digits [32];
+        char *p = digits + sizeof digits;
+        *--p = '\n';
+        unsigned frac = (unsigned) (a % 1000);
+        int places = 3;
+        while (places > 0 && frac % 10 == 0) {
+            frac /= 10;
+            places--;
+        }
+        for (int i = 0; i < places; i++) {
+            *--p = (char) ('0' + frac % 10);
+            frac /= 10;
+        }
+        if (places)
+            *--p = '.';
+        unsigned long long whole = a / 1000;
+        do {
+            *--p = (char) ('0' + whole % 10);
+            whole /= 10;
+        } while (whole);
+        if (n < 0)
+            *--p = '-';
+        *--p = ' ';
+        s_put (text, p, (size_t) (digits + sizeof digits - p));
+    }
     else
         exporter_text_printf (text, " %.15g\n", value);
 }
