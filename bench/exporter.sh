@@ -67,7 +67,8 @@ ctl --timeout 600000 run >/dev/null || true          # every check has a last ev
 "$EXPORTER" -c "$dir/heal.conf" > "$dir/exporter.log" 2>&1 &
 exp_pid=$!
 url="http://127.0.0.1:$port/metrics"
-wait_until "curl -sf '$url'" 20
+wait_until "curl -sf http://127.0.0.1:$port/" 20
+rss_idle=$(awk '/^VmRSS/ {printf "VmRSS=%.1fMB", $2/1024}' "/proc/$exp_pid/status" 2>/dev/null || echo "(no /proc)")
 series=$(curl -sf "$url" | grep -vc '^#')
 bytes=$(curl -sf "$url" | wc -c)
 
@@ -100,11 +101,12 @@ fi
 echo "exporter: $CHECKS checks, $series series, $bytes bytes per scrape"
 printf '  %-40s %s\n' "heal-exporter scrape ($N):" "$scrape"
 printf '  %-40s %s\n' "prometheus' own /metrics (peer):" "$peer"
+printf '  %-40s %s\n' "heal-exporter memory before a scrape:" "$rss_idle"
 printf '  %-40s %s\n' "heal-exporter memory after scrapes:" "$rss"
 printf '  %-40s %s\n' "... after the 10/s load too:" "$rss_after"
 printf '  %-40s %s\n' "agent ping, idle:" "$ping_idle"
 printf '  %-40s %s\n' "agent ping, 10 scrapes/s:" "$ping_busy"
-printf '  %-40s %s\n' "agent status, 10 scrapes/s:" "$status_busy"
+printf '  %-40s %s\n' "agent status ($CHECKS checks), 10 scrapes/s:" "$status_busy"
 p99=$(echo "$scrape" | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p')
 [ -n "$p99" ] && awk "BEGIN { exit !($p99 > 20.0) }" && echo "  target missed: scrape p99 $p99 ms > 20 ms"
 p99=$(echo "$ping_busy" | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p')
