@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -858,24 +859,27 @@ s_hostname_init (void)
     snprintf (s_hostname_buf, sizeof s_hostname_buf, "%s", ok ? buf : "localhost");
 }
 
+//  Set once heal_hostname has been read (or a name set): from then on the
+//  name never changes, so readers on other threads never see it move.
+static atomic_bool s_hostname_fixed;
+
 const char *
 heal_hostname (void)
 {
     pthread_once (&s_hostname_once, s_hostname_init);
+    atomic_store (&s_hostname_fixed, true);
     return s_hostname_buf;
 }
 
 int
 heal_hostname_set (const char *name)
 {
-    static bool fixed = false;
     size_t len = name? strlen (name): 0;
     if (len == 0 || len > 64 || !s_hostname_valid (name, len))
         return -1;
     pthread_once (&s_hostname_once, s_hostname_init);
-    if (!fixed)
+    if (!atomic_exchange (&s_hostname_fixed, true))
         snprintf (s_hostname_buf, sizeof s_hostname_buf, "%s", name);
-    fixed = true;
     return 0;
 }
 

@@ -81,9 +81,10 @@ char *heal_default_state_dir (void);
 const char *heal_hostname (void);
 
 //  Use name as this host's name. Only the first call takes effect, and only
-//  before threads read heal_hostname (heal_config_load calls it at start;
-//  later calls are ignored, so a reload does not change it). Returns 0, or
-//  -1 when name is not [A-Za-z0-9_.-]{1,64} (not starting with . or -).
+//  before anything read heal_hostname (heal_config_load calls it, before a
+//  program starts its threads; later calls, e.g. a reload, are ignored).
+//  Returns 0, or -1 when name is not [A-Za-z0-9_.-]{1,64} (not starting
+//  with . or -).
 int heal_hostname_set (const char *name);
 
 //  Monotonic clock, milliseconds.
