@@ -144,6 +144,24 @@ def test_metrics_pass_promtool_and_name_every_family(node):
     assert http_get(node.url("/metrics"), method="POST")[0] == 405
 
 
+def test_label_values_are_escaped(node):
+    """A metric name with a quote, a backslash and a space (a Nagios
+    perfdata label) comes out escaped as the exposition format requires,
+    and promtool still accepts the page."""
+    script = os.path.join(node.dir, "plugin.sh")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\necho 'OK | '\\''say \"hi\" \\ there'\\''=7 plain=0.25s'\n")
+    node.config(command_check("odd", "sh %s" % script))
+    node.start_agent()
+    node.start_exporter()
+    assert node.ctl("run", "odd")["ok"]
+    body = node.scrape()
+    assert 'heal_check_metric{check="odd",name="say \\"hi\\" \\\\ there"} 7' in body, body
+    assert 'heal_check_metric{check="odd",name="plain"} 0.25' in body
+    if os.access(PROMTOOL, os.X_OK):
+        promtool_check_metrics(body)
+
+
 def test_agent_down_answers_200_with_up_0_quickly(node):
     node.config(command_check("good", "true"))
     node.start_exporter()           # no agent at all
