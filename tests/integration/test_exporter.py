@@ -18,8 +18,8 @@ import urllib.request
 
 import pytest
 
-from conftest import (BIN, ROOT, SLOW, Heal, command_check, free_port, wait_for,
-                      wait_port, write_config)
+from conftest import (BIN, ROOT, SLOW, Heal, command_check, free_port,
+                      sanitizer_reports, wait_for, wait_port, write_config)
 
 EXPORTER = os.path.join(BIN, "heal-exporter")
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
@@ -103,6 +103,9 @@ def node(tmp):
     n = Node(tmp, host="alpha")
     yield n
     n.stop()
+    # Under `make sanitize`: the agent and the exporter left no report.
+    reports = sanitizer_reports(n.dir)
+    assert not reports, "\n".join(reports)
 
 
 def test_metrics_pass_promtool_and_name_every_family(node):
@@ -394,6 +397,8 @@ def test_fleet_prometheus_sees_one_host_heal(tmp):
             prom.stop()
         for n in nodes:
             n.stop()            # agents first: they would restart redis
+        for n in nodes:
+            assert not sanitizer_reports(n.dir)
         for pidfile in pidfiles.values():
             pid = read_pid(pidfile)
             if pid:
