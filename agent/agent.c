@@ -564,10 +564,10 @@ agent_run (agent_t *self)
     free (items);
     if (self->options.once)
         rc = self->once_exit < 0? 3: self->once_exit;   //  3: interrupted first
-    //  Stop: tell the bus, keep the state.
+    //  Stop: tell the bus, keep the state (always: the runs of steady checks
+    //  are counted in their totals without marking the state dirty).
     s_publish_agent (self, "stopping", NULL);
-    if (self->state_dirty)
-        state_save (self);
+    state_save (self);
     zsys_info ("agent: stopping");
     return rc;
 }

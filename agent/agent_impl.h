@@ -8,6 +8,7 @@
 //      report.h          report.json, incidents.jsonl
 //      control_server.h  healctl's requests
 //      status.h          the `status` reply, cached per check
+//      metrics.h         the `metrics` reply (heal-exporter's)
 //      agent_impl.h      (this) + the few agent.c functions the others call
 //
 //  No agent header includes another of these; each .c includes what it uses.
@@ -22,6 +23,7 @@
 #include "remedy.h"
 #include "scheduler.h"
 #include "status.h"
+#include "totals.h"
 #include "worker.h"
 
 //  A loaded configuration with its configured check instances. Shared by the
@@ -45,6 +47,7 @@ typedef struct agent_check_t {
     uint64_t last_serial;           //  +1 whenever last changes
     status_cache_t status;          //  its `status` entry, encoded
     char *last_remedy_result;       //  owned, NULL when none
+    totals_t totals;                //  lifetime counters (runs.c counts them)
     //  scheduling
     scheduler_slot_t slot;
     bool queued;                    //  waiting for a free worker

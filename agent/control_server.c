@@ -9,6 +9,7 @@
 #include "agent_impl.h"
 #include "heal/commands.h"
 #include "control_server.h"
+#include "metrics.h"
 #include "report.h"
 #include "runs.h"
 #include "state.h"
@@ -310,6 +311,19 @@ s_cmd_status (agent_t *self, zmsg_t *envelope, control_request_t *req)
     msgpack_sbuffer_destroy (&buf);
 }
 
+//  heal-exporter's, on every scrape: packed straight from the checks (metrics.c).
+static void
+s_cmd_metrics (agent_t *self, zmsg_t *envelope, control_request_t *req)
+{
+    (void) req;
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    if (metrics_reply_encode (self, &buf))
+        control_reply_encode (false, "reply too large or not encodable", NULL, &buf);
+    s_send (self, envelope, &buf);
+    msgpack_sbuffer_destroy (&buf);
+}
+
 static void
 s_cmd_report (agent_t *self, zmsg_t *envelope, control_request_t *req)
 {
@@ -356,6 +370,7 @@ static s_command_fn *const s_commands [CONTROL_CMD_COUNT] = {
     [CONTROL_CMD_UNMUTE]    = s_cmd_unmute,
     [CONTROL_CMD_RELOAD]    = s_cmd_reload,
     [CONTROL_CMD_DIAGNOSIS] = s_cmd_diagnosis,
+    [CONTROL_CMD_METRICS]   = s_cmd_metrics,
 };
 
 static void

@@ -194,6 +194,10 @@ s_complete (agent_t *self, agent_check_t *check, event_t *event, const job_t *jo
                        || before.severity != check->health.severity
                        || before.streak != check->health.streak
                        || before.since != check->health.since;
+    //  Lifetime totals (heal-exporter's counters): a steady ok only adds a
+    //  run, saved with the next save (or at stop), not a write of its own.
+    bool totals_more = totals_count (&check->totals, &out,
+                                     event->remedy? event->remedy->result: NULL);
     if (out.remediated)
         self->remediations++;
     if (out.persist_now)
@@ -222,7 +226,7 @@ s_complete (agent_t *self, agent_check_t *check, event_t *event, const job_t *jo
         report_incident_append (self, check->last);
 
     event_destroy (&event);
-    if (health_changed)
+    if (health_changed || totals_more)
         agent_state_changed (self, false);
     control_server_result (self, check);
     if (check->slot.member) {

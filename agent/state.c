@@ -1,8 +1,8 @@
 //  state — heal's own state in state_dir/state.json: per check severity,
 //  streak, since, last event, remediation budget (attempt timestamps, backoff,
-//  gave_up) and mute. Written atomically (heal_write_atomic); loaded at start,
-//  validated entry by entry: a corrupt file is logged and ignored, a bad entry
-//  is skipped. Format: docs/agent.md.
+//  gave_up), mute and the lifetime totals (totals.h). Written atomically
+//  (heal_write_atomic); loaded at start, validated entry by entry: a corrupt
+//  file is logged and ignored, a bad entry is skipped. Format: docs/agent.md.
 
 #include "agent_impl.h"
 #include "state.h"
@@ -29,6 +29,8 @@ s_check_json (const agent_check_t *check)
         "mute_until", (json_int_t) check->health.budget.mute_until);
     if (obj && check->last)
         json_object_set (obj, "last", check->last);
+    if (obj)
+        json_object_set_new (obj, "totals", totals_json (&check->totals));
     return obj;
 }
 
@@ -121,6 +123,8 @@ s_check_restore (agent_check_t *check, json_t *obj)
     (void) n;
     json_t *last = json_object_get (obj, "last");
     if (last && !json_is_object (last))
+        return false;
+    if (totals_restore (&copy.totals, json_object_get (obj, "totals")))
         return false;
     *check = copy;
     if (last) {

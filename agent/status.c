@@ -38,6 +38,7 @@ s_key (agent_t *self, const agent_check_t *check, int64_t now, status_key_t *key
     key->backoff_until = health->budget.backoff_until;
     key->muted_until = health->budget.mute_until > now? health->budget.mute_until: 0;
     key->running = check->job != NULL && !check->job->abandoned;
+    key->totals = check->totals;
 }
 
 //  One check's entry as JSON (schemas/control-commands.md).
@@ -54,7 +55,7 @@ s_check_json (const agent_check_t *check, const status_key_t *key)
         "backoff_ms", (json_int_t) cfg->backoff_ms,
         "gave_up", key->gave_up,
         "backoff_until", (json_int_t) key->backoff_until);
-    return json_pack ("{s:s, s:s, s:b, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:o}",
+    return json_pack ("{s:s, s:s, s:b, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:o, s:o}",
         "name", check->name,
         "kind", cfg->kind? cfg->kind: "",
         "critical", cfg->critical,
@@ -71,7 +72,8 @@ s_check_json (const agent_check_t *check, const status_key_t *key)
         "interval_ms", (json_int_t) key->interval_ms,
         "timeout_ms", (json_int_t) (cfg->timeout_ms > 0? cfg->timeout_ms
                                                         : CONFIG_DEFAULT_TIMEOUT_MS),
-        "last", last? json_incref (last): json_null ());
+        "last", last? json_incref (last): json_null (),
+        "totals", totals_json (&key->totals));
 }
 
 //  The check's entry, encoded: from the cache when nothing it shows changed.
@@ -102,7 +104,8 @@ s_check_pack (agent_t *self, agent_check_t *check, int64_t now, msgpack_sbuffer 
     return msgpack_sbuffer_write (buf, cache->data, cache->size);
 }
 
-//  The small part of the reply: agent, counters, worst, degraded, counts.
+//  The small part of the reply: agent, counters, worst, degraded, counts,
+//  last_cycle.
 static json_t *
 s_head_json (agent_t *self)
 {
@@ -133,12 +136,13 @@ s_head_json (agent_t *self)
         "cycle", (json_int_t) self->sched.cycle,
         "workers", (json_int_t) worker_pool_busy (self->workers),
         "queued", (json_int_t) zlistx_size (self->queue));
-    return json_pack ("{s:o, s:o, s:s, s:b, s:o}",
+    return json_pack ("{s:o, s:o, s:s, s:b, s:o, s:O}",
         "agent", agent? agent: json_null (),
         "counters", counters? counters: json_null (),
         "worst", severity_name (worst),
         "degraded", degraded,
-        "counts", counts_json);
+        "counts", counts_json,
+        "last_cycle", self->last_cycle? self->last_cycle: json_null ());
 }
 
 int

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <msgpack.h>
 #include "heal/heal.h"
+#include "totals.h"
 
 typedef struct agent_t agent_t;
 typedef struct agent_check_t agent_check_t;
@@ -30,6 +31,7 @@ typedef struct {
     int64_t backoff_until;
     int64_t muted_until;            //  0 when not muted now
     bool running;
+    totals_t totals;                //  lifetime counters: each run changes them
 } status_key_t;
 
 //  A check's cached entry (in agent_check_t).

@@ -53,6 +53,12 @@ const control_command_t control_commands [CONTROL_CMD_COUNT] = {
       "the last diagnosis from heal-diagnoser",
       "Prints the last diagnosis the agent has seen on the bus: summary, root\n"
       "cause, checks to run by hand." },
+    { CONTROL_CMD_METRICS, "metrics", "", 0, 0, true,
+      "what heal-exporter renders, compact",
+      "The agent's state for Prometheus, one row per check: host, version, cycle\n"
+      "and diagnosis durations, each check's severity, last duration, metrics and\n"
+      "lifetime totals (schemas/control-commands.md). heal-exporter asks it on\n"
+      "every scrape (docs/fleet.md); healctl status --json shows the same and more." },
     { CONTROL_CMD_WATCH, "watch", "[PREFIX]", 0, 1, false,
       "follow the bus: one line per event",
       "Connects to the bus (bus.publish of the config, or --bus ENDPOINT) and prints\n"

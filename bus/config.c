@@ -9,6 +9,7 @@
 #include "heal/config.h"
 #include "heal/notify_config.h"
 #include "heal/util.h"
+#include "heal/listen.h"
 
 #include <errno.h>
 #include <math.h>
@@ -37,6 +38,18 @@ static const heal_key_t s_agent_keys [] = {
       .def = CONFIG_DEFAULT_PATH, .flags = HEAL_KEY_EMPTY, .help = "the PATH of every command heal runs" },
     { .name = "timeout", .type = HEAL_KEY_DURATION, .at = AGENT_AT (timeout_ms),
       .def = "10", .help = "default per-check timeout" },
+    { .name = "host", .type = HEAL_KEY_STRING, .at = AGENT_AT (host),
+      .help = "this host's name on the bus (heal_hostname_set)" },
+    { .name = NULL }
+};
+
+//  heal-exporter; listen is checked by heal_listen_parse and timeout's upper
+//  bound in s_load_tree (their own messages).
+static const heal_key_t s_exporter_keys [] = {
+    { .name = "listen", .type = HEAL_KEY_STRING, .at = AGENT_AT (exporter_listen),
+      .def = CONFIG_DEFAULT_EXPORTER_LISTEN, .help = "IP:PORT of the /metrics endpoint" },
+    { .name = "timeout", .type = HEAL_KEY_DURATION, .at = AGENT_AT (exporter_timeout_ms),
+      .def = "2s", .help = "how long a scrape waits for the agent" },
     { .name = NULL }
 };
 
@@ -102,6 +115,7 @@ static const heal_config_section_t s_sections [] = {
     { "security",  s_security_keys },
     { "curve",     s_security_keys },        //  alias of security
     { "diagnoser", s_diagnoser_keys },
+    { "exporter",  s_exporter_keys },
     { "check",     NULL },                   //  check = NAME blocks
     { "notify",      NULL },                 //  heal-notify: bus/notify_config.c
     { "destination", NULL },                 //  destination = NAME blocks, ditto
@@ -333,6 +347,8 @@ heal_config_destroy (heal_config_t **self_p)
     zconfig_destroy (&self->root);
     free (self->file);
     free (self->state_dir);
+    free (self->host);
+    free (self->exporter_listen);
     free (self->path);
     free (self->publish);
     free (self->inbound);
@@ -534,7 +550,7 @@ s_load_tree (zconfig_t **root_p, const char *file, char *err, size_t errlen)
             else
                 s_error (err, errlen, self->file, NULL, NULL,
                          "section '%s': unknown section (sections: agent, bus, control, "
-                         "security, diagnoser, check)", shown);
+                         "security, diagnoser, exporter, check)", shown);
             free (shown);
             goto failed;
         }
@@ -596,6 +612,26 @@ s_load_tree (zconfig_t **root_p, const char *file, char *err, size_t errlen)
                      "not set, and there is no home directory to default to");
             goto failed;
         }
+    }
+
+    if (self->host && heal_hostname_set (self->host)) {
+        s_error (err, errlen, self->file, "agent", "host",
+                 "'%s': a host name is [A-Za-z0-9_.-], 1 to 64 bytes", self->host);
+        goto failed;
+    }
+
+    //  exporter: the table read listen and timeout; what it cannot check
+    heal_listen_t listen;
+    char why [CONFIG_ERROR_MAX / 2];
+    if (heal_listen_parse (self->exporter_listen, &listen, why, sizeof why)) {
+        s_error (err, errlen, self->file, "exporter", "listen", "%s", why);
+        goto failed;
+    }
+    if (self->exporter_timeout_ms > CONFIG_MAX_EXPORTER_TIMEOUT_MS) {
+        s_error (err, errlen, self->file, "exporter", "timeout",
+                 "at most %dms (under Prometheus' scrape timeout)",
+                 CONFIG_MAX_EXPORTER_TIMEOUT_MS);
+        goto failed;
     }
 
     //  bus and control

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,11 +31,33 @@ s_hostname_init (void)
     snprintf (s_hostname_buf, sizeof s_hostname_buf, "%s", ok ? buf : "localhost");
 }
 
+//  Set once heal_hostname has been read (or a name set): from then on the
+//  name never changes, so readers on other threads never see it move.
+static atomic_bool s_hostname_fixed;
+
 const char *
 heal_hostname (void)
 {
     pthread_once (&s_hostname_once, s_hostname_init);
+    atomic_store (&s_hostname_fixed, true);
     return s_hostname_buf;
+}
+
+int
+heal_hostname_set (const char *name)
+{
+    size_t len = name? strlen (name): 0;
+    if (len == 0 || len > 64 || name [0] == '-' || name [0] == '.')
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) name [i];
+        if (!(isalnum (c) || c == '-' || c == '.' || c == '_'))
+            return -1;
+    }
+    pthread_once (&s_hostname_once, s_hostname_init);
+    if (!atomic_exchange (&s_hostname_fixed, true))
+        snprintf (s_hostname_buf, sizeof s_hostname_buf, "%s", name);
+    return 0;
 }
 
 int64_t

@@ -8,8 +8,8 @@ set -u
 action=${1:-}
 uid=$(id -u)
 domain="gui/$uid"
-plists=${HEAL_PLISTS:-"dev.heal.agent dev.heal.diagnoser dev.heal.notify"}
-units=${HEAL_UNITS:-"heal-agent.service heal-diagnoser.service heal-notify.service"}
+plists=${HEAL_PLISTS:-"dev.heal.agent dev.heal.diagnoser dev.heal.notify dev.heal.exporter"}
+units=${HEAL_UNITS:-"heal-agent.service heal-diagnoser.service heal-notify.service heal-exporter.service"}
 launchd_dir=${LAUNCHD_DIR:-"$HOME/Library/LaunchAgents"}
 wait_s=${HEAL_BOOTOUT_WAIT:-30}
 

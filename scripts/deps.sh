@@ -10,7 +10,7 @@ if [ "$(uname -s)" = Darwin ]; then
     command -v brew >/dev/null 2>&1 || {
         echo "deps: Homebrew is needed on macOS: https://brew.sh" >&2; exit 1; }
     missing=""
-    for f in pkg-config zeromq czmq msgpack curl jansson pcre2; do
+    for f in pkg-config zeromq czmq msgpack curl jansson pcre2 libmicrohttpd; do
         brew list --versions "$f" >/dev/null 2>&1 || missing="$missing $f"
     done
     [ -z "$missing" ] || brew install $missing
@@ -18,11 +18,11 @@ if [ "$(uname -s)" = Darwin ]; then
 fi
 
 command -v dpkg-query >/dev/null 2>&1 || {
-    echo "deps: no apt/dpkg here: install pkg-config, libzmq, czmq, msgpack-c, libcurl, jansson and pcre2 development packages by hand" >&2
+    echo "deps: no apt/dpkg here: install pkg-config, libzmq, czmq, msgpack-c, libcurl, jansson, pcre2 and libmicrohttpd development packages by hand" >&2
     exit 0; }
 
-build_pkgs="build-essential pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libcurl4-openssl-dev libjansson-dev libpcre2-dev"
-test_pkgs="python3 python3-zmq python3-msgpack python3-jsonschema python3-pytest redis-server monitoring-plugins-basic tini clang libclang-rt-14-dev procps iproute2 systemd prometheus-alertmanager"
+build_pkgs="build-essential pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libcurl4-openssl-dev libjansson-dev libpcre2-dev libmicrohttpd-dev"
+test_pkgs="python3 python3-zmq python3-msgpack python3-jsonschema python3-pytest redis-server monitoring-plugins-basic tini clang libclang-rt-14-dev procps iproute2 systemd prometheus prometheus-alertmanager"
 bench_pkgs="monit grep"
 
 case "$want" in

@@ -1,24 +1,26 @@
 #!/bin/sh
-# make run: start heal-agent, heal-diagnoser and heal-notify on the default config (no -c:
+# make run: start heal-agent, heal-diagnoser, heal-notify and heal-exporter on the default config (no -c:
 # $HEAL_CONFIG, ~/.config/heal/heal.conf, else built-in defaults), show where
-# the bus and the report are and a `healctl status`, and stop them on Ctrl-C.
+# the bus, the report and the metrics are and a `healctl status`, and stop them on Ctrl-C.
 # Usage: sh scripts/run.sh [BUILD_DIR]
 set -u
 build=${1:-build}
 bin="$build/bin"
-for b in heal-agent heal-diagnoser heal-notify healctl; do
+for b in heal-agent heal-diagnoser heal-notify heal-exporter healctl; do
     [ -x "$bin/$b" ] || { echo "run: $bin/$b is missing: run make first" >&2; exit 1; }
 done
 
 "$bin/heal-agent" -n || exit $?
 
-agent_pid=""; diag_pid=""; notify_pid=""
+agent_pid=""; diag_pid=""; notify_pid=""; exp_pid=""
 stop() {
     trap - INT TERM EXIT
     [ -n "$notify_pid" ] && kill -TERM "$notify_pid" 2>/dev/null
     [ -n "$notify_pid" ] && wait "$notify_pid" 2>/dev/null
+    [ -n "$exp_pid" ] && kill -TERM "$exp_pid" 2>/dev/null
     [ -n "$diag_pid" ] && kill -TERM "$diag_pid" 2>/dev/null
     [ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null
+    [ -n "$exp_pid" ] && wait "$exp_pid" 2>/dev/null
     [ -n "$diag_pid" ] && wait "$diag_pid" 2>/dev/null
     [ -n "$agent_pid" ] && wait "$agent_pid" 2>/dev/null
     echo "run: stopped"
@@ -43,6 +45,9 @@ done
 # The diagnoser is optional here: it may fail (no Ollama); the agent keeps running.
 "$bin/heal-diagnoser" -v &
 diag_pid=$!
+# Prometheus metrics on exporter.listen (default 127.0.0.1:9877/metrics).
+"$bin/heal-exporter" &
+exp_pid=$!
 
 # heal-notify delivers alerts: to the configured destinations, else the desktop.
 "$bin/heal-notify" -v &
@@ -58,7 +63,8 @@ except Exception:
     pass
 ' 2>/dev/null
 "$bin/healctl" version 2>/dev/null
-echo "run: live events: $bin/healctl watch    (Ctrl-C here stops all three)"
+echo "run: metrics: http://127.0.0.1:9877/metrics unless exporter.listen says otherwise"
+echo "run: live events: $bin/healctl watch    (Ctrl-C here stops all four)"
 "$bin/healctl" run >/dev/null 2>&1
 "$bin/healctl" status
 wait "$agent_pid"

@@ -31,6 +31,11 @@
 #define CONFIG_DEFAULT_ATTEMPTS      3
 #define CONFIG_DEFAULT_WITHIN_MS     (900 * 1000)
 #define CONFIG_DEFAULT_BACKOFF_MS    1000            //  first delay between attempts
+//  heal-exporter (exporter section): where it listens, how long a scrape waits
+//  for the agent (well under Prometheus' default 10 s scrape timeout).
+#define CONFIG_DEFAULT_EXPORTER_LISTEN     "127.0.0.1:9877"
+#define CONFIG_DEFAULT_EXPORTER_TIMEOUT_MS 2000
+#define CONFIG_MAX_EXPORTER_TIMEOUT_MS     8000
 #define CONFIG_DEFAULT_PATH          "/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
 
 typedef struct {
@@ -54,6 +59,7 @@ typedef struct {
     int64_t timeout_ms;         //  default per-check timeout
     char *state_dir;
     char *path;                 //  PATH for every command heal runs
+    char *host;                 //  agent.host: this host's name on the bus, or NULL
     //  bus and control endpoints (defaults under heal_runtime_dir ())
     char *publish;
     char *inbound;
@@ -62,6 +68,9 @@ typedef struct {
     char *curve_server_cert;    //  control/bus server certificate file
     char *curve_client_cert;    //  client certificate file (healctl, diagnoser)
     char *curve_clients_dir;    //  directory of authorised client public certs
+    //  exporter
+    char *exporter_listen;      //  IP:PORT (heal/listen.h), default loopback
+    int64_t exporter_timeout_ms;
     //  checks in file order
     heal_check_config_t *checks;
     size_t check_count;

@@ -19,11 +19,11 @@ import pytest
 from conftest import BUILD, ROOT
 
 PLISTS = {"dev.heal.agent": "heal-agent", "dev.heal.diagnoser": "heal-diagnoser",
-          "dev.heal.notify": "heal-notify"}
+          "dev.heal.notify": "heal-notify", "dev.heal.exporter": "heal-exporter"}
 UNITS = {"heal-agent.service": "heal-agent", "heal-diagnoser.service": "heal-diagnoser",
-         "heal-notify.service": "heal-notify"}
+         "heal-notify.service": "heal-notify", "heal-exporter.service": "heal-exporter"}
 PROCESS_TYPES = {"Background", "Standard", "Adaptive", "Interactive"}
-BINS = ["heal-agent", "heal-diagnoser", "healctl", "heal-notify"]
+BINS = ["heal-agent", "heal-diagnoser", "healctl", "heal-notify", "heal-exporter"]
 
 
 def make(*args, env=None):
@@ -176,6 +176,8 @@ def installed_files(prefix, user_dir):
         files[os.path.join(prefix, "share/heal/prompt.txt")] = 0o644
     if os.path.exists(os.path.join(ROOT, "docs/healctl.1")):
         files[os.path.join(prefix, "share/man/man1/healctl.1")] = 0o644
+    if os.path.exists(os.path.join(ROOT, "docs/heal-exporter.8")):
+        files[os.path.join(prefix, "share/man/man8/heal-exporter.8")] = 0o644
     return files
 
 
@@ -244,7 +246,7 @@ def test_make_agents_and_agents_stop_use_systemctl_user(tmp):
     assert p.returncode == 0, p.stdout + p.stderr
     with open(os.path.join(bindir, "systemctl.calls")) as f:
         calls = [json.loads(line) for line in f]
-    units = ["heal-agent.service", "heal-diagnoser.service", "heal-notify.service"]
+    units = ["heal-agent.service", "heal-diagnoser.service", "heal-notify.service", "heal-exporter.service"]
     assert calls == [["--user", "daemon-reload"],
                      ["--user", "enable", "--now"] + units,
                      ["--user", "disable", "--now"] + units]

@@ -144,7 +144,22 @@ s_test_errors (void)
         "t.conf: section 'agnet': unknown section (did you mean 'agent'?)");
     EXPECT_ERROR (HEAD "zzzzzz\n",
         "t.conf: section 'zzzzzz': unknown section (sections: agent, bus, control, "
-        "security, diagnoser, check)");
+        "security, diagnoser, exporter, check)");
+    //  heal-exporter's section and agent.host, checked for every binary
+    EXPECT_ERROR ("exporter\n    listen = \"localhost:9877\"\n",
+        "t.conf: exporter: key 'listen': 'localhost:9877': not an IPv4 address (IPv6 "
+        "goes in brackets: [::1]:9877; names are not resolved)");
+    EXPECT_ERROR ("exporter\n    listen = \"127.0.0.1:0\"\n",
+        "t.conf: exporter: key 'listen': '127.0.0.1:0': the port must be 1 to 65535");
+    EXPECT_ERROR ("exporter\n    listen = \"[::1:9877\"\n",
+        "t.conf: exporter: key 'listen': '[::1:9877': not an IPv4 address (IPv6 "
+        "goes in brackets: [::1]:9877; names are not resolved)");
+    EXPECT_ERROR ("exporter\n    timeout = 9s\n",
+        "t.conf: exporter: key 'timeout': at most 8000ms (under Prometheus' scrape timeout)");
+    EXPECT_ERROR ("exporter\n    lisen = 1\n",
+        "t.conf: exporter: key 'lisen': unknown key (did you mean 'listen'?)");
+    EXPECT_ERROR ("agent\n    host = \"a b\"\n",
+        "t.conf: agent: key 'host': 'a b': a host name is [A-Za-z0-9_.-], 1 to 64 bytes");
     EXPECT_ERROR (HEAD "    intervall = 5\n",
         "t.conf: control: key 'intervall': unknown key");
     EXPECT_ERROR ("agent\n    intervall = 5\n",

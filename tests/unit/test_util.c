@@ -279,6 +279,16 @@ s_test_misc (void)
     const char *h = heal_hostname ();
     CHECK (h && *h && !strchr (h, '.'));
     CHECK (heal_hostname () == h);
+    //  agent.host: refused when malformed; once the name was read it never
+    //  changes (a reload cannot move it under other threads).
+    char before [256];
+    snprintf (before, sizeof before, "%s", h);
+    CHECK (heal_hostname_set ("a b") == -1);
+    CHECK (heal_hostname_set ("-x") == -1);
+    CHECK (heal_hostname_set ("") == -1);
+    CHECK (heal_hostname_set ("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz") == -1);
+    CHECK (heal_hostname_set ("pi-1.home") == 0);
+    CHECK (streq (heal_hostname (), before));
     int64_t a = heal_monotonic_ms ();
     int64_t b = heal_monotonic_ms ();
     CHECK (a > 0 && b >= a);
