@@ -2,7 +2,8 @@
 # exporter: heal-exporter with 1,000 checks configured (command checks, each
 # reporting two metrics), all run once:
 #   - scrape latency p50/p99 of GET /metrics (libcurl, one kept-alive
-#     connection; each scrape asks the agent for `status` and `diagnosis`),
+#     connection; each scrape asks the agent for `metrics` over its control
+#     socket),
 #     target p99 <= 20 ms; beside it, in the same run, Prometheus' own
 #     /metrics (Go client_golang) when /usr/bin/prometheus is installed;
 #   - heal-exporter's resident memory (VmRSS, VmHWM) after the scrapes;

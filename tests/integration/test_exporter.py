@@ -289,7 +289,10 @@ def read_pid(path):
 
 
 class Prometheus:
-    def __init__(self, tmp, targets):
+    """targets: exporter ports, or {port: host} to set a `host` target label
+    as docs/prometheus/prometheus.yml does (with honor_labels)."""
+
+    def __init__(self, tmp, targets, rules=RULES, alertmanager=None):
         self.dir = os.path.join(tmp, "prom")
         os.makedirs(self.dir)
         self.port = free_port()
@@ -297,13 +300,18 @@ class Prometheus:
         with open(conf, "w") as f:
             f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\n"
                     "  evaluation_interval: 1s\n"
-                    "rule_files:\n  - %s\n"
-                    "scrape_configs:\n  - job_name: heal\n    static_configs:\n"
-                    % RULES)
-            # No target labels: the host names come from the agents
+                    "rule_files:\n  - %s\n" % rules)
+            if alertmanager:
+                f.write("alerting:\n  alertmanagers:\n    - static_configs:\n"
+                        "        - targets: ['%s']\n" % alertmanager)
+            f.write("scrape_configs:\n  - job_name: heal\n    honor_labels: true\n"
+                    "    static_configs:\n")
+            # Without target labels the host names come from the agents
             # themselves (agent.host, through heal_agent_info).
             for port in targets:
                 f.write("      - targets: ['127.0.0.1:%d']\n" % port)
+                if isinstance(targets, dict):
+                    f.write("        labels: {host: %s}\n" % targets[port])
         self.log = open(os.path.join(self.dir, "prometheus.log"), "ab")
         self.proc = subprocess.Popen(
             [PROMETHEUS, "--config.file=" + conf,
@@ -406,3 +414,174 @@ def test_fleet_prometheus_sees_one_host_heal(tmp):
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
+
+
+# --- the Alertmanager path: both ways in, the route of docs/fleet.md -------------
+
+ALERTMANAGER = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
+AM_CONF = os.path.join(ROOT, "docs/prometheus/alertmanager.yml")
+NOTIFY = os.path.join(BIN, "heal-notify")
+
+
+class Hooks:
+    """Alertmanager's webhook receivers: POSTs by path (the receiver's name)."""
+
+    def __init__(self):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        import threading
+        self.posts = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with outer.lock:
+                    outer.posts.append((self.path.strip("/"), json.loads(body)))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def firing(self, receiver, alertname):
+        """Labels of the firing alerts named alertname that reached receiver."""
+        with self.lock:
+            return [a["labels"] for path, p in self.posts if path == receiver
+                    for a in p["alerts"]
+                    if a["status"] == "firing" and a["labels"]["alertname"] == alertname]
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Alertmanager:
+    """Debian's prometheus-alertmanager with docs/prometheus/alertmanager.yml:
+    its route and inhibit rules as they are, its receivers pointed at hooks."""
+
+    def __init__(self, tmp, hooks):
+        import yaml
+        self.dir = os.path.join(tmp, "am")
+        os.makedirs(self.dir)
+        with open(AM_CONF) as f:
+            conf = yaml.safe_load(f)
+        conf["receivers"] = [{"name": r["name"], "webhook_configs": [
+            {"url": "%s/%s" % (hooks.url, r["name"]), "send_resolved": True}]}
+            for r in conf["receivers"]]
+        path = os.path.join(self.dir, "am.yml")
+        with open(path, "w") as f:
+            yaml.safe_dump(conf, f)
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.log = open(os.path.join(self.dir, "am.log"), "ab")
+        self.proc = subprocess.Popen(
+            [ALERTMANAGER, "--config.file=" + path,
+             "--storage.path=" + os.path.join(self.dir, "data"),
+             "--web.listen-address=127.0.0.1:%d" % self.port, "--cluster.listen-address="],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        wait_for(self.ready, 15, "alertmanager ready")
+
+    def ready(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("alertmanager exited %s" % self.proc.returncode)
+        try:
+            return http_get(self.url + "/-/ready", 1)[0] == 200
+        except OSError:
+            return False
+
+    def alerts(self, alertname):
+        status, _, body = http_get(self.url + "/api/v2/alerts")
+        assert status == 200, body
+        return [a for a in json.loads(body) if a["labels"]["alertname"] == alertname]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.log.close()
+
+
+def rules_firing_at_once(path):
+    """docs/prometheus/heal-rules.yml with every `for:` dropped, so an alert
+    fires at its first true evaluation (the expressions are untouched)."""
+    import yaml
+    with open(RULES) as f:
+        rules = yaml.safe_load(f)
+    for group in rules["groups"]:
+        for rule in group["rules"]:
+            rule.pop("for", None)
+    with open(path, "w") as f:
+        yaml.safe_dump(rules, f)
+    return path
+
+
+@pytest.mark.skipif(not (os.access(PROMETHEUS, os.X_OK) and os.access(ALERTMANAGER, os.X_OK)),
+                    reason="prometheus or prometheus-alertmanager is not installed")
+def test_alertmanager_routes_heal_notify_and_prometheus_alerts(tmp):
+    """One Alertmanager with the route of docs/fleet.md hears both paths: heal-notify's
+    alertmanager destination (HealCheckFailing, from the host itself) and the rules of
+    docs/fleet.md evaluated by a real Prometheus scraping heal-exporter
+    (HealCheckGaveUp, then HealAgentDown when the agent is killed). The urgent ones reach
+    the operator-urgent receiver; HealCriticalCheckDown is inhibited while the host's own
+    HealCheckFailing says the same."""
+    hooks = Hooks()
+    am = prom = None
+    node = Node(tmp, host="pi")
+    try:
+        am = Alertmanager(tmp, hooks)
+        flag = os.path.join(node.dir, "up")
+        with open(flag, "w"):
+            pass
+        check = command_check("dead", "test -f %s || { echo refused; exit 2; }" % flag,
+                              critical=True, interval=1, remedy="exit 1", attempts=1,
+                              within=900, backoff=0)
+        node.config(check, extra="notify\n    group_wait = 0s\n"
+                    "destination = am\n    kind = alertmanager\n    url = \"%s\"\n" % am.url)
+        node.start_agent()
+        node.start_exporter()
+        node.spawn([NOTIFY, "-v", "-c", node.conf])
+        log = os.path.join(node.dir, "heal-notify.out")
+        wait_for(lambda: "hearing" in open(log, errors="replace").read(), 15,
+                 "heal-notify hearing the agent")
+        prom = Prometheus(tmp, {node.port: "pi"},
+                          rules=rules_firing_at_once(os.path.join(tmp, "rules.yml")),
+                          alertmanager="127.0.0.1:%d" % am.port)
+        wait_for(lambda: prom.query("heal_check_up") == {"pi": 1.0}, 30, "check up",
+                 interval=0.2)
+
+        # The check fails and its remedy cannot fix it: heal gives up.
+        os.unlink(flag)
+        node.bus.wait(lambda t, p: t == "heal.alert.dead" and p.get("alert") == "gave_up",
+                      15, "gave_up alert on the bus")
+        for alertname in ("HealCheckFailing", "HealCheckGaveUp"):
+            got = wait_for(lambda: hooks.firing("operator-urgent", alertname), 60,
+                           alertname + " at operator-urgent")
+            assert got[0]["check"] == "dead" and got[0]["host"] == "pi", got
+        # Prometheus' own view of the same failure is inhibited by the host's.
+        down = wait_for(lambda: am.alerts("HealCriticalCheckDown"), 30,
+                        "HealCriticalCheckDown in Alertmanager", interval=0.2)
+        wait_for(lambda: all(a["status"]["state"] == "suppressed" and a["status"]["inhibitedBy"]
+                             for a in am.alerts("HealCriticalCheckDown")), 15,
+                 "HealCriticalCheckDown inhibited", interval=0.2)
+        assert down[0]["labels"]["host"] == "pi"
+        assert not hooks.firing("operator-urgent", "HealCriticalCheckDown")
+
+        # The agent dies: the exporter says heal_agent_up 0 and the host is paged.
+        node.agent.kill()
+        node.agent.wait()
+        got = wait_for(lambda: hooks.firing("operator-urgent", "HealAgentDown"), 60,
+                       "HealAgentDown at operator-urgent")
+        assert got[0]["host"] == "pi", got
+    finally:
+        if prom:
+            prom.stop()
+        node.stop()
+        if am:
+            am.stop()
+        hooks.stop()
+    assert not sanitizer_reports(node.dir)
