@@ -7,6 +7,8 @@
 #     target p99 <= 20 ms; beside it, in the same run, Prometheus' own
 #     /metrics (Go client_golang) when /usr/bin/prometheus is installed;
 #   - heal-exporter's resident memory (VmRSS, VmHWM) after the scrapes;
+#   - the agent's CPU per scrape and its `metrics` round trip (healctl's
+#     codec, no HTTP);
 #   - the agent's control round trip (`ping`) p99, idle and while a
 #     background loop scrapes 10 times a second: target within 5 ms.
 # Knobs: N (scrapes, default 200), CHECKS (1000), PINGS (2000).
@@ -73,7 +75,14 @@ rss_idle=$(awk '/^VmRSS/ {printf "VmRSS=%.1fMB", $2/1024}' "/proc/$exp_pid/statu
 series=$(curl -sf "$url" | grep -vc '^#')
 bytes=$(curl -sf "$url" | wc -c)
 
+# The agent's CPU time (utime + stime, clock ticks) across the scrapes.
+agent_ticks() { awk '{print $14 + $15}' "/proc/$agent_pid/stat" 2>/dev/null || echo 0; }
+ticks0=$(agent_ticks)
 scrape=$("$BENCH" http "$url" "$N")
+ticks1=$(agent_ticks)
+hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+agent_cpu=$(awk "BEGIN { if ($ticks1 > 0) printf \"%.2f ms\", ($ticks1 - $ticks0) * 1000 / $hz / $N; else print \"(no /proc)\" }")
+metrics_idle=$("$BENCH" zmq "ipc://$dir/ctl" 200 metrics)
 rss=$(awk '/^VmRSS/ {r=$2} /^VmHWM/ {h=$2} END {printf "VmRSS=%.1fMB VmHWM=%.1fMB", r/1024, h/1024}' "/proc/$exp_pid/status" 2>/dev/null || echo "(no /proc)")
 
 ping_idle=$("$BENCH" zmq "ipc://$dir/ctl" "$PINGS" ping)
@@ -105,6 +114,8 @@ printf '  %-40s %s\n' "prometheus' own /metrics (peer):" "$peer"
 printf '  %-40s %s\n' "heal-exporter memory before a scrape:" "$rss_idle"
 printf '  %-40s %s\n' "heal-exporter memory after scrapes:" "$rss"
 printf '  %-40s %s\n' "... after the 10/s load too:" "$rss_after"
+printf '  %-40s %s\n' "agent CPU per scrape:" "$agent_cpu"
+printf '  %-40s %s\n' "agent \`metrics\` round trip, idle:" "$metrics_idle"
 printf '  %-40s %s\n' "agent ping, idle:" "$ping_idle"
 printf '  %-40s %s\n' "agent ping, 10 scrapes/s:" "$ping_busy"
 printf '  %-40s %s\n' "agent status ($CHECKS checks), 10 scrapes/s:" "$status_busy"
