@@ -209,6 +209,51 @@ def test_counters_survive_exporter_and_agent_restarts(node):
     assert samples(node.scrape())['heal_check_failures_total{check="flaky"}'] >= 5
 
 
+def test_diagnosis_latency_and_status_totals(node):
+    """heal_diagnosis_latency_seconds comes from the last heal.diagnosis the agent
+    heard; `status` shows the same lifetime totals per check as `metrics`, fresh
+    after each run (its cached entry is rebuilt), and state.json keeps them."""
+    import msgpack
+    import zmq
+    node.config(command_check("flaky", "exit 2", remedy="exit 1", attempts=5, backoff=0))
+    node.start_agent()
+    node.start_exporter()
+    assert "heal_diagnosis_latency_seconds" not in node.scrape()
+    push = node.ctx.socket(zmq.PUSH)
+    push.setsockopt(zmq.LINGER, 0)
+    push.connect(node.inbound)
+    diag = {"v": 1, "type": "diagnosis", "seq": 1, "ts": int(time.time() * 1000),
+            "host": "alpha", "source": "test", "cycle": 1, "checks": ["flaky"],
+            "fingerprint": "abc", "model": "m", "summary": "s", "root_cause": "r",
+            "operator_checks": ["look"], "latency_ms": 5200, "cached": False}
+    try:
+        push.send_multipart([b"heal.diagnosis", msgpack.packb(diag)])
+        wait_for(lambda: node.ctl("diagnosis")["data"], 10, "diagnosis kept")
+    finally:
+        push.close(0)
+    assert samples(node.scrape())["heal_diagnosis_latency_seconds"] == 5.2
+
+    def totals():
+        st = node.ctl("status")["data"]
+        return [c["totals"] for c in st["checks"] if c["name"] == "flaky"][0]
+    node.bus.wait_topic("heal.cycle", 10)
+    before = totals()
+    assert node.ctl("run", "flaky")["ok"]
+    after = totals()
+    assert after["runs"] == before["runs"] + 1, (before, after)
+    assert after["failures"] == before["failures"] + 1
+    assert after["remedies"]["failed"] == before["remedies"]["failed"] + 1
+    assert set(after["alerts"]) == {"critical", "gave_up", "recovered"}
+    s = samples(node.scrape())
+    assert s['heal_check_runs_total{check="flaky"}'] == after["runs"]
+    assert s['heal_remedies_total{check="flaky",result="failed"}'] == after["remedies"]["failed"]
+    assert node.ctl("status")["data"]["last_cycle"]["type"] == "cycle"
+    node.agent.send_signal(signal.SIGTERM)
+    assert node.agent.wait(10 * SLOW) == 0
+    with open(os.path.join(node.state, "state.json")) as f:
+        assert json.load(f)["checks"]["flaky"]["totals"] == after
+
+
 def test_validation_flags_and_exit_codes(tmp):
     bad = write_config(os.path.join(tmp, "bad.conf"),
                        "exporter\n    listen = \"0.0.0.0:99999\"\n")
