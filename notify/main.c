@@ -6,7 +6,6 @@
 //  heal-notify [-c FILE] [-n] [-v] [--version] [-h]
 
 #include "notify_run.h"
-#include "http_post.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -43,12 +42,6 @@ main (int argc, char *argv [])
     }
     //  A command that does not read its input must not kill us.
     signal (SIGPIPE, SIG_IGN);
-    if (http_post_init ()) {
-        fprintf (stderr, "heal-notify: cannot initialise libcurl\n");
-        notify_config_destroy (&notify_config);
-        heal_config_destroy (&config);
-        return 1;
-    }
     zsys_init ();
     zsys_set_logstream (stderr);
     zsys_set_logident ("heal-notify");
@@ -63,6 +56,5 @@ main (int argc, char *argv [])
         heal_config_destroy (&config);
         notify_config_destroy (&notify_config);
     }
-    http_post_term ();
     return rc;
 }
