@@ -14,7 +14,6 @@
 
 //  Exit codes (sysexits.h values)
 #define EXPORTER_EXIT_OK          0
-#define EXPORTER_EXIT_USAGE       64    //  EX_USAGE
 #define EXPORTER_EXIT_UNAVAILABLE 69    //  EX_UNAVAILABLE: cannot listen
 #define EXPORTER_EXIT_CONFIG      78    //  EX_CONFIG
 

@@ -12,60 +12,17 @@
 #include <signal.h>
 #include <string.h>
 
-static void
-s_usage (FILE *out)
-{
-    fprintf (out,
-        "usage: heal-exporter [-c FILE] [-n] [-v] [--version] [-h]\n"
-        "  -c FILE    config file (default: $HEAL_CONFIG, ~/.config/heal/heal.conf,\n"
-        "             else built-in defaults)\n"
-        "  -n         validate the config and exit: 0 valid, 78 not\n"
-        "  -v         verbose (log each scrape)\n"
-        "  --version  print the version\n"
-        "  -h         this help\n"
-        "Serves GET /metrics on exporter.listen (default %s) until SIGTERM/SIGINT,\n"
-        "asking heal-agent at control.endpoint on every scrape. See heal-exporter(8).\n",
-        CONFIG_DEFAULT_EXPORTER_LISTEN);
-}
-
 int
 main (int argc, char *argv [])
 {
-    const char *config_file = NULL;
-    bool validate = false;
-    bool verbose = false;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv [i];
-        if (streq (arg, "-c")) {
-            if (i + 1 >= argc) {
-                fprintf (stderr, "heal-exporter: -c needs a file\n");
-                s_usage (stderr);
-                return EXPORTER_EXIT_USAGE;
-            }
-            config_file = argv [++i];
-        }
-        else
-        if (streq (arg, "-n"))
-            validate = true;
-        else
-        if (streq (arg, "-v"))
-            verbose = true;
-        else
-        if (streq (arg, "--version")) {
-            printf ("heal-exporter %s\n", HEAL_VERSION);
-            return EXPORTER_EXIT_OK;
-        }
-        else
-        if (streq (arg, "-h") || streq (arg, "--help")) {
-            s_usage (stdout);
-            return EXPORTER_EXIT_OK;
-        }
-        else {
-            fprintf (stderr, "heal-exporter: unknown argument '%s'\n", arg);
-            s_usage (stderr);
-            return EXPORTER_EXIT_USAGE;
-        }
-    }
+    //  The flags every daemon shares (bus/cli.c); nothing of our own.
+    heal_cli_t cli;
+    int exit_now = heal_cli_parse ("heal-exporter", argc, argv, &cli);
+    if (exit_now >= 0)
+        return exit_now;
+    const char *config_file = cli.config_path;
+    bool validate = cli.check_only;
+    bool verbose = cli.verbose;
     char err [CONFIG_ERROR_MAX] = "";
     char *path = heal_config_locate (config_file);
     heal_config_t *config = heal_config_load (path, err, sizeof err);
