@@ -254,6 +254,63 @@ def test_diagnosis_latency_and_status_totals(node):
         assert json.load(f)["checks"]["flaky"]["totals"] == after
 
 
+def global_ipv4():
+    """This machine's own non-loopback IPv4 address, or None."""
+    try:
+        out = subprocess.run(["ip", "-4", "-o", "addr", "show", "scope", "global"],
+                             capture_output=True, text=True, timeout=10).stdout
+    except OSError:
+        return None
+    import re
+    m = re.search(r"inet (\d+\.\d+\.\d+\.\d+)/", out)
+    return m.group(1) if m else None
+
+
+@pytest.mark.skipif(not global_ipv4(), reason="no non-loopback IPv4 address here")
+def test_exporter_reaches_a_remote_agent_over_curve(tmp):
+    """docs/fleet.md: an exporter elsewhere connects like healctl, over tcp with
+    CURVE: with an authorised client_cert it sees the agent; with a key the
+    agent does not know it answers heal_agent_up 0 (HTTP 200) within its timeout."""
+    import zmq.auth
+    node = Node(tmp, host="far")
+    try:
+        keys = os.path.join(tmp, "keys")
+        clients = os.path.join(keys, "clients")
+        os.makedirs(clients, mode=0o700)
+        certs = {}
+        for name in ("server", "client", "stranger"):
+            pub, sec = zmq.auth.create_certificates(keys, name)
+            os.chmod(sec, 0o600)
+            certs[name] = (pub, sec)
+        shutil.copy(certs["client"][0], clients)
+        node.control = "tcp://%s:%d" % (global_ipv4(), free_port())
+        security = ("security\n    server_cert = \"%s\"\n    clients_dir = \"%s\"\n"
+                    "    client_cert = \"%s\"\n" % (certs["server"][0], clients,
+                                                  certs["client"][0]))
+        node.config(command_check("good", "true"), extra=security)
+        node.start_agent()
+        node.start_exporter()
+        s = samples(node.scrape())
+        assert s["heal_agent_up"] == 1 and s['heal_agent_info{host="far",version="0.1.0"}'] == 1
+        # A stranger's key: the agent never answers; the scrape still does.
+        node.exporter.send_signal(signal.SIGTERM)
+        assert node.exporter.wait(10 * SLOW) == 0
+        node.config(command_check("good", "true"),
+                    extra=security.replace(certs["client"][0], certs["stranger"][0]))
+        node.start_exporter()
+        start = time.monotonic()
+        assert samples(node.scrape())["heal_agent_up"] == 0
+        assert time.monotonic() - start < 3 * SLOW
+        # The agent is fine: its own healctl (the authorised key) still gets in.
+        node.config(command_check("good", "true"), extra=security)
+        r = subprocess.run([os.path.join(BIN, "healctl"), "-c", node.conf, "ping"],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+    finally:
+        node.stop()
+    assert not sanitizer_reports(node.dir)
+
+
 def test_validation_flags_and_exit_codes(tmp):
     bad = write_config(os.path.join(tmp, "bad.conf"),
                        "exporter\n    listen = \"0.0.0.0:99999\"\n")
