@@ -5,7 +5,8 @@
 //      generation.h      a loaded config and its configured check instances
 //      runs.h            dispatch, worker answers, results, timeouts, cycles
 //      state.h           state.json
-//      report.h          report.json, incidents.jsonl
+//      report.h          report.json
+//      incidents.h       incidents (incidents.jsonl) and per-check history
 //      control_server.h  healctl's requests
 //      status.h          the `status` reply, cached per check
 //      agent_impl.h      (this) + the few agent.c functions the others call
@@ -103,6 +104,10 @@ struct agent_t {
     //  last diagnosis (owned JSON) and last cycle summary
     json_t *diagnosis;
     json_t *last_cycle;             //  the last heal.cycle as JSON
+    //  incidents and history (incidents.h, history.h)
+    struct history_t *history;      //  per-check daily counters, owned
+    json_t *open_incidents;         //  check name -> open incident, owned
+    int64_t next_incident_id;       //  given when an incident closes
 };
 
 //  agent.c: publish one event (takes ownership). Safe on a NULL publisher

@@ -1,0 +1,573 @@
+//  incidents — the incident lifecycle, the glue to the daily counters and
+//  the `history` / `incidents` replies (see incidents.h).
+
+#include "agent_impl.h"
+#include "history.h"
+#include "incident_file.h"
+#include "incidents.h"
+
+#include <string.h>
+
+#define S_REPAIR_LINES 64       //  lines read back at start to repair a cut close
+
+static history_t *
+s_history (agent_t *self)
+{
+    if (!self->history)
+        self->history = history_new ();
+    return self->history;
+}
+
+static json_t *
+s_open (agent_t *self)
+{
+    if (!self->open_incidents)
+        self->open_incidents = json_object ();
+    return self->open_incidents;
+}
+
+static bool
+s_is (const char *a, const char *b)
+{
+    return a && b && streq (a, b);
+}
+
+//  ---------------------------------------------------------------------
+//  Building records
+
+//  Add a remedy (from an event's remedy field) to incident, when one was tried.
+static void
+s_add_remedy (json_t *incident, json_t *remedy, int64_t now)
+{
+    if (!json_is_object (remedy) || json_integer_value (json_object_get (remedy, "attempt")) <= 0)
+        return;
+    json_t *list = json_object_get (incident, "remedies");
+    if (json_array_size (list) >= INCIDENT_MAX_REMEDIES) {
+        json_int_t dropped = json_integer_value (json_object_get (incident, "remedies_dropped"));
+        json_object_set_new (incident, "remedies_dropped", json_integer (dropped + 1));
+        return;
+    }
+    json_t *entry = json_deep_copy (remedy);
+    if (!entry)
+        return;
+    json_t *output = json_object_get (entry, "output");
+    if (json_is_string (output) && json_string_length (output) > INCIDENT_MAX_OUTPUT) {
+        char cut [INCIDENT_MAX_OUTPUT + 1];
+        //  Whole UTF-8 characters only.
+        size_t n = INCIDENT_MAX_OUTPUT;
+        const char *text = json_string_value (output);
+        while (n > 0 && ((unsigned char) text [n] & 0xC0) == 0x80)
+            n--;
+        memcpy (cut, text, n);
+        cut [n] = 0;
+        json_object_set_new (entry, "output", json_string (cut));
+    }
+    json_object_set_new (entry, "ts", json_integer (now));
+    json_array_append_new (list, entry);
+}
+
+static void
+s_add_alerts (json_t *incident, const char *const *alerts, size_t count, int64_t now)
+{
+    json_t *list = json_object_get (incident, "alerts");
+    for (size_t i = 0; i < count && list; i++)
+        if (json_array_size (list) < INCIDENT_MAX_ALERTS)
+            json_array_append_new (list, json_pack ("{s:s, s:I}", "alert", alerts [i],
+                                                    "ts", (json_int_t) now));
+}
+
+//  The last diagnosis, when it names this check and came after opened.
+static void
+s_add_diagnosis (agent_t *self, json_t *incident, const char *name)
+{
+    json_t *diagnosis = self->diagnosis;
+    json_t *checks = json_object_get (diagnosis, "checks");
+    int64_t opened = json_integer_value (json_object_get (incident, "opened"));
+    if (!json_is_array (checks)
+    ||  json_integer_value (json_object_get (diagnosis, "ts")) < opened)
+        return;
+    size_t i;
+    json_t *item;
+    json_array_foreach (checks, i, item) {
+        if (s_is (json_string_value (item), name)) {
+            json_t *summary = json_object_get (diagnosis, "summary");
+            json_t *cause = json_object_get (diagnosis, "root_cause");
+            json_object_set_new (incident, "diagnosis", json_pack ("{s:I, s:O?, s:O?}",
+                "ts", json_integer_value (json_object_get (diagnosis, "ts")),
+                "summary", summary, "root_cause", cause));
+            return;
+        }
+    }
+}
+
+//  A new incident from a check event. closed 0: still open.
+static json_t *
+s_incident_new (agent_t *self, agent_check_t *check, json_t *event, int64_t opened)
+{
+    json_t *message = json_object_get (event, "message");
+    json_t *evidence = json_object_get (event, "evidence");
+    json_t *incident = json_pack ("{s:n, s:s, s:I, s:n, s:s, s:I, s:s, s:b, s:O?, s:b, s:I,"
+                                  " s:O?, s:o, s:O?, s:[], s:[], s:n}",
+        "id",
+        "check", check->name,
+        "opened", (json_int_t) opened,
+        "closed",
+        "outcome", "open",
+        "duration_ms", (json_int_t) 0,
+        "kind", check->cfg->kind? check->cfg->kind: "",
+        "critical", check->cfg->critical,
+        "severity", json_object_get (event, "severity"),
+        "gave_up", 0,
+        "runs", (json_int_t) 0,
+        "message", message,
+        "evidence", json_is_array (evidence)? json_deep_copy (evidence): json_array (),
+        "last_message", message,
+        "remedies",
+        "alerts",
+        "diagnosis");
+    (void) self;
+    return incident;
+}
+
+//  The closed record: the fields in file order (id first: incident_file_line_id).
+static json_t *
+s_closed (json_t *incident, int64_t id, int64_t closed, const char *outcome)
+{
+    int64_t opened = json_integer_value (json_object_get (incident, "opened"));
+    json_t *record = json_pack ("{s:I, s:O, s:I, s:I, s:s, s:I}",
+        "id", (json_int_t) id,
+        "check", json_object_get (incident, "check"),
+        "opened", (json_int_t) opened,
+        "closed", (json_int_t) closed,
+        "outcome", outcome,
+        "duration_ms", (json_int_t) (closed > opened? closed - opened: 0));
+    if (record)
+        json_object_update_missing (record, incident);
+    return record;
+}
+
+//  Append a closed incident and forget the open copy. Takes incident.
+static void
+s_finish (agent_t *self, const char *name, json_t *incident, int64_t closed,
+          const char *outcome)
+{
+    int64_t id = self->next_incident_id > 0? self->next_incident_id: 1;
+    s_add_diagnosis (self, incident, name);
+    json_t *record = s_closed (incident, id, closed, outcome);
+    json_decref (incident);
+    char *line = record? json_dumps (record, JSON_COMPACT): NULL;
+    json_decref (record);
+    if (line && self->incidents_path
+    &&  incident_file_append (self->incidents_path, line, strlen (line), closed) == 0)
+        self->next_incident_id = id + 1;
+    free (line);
+    if (self->open_incidents)
+        json_object_del (self->open_incidents, name);
+    //  The file first, then the state: see incidents_start.
+    agent_state_changed (self, true);
+}
+
+//  ---------------------------------------------------------------------
+//  Runs
+
+void
+incidents_run (agent_t *self, agent_check_t *check, int severity_i,
+               const char *const *alerts, size_t alert_count, int64_t now)
+{
+    severity_t severity = (severity_t) severity_i;
+    json_t *event = check->last;
+    json_t *remedy = json_object_get (event, "remedy");
+    const char *result = json_string_value (json_object_get (remedy, "result"));
+    int64_t duration = json_integer_value (json_object_get (event, "duration_ms"));
+    bool healed = severity == SEVERITY_HEALED;
+    bool bad = severity != SEVERITY_OK && !healed;
+    bool muted = remedy_budget_muted (&check->health.budget, now);
+    bool gave_up = false;
+    for (size_t i = 0; i < alert_count; i++)
+        gave_up |= s_is (alerts [i], "gave_up");
+    json_t *open = json_object_get (s_open (self), check->name);
+    int64_t opened = open? json_integer_value (json_object_get (open, "opened"))
+                         : now - duration;
+
+    //  Counters.
+    int64_t interval = check->cfg->interval_ms > 0? check->cfg->interval_ms
+                                                  : self->gen->config->interval_ms;
+    int64_t timeout = check->cfg->timeout_ms > 0? check->cfg->timeout_ms
+                                                : CONFIG_DEFAULT_TIMEOUT_MS;
+    history_run_t run = {
+        .failed = bad || healed || (result && !s_is (result, "healed")),
+        .healed = healed,
+        .bad = bad,
+        .muted = muted,
+        .gave_up = gave_up,
+        .remedy = history_remedy_from_name (result),
+        .heal_ms = healed? (now > opened? now - opened: 0): 0,
+        .max_gap_ms = 3 * interval + 2 * timeout,
+    };
+    history_t *history = s_history (self);
+    if (history)
+        history_record (history, check->name, &run, now);
+
+    //  Incident.
+    if (bad) {
+        bool created = false;
+        if (!open) {
+            if (muted)
+                return;             //  the operator has it
+            open = s_incident_new (self, check, event, opened);
+            if (!open || json_object_set_new (s_open (self), check->name, open))
+                return;
+            created = true;
+        }
+        json_object_set_new (open, "runs", json_integer (
+            json_integer_value (json_object_get (open, "runs")) + 1));
+        json_object_set (open, "last_message", json_object_get (event, "message"));
+        int worst = severity_from_name (json_string_value (json_object_get (open, "severity")));
+        if (worst < 0 || severity_worse (severity, (severity_t) worst))
+            json_object_set_new (open, "severity", json_string (severity_name (severity)));
+        s_add_remedy (open, remedy, now);
+        s_add_alerts (open, alerts, alert_count, now);
+        if (gave_up) {
+            json_object_set_new (open, "gave_up", json_true ());
+            json_object_set_new (open, "outcome", json_string ("gave_up"));
+        }
+        s_add_diagnosis (self, open, check->name);
+        agent_state_changed (self, created || gave_up);
+        return;
+    }
+    if (open) {
+        json_incref (open);
+        s_add_remedy (open, remedy, now);
+        s_add_alerts (open, alerts, alert_count, now);
+        s_finish (self, check->name, open, now, healed? "healed": "recovered");
+        return;
+    }
+    if (healed) {
+        //  Healed within one run: the message before the remedy is the
+        //  problem ("before remedy: ..." evidence, see worker.c).
+        json_t *incident = s_incident_new (self, check, event, opened);
+        if (!incident)
+            return;
+        json_t *evidence = json_object_get (event, "evidence");
+        size_t i;
+        json_t *line;
+        json_array_foreach (evidence, i, line) {
+            const char *text = json_string_value (line);
+            if (text && strncmp (text, "before remedy: ", 15) == 0) {
+                json_object_set_new (incident, "message", json_string (text + 15));
+                break;
+            }
+        }
+        json_object_set_new (incident, "runs", json_integer (1));
+        json_object_set_new (incident, "severity", json_string ("healed"));
+        s_add_remedy (incident, remedy, now);
+        s_add_alerts (incident, alerts, alert_count, now);
+        s_finish (self, check->name, incident, now, "healed");
+    }
+}
+
+void
+incidents_close (agent_t *self, const char *name, const char *outcome, int64_t now)
+{
+    json_t *open = json_object_get (s_open (self), name);
+    if (open)
+        s_finish (self, name, json_incref (open), now, outcome);
+}
+
+static bool
+s_configured (const char *name, void *arg)
+{
+    agent_check_t *check = agent_check_find ((agent_t *) arg, name);
+    return check && check->present;
+}
+
+void
+incidents_reload (agent_t *self, int64_t now)
+{
+    if (self->history)
+        history_prune (self->history, s_configured, self);
+    json_t *open = s_open (self);
+    const char *name;
+    json_t *incident;
+    void *tmp;
+    json_object_foreach_safe (open, tmp, name, incident) {
+        if (!s_configured (name, self))
+            incidents_close (self, name, "removed", now);
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  state.json
+
+void
+incidents_state_save (agent_t *self, json_t *root, int64_t now)
+{
+    if (!root)
+        return;
+    if (self->history)
+        json_object_set_new (root, "history", history_to_json (self->history, now));
+    json_object_set_new (root, "incidents", json_pack ("{s:I, s:O}",
+        "next_id", (json_int_t) self->next_incident_id, "open", s_open (self)));
+}
+
+void
+incidents_state_load (agent_t *self, json_t *root, int64_t now)
+{
+    history_t *history = s_history (self);
+    size_t skipped = 0;
+    if (history && json_object_get (root, "history")) {
+        if (history_from_json (history, json_object_get (root, "history"), now, &skipped))
+            zsys_warning ("agent: state: history is not an object; starting afresh");
+        else
+        if (skipped)
+            zsys_warning ("agent: state: %zu invalid history entries ignored", skipped);
+        history_prune (history, s_configured, self);
+    }
+    json_t *incidents = json_object_get (root, "incidents");
+    json_t *next = json_object_get (incidents, "next_id");
+    if (json_is_integer (next) && json_integer_value (next) > 0)
+        self->next_incident_id = json_integer_value (next);
+    json_t *open = json_object_get (incidents, "open");
+    const char *name;
+    json_t *incident;
+    json_object_foreach (open, name, incident) {
+        if (json_object_size (s_open (self)) >= INCIDENT_MAX_OPEN)
+            break;
+        if (!s_configured (name, self) || !json_is_object (incident)
+        ||  !json_is_integer (json_object_get (incident, "opened"))
+        ||  !json_is_array (json_object_get (incident, "remedies"))
+        ||  !json_is_array (json_object_get (incident, "alerts"))
+        ||  !s_is (json_string_value (json_object_get (incident, "check")), name))
+            continue;
+        json_object_set (s_open (self), name, incident);
+    }
+}
+
+typedef struct {
+    agent_t *self;
+    int64_t last_id;            //  of the newest line, -1 none seen
+    int lines;
+} s_repair_t;
+
+static bool
+s_repair_line (char *line, size_t len, void *arg)
+{
+    (void) len;
+    s_repair_t *repair = (s_repair_t *) arg;
+    int64_t id = incident_file_line_id (line);
+    if (repair->last_id < 0 && id >= 0)
+        repair->last_id = id;
+    //  A closed record whose open copy is still in the state: the close was
+    //  cut short after the append. The record stands; the copy goes.
+    json_t *open = repair->self->open_incidents;
+    if (json_object_size (open) && strstr (line, "\"opened\":")) {
+        json_t *record = json_loadb (line, len, 0, NULL);
+        const char *name = json_string_value (json_object_get (record, "check"));
+        json_t *copy = name? json_object_get (open, name): NULL;
+        if (copy && json_integer_value (json_object_get (copy, "opened"))
+                 == json_integer_value (json_object_get (record, "opened"))) {
+            zsys_info ("agent: incident %" PRId64 " of '%s' was closed before a "
+                       "restart; not closing it again", id, name);
+            json_object_del (open, name);
+        }
+        json_decref (record);
+    }
+    return ++repair->lines < S_REPAIR_LINES;
+}
+
+void
+incidents_start (agent_t *self)
+{
+    s_history (self);
+    s_open (self);
+    s_repair_t repair = { self, -1, 0 };
+    incident_file_scan_back (self->incidents_path, s_repair_line, &repair);
+    if (repair.last_id + 1 > self->next_incident_id)
+        self->next_incident_id = repair.last_id + 1;
+    if (self->next_incident_id < 1)
+        self->next_incident_id = 1;
+}
+
+void
+incidents_destroy (agent_t *self)
+{
+    history_destroy (&self->history);
+    json_decref (self->open_incidents);
+    self->open_incidents = NULL;
+}
+
+int64_t
+incidents_heals_7d (agent_t *self, const char *name, int64_t now)
+{
+    return self->history? history_heals_7d (self->history, name, now): 0;
+}
+
+//  ---------------------------------------------------------------------
+//  Replies
+
+static json_t *
+s_sum_json (const history_sum_t *sum)
+{
+    json_t *results = json_object ();
+    static const char *names [HISTORY_REMEDY_COUNT] = {
+        "healed", "failed", "skipped", "throttled", "gave_up"
+    };
+    for (int r = 0; r < HISTORY_REMEDY_COUNT; r++)
+        json_object_set_new (results, names [r], json_integer (sum->remedies [r]));
+    int64_t remedies = sum->remedies [HISTORY_REMEDY_HEALED]
+                     + sum->remedies [HISTORY_REMEDY_FAILED];
+    return json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+        "heals", (json_int_t) sum->heals,
+        "failures", (json_int_t) sum->failures,
+        "gave_up", (json_int_t) sum->gave_up,
+        "remedies", (json_int_t) remedies,
+        "down_ms", (json_int_t) sum->down_ms,
+        "mttr_ms", (json_int_t) (sum->heals? sum->heal_ms / sum->heals: 0),
+        "runs", (json_int_t) sum->runs,
+        "muted_ms", (json_int_t) sum->muted_ms,
+        "remedy_results", results);
+}
+
+typedef struct {
+    const char *check;          //  NULL: all
+    char needle [EVENT_MAX_NAME + 16];
+    int64_t since;
+    size_t limit;
+    json_t *list;
+    bool more;
+} s_recent_t;
+
+static bool
+s_recent_line (char *line, size_t len, void *arg)
+{
+    s_recent_t *recent = (s_recent_t *) arg;
+    if (recent->check && !strstr (line, recent->needle))
+        return true;
+    json_t *record = json_loadb (line, len, 0, NULL);
+    if (!json_is_object (record)) {
+        json_decref (record);
+        return true;
+    }
+    //  Records are in closing order: one closed before since ends the scan.
+    if (json_integer_value (json_object_get (record, "closed")) < recent->since) {
+        json_decref (record);
+        return false;
+    }
+    if (recent->check
+    &&  !s_is (json_string_value (json_object_get (record, "check")), recent->check)) {
+        json_decref (record);
+        return true;
+    }
+    if (json_array_size (recent->list) >= recent->limit) {
+        recent->more = true;
+        json_decref (record);
+        return false;
+    }
+    json_array_append_new (recent->list, record);
+    return true;
+}
+
+json_t *
+incidents_history_json (agent_t *self, const char *check, int64_t since, int64_t now,
+                        size_t limit)
+{
+    json_t *checks = json_object ();
+    for (size_t i = 0; i < self->check_count; i++) {
+        agent_check_t *c = &self->checks [i];
+        if (!c->present || (check && !streq (check, c->name)))
+            continue;
+        history_sum_t sum;
+        if (self->history)
+            history_sum (self->history, c->name, since, now, &sum);
+        else
+            memset (&sum, 0, sizeof sum);
+        json_object_set_new (checks, c->name, s_sum_json (&sum));
+    }
+    //  Open incidents first (they are the newest news), newest opened first.
+    json_t *list = json_array ();
+    const char *name;
+    json_t *incident;
+    json_object_foreach (s_open (self), name, incident) {
+        if (check && !streq (check, name))
+            continue;
+        json_t *copy = json_copy (incident);
+        int64_t opened = json_integer_value (json_object_get (incident, "opened"));
+        json_object_set_new (copy, "duration_ms", json_integer (now > opened? now - opened: 0));
+        size_t at = 0;
+        while (at < json_array_size (list)
+        &&     json_integer_value (json_object_get (json_array_get (list, at), "opened")) > opened)
+            at++;
+        json_array_insert_new (list, at, copy);
+    }
+    s_recent_t recent = { check, "", since, limit, list, false };
+    if (check)
+        snprintf (recent.needle, sizeof recent.needle, "\"check\":\"%s\"", check);
+    if (json_array_size (list) < limit)
+        incident_file_scan_back (self->incidents_path, s_recent_line, &recent);
+    else
+        recent.more = true;
+    return json_pack ("{s:I, s:I, s:o, s:o, s:b}",
+        "since", (json_int_t) since,
+        "now", (json_int_t) now,
+        "checks", checks,
+        "incidents", list,
+        "more", recent.more);
+}
+
+typedef struct {
+    int64_t after;
+    zlistx_t *lines;            //  newest first (copies)
+    int64_t last_id;
+} s_after_t;
+
+static bool
+s_after_line (char *line, size_t len, void *arg)
+{
+    (void) len;
+    s_after_t *after = (s_after_t *) arg;
+    int64_t id = incident_file_line_id (line);
+    if (id < 0)
+        return true;
+    if (after->last_id < 0)
+        after->last_id = id;
+    if (id <= after->after)
+        return false;
+    zlistx_add_end (after->lines, strdup (line));
+    return true;
+}
+
+json_t *
+incidents_after_json (agent_t *self, int64_t after, size_t limit)
+{
+    s_after_t scan = { after, zlistx_new (), -1 };
+    if (!scan.lines)
+        return NULL;
+    zlistx_set_destructor (scan.lines, (zlistx_destructor_fn *) zstr_free);
+    incident_file_scan_back (self->incidents_path, s_after_line, &scan);
+    //  Oldest first, at most limit: the caller asks again from the last id.
+    json_t *list = json_array ();
+    bool more = zlistx_size (scan.lines) > limit;
+    for (char *line = (char *) zlistx_last (scan.lines); line && json_array_size (list) < limit;
+         line = (char *) zlistx_prev (scan.lines)) {
+        json_t *record = json_loads (line, 0, NULL);
+        if (json_is_object (record))
+            json_array_append_new (list, record);
+        else
+            json_decref (record);
+    }
+    zlistx_destroy (&scan.lines);
+    json_t *open = json_array ();
+    const char *name;
+    json_t *incident;
+    json_object_foreach (s_open (self), name, incident)
+        json_array_append (open, incident);
+    int64_t last = json_array_size (list)
+        ? json_integer_value (json_object_get (json_array_get (list, json_array_size (list) - 1), "id"))
+        : (scan.last_id > after? after: scan.last_id);
+    return json_pack ("{s:o, s:o, s:I, s:b, s:I}",
+        "incidents", list,
+        "open", open,
+        "last_id", (json_int_t) (last < 0? 0: last),
+        "more", more,
+        "next_id", (json_int_t) self->next_incident_id);
+}
