@@ -8,8 +8,6 @@
 
 #include <string.h>
 
-#define S_REPAIR_LINES 64       //  lines read back at start to repair a cut close
-
 static history_t *
 s_history (agent_t *self)
 {
@@ -163,8 +161,9 @@ s_finish (agent_t *self, const char *name, json_t *incident, int64_t closed,
     free (line);
     if (self->open_incidents)
         json_object_del (self->open_incidents, name);
-    //  The file first, then the state: see incidents_start.
-    agent_state_changed (self, true);
+    //  The record is in the file: the state follows within a second (a kill
+    //  -9 meanwhile leaves the open copy there, which incidents_start drops).
+    agent_state_changed (self, false);
 }
 
 //  ---------------------------------------------------------------------
@@ -346,8 +345,25 @@ incidents_state_load (agent_t *self, json_t *root, int64_t now)
 typedef struct {
     agent_t *self;
     int64_t last_id;            //  of the newest line, -1 none seen
-    int lines;
+    int64_t oldest;             //  the oldest open copy's opened
 } s_repair_t;
+
+//  The integer after "key": in a record line, or -1.
+static int64_t
+s_line_int (const char *line, const char *key)
+{
+    const char *p = strstr (line, key);
+    if (!p)
+        return -1;
+    p += strlen (key);
+    int64_t n = 0;
+    int digits = 0;
+    while (*p >= '0' && *p <= '9' && digits < 18) {
+        n = n * 10 + (*p++ - '0');
+        digits++;
+    }
+    return digits? n: -1;
+}
 
 static bool
 s_repair_line (char *line, size_t len, void *arg)
@@ -357,30 +373,44 @@ s_repair_line (char *line, size_t len, void *arg)
     int64_t id = incident_file_line_id (line);
     if (repair->last_id < 0 && id >= 0)
         repair->last_id = id;
+    json_t *open = repair->self->open_incidents;
+    if (!json_object_size (open))
+        return false;           //  nothing to repair: the newest id was all we needed
+    //  Lines are in closing order: one that closed before the oldest open
+    //  copy opened cannot be any of them, nor can the lines before it.
+    if (s_line_int (line, "\"closed\":") < repair->oldest)
+        return false;
     //  A closed record whose open copy is still in the state: the close was
     //  cut short after the append. The record stands; the copy goes.
-    json_t *open = repair->self->open_incidents;
-    if (json_object_size (open) && strstr (line, "\"opened\":")) {
-        json_t *record = json_loadb (line, len, 0, NULL);
-        const char *name = json_string_value (json_object_get (record, "check"));
-        json_t *copy = name? json_object_get (open, name): NULL;
-        if (copy && json_integer_value (json_object_get (copy, "opened"))
-                 == json_integer_value (json_object_get (record, "opened"))) {
+    const char *name;
+    json_t *copy;
+    void *tmp;
+    json_object_foreach_safe (open, tmp, name, copy) {
+        char needle [EVENT_MAX_NAME + 64];
+        snprintf (needle, sizeof needle, "\"check\":\"%s\",\"opened\":%" PRId64 ",", name,
+                  (int64_t) json_integer_value (json_object_get (copy, "opened")));
+        if (strstr (line, needle)) {
             zsys_info ("agent: incident %" PRId64 " of '%s' was closed before a "
                        "restart; not closing it again", id, name);
             json_object_del (open, name);
         }
-        json_decref (record);
     }
-    return ++repair->lines < S_REPAIR_LINES;
+    return true;
 }
 
 void
 incidents_start (agent_t *self)
 {
     s_history (self);
-    s_open (self);
-    s_repair_t repair = { self, -1, 0 };
+    json_t *open = s_open (self);
+    s_repair_t repair = { self, -1, INT64_MAX };
+    const char *name;
+    json_t *copy;
+    json_object_foreach (open, name, copy) {
+        int64_t opened = json_integer_value (json_object_get (copy, "opened"));
+        if (opened < repair.oldest)
+            repair.oldest = opened;
+    }
     incident_file_scan_back (self->incidents_path, s_repair_line, &repair);
     if (repair.last_id + 1 > self->next_incident_id)
         self->next_incident_id = repair.last_id + 1;

@@ -146,7 +146,8 @@ def test_failing_ten_intervals_is_one_incident(heal):
     assert rec["id"] == 1 and rec["outcome"] == "recovered" and rec["runs"] == 10
     assert rec["closed"] >= rec["opened"] and rec["duration_ms"] == rec["closed"] - rec["opened"]
     assert [a["alert"] for a in rec["alerts"]] == ["critical", "recovered"]
-    assert state(heal)["incidents"]["open"] == {}
+    # the state follows the file within a second
+    wait_for(lambda: state(heal)["incidents"]["open"] == {}, 5, "state.json without it")
     # ok runs afterwards add nothing
     ok(heal.ctl("run", "web"))
     assert len(lines(incidents)) == 1
