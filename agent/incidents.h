@@ -3,7 +3,8 @@
 //
 //  An incident opens at the first run of a check that ends not ok (not
 //  healed at once), is updated in place while the check keeps failing
-//  (remedies tried, alerts sent, worst severity), and closes when a run ends
+//  (remedies tried, alerts sent, worst severity; state.json follows within
+//  AGENT_STATE_FLUSH_MS, like the check's severity), and closes when a run ends
 //  ok (recovered) or healed (healed), when the operator mutes the check
 //  (muted), or when the check leaves the config (removed). A failure healed
 //  within one run is a one-line incident of its own. Open incidents live in

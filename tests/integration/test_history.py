@@ -163,6 +163,9 @@ def test_kill9_mid_incident_continues_and_closes_once(heal):
     heal.bus.wait_topic("heal.check.critical.web", 10)
     ok(heal.ctl("run", "web"))
     first = ok(heal.ctl("incidents"))["open"][0]
+    # mid-incident: the open incident has reached state.json (within a second)
+    wait_for(lambda: "web" in state(heal).get("incidents", {}).get("open", {}), 5,
+             "the open incident in state.json")
     heal.agent.send_signal(signal.SIGKILL)
     heal.agent.wait(10)
     heal.bus.close()
