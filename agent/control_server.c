@@ -361,7 +361,7 @@ s_count_arg (const char *text, int64_t max, int64_t *out)
     return true;
 }
 
-//  history [CHECK|*] [SINCE_S]
+//  history [CHECK|*] [SINCE_S] [LIMIT]
 static void
 s_cmd_history (agent_t *self, zmsg_t *envelope, control_request_t *req)
 {
@@ -373,7 +373,12 @@ s_cmd_history (agent_t *self, zmsg_t *envelope, control_request_t *req)
         name = check->name;
     }
     int64_t since_ms = HISTORY_DEFAULT_SINCE_MS;
-    if (req->argc == 2) {
+    int64_t limit = INCIDENTS_REPLY_MAX;
+    if (req->argc == 3 && !s_count_arg (req->args [2], INCIDENTS_REPLY_MAX, &limit)) {
+        s_error (self, envelope, "history: limit must be from 0 to %d", INCIDENTS_REPLY_MAX);
+        return;
+    }
+    if (req->argc >= 2) {
         int64_t seconds = 0;
         if (!s_count_arg (req->args [1], HISTORY_DAYS * 86400LL, &seconds) || seconds < 1) {
             s_error (self, envelope, "history: since must be seconds from 1 to %lld",
@@ -383,8 +388,7 @@ s_cmd_history (agent_t *self, zmsg_t *envelope, control_request_t *req)
         since_ms = seconds * 1000;
     }
     int64_t now = event_now_ms ();
-    json_t *data = incidents_history_json (self, name, now - since_ms, now,
-                                           INCIDENTS_REPLY_MAX);
+    json_t *data = incidents_history_json (self, name, now - since_ms, now, (size_t) limit);
     s_ok (self, envelope, data);
     json_decref (data);
 }

@@ -458,6 +458,32 @@ s_sum_json (const history_sum_t *sum)
         "remedy_results", results);
 }
 
+//  An incident as the history reply shows it (new): no evidence, no
+//  outputs, no alerts (`incidents` has the whole record).
+static json_t *
+s_compact (json_t *incident)
+{
+    static const char *keys [] = {
+        "id", "check", "opened", "closed", "outcome", "duration_ms", "severity",
+        "gave_up", "runs", "message"
+    };
+    json_t *out = json_object ();
+    for (size_t i = 0; out && i < sizeof keys / sizeof keys [0]; i++) {
+        json_t *value = json_object_get (incident, keys [i]);
+        json_object_set (out, keys [i], value? value: json_null ());
+    }
+    json_t *remedies = json_array ();
+    size_t i;
+    json_t *remedy;
+    json_array_foreach (json_object_get (incident, "remedies"), i, remedy)
+        json_array_append_new (remedies, json_pack ("{s:O?, s:O?, s:O?}",
+            "action", json_object_get (remedy, "action"),
+            "result", json_object_get (remedy, "result"),
+            "duration_ms", json_object_get (remedy, "duration_ms")));
+    json_object_set_new (out, "remedies", remedies);
+    return out;
+}
+
 typedef struct {
     const char *check;          //  NULL: all
     char needle [EVENT_MAX_NAME + 16];
@@ -493,7 +519,8 @@ s_recent_line (char *line, size_t len, void *arg)
         json_decref (record);
         return false;
     }
-    json_array_append_new (recent->list, record);
+    json_array_append_new (recent->list, s_compact (record));
+    json_decref (record);
     return true;
 }
 
@@ -520,7 +547,7 @@ incidents_history_json (agent_t *self, const char *check, int64_t since, int64_t
     json_object_foreach (s_open (self), name, incident) {
         if (check && !streq (check, name))
             continue;
-        json_t *copy = json_copy (incident);
+        json_t *copy = s_compact (incident);
         int64_t opened = json_integer_value (json_object_get (incident, "opened"));
         json_object_set_new (copy, "duration_ms", json_integer (now > opened? now - opened: 0));
         size_t at = 0;

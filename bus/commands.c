@@ -54,7 +54,7 @@ const control_command_t control_commands [CONTROL_CMD_COUNT] = {
       "the last diagnosis from heal-diagnoser",
       "Prints the last diagnosis the agent has seen on the bus: summary, root\n"
       "cause, checks to run by hand." },
-    { CONTROL_CMD_HISTORY, "history", "[CHECK] [SINCE]", 0, 2, true,
+    { CONTROL_CMD_HISTORY, "history", "[CHECK] [SINCE]", 0, 3, true,
       "what heal did: heals, failures, incidents",
       "Prints what heal did since SINCE (--since DURATION, default 7d: 30m, 12h,\n"
       "7d, up to 90d): a first line in words (\"heal healed 14 problems in the\n"
@@ -62,8 +62,8 @@ const control_command_t control_commands [CONTROL_CMD_COUNT] = {
       "check heals, failures, gave up, remedies, time down and mean time to heal,\n"
       "then the incidents, newest first. CHECK: that check only. With --json:\n"
       "{since, checks: {NAME: {heals, failures, gave_up, remedies, down_ms,\n"
-      "mttr_ms}}, incidents: [...]}. The agent takes SINCE in seconds, and \"*\"\n"
-      "for every check." },
+      "mttr_ms}}, incidents: [...]}. The agent takes SINCE in seconds, \"*\" for\n"
+      "every check, and a third argument: how many incidents at most (200)." },
     { CONTROL_CMD_INCIDENTS, "incidents", "[AFTER]", 0, 1, true,
       "closed incidents after an id (for tools catching up)",
       "Prints, as JSON, the closed incidents whose id is greater than AFTER\n"

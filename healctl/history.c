@@ -66,13 +66,20 @@ s_times (int64_t n, char *buf, size_t len)
 }
 
 //  " (redis 9, ollama 5)": checks with key > 0, most first.
+#define HISTORY_WHO_MAX 5       //  checks named in the first line
+
 static void
 s_who (json_t *checks, const char *key, char *buf, size_t len)
 {
     size_t used = 0;
     buf [0] = 0;
     json_t *done = json_object ();
-    while (true) {
+    size_t named = 0, others = 0;
+    const char *n_;
+    json_t *e_;
+    json_object_foreach (checks, n_, e_)
+        others += healctl_json_int (e_, key, 0) > 0;
+    while (named < HISTORY_WHO_MAX) {
         const char *best = NULL;
         int64_t most = 0;
         const char *name;
@@ -88,8 +95,7 @@ s_who (json_t *checks, const char *key, char *buf, size_t len)
             break;
         json_object_set_new (done, best, json_true ());
         int n;
-        if (most == healctl_json_int (json_object_get (checks, best), key, 0)
-        &&  streq (key, "gave_up") && most == 1)
+        if (streq (key, "gave_up") && most == 1)
             n = snprintf (buf + used, len - used, "%s%s", used? ", ": " (", best);
         else
             n = snprintf (buf + used, len - used, "%s%s %lld", used? ", ": " (", best,
@@ -100,7 +106,11 @@ s_who (json_t *checks, const char *key, char *buf, size_t len)
             break;
         }
         used += (size_t) n;
+        named++;
     }
+    if (used && others > named)
+        snprintf (buf + used, len - used, ", %zu more)", others - named);
+    else
     if (used)
         snprintf (buf + used, len - used, ")");
     json_decref (done);
@@ -214,10 +224,13 @@ healctl_history (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **
         return HEALCTL_EXIT_USAGE;
     char seconds [32];
     snprintf (seconds, sizeof seconds, "%lld", (long long) (since_ms / 1000));
-    const char *args [2] = { check? check: "*", seconds };
+    //  As text, only what is printed is asked for.
+    char limit [16];
+    snprintf (limit, sizeof limit, "%d", ctl->json? 200: HISTORY_TEXT_INCIDENTS + 1);
+    const char *args [3] = { check? check: "*", seconds, limit };
     json_t *data = NULL;
     int64_t timeout = ctl->timeout_ms >= 0? ctl->timeout_ms: cmd->timeout_ms;
-    int rc = healctl_request (ctl, "history", args, 2, timeout, &data, &ctl->elapsed_us);
+    int rc = healctl_request (ctl, "history", args, 3, timeout, &data, &ctl->elapsed_us);
     if (rc != HEALCTL_EXIT_OK)
         return rc;
     if (!json_is_object (data)) {

@@ -65,8 +65,8 @@ healctl_show (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **arg
         json_decref (status);
         return HEALCTL_EXIT_PROTOCOL;
     }
-    const char *history_args [2] = { name, "604800" };
-    if (healctl_request (ctl, "history", history_args, 2, timeout, &history,
+    const char *history_args [3] = { name, "604800", ctl->json? "200": "5" };
+    if (healctl_request (ctl, "history", history_args, 3, timeout, &history,
                          &ctl->elapsed_us) != HEALCTL_EXIT_OK)
         history = NULL;         //  an older agent: show the rest
     if (healctl_request (ctl, "diagnosis", NULL, 0, timeout, &diagnosis,
