@@ -541,10 +541,17 @@ notify_state_feed (notify_state_t *self, const event_t *event, const char **what
 }
 
 json_t *
-notify_state_digest (notify_state_t *self, const char *host, int64_t now_ms)
+notify_state_digest (notify_state_t *self, const char *host, int64_t now_ms,
+                     json_t *history)
 {
     self->dirty = true;
-    return digest_build (self->digest, host, now_ms);
+    return digest_build (self->digest, host, now_ms, history);
+}
+
+int64_t
+notify_state_digest_since (notify_state_t *self)
+{
+    return (int64_t) json_integer_value (json_object_get (self->digest, "since"));
 }
 
 int64_t

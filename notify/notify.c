@@ -245,7 +245,19 @@ s_digest_maybe (notify_t *self)
     if (!s_digest_now && (due < 0 || now < due))
         return;
     s_digest_now = 0;
-    json_t *item = notify_state_digest (self->state, heal_hostname (), now);
+    //  The agent's history for the period, when it answers: it counts what
+    //  happened while heal-notify was not running too (issue 15).
+    int64_t since = notify_state_digest_since (self->state);
+    int64_t seconds = since > 0 && since < now? (now - since + 999) / 1000: 7 * 86400;
+    if (seconds > NOTIFY_DIGEST_MAX_S)
+        seconds = NOTIFY_DIGEST_MAX_S;
+    char span [32];
+    snprintf (span, sizeof span, "%lld", (long long) seconds);
+    const char *args [3] = { "*", span, "200" };
+    json_t *history = notify_agent_request (self->config, "history", args, 3,
+                                            NOTIFY_AGENT_TIMEOUT_MS);
+    json_t *item = notify_state_digest (self->state, heal_hostname (), now, history);
+    json_decref (history);
     if (!item)
         return;
     zsys_info ("notify: digest: %s", json_string_value (json_object_get (item, "text")));

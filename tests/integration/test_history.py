@@ -238,3 +238,38 @@ def test_mute_closes_and_removed_check_is_pruned(heal):
     assert not heal.ctl("history", "web", "0")["ok"]
     assert not heal.ctl("incidents", "-1")["ok"]
     assert not heal.ctl("history", "nope")["ok"]
+
+
+def test_notify_digest_comes_from_the_agent_history(heal):
+    """heal-notify's digest asks the agent for its history: heals that
+    happened while heal-notify was not running are in it."""
+    from test_notify import NOTIFY, Receiver, webhook
+    receiver = Receiver()
+    try:
+        flag = os.path.join(heal.dir, "flag")
+        fix = command_check("fix", "test -f %s || { echo fix down; exit 2; }" % flag,
+                            critical=True, remedy="touch %s" % flag)
+        probe = command_check("probe", "echo fine")
+        heal.config(checks=fix + probe,
+                    extra='notify\n    digest = "mon 09:00"\n'
+                          + webhook("hook", receiver.url(), "    on = digest\n"))
+        heal.start_agent()
+        heal.bus.wait_topic("heal.check.healed.fix", 10)
+        os.unlink(flag)
+        assert ok(heal.ctl("heal", "fix"))["checks"]["fix"]["severity"] == "healed"
+        # heal-notify starts after both heals: it heard neither
+        notify = heal.spawn([NOTIFY, "-v", "-c", heal.conf])
+        log = os.path.join(heal.dir, "heal-notify.out")
+
+        def hearing():
+            heal.ctl("run", "probe")
+            return "hearing" in open(log, errors="replace").read()
+        wait_for(hearing, 10, "heal-notify hearing the agent", interval=0.05)
+        notify.send_signal(signal.SIGUSR1)
+        wait_for(lambda: receiver.posts, 10, "digest")
+        item = receiver.items()[0]
+        assert item["type"] == "digest" and item["healed"] == 2, item
+        assert "heal healed 2 problems since" in item["text"] and "(fix 2)" in item["text"]
+        assert notify.poll() is None
+    finally:
+        receiver.stop()
