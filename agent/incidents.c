@@ -459,14 +459,13 @@ s_sum_json (const history_sum_t *sum)
 }
 
 //  An incident as the history reply shows it (new): no evidence, no
-//  outputs, no alerts, the diagnosis as it is (`incidents` has the whole
-//  record).
+//  remedy outputs (`incidents` has the whole record).
 static json_t *
 s_compact (json_t *incident)
 {
     static const char *keys [] = {
         "id", "check", "opened", "closed", "outcome", "duration_ms", "severity",
-        "gave_up", "runs", "message", "diagnosis"
+        "gave_up", "runs", "message", "last_message", "alerts", "diagnosis"
     };
     json_t *out = json_object ();
     for (size_t i = 0; out && i < sizeof keys / sizeof keys [0]; i++) {

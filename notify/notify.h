@@ -59,6 +59,14 @@ json_t *notify_state_feed (notify_state_t *self, const event_t *event, const cha
 //  history: the agent's `history` reply for the period (borrowed), or NULL:
 //  the tallies heal-notify heard itself are used. notify_state_digest_since:
 //  when the period started (0: not yet).
+//  Before notify_state_feed: follow the publisher's seq. A gap (or its
+//  restart) returns {host, source, from_ts, to_ts} (caller owns): what to
+//  catch up on from the agent's history; else NULL.
+json_t *notify_state_track (notify_state_t *self, const event_t *event);
+//  An alert recovered from the agent's history: the message, as
+//  notify_state_feed would make it (no seq tracking, no digest tally).
+json_t *notify_state_feed_missed (notify_state_t *self, const event_t *event,
+                                  const char **what);
 json_t *notify_state_digest (notify_state_t *self, const char *host, int64_t now_ms,
                              json_t *history);
 int64_t notify_state_digest_since (notify_state_t *self);

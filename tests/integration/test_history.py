@@ -273,3 +273,52 @@ def test_notify_digest_comes_from_the_agent_history(heal):
         assert notify.poll() is None
     finally:
         receiver.stop()
+
+
+def test_notify_catches_up_alerts_published_while_it_was_down(heal):
+    """Alerts the agent published while heal-notify was not running come
+    from the agent's history when heal-notify hears the agent again."""
+    from test_notify import NOTIFY, Receiver, webhook
+    receiver = Receiver()
+    try:
+        flag = os.path.join(heal.dir, "up")
+        open(flag, "w").close()
+        dead = command_check("dead", "test -f %s || { echo refused; exit 2; }" % flag,
+                             critical=True)
+        probe = command_check("probe", "echo fine")
+        heal.config(checks=dead + probe,
+                    extra=webhook("hook", receiver.url(), "    on = critical, recovered\n"))
+        heal.start_agent()
+        log = os.path.join(heal.dir, "heal-notify.out")
+
+        def start_notify():
+            p = heal.spawn([NOTIFY, "-v", "-c", heal.conf])
+            size = os.path.getsize(log) if os.path.exists(log) else 0
+
+            def hearing():
+                heal.ctl("run", "probe")
+                with open(log, errors="replace") as f:
+                    f.seek(size)
+                    text = f.read()
+                return "hearing" in text or "missed" in text or "restarted" in text
+            wait_for(hearing, 10, "heal-notify hearing the agent", interval=0.05)
+            return p
+        notify = start_notify()
+        notify.send_signal(signal.SIGTERM)
+        assert wait_exit(notify) == 0
+        # while heal-notify is down: dead fails (critical), then recovers
+        os.unlink(flag)
+        assert ok(heal.ctl("run", "dead"))["checks"]["dead"]["severity"] == "critical"
+        open(flag, "w").close()
+        assert ok(heal.ctl("run", "dead"))["checks"]["dead"]["severity"] == "ok"
+        assert not receiver.posts
+        notify = start_notify()
+        wait_for(lambda: len(receiver.items()) >= 2, 10, "caught-up alerts")
+        items = receiver.items()
+        assert [(i["check"], i["alert"]) for i in items] == [("dead", "critical"),
+                                                             ("dead", "recovered")], items
+        assert all("/catch-up/" in i["id"] for i in items)
+        assert "caught up 2 alert(s)" in open(log, errors="replace").read()
+        assert notify.poll() is None
+    finally:
+        receiver.stop()
