@@ -104,10 +104,7 @@ struct agent_t {
     //  last diagnosis (owned JSON) and last cycle summary
     json_t *diagnosis;
     json_t *last_cycle;             //  the last heal.cycle as JSON
-    //  incidents and history (incidents.h, history.h)
-    struct history_t *history;      //  per-check daily counters, owned
-    json_t *open_incidents;         //  check name -> open incident, owned
-    int64_t next_incident_id;       //  given when an incident closes
+    struct incidents_t *incidents;  //  incidents and history (incidents.c), owned
 };
 
 //  agent.c: publish one event (takes ownership). Safe on a NULL publisher

@@ -1,31 +1,71 @@
-//  incidents — the incident lifecycle, the glue to the daily counters and
-//  the `history` / `incidents` replies (see incidents.h).
+//  incidents — the incident lifecycle, the glue to the daily counters, the
+//  state.json part and the closed incidents kept in memory (see incidents.h;
+//  the replies are incident_query.c's).
 
-#include "agent_impl.h"
-#include "history.h"
 #include "incident_file.h"
-#include "incidents.h"
+#include "incidents_impl.h"
 
 #include <string.h>
 
-static history_t *
-s_history (agent_t *self)
+incidents_t *
+incidents_self (agent_t *self)
 {
-    if (!self->history)
-        self->history = history_new ();
-    return self->history;
+    if (!self->incidents) {
+        self->incidents = (incidents_t *) zmalloc (sizeof (incidents_t));
+        if (self->incidents) {
+            self->incidents->history = history_new ();
+            self->incidents->open = json_object ();
+            self->incidents->next_id = 1;
+            self->incidents->complete = true;
+        }
+    }
+    return self->incidents;
 }
 
-static json_t *
-s_open (agent_t *self)
+history_t *
+incidents_history (agent_t *self)
 {
-    if (!self->open_incidents)
-        self->open_incidents = json_object ();
-    return self->open_incidents;
+    incidents_t *inc = incidents_self (self);
+    return inc? inc->history: NULL;
 }
 
-static bool
-s_is (const char *a, const char *b)
+//  The open incidents (an empty object, never NULL, when out of memory).
+json_t *
+incidents_open (agent_t *self)
+{
+    static json_t *none;
+    incidents_t *inc = incidents_self (self);
+    if (inc && inc->open)
+        return inc->open;
+    if (!none)
+        none = json_object ();
+    return none;
+}
+
+//  Keep a closed incident (its short form, owned by the ring afterwards).
+static void
+s_recent_push (incidents_t *inc, json_t *compact)
+{
+    char *line = compact? json_dumps (compact, JSON_COMPACT): NULL;
+    if (!line)
+        return;
+    if (inc->count == INCIDENTS_RECENT) {
+        free (inc->recent [inc->head].line);
+        inc->head = (inc->head + 1) % INCIDENTS_RECENT;
+        inc->count--;
+        inc->complete = false;
+    }
+    s_recent_t *slot = &inc->recent [(inc->head + inc->count) % INCIDENTS_RECENT];
+    slot->closed = json_integer_value (json_object_get (compact, "closed"));
+    snprintf (slot->check, sizeof slot->check, "%s",
+              json_string_value (json_object_get (compact, "check"))
+              ? json_string_value (json_object_get (compact, "check")): "");
+    slot->line = line;
+    inc->count++;
+}
+
+bool
+incidents_is (const char *a, const char *b)
 {
     return a && b && streq (a, b);
 }
@@ -87,7 +127,7 @@ s_add_diagnosis (agent_t *self, json_t *incident, const char *name)
     size_t i;
     json_t *item;
     json_array_foreach (checks, i, item) {
-        if (s_is (json_string_value (item), name)) {
+        if (incidents_is (json_string_value (item), name)) {
             json_t *summary = json_object_get (diagnosis, "summary");
             json_t *cause = json_object_get (diagnosis, "root_cause");
             json_object_set_new (incident, "diagnosis", json_pack ("{s:I, s:O?, s:O?}",
@@ -144,23 +184,57 @@ s_closed (json_t *incident, int64_t id, int64_t closed, const char *outcome)
     return record;
 }
 
+//  An incident as the history reply shows it (new): no evidence, no
+//  remedy outputs (`incidents` has the whole record).
+json_t *
+incidents_compact (json_t *incident)
+{
+    static const char *keys [] = {
+        "id", "check", "opened", "closed", "outcome", "duration_ms", "severity",
+        "gave_up", "runs", "message", "last_message", "alerts", "diagnosis"
+    };
+    json_t *out = json_object ();
+    for (size_t i = 0; out && i < sizeof keys / sizeof keys [0]; i++) {
+        json_t *value = json_object_get (incident, keys [i]);
+        json_object_set (out, keys [i], value? value: json_null ());
+    }
+    json_t *remedies = json_array ();
+    size_t i;
+    json_t *remedy;
+    json_array_foreach (json_object_get (incident, "remedies"), i, remedy)
+        json_array_append_new (remedies, json_pack ("{s:O?, s:O?, s:O?}",
+            "action", json_object_get (remedy, "action"),
+            "result", json_object_get (remedy, "result"),
+            "duration_ms", json_object_get (remedy, "duration_ms")));
+    json_object_set_new (out, "remedies", remedies);
+    return out;
+}
+
 //  Append a closed incident and forget the open copy. Takes incident.
 static void
 s_finish (agent_t *self, const char *name, json_t *incident, int64_t closed,
           const char *outcome)
 {
-    int64_t id = self->next_incident_id > 0? self->next_incident_id: 1;
+    incidents_t *inc = incidents_self (self);
+    if (!inc) {
+        json_decref (incident);
+        return;
+    }
+    int64_t id = inc->next_id > 0? inc->next_id: 1;
     s_add_diagnosis (self, incident, name);
     json_t *record = s_closed (incident, id, closed, outcome);
     json_decref (incident);
     char *line = record? json_dumps (record, JSON_COMPACT): NULL;
-    json_decref (record);
     if (line && self->incidents_path
-    &&  incident_file_append (self->incidents_path, line, strlen (line), closed) == 0)
-        self->next_incident_id = id + 1;
+    &&  incident_file_append (self->incidents_path, line, strlen (line), closed) == 0) {
+        inc->next_id = id + 1;
+        json_t *compact = incidents_compact (record);
+        s_recent_push (inc, compact);
+        json_decref (compact);
+    }
+    json_decref (record);
     free (line);
-    if (self->open_incidents)
-        json_object_del (self->open_incidents, name);
+    json_object_del (inc->open, name);
     //  The record is in the file: the state follows within a second (a kill
     //  -9 meanwhile leaves the open copy there, which incidents_start drops).
     agent_state_changed (self, false);
@@ -183,8 +257,8 @@ incidents_run (agent_t *self, agent_check_t *check, int severity_i,
     bool muted = remedy_budget_muted (&check->health.budget, now);
     bool gave_up = false;
     for (size_t i = 0; i < alert_count; i++)
-        gave_up |= s_is (alerts [i], "gave_up");
-    json_t *open = json_object_get (s_open (self), check->name);
+        gave_up |= incidents_is (alerts [i], "gave_up");
+    json_t *open = json_object_get (incidents_open (self), check->name);
     int64_t opened = open? json_integer_value (json_object_get (open, "opened"))
                          : now - duration;
 
@@ -194,7 +268,7 @@ incidents_run (agent_t *self, agent_check_t *check, int severity_i,
     int64_t timeout = check->cfg->timeout_ms > 0? check->cfg->timeout_ms
                                                 : CONFIG_DEFAULT_TIMEOUT_MS;
     history_run_t run = {
-        .failed = bad || healed || (result && !s_is (result, "healed")),
+        .failed = bad || healed || (result && !incidents_is (result, "healed")),
         .healed = healed,
         .bad = bad,
         .muted = muted,
@@ -203,7 +277,7 @@ incidents_run (agent_t *self, agent_check_t *check, int severity_i,
         .heal_ms = healed? (now > opened? now - opened: 0): 0,
         .max_gap_ms = 3 * interval + 2 * timeout,
     };
-    history_t *history = s_history (self);
+    history_t *history = incidents_history (self);
     if (history)
         history_record (history, check->name, &run, now);
 
@@ -213,7 +287,7 @@ incidents_run (agent_t *self, agent_check_t *check, int severity_i,
             if (muted)
                 return;             //  the operator has it
             open = s_incident_new (self, check, event, opened);
-            if (!open || json_object_set_new (s_open (self), check->name, open))
+            if (!open || json_object_set_new (incidents_open (self), check->name, open))
                 return;
         }
         json_object_set_new (open, "runs", json_integer (
@@ -268,7 +342,7 @@ incidents_run (agent_t *self, agent_check_t *check, int severity_i,
 void
 incidents_close (agent_t *self, const char *name, const char *outcome, int64_t now)
 {
-    json_t *open = json_object_get (s_open (self), name);
+    json_t *open = json_object_get (incidents_open (self), name);
     if (open)
         s_finish (self, name, json_incref (open), now, outcome);
 }
@@ -283,9 +357,9 @@ s_configured (const char *name, void *arg)
 void
 incidents_reload (agent_t *self, int64_t now)
 {
-    if (self->history)
-        history_prune (self->history, s_configured, self);
-    json_t *open = s_open (self);
+    if (incidents_history (self))
+        history_prune (incidents_history (self), s_configured, self);
+    json_t *open = incidents_open (self);
     const char *name;
     json_t *incident;
     void *tmp;
@@ -303,16 +377,19 @@ incidents_state_save (agent_t *self, json_t *root, int64_t now)
 {
     if (!root)
         return;
-    if (self->history)
-        json_object_set_new (root, "history", history_to_json (self->history, now));
+    incidents_t *inc = incidents_self (self);
+    if (!inc)
+        return;
+    if (inc->history)
+        json_object_set_new (root, "history", history_to_json (inc->history, now));
     json_object_set_new (root, "incidents", json_pack ("{s:I, s:O}",
-        "next_id", (json_int_t) self->next_incident_id, "open", s_open (self)));
+        "next_id", (json_int_t) inc->next_id, "open", incidents_open (self)));
 }
 
 void
 incidents_state_load (agent_t *self, json_t *root, int64_t now)
 {
-    history_t *history = s_history (self);
+    history_t *history = incidents_history (self);
     size_t skipped = 0;
     if (history && json_object_get (root, "history")) {
         if (history_from_json (history, json_object_get (root, "history"), now, &skipped))
@@ -324,21 +401,21 @@ incidents_state_load (agent_t *self, json_t *root, int64_t now)
     }
     json_t *incidents = json_object_get (root, "incidents");
     json_t *next = json_object_get (incidents, "next_id");
-    if (json_is_integer (next) && json_integer_value (next) > 0)
-        self->next_incident_id = json_integer_value (next);
+    if (json_is_integer (next) && json_integer_value (next) > 0 && incidents_self (self))
+        incidents_self (self)->next_id = json_integer_value (next);
     json_t *open = json_object_get (incidents, "open");
     const char *name;
     json_t *incident;
     json_object_foreach (open, name, incident) {
-        if (json_object_size (s_open (self)) >= INCIDENT_MAX_OPEN)
+        if (json_object_size (incidents_open (self)) >= INCIDENT_MAX_OPEN)
             break;
         if (!s_configured (name, self) || !json_is_object (incident)
         ||  !json_is_integer (json_object_get (incident, "opened"))
         ||  !json_is_array (json_object_get (incident, "remedies"))
         ||  !json_is_array (json_object_get (incident, "alerts"))
-        ||  !s_is (json_string_value (json_object_get (incident, "check")), name))
+        ||  !incidents_is (json_string_value (json_object_get (incident, "check")), name))
             continue;
-        json_object_set (s_open (self), name, incident);
+        json_object_set (incidents_open (self), name, incident);
     }
 }
 
@@ -373,7 +450,7 @@ s_repair_line (char *line, size_t len, void *arg)
     int64_t id = incident_file_line_id (line);
     if (repair->last_id < 0 && id >= 0)
         repair->last_id = id;
-    json_t *open = repair->self->open_incidents;
+    json_t *open = incidents_open (repair->self);
     if (!json_object_size (open))
         return false;           //  nothing to repair: the newest id was all we needed
     //  Lines are in closing order: one that closed before the oldest open
@@ -398,11 +475,37 @@ s_repair_line (char *line, size_t len, void *arg)
     return true;
 }
 
+typedef struct {
+    json_t **compact;           //  newest first, INCIDENTS_RECENT slots
+    size_t count;
+    bool complete;              //  the whole file was read
+} s_fill_t;
+
+static bool
+s_fill_line (char *line, size_t len, void *arg)
+{
+    s_fill_t *fill = (s_fill_t *) arg;
+    if (!fill->compact) {
+        fill->compact = (json_t **) calloc (INCIDENTS_RECENT, sizeof (json_t *));
+        if (!fill->compact)
+            return false;
+    }
+    if (fill->count == INCIDENTS_RECENT) {
+        fill->complete = false;
+        return false;
+    }
+    json_t *record = json_loadb (line, len, 0, NULL);
+    if (json_is_object (record))
+        fill->compact [fill->count++] = incidents_compact (record);
+    json_decref (record);
+    return true;
+}
+
 void
 incidents_start (agent_t *self)
 {
-    s_history (self);
-    json_t *open = s_open (self);
+    incidents_history (self);
+    json_t *open = incidents_open (self);
     s_repair_t repair = { self, -1, INT64_MAX };
     const char *name;
     json_t *copy;
@@ -412,219 +515,47 @@ incidents_start (agent_t *self)
             repair.oldest = opened;
     }
     incident_file_scan_back (self->incidents_path, s_repair_line, &repair);
-    if (repair.last_id + 1 > self->next_incident_id)
-        self->next_incident_id = repair.last_id + 1;
-    if (self->next_incident_id < 1)
-        self->next_incident_id = 1;
+    incidents_t *inc = incidents_self (self);
+    if (!inc)
+        return;
+    if (repair.last_id + 1 > inc->next_id)
+        inc->next_id = repair.last_id + 1;
+    if (inc->next_id < 1)
+        inc->next_id = 1;
+    //  The newest closed incidents, for `history`.
+    s_fill_t fill = { NULL, 0, true };
+    incident_file_scan_back (self->incidents_path, s_fill_line, &fill);
+    for (size_t i = fill.count; i > 0; i--) {
+        s_recent_push (inc, fill.compact [i - 1]);
+        json_decref (fill.compact [i - 1]);
+    }
+    inc->complete = fill.complete;
+    free (fill.compact);
 }
 
 void
 incidents_destroy (agent_t *self)
 {
-    history_destroy (&self->history);
-    json_decref (self->open_incidents);
-    self->open_incidents = NULL;
+    incidents_t *inc = self->incidents;
+    if (!inc)
+        return;
+    history_destroy (&inc->history);
+    json_decref (inc->open);
+    for (size_t i = 0; i < inc->count; i++)
+        free (inc->recent [(inc->head + i) % INCIDENTS_RECENT].line);
+    free (inc);
+    self->incidents = NULL;
 }
 
 int64_t
 incidents_heals_7d (agent_t *self, const char *name, int64_t now)
 {
-    return self->history? history_heals_7d (self->history, name, now): 0;
+    history_t *history = self->incidents? self->incidents->history: NULL;
+    return history? history_heals_7d (history, name, now): 0;
 }
 
-//  ---------------------------------------------------------------------
-//  Replies
-
-static json_t *
-s_sum_json (const history_sum_t *sum)
+int64_t
+incidents_next_id (agent_t *self)
 {
-    json_t *results = json_object ();
-    static const char *names [HISTORY_REMEDY_COUNT] = {
-        "healed", "failed", "skipped", "throttled", "gave_up"
-    };
-    for (int r = 0; r < HISTORY_REMEDY_COUNT; r++)
-        json_object_set_new (results, names [r], json_integer (sum->remedies [r]));
-    int64_t remedies = sum->remedies [HISTORY_REMEDY_HEALED]
-                     + sum->remedies [HISTORY_REMEDY_FAILED];
-    return json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
-        "heals", (json_int_t) sum->heals,
-        "failures", (json_int_t) sum->failures,
-        "gave_up", (json_int_t) sum->gave_up,
-        "remedies", (json_int_t) remedies,
-        "down_ms", (json_int_t) sum->down_ms,
-        "mttr_ms", (json_int_t) (sum->heals? sum->heal_ms / sum->heals: 0),
-        "runs", (json_int_t) sum->runs,
-        "muted_ms", (json_int_t) sum->muted_ms,
-        "remedy_results", results);
-}
-
-//  An incident as the history reply shows it (new): no evidence, no
-//  remedy outputs (`incidents` has the whole record).
-static json_t *
-s_compact (json_t *incident)
-{
-    static const char *keys [] = {
-        "id", "check", "opened", "closed", "outcome", "duration_ms", "severity",
-        "gave_up", "runs", "message", "last_message", "alerts", "diagnosis"
-    };
-    json_t *out = json_object ();
-    for (size_t i = 0; out && i < sizeof keys / sizeof keys [0]; i++) {
-        json_t *value = json_object_get (incident, keys [i]);
-        json_object_set (out, keys [i], value? value: json_null ());
-    }
-    json_t *remedies = json_array ();
-    size_t i;
-    json_t *remedy;
-    json_array_foreach (json_object_get (incident, "remedies"), i, remedy)
-        json_array_append_new (remedies, json_pack ("{s:O?, s:O?, s:O?}",
-            "action", json_object_get (remedy, "action"),
-            "result", json_object_get (remedy, "result"),
-            "duration_ms", json_object_get (remedy, "duration_ms")));
-    json_object_set_new (out, "remedies", remedies);
-    return out;
-}
-
-typedef struct {
-    const char *check;          //  NULL: all
-    char needle [EVENT_MAX_NAME + 16];
-    int64_t since;
-    size_t limit;
-    json_t *list;
-    bool more;
-} s_recent_t;
-
-static bool
-s_recent_line (char *line, size_t len, void *arg)
-{
-    s_recent_t *recent = (s_recent_t *) arg;
-    if (recent->check && !strstr (line, recent->needle))
-        return true;
-    json_t *record = json_loadb (line, len, 0, NULL);
-    if (!json_is_object (record)) {
-        json_decref (record);
-        return true;
-    }
-    //  Records are in closing order: one closed before since ends the scan.
-    if (json_integer_value (json_object_get (record, "closed")) < recent->since) {
-        json_decref (record);
-        return false;
-    }
-    if (recent->check
-    &&  !s_is (json_string_value (json_object_get (record, "check")), recent->check)) {
-        json_decref (record);
-        return true;
-    }
-    if (json_array_size (recent->list) >= recent->limit) {
-        recent->more = true;
-        json_decref (record);
-        return false;
-    }
-    json_array_append_new (recent->list, s_compact (record));
-    json_decref (record);
-    return true;
-}
-
-json_t *
-incidents_history_json (agent_t *self, const char *check, int64_t since, int64_t now,
-                        size_t limit)
-{
-    json_t *checks = json_object ();
-    for (size_t i = 0; i < self->check_count; i++) {
-        agent_check_t *c = &self->checks [i];
-        if (!c->present || (check && !streq (check, c->name)))
-            continue;
-        history_sum_t sum;
-        if (self->history)
-            history_sum (self->history, c->name, since, now, &sum);
-        else
-            memset (&sum, 0, sizeof sum);
-        json_object_set_new (checks, c->name, s_sum_json (&sum));
-    }
-    //  Open incidents first (they are the newest news), newest opened first.
-    json_t *list = json_array ();
-    const char *name;
-    json_t *incident;
-    json_object_foreach (s_open (self), name, incident) {
-        if (check && !streq (check, name))
-            continue;
-        json_t *copy = s_compact (incident);
-        int64_t opened = json_integer_value (json_object_get (incident, "opened"));
-        json_object_set_new (copy, "duration_ms", json_integer (now > opened? now - opened: 0));
-        size_t at = 0;
-        while (at < json_array_size (list)
-        &&     json_integer_value (json_object_get (json_array_get (list, at), "opened")) > opened)
-            at++;
-        json_array_insert_new (list, at, copy);
-    }
-    s_recent_t recent = { check, "", since, limit, list, false };
-    if (check)
-        snprintf (recent.needle, sizeof recent.needle, "\"check\":\"%s\"", check);
-    if (json_array_size (list) < limit)
-        incident_file_scan_back (self->incidents_path, s_recent_line, &recent);
-    else
-        recent.more = true;
-    return json_pack ("{s:I, s:I, s:o, s:o, s:b}",
-        "since", (json_int_t) since,
-        "now", (json_int_t) now,
-        "checks", checks,
-        "incidents", list,
-        "more", recent.more);
-}
-
-typedef struct {
-    int64_t after;
-    zlistx_t *lines;            //  newest first (copies)
-    int64_t last_id;
-} s_after_t;
-
-static bool
-s_after_line (char *line, size_t len, void *arg)
-{
-    (void) len;
-    s_after_t *after = (s_after_t *) arg;
-    int64_t id = incident_file_line_id (line);
-    if (id < 0)
-        return true;
-    if (after->last_id < 0)
-        after->last_id = id;
-    if (id <= after->after)
-        return false;
-    zlistx_add_end (after->lines, strdup (line));
-    return true;
-}
-
-json_t *
-incidents_after_json (agent_t *self, int64_t after, size_t limit)
-{
-    s_after_t scan = { after, zlistx_new (), -1 };
-    if (!scan.lines)
-        return NULL;
-    zlistx_set_destructor (scan.lines, (zlistx_destructor_fn *) zstr_free);
-    incident_file_scan_back (self->incidents_path, s_after_line, &scan);
-    //  Oldest first, at most limit: the caller asks again from the last id.
-    json_t *list = json_array ();
-    bool more = zlistx_size (scan.lines) > limit;
-    for (char *line = (char *) zlistx_last (scan.lines); line && json_array_size (list) < limit;
-         line = (char *) zlistx_prev (scan.lines)) {
-        json_t *record = json_loads (line, 0, NULL);
-        if (json_is_object (record))
-            json_array_append_new (list, record);
-        else
-            json_decref (record);
-    }
-    zlistx_destroy (&scan.lines);
-    json_t *open = json_array ();
-    const char *name;
-    json_t *incident;
-    json_object_foreach (s_open (self), name, incident)
-        json_array_append (open, incident);
-    int64_t last = json_array_size (list)
-        ? json_integer_value (json_object_get (json_array_get (list, json_array_size (list) - 1), "id"))
-        : (scan.last_id > after? after: scan.last_id);
-    return json_pack ("{s:o, s:o, s:I, s:b, s:I}",
-        "incidents", list,
-        "open", open,
-        "last_id", (json_int_t) (last < 0? 0: last),
-        "more", more,
-        "next_id", (json_int_t) self->next_incident_id);
+    return self->incidents? self->incidents->next_id: 1;
 }

@@ -25,12 +25,14 @@
 
 typedef struct agent_t agent_t;
 typedef struct agent_check_t agent_check_t;
+typedef struct incidents_t incidents_t;
 
 #define INCIDENT_MAX_REMEDIES   20      //  remedies kept per incident
 #define INCIDENT_MAX_ALERTS     20      //  alerts kept per incident
 #define INCIDENT_MAX_OUTPUT     1024    //  remedy output kept, bytes
 #define INCIDENT_MAX_OPEN       4096    //  open incidents loaded from state.json
 #define INCIDENTS_REPLY_MAX     200     //  incidents in one history/incidents reply
+#define INCIDENTS_RECENT        256     //  closed incidents kept in memory for `history`
 #define HISTORY_DEFAULT_SINCE_MS (7LL * 86400 * 1000)
 
 //  A run of check has been applied (check->last is its event, severity and
@@ -51,6 +53,9 @@ void incidents_state_load (agent_t *self, json_t *root, int64_t now);
 //  After state_load: repair a close cut short by a kill -9, find the next id.
 void incidents_start (agent_t *self);
 void incidents_destroy (agent_t *self);
+
+//  The id the next closed incident gets.
+int64_t incidents_next_id (agent_t *self);
 
 //  Heals of name in the last 7 UTC days.
 int64_t incidents_heals_7d (agent_t *self, const char *name, int64_t now);

@@ -238,7 +238,7 @@ main (int argc, char *argv [])
         zstr_free (&path);
     }
     printf ("incidents=%" PRId64 " files_bytes=%" PRId64 " state_bytes=%" PRId64 "\n",
-            self->next_incident_id - 1, files, state_bytes);
+            incidents_next_id (self) - 1, files, state_bytes);
     printf ("record_p50_us=%" PRId64 " record_p99_us=%" PRId64 " record_max_us=%" PRId64 "\n",
             record [S_RECORDS / 2], record [S_RECORDS * 99 / 100], record [S_RECORDS - 1]);
     printf ("open_p50_us=%" PRId64 " open_p99_us=%" PRId64 "\n", opening [10], opening [19]);

@@ -322,3 +322,34 @@ def test_notify_catches_up_alerts_published_while_it_was_down(heal):
         assert notify.poll() is None
     finally:
         receiver.stop()
+
+
+def test_history_reads_the_files_past_what_memory_holds(heal):
+    """The agent keeps the newest closed incidents in memory; an older one
+    (here the 1st of 300) still comes from the file; `incidents` pages."""
+    import time
+    heal.config(command_check("web", "true") + command_check("db", "true"))
+    os.makedirs(heal.state, mode=0o700, exist_ok=True)
+    now = int(time.time() * 1000)
+    with open(os.path.join(heal.state, "incidents.jsonl"), "w") as f:
+        for i in range(1, 301):
+            check = "db" if i == 1 else "web"
+            t = now - 3600 * 1000 + i * 1000
+            f.write(json.dumps({"id": i, "check": check, "opened": t - 10, "closed": t,
+                                "outcome": "healed", "duration_ms": 10, "kind": "command",
+                                "critical": False, "severity": "healed", "gave_up": False,
+                                "runs": 1, "message": "m%d" % i, "evidence": [],
+                                "last_message": "ok", "remedies": [], "alerts": [],
+                                "diagnosis": None}, separators=(",", ":")) + "\n")
+    heal.start_agent()
+    h = ok(heal.ctl("history", "db"))
+    assert [i["id"] for i in h["incidents"]] == [1] and h["more"] is False
+    h = ok(heal.ctl("history", "web", "86400", "5"))
+    assert [i["id"] for i in h["incidents"]] == [300, 299, 298, 297, 296] and h["more"]
+    page = ok(heal.ctl("incidents", "0"))
+    assert len(page["incidents"]) == 200 and page["more"] and page["last_id"] == 200
+    page = ok(heal.ctl("incidents", str(page["last_id"])))
+    assert [i["id"] for i in page["incidents"]] == list(range(201, 301))
+    assert not page["more"] and page["last_id"] == 300
+    # the next incident closes with the next id
+    assert ok(heal.ctl("incidents"))["next_id"] == 301
