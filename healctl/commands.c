@@ -329,7 +329,7 @@ const healctl_command_t healctl_commands [] = {
     { S_C (RELOAD),    S_T, healctl_request_run, s_render_reload, NULL },
     { S_C (DIAGNOSIS), S_T, healctl_request_run, s_render_diagnosis, NULL },
     { S_C (HISTORY),   S_T, healctl_history, NULL, NULL },
-    { S_C (INCIDENTS), S_T, healctl_request_run, NULL, NULL },
+    { S_C (INCIDENTS), S_T, healctl_request_run, healctl_render_incidents, NULL },
     { S_C (SHOW),      S_T, healctl_show, NULL, NULL },
     { S_C (WATCH),     0, healctl_watch, NULL, NULL },
     { NULL, 0, NULL, NULL, NULL }

@@ -92,6 +92,8 @@ int healctl_history (healctl_t *ctl, const healctl_command_t *cmd, int argc, cha
 int healctl_show (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **argv);
 int healctl_status_run (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **argv);
 void healctl_print_incident (healctl_t *ctl, json_t *incident, bool with_check);
+//  incidents: the reply as JSON (it is for tools), also without --json.
+int healctl_render_incidents (healctl_t *ctl, const healctl_command_t *cmd, json_t *data);
 //  The generic runner of commands.c: one request, then render or JSON.
 int healctl_request_run (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **argv);
 

@@ -275,3 +275,12 @@ healctl_history (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **
     json_decref (data);
     return HEALCTL_EXIT_OK;
 }
+
+int
+healctl_render_incidents (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
+{
+    (void) ctl;
+    (void) cmd;
+    healctl_print_json (data, false);
+    return HEALCTL_EXIT_OK;
+}
