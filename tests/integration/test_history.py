@@ -151,6 +151,8 @@ def test_failing_ten_intervals_is_one_incident(heal):
     # ok runs afterwards add nothing
     ok(heal.ctl("run", "web"))
     assert len(lines(incidents)) == 1
+    r = heal.healctl("incidents")
+    assert r.returncode == 0 and json.loads(r.stdout)["incidents"][0]["id"] == 1, r.stdout
     h = json.loads(heal.healctl("history", "web", "--since", "1h", "--json").stdout)
     assert h["checks"]["web"]["down_ms"] > 0 and h["checks"]["web"]["heals"] == 0
     assert heal.healctl("history", "--since", "91d").returncode == 64
