@@ -156,8 +156,10 @@ incidents_history_json (agent_t *self, const char *check, int64_t since, int64_t
 
 typedef struct {
     int64_t after;
-    zlistx_t *lines;            //  newest first (copies)
+    size_t limit;
+    zlistx_t *lines;            //  newest first (copies), the oldest limit seen
     int64_t last_id;
+    bool more;                  //  newer ones were let go
 } s_after_t;
 
 static bool
@@ -173,22 +175,35 @@ s_after_line (char *line, size_t len, void *arg)
     if (id <= after->after)
         return false;
     zlistx_add_end (after->lines, strdup (line));
+    if (zlistx_size (after->lines) > after->limit) {
+        //  Scanning goes back in time: the newest kept is the one to let go.
+        zlistx_first (after->lines);
+        zlistx_delete (after->lines, zlistx_cursor (after->lines));
+        after->more = true;
+    }
     return true;
 }
 
 json_t *
 incidents_after_json (agent_t *self, int64_t after, size_t limit)
 {
-    s_after_t scan = { after, zlistx_new (), -1 };
+    s_after_t scan = { after, limit, zlistx_new (), -1, false };
     if (!scan.lines)
         return NULL;
     zlistx_set_destructor (scan.lines, (zlistx_destructor_fn *) zstr_free);
     incident_file_scan_back (self->incidents_path, s_after_line, &scan);
-    //  Oldest first, at most limit: the caller asks again from the last id.
+    //  Oldest first, at most limit and half a reply's bytes: the caller asks
+    //  again from the last id.
     json_t *list = json_array ();
-    bool more = zlistx_size (scan.lines) > limit;
+    bool more = scan.more;
+    size_t bytes = 0;
     for (char *line = (char *) zlistx_last (scan.lines); line && json_array_size (list) < limit;
          line = (char *) zlistx_prev (scan.lines)) {
+        bytes += strlen (line);
+        if (bytes > CONTROL_MAX_REPLY / 2 && json_array_size (list)) {
+            more = true;
+            break;
+        }
         json_t *record = json_loads (line, 0, NULL);
         if (json_is_object (record))
             json_array_append_new (list, record);
