@@ -205,6 +205,10 @@ healctl_history (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **
 {
     const char *check = NULL;
     const char *since_text = ctl->since? ctl->since: HISTORY_DEFAULT_SINCE;
+    if (argc > 2) {
+        fprintf (stderr, "healctl: history: expected [CHECK] [SINCE], got %d arguments\n", argc);
+        return HEALCTL_EXIT_USAGE;
+    }
     if (argc >= 1)
         check = argv [0];
     if (argc >= 2) {
