@@ -570,7 +570,7 @@ agent_run (agent_t *self)
         rc = self->once_exit < 0? 3: self->once_exit;   //  3: interrupted first
     //  Stop: tell the bus, keep the state.
     s_publish_agent (self, "stopping", NULL);
-    if (self->state_dirty)
+    if (self->state_dirty || incidents_unsaved (self))
         state_save (self);
     zsys_info ("agent: stopping");
     return rc;

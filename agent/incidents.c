@@ -278,8 +278,15 @@ incidents_run (agent_t *self, agent_check_t *check, int severity_i,
         .max_gap_ms = 3 * interval + 2 * timeout,
     };
     history_t *history = incidents_history (self);
-    if (history)
+    if (history) {
         history_record (history, check->name, &run, now);
+        //  A steady ok run does not rewrite state.json at once; its counts
+        //  ride along with the next save, at the latest INCIDENTS_SAVE_MS on.
+        incidents_t *inc = incidents_self (self);
+        inc->unsaved = true;
+        if (now - inc->saved_at >= INCIDENTS_SAVE_MS)
+            agent_state_changed (self, false);
+    }
 
     //  Incident.
     if (bad) {
@@ -382,6 +389,8 @@ incidents_state_save (agent_t *self, json_t *root, int64_t now)
         return;
     if (inc->history)
         json_object_set_new (root, "history", history_to_json (inc->history, now));
+    inc->unsaved = false;
+    inc->saved_at = now;
     json_object_set_new (root, "incidents", json_pack ("{s:I, s:O}",
         "next_id", (json_int_t) inc->next_id, "open", incidents_open (self)));
 }
@@ -558,4 +567,10 @@ int64_t
 incidents_next_id (agent_t *self)
 {
     return self->incidents? self->incidents->next_id: 1;
+}
+
+bool
+incidents_unsaved (agent_t *self)
+{
+    return self->incidents && self->incidents->unsaved;
 }

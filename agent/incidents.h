@@ -34,6 +34,7 @@ typedef struct incidents_t incidents_t;
 #define INCIDENTS_REPLY_MAX     200     //  incidents in one history/incidents reply
 #define INCIDENTS_RECENT        256     //  closed incidents kept in memory for `history`
 #define HISTORY_DEFAULT_SINCE_MS (7LL * 86400 * 1000)
+#define INCIDENTS_SAVE_MS       (5LL * 60 * 1000)   //  counters of steady runs: saved this often
 
 //  A run of check has been applied (check->last is its event, severity and
 //  alerts in the arguments): count it, and open, update or close its incident.
@@ -53,6 +54,9 @@ void incidents_state_load (agent_t *self, json_t *root, int64_t now);
 //  After state_load: repair a close cut short by a kill -9, find the next id.
 void incidents_start (agent_t *self);
 void incidents_destroy (agent_t *self);
+
+//  The counters changed since state.json was last written (save at stop).
+bool incidents_unsaved (agent_t *self);
 
 //  The id the next closed incident gets.
 int64_t incidents_next_id (agent_t *self);

@@ -25,6 +25,8 @@ struct incidents_t {
     size_t head;
     size_t count;
     bool complete;              //  recent holds every closed incident on file
+    bool unsaved;               //  counters changed since state.json was written
+    int64_t saved_at;           //  wall ms it was last written
 };
 
 //  The agent's incident state (made on first use; NULL when out of memory).
