@@ -182,9 +182,13 @@ history_sum (history_t *self, const char *name, int64_t since, int64_t now,
     int64_t first = history_day (since);
     if (first <= today - HISTORY_DAYS)
         first = today - HISTORY_DAYS + 1;
-    for (int i = 0; i < HISTORY_DAYS; i++) {
-        const s_day_t *slot = &check->days [i];
-        if (slot->day < first || slot->day > today)
+    //  Only the days asked for: `status` asks for 7 of each check's 90.
+    for (int64_t day = first; day <= today; day++) {
+        int64_t index = day % HISTORY_DAYS;
+        if (index < 0)
+            index += HISTORY_DAYS;
+        const s_day_t *slot = &check->days [index];
+        if (slot->day != day)
             continue;
         sum->runs += slot->n [S_RUNS];
         sum->failures += slot->n [S_FAILURES];
