@@ -117,15 +117,21 @@ healctl_show (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **arg
         s_evidence (evidence, "before remedy: ");
     }
     json_t *remedy = json_object_get (last, "remedy");
+    const char *remedy_output = healctl_json_string (remedy, "output");
+    const char *remedy_result = healctl_json_string (remedy, "result");
+    //  "skipped", attempt 0, no output: nothing is configured for it.
+    if (json_is_object (remedy) && healctl_json_int (remedy, "attempt", 0) == 0
+    &&  !remedy_output && remedy_result && streq (remedy_result, "skipped"))
+        printf ("  remedy     none configured for this failure\n");
+    else
     if (json_is_object (remedy)) {
         const char *action = healctl_json_string (remedy, "action");
         const char *result = healctl_json_string (remedy, "result");
         printf ("  remedy     %s %s (attempt %lld, %lld ms)\n", action? action: "remedy",
                 result? result: "?", (long long) healctl_json_int (remedy, "attempt", 0),
                 (long long) healctl_json_int (remedy, "duration_ms", 0));
-        const char *output = healctl_json_string (remedy, "output");
-        if (output && *output)
-            printf ("             %s\n", output);
+        if (remedy_output && *remedy_output)
+            printf ("             %s\n", remedy_output);
     }
     json_t *budget = json_object_get (entry, "budget");
     if (json_is_object (budget)) {
