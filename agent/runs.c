@@ -9,6 +9,7 @@
 #include "agent_impl.h"
 #include "control_server.h"
 #include "generation.h"
+#include "incidents.h"
 #include "platform.h"
 #include "report.h"
 #include "runs.h"
@@ -195,7 +196,8 @@ s_complete (agent_t *self, agent_check_t *check, event_t *event, const job_t *jo
                        || before.streak != check->health.streak
                        || before.since != check->health.since;
     //  Lifetime totals (heal-exporter's counters): a steady ok only adds a
-    //  run, saved with the next save (or at stop), not a write of its own.
+    //  run, which rides along with the history counters' next save
+    //  (incidents.c: within INCIDENTS_SAVE_MS, and at stop).
     bool totals_more = totals_count (&check->totals, &out,
                                      event->remedy? event->remedy->result: NULL);
     if (out.remediated)
@@ -222,8 +224,7 @@ s_complete (agent_t *self, agent_check_t *check, event_t *event, const job_t *jo
     check->last_remedy_result = event->remedy? strdup (event->remedy->result): NULL;
     for (size_t i = 0; i < out.alert_count; i++)
         s_alert (self, event, out.alerts [i]);
-    if (out.incident)
-        report_incident_append (self, check->last);
+    incidents_run (self, check, out.severity, out.alerts, out.alert_count, now);
 
     event_destroy (&event);
     if (health_changed || totals_more)

@@ -31,6 +31,7 @@ typedef struct {
     int64_t backoff_until;
     int64_t muted_until;            //  0 when not muted now
     bool running;
+    int64_t heals_7d;               //  heals in the last 7 UTC days
     totals_t totals;                //  lifetime counters: each run changes them
 } status_key_t;
 
