@@ -8,6 +8,7 @@
 //  run in scheduler.c.
 
 #include "agent_impl.h"
+#include "command.h"
 #include "control_server.h"
 #include "generation.h"
 #include "platform.h"
@@ -389,6 +390,9 @@ agent_destroy (agent_t **self_p)
     //  Workers still out: wait a little for them (their kinds honour the
     //  deadline); a worker past that is left behind and the process exits.
     self->stopping = true;
+    //  Check commands still running are ended (their whole process group);
+    //  remedies are left to finish: what they start must outlive us.
+    command_stop_checks (true);
     size_t stuck = worker_pool_destroy (&self->workers, AGENT_STOP_GRACE_MS,
                                         &runs_handlers, self);
     if (self->pendings)
