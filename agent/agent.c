@@ -369,6 +369,7 @@ agent_new (const agent_options_t *options, char *err, size_t errlen, int *exit_c
         return NULL;
     self->options = *options;
     self->once_exit = -1;
+    command_stop_checks (false);        //  agent_destroy stops them
     self->started = event_now_ms ();
     self->config_file = heal_config_locate (options->config_file);
     self->options.config_file = self->config_file;
