@@ -424,7 +424,12 @@ agent_destroy (agent_t **self_p)
     //  deadline); a worker past that is left behind and the process exits.
     self->stopping = true;
     //  Check commands still running are ended (their whole process group);
-    //  remedies are left to finish: what they start must outlive us.
+    //  remedies are left to finish: what they start must outlive us. A run
+    //  cut short says nothing about its service: its result is discarded,
+    //  not published or saved as `unknown`.
+    for (size_t i = 0; i < self->check_count; i++)
+        if (self->checks [i].present && self->checks [i].job)
+            self->checks [i].job->abandoned = true;
     command_stop_checks (true);
     size_t stuck = worker_pool_destroy (&self->workers, AGENT_STOP_GRACE_MS,
                                         &runs_handlers, self);

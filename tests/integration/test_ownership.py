@@ -101,6 +101,16 @@ def test_sigterm_ends_a_plugin_still_running(heal, leftovers):
     took = time.monotonic() - t0
     assert live(argv) == [], "the plugin outlived the agent"
     assert took < 3 * SLOW, "stop took %.1f s" % took
+    # a run cut short says nothing about its service: no event, no state
+    heal.bus.wait(lambda t, p: t == "heal.agent" and p.get("event") == "stopping", 5)
+    while heal.bus.recv(0.5):
+        pass
+    assert not [p for t, p in heal.bus.seen if t.startswith("heal.check.")], \
+        [p.get("message") for t, p in heal.bus.seen if t.startswith("heal.check.")]
+    state = os.path.join(heal.state, "state.json")
+    if os.path.exists(state):
+        with open(state) as f:
+            assert "killed by signal" not in f.read()
 
 
 # --- defects 5 and 6: what a remedy starts outlives the agent ------------------
