@@ -11,7 +11,6 @@
 
 Real processes (sleep, redis-server), real agent, under `tini -s`.
 """
-import json
 import os
 import random
 import signal
@@ -21,8 +20,7 @@ import time
 
 import pytest
 
-from conftest import (AGENT, ROOT, SLOW, command_check, wait_exit, wait_for,
-                      write_config)
+from conftest import AGENT, ROOT, SLOW, command_check, free_port, wait_exit, wait_for
 
 EX_SOFTWARE = 70        # include/heal/exit.h HEAL_EX_SOFTWARE
 EX_TEMPFAIL = 75        # include/heal/exit.h HEAL_EX_TEMPFAIL
@@ -131,9 +129,7 @@ def test_remedy_daemon_outlives_the_agent_stop_and_restart(heal, tmp, leftovers)
     after the agent's SIGTERM, after the kill of the agent's whole process
     group (what launchd does without AbandonProcessGroup), and after a
     restart, which finds it healthy and leaves it alone."""
-    port = random.randint(20000, 60000)
-    while ping(port):
-        port = random.randint(20000, 60000)
+    port = free_port()
     redis = ["redis-server", "*:%d" % port]
     leftovers.append(redis)
     heal.config(
