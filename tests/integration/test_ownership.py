@@ -20,7 +20,8 @@ import time
 
 import pytest
 
-from conftest import AGENT, ROOT, SLOW, command_check, free_port, wait_exit, wait_for
+from conftest import (AGENT, ROOT, SLOW, command_check, free_port, sanitizer_reports,
+                      wait_exit, wait_for)
 
 EX_SOFTWARE = 70        # include/heal/exit.h HEAL_EX_SOFTWARE
 EX_TEMPFAIL = 75        # include/heal/exit.h HEAL_EX_TEMPFAIL
@@ -57,6 +58,16 @@ def kill_all(pids):
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
+
+
+@pytest.fixture(autouse=True)
+def clean_exit(heal):
+    """After each test: stop the agents, then fail on any sanitizer report in
+    their logs."""
+    yield
+    heal.stop()
+    reports = sanitizer_reports(heal.dir)
+    assert not reports, "\n".join(reports)
 
 
 @pytest.fixture
