@@ -201,6 +201,18 @@ s_test_roles (void)
                 (int) getpgid (daemon));
         kill (daemon, SIGKILL);
     }
+    //  ...but a remedy past its timeout is still ended, its group with it
+    snprintf (pidfile, sizeof pidfile, "%s/slow-remedy.pid", dir);
+    snprintf (cmd, sizeof cmd, "sleep 30 & echo $! > %s; wait", pidfile);
+    command_role_set (COMMAND_ROLE_REMEDY);
+    CHECK (command_run (cmd, PATH, 300, 0, &r) == 0);
+    command_role_set (COMMAND_ROLE_CHECK);
+    CHECK (r.timed_out && !r.cancelled);
+    command_result_free (&r);
+    int64_t gone_by = heal_monotonic_ms () + 3000;
+    while (s_pid_alive (pidfile) && heal_monotonic_ms () < gone_by)
+        usleep (5000);
+    CHECK (!s_pid_alive (pidfile));
 
     //  the agent stops: a check in flight ends at once, new ones are refused
     snprintf (pidfile, sizeof pidfile, "%s/inflight.pid", dir);
