@@ -11,8 +11,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#define STATELOCK_MAX_PID_TEXT 24       //  bytes of the holder's pid we read
-
 struct statelock_t {
     int fd;
 };

@@ -10,6 +10,7 @@
 #define HEAL_STATELOCK_H_INCLUDED
 
 #define STATELOCK_FILE  "agent.lock"
+#define STATELOCK_MAX_PID_TEXT 24       //  bytes of the holder's pid we read or write
 
 typedef struct statelock_t statelock_t;
 
