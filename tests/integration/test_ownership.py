@@ -219,13 +219,12 @@ def snapshot(directory):
 
 def test_once_beside_a_live_agent_touches_nothing(heal):
     """`--once` next to a running agent used to rewrite its report.json and
-    state.json and append to its incidents. It now refuses, exit 75, naming
+    state.json and append to its incidents (now written when an incident
+    closes: the snapshot shows any file created or changed). It now refuses, exit 75, naming
     the agent, and leaves every file and socket as it was."""
     heal.config(command_check("bad", "echo down; exit 2", critical=True))
     heal.start_agent()
     heal.bus.wait_topic("heal.cycle", 15)
-    wait_for(lambda: os.path.exists(os.path.join(heal.state, "incidents.jsonl")), 5,
-             "incidents.jsonl")
     wait_for(lambda: os.path.exists(os.path.join(heal.state, "report.json")), 5,
              "report.json")
     before = snapshot(heal.state)
