@@ -49,6 +49,7 @@ typedef struct {
     char *model;
     int64_t connect_timeout_ms;
     int64_t timeout_ms;
+    bool allow_remote;
     atomic_int *abort_flag;
 } actor_args_t;
 
@@ -56,7 +57,7 @@ struct diagnoser_t {
     diag_settings_t *settings;
     bool verbose;
     diag_prompt_t *prompt;
-    diag_redactor_t *redactor;
+    heal_redactor_t *redactor;
     bus_subscriber_t *sub;
     bus_pusher_t *pusher;
     zactor_t *actor;
@@ -147,7 +148,8 @@ s_actor (zsock_t *pipe, void *args_)
 {
     actor_args_t *args = (actor_args_t *) args_;
     ollama_client_t *client = ollama_client_new (args->url, args->connect_timeout_ms,
-                                                 args->timeout_ms, args->abort_flag);
+                                                 args->timeout_ms, args->allow_remote,
+                                                 args->abort_flag);
     zsock_signal (pipe, client ? 0 : 1);
     if (!client)
         return;
@@ -601,7 +603,7 @@ diagnoser_new (diag_settings_t **settings_p, const heal_config_t *config, bool v
         snprintf (err, errlen, "diagnoser: %s", perr);
         goto fail;
     }
-    self->redactor = diag_redactor_new (s->redact, s->redact_count, s->redact_defaults,
+    self->redactor = heal_redactor_new (s->redact, s->redact_count, s->redact_defaults,
                                         perr, sizeof perr);
     if (!self->redactor) {
         snprintf (err, errlen, "diagnoser: redact: %s", perr);
@@ -629,6 +631,7 @@ diagnoser_new (diag_settings_t **settings_p, const heal_config_t *config, bool v
     self->actor_args.model = s->model;
     self->actor_args.connect_timeout_ms = s->connect_timeout_ms;
     self->actor_args.timeout_ms = s->timeout_ms;
+    self->actor_args.allow_remote = s->allow_remote;
     self->actor_args.abort_flag = &self->abort_flag;
     self->actor = zactor_new (s_actor, &self->actor_args);
     if (!self->actor) {
@@ -671,7 +674,7 @@ diagnoser_destroy (diagnoser_t **self_p)
     bus_pusher_destroy (&self->pusher);
     zhashx_destroy (&self->tracked);
     zhashx_destroy (&self->cache);
-    diag_redactor_destroy (&self->redactor);
+    heal_redactor_destroy (&self->redactor);
     diag_prompt_destroy (&self->prompt);
     diag_settings_destroy (&self->settings);
     free (self);

@@ -16,7 +16,7 @@
 //  Bounds on everything the diagnoser takes in or holds.
 #define DIAG_MAX_REPLY        (1024 * 1024)  //  HTTP reply body, bytes
 #define DIAG_MAX_TEMPLATE     (64 * 1024)    //  prompt template file, bytes
-#define DIAG_MAX_REDACT       32             //  redact patterns
+#define DIAG_MAX_REDACT       HEAL_REDACT_MAX_PATTERNS  //  redact patterns
 #define DIAG_MAX_SYMPTOMS     64             //  symptoms in one request
 #define DIAG_MAX_TRACKED      1024           //  checks remembered (last critical, heals)
 #define DIAG_MAX_FLAPS        1000           //  flap_count upper bound
@@ -74,24 +74,7 @@ typedef struct {
 diag_settings_t *diag_settings_new (const heal_config_t *config, char *err, size_t errlen);
 void diag_settings_destroy (diag_settings_t **self_p);
 
-//  --------------------------------------------------------------------------
-//  redaction (diagnoser/redact.c)
-
-typedef struct diag_redactor_t diag_redactor_t;
-
-//  Compile patterns (PCRE2, UTF) plus, when defaults is true, the built-in
-//  secret patterns. NULL + err on a bad pattern.
-diag_redactor_t *diag_redactor_new (char *const *patterns, size_t count, bool defaults,
-                                    char *err, size_t errlen);
-void diag_redactor_destroy (diag_redactor_t **self_p);
-
-//  Copy of text with every match replaced by "[redacted]". Caller frees.
-//  NULL text gives NULL. self NULL = plain copy.
-char *diag_redact (diag_redactor_t *self, const char *text);
-
-//  Number of built-in patterns (for docs and tests) and each of them.
-size_t diag_redact_default_count (void);
-const char *diag_redact_default (size_t index);
+//  redaction: libheal's redactor (heal/redact.h), shared with the agent.
 
 //  --------------------------------------------------------------------------
 //  symptoms and their fingerprint (diagnoser/symptom.c)
@@ -103,7 +86,7 @@ typedef struct {
 } diag_symptom_t;
 
 //  A redacted copy of a check event as a symptom. Caller owns.
-diag_symptom_t *diag_symptom_new (const event_t *event, diag_redactor_t *redactor);
+diag_symptom_t *diag_symptom_new (const event_t *event, heal_redactor_t *redactor);
 void diag_symptom_destroy (diag_symptom_t **self_p);
 
 //  Message normalised for fingerprints: lower case, digits removed, runs of
@@ -164,10 +147,13 @@ int ollama_parse_reply (long status, const char *body, size_t size, event_t *dia
 typedef struct ollama_client_t ollama_client_t;
 
 //  One libheal HTTP client (its connection reused); owned by the thread that
-//  created it. abort (may be NULL)
-//  is polled during transfers: non-zero stops the transfer at once.
+//  created it. abort (may be NULL) is polled during transfers: non-zero stops
+//  the transfer at once. A proxy from the environment (http_proxy, ALL_PROXY)
+//  is used only when allow_remote: a local-only diagnoser never hands its
+//  prompt to one, whatever the URL.
 ollama_client_t *ollama_client_new (const char *url, int64_t connect_timeout_ms,
-                                    int64_t timeout_ms, atomic_int *abort_flag);
+                                    int64_t timeout_ms, bool allow_remote,
+                                    atomic_int *abort_flag);
 void ollama_client_destroy (ollama_client_t **self_p);
 
 //  POST body to base URL + path. Blocks up to the timeout. On 0, *status is

@@ -244,11 +244,12 @@ struct ollama_client_t {
     char *url;
     int64_t connect_timeout_ms;
     int64_t timeout_ms;
+    bool allow_remote;          //  the only case a proxy may be used
 };
 
 ollama_client_t *
 ollama_client_new (const char *url, int64_t connect_timeout_ms, int64_t timeout_ms,
-                   atomic_int *abort_flag)
+                   bool allow_remote, atomic_int *abort_flag)
 {
     ollama_client_t *self = (ollama_client_t *) calloc (1, sizeof *self);
     if (!self)
@@ -267,6 +268,7 @@ ollama_client_new (const char *url, int64_t connect_timeout_ms, int64_t timeout_
         self->url [--len] = 0;
     self->connect_timeout_ms = connect_timeout_ms;
     self->timeout_ms = timeout_ms;
+    self->allow_remote = allow_remote;
     return self;
 }
 
@@ -299,7 +301,8 @@ s_request (ollama_client_t *self, const char *path, const char *body, int64_t ti
         .url = url, .body = body,
         .connect_timeout_ms = self->connect_timeout_ms, .timeout_ms = timeout_ms,
         .max_body = DIAG_MAX_REPLY,
-        .proxy = true,          //  a remote Ollama (allow_remote) may sit behind one
+        .proxy = self->allow_remote,    //  never a proxy unless allow_remote:
+                                        //  local-only means the prompt stays here
         .user_agent = "heal-diagnoser/" HEAL_VERSION
     };
     heal_http_reply_t reply;

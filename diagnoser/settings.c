@@ -241,13 +241,13 @@ diag_settings_new (const heal_config_t *config, char *err, size_t errlen)
             goto fail;
     }
     char rerr [512];
-    diag_redactor_t *redactor = diag_redactor_new (self->redact, self->redact_count,
+    heal_redactor_t *redactor = heal_redactor_new (self->redact, self->redact_count,
                                                    self->redact_defaults, rerr, sizeof rerr);
     if (!redactor) {
         s_error (err, errlen, config, "redact", "%s", rerr);
         goto fail;
     }
-    diag_redactor_destroy (&redactor);
+    heal_redactor_destroy (&redactor);
     //  template: the operator's file, else the built-in one
     if ((v = VALUE ("template")) && *v) {
         self->template_file = s_template_path (v, config);

@@ -13,11 +13,11 @@
 //  Symptoms
 
 static int
-s_redact_field (diag_redactor_t *redactor, char **field)
+s_redact_field (heal_redactor_t *redactor, char **field)
 {
     if (!*field)
         return 0;
-    char *clean = diag_redact (redactor, *field);
+    char *clean = heal_redact (redactor, *field);
     if (!clean)
         return -1;
     free (*field);
@@ -26,7 +26,7 @@ s_redact_field (diag_redactor_t *redactor, char **field)
 }
 
 diag_symptom_t *
-diag_symptom_new (const event_t *event, diag_redactor_t *redactor)
+diag_symptom_new (const event_t *event, heal_redactor_t *redactor)
 {
     diag_symptom_t *self = (diag_symptom_t *) calloc (1, sizeof *self);
     if (!self)
@@ -37,9 +37,9 @@ diag_symptom_new (const event_t *event, diag_redactor_t *redactor)
     event_t *e = self->event;
     if (s_redact_field (redactor, &e->message))
         goto fail;
-    for (size_t i = 0; i < e->evidence_count; i++)
-        if (s_redact_field (redactor, &e->evidence [i]))
-            goto fail;
+    //  evidence lines together: a PEM block spans several
+    if (heal_redact_lines (redactor, e->evidence, e->evidence_count))
+        goto fail;
     if (e->remedy && s_redact_field (redactor, &e->remedy->output))
         goto fail;
     return self;

@@ -45,7 +45,7 @@ static void
 test_redaction (void)
 {
     char err [512] = "";
-    diag_redactor_t *r = diag_redactor_new (NULL, 0, true, err, sizeof err);
+    heal_redactor_t *r = heal_redactor_new (NULL, 0, true, err, sizeof err);
     CHECK (r);
     struct { const char *in, *out; } cases [] = {
         { "login failed password=hunter2 user=bob", "login failed password=[redacted] user=bob" },
@@ -58,9 +58,32 @@ test_redaction (void)
         { "token expired at 10:00", "token expired at 10:00" },
         { "env DB_PASSWORD=hunter2 x", "env DB_PASSWORD=[redacted] x" },
         { "mysql_root_password: 'a b'", "mysql_root_password: [redacted]" },
+        //  issue 18: the shapes that reached the prompt, and their class
+        { "mysql -uroot -pSECRET db", "mysql -uroot -p[redacted] db" },
+        { "mysqldump -pHunter2x --all", "mysqldump -p[redacted] --all" },
+        { "login password SECRET rejected", "login password [redacted] rejected" },
+        { "client --password SECRET -h db", "client --password [redacted] -h db" },
+        { "client --api-token abc.def -v", "client --api-token [redacted] -v" },
+        { "client --password=SECRET", "client --password=[redacted]" },
+        { "pass token 4f9a8b7c6d", "pass token [redacted]" },
+        { "password incorrect for bob", "password incorrect for bob" },
+        { "stripe sk_live_51HxAbCdEfGhIjKlMnOp failed", "stripe [redacted] failed" },
+        { "rk_test_abcdefghijklmnop", "[redacted]" },
+        { "maps AIzaSyA1bCdEfGhIjKlMnOpQrStUvWxYz012345 denied", "maps [redacted] denied" },
+        { "POST https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX: 404",
+          "POST https://hooks.slack.com/services/[redacted]: 404" },
+        { "https://discord.com/api/webhooks/123/abcDEF-ghi", "https://discord.com/api/webhooks/[redacted]" },
+        { "GET /cb?code=1&sig=abcdef&x=1", "GET /cb?code=1&sig=[redacted]&x=1" },
+        { "redis://:p4ss@127.0.0.1:6379", "redis://:[redacted]@127.0.0.1:6379" },
+        { "amqp://app:s3cr3t@mq/vhost", "amqp://app:[redacted]@mq/vhost" },
+        { "glpat-abcdefghijklmnopqrstu ok", "[redacted] ok" },
+        { "hf_abcdefghijklmnopqrstuvwxyz used", "[redacted] used" },
+        { "key -----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7\nabcd\n-----END RSA PRIVATE KEY----- end",
+          "key [redacted] end" },
+        { "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk", "[redacted]" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
-        char *out = diag_redact (r, cases [i].in);
+        char *out = heal_redact (r, cases [i].in);
         if (!out || strcmp (out, cases [i].out)) {
             fprintf (stderr, "test_prompt: redact '%s' gave '%s', want '%s'\n",
                      cases [i].in, out ? out : "(null)", cases [i].out);
@@ -68,40 +91,50 @@ test_redaction (void)
         }
         free (out);
     }
-    diag_redactor_destroy (&r);
+    heal_redactor_destroy (&r);
     CHECK (r == NULL);
 
     //  operator patterns; defaults off
     char *patterns [] = { (char *) "[0-9]{3}-[0-9]{4}", (char *) "(?i)customer-[a-z]+" };
-    r = diag_redactor_new (patterns, 2, false, err, sizeof err);
+    r = heal_redactor_new (patterns, 2, false, err, sizeof err);
     CHECK (r);
-    char *out = diag_redact (r, "call 555-1234 for Customer-Acme, password=x");
+    char *out = heal_redact (r, "call 555-1234 for Customer-Acme, password=x");
     CHECK (out && streq (out, "call [redacted] for [redacted], password=x"));
     free (out);
-    CHECK (diag_redact (r, NULL) == NULL);
-    diag_redactor_destroy (&r);
+    CHECK (heal_redact (r, NULL) == NULL);
+    heal_redactor_destroy (&r);
 
     //  a bad pattern is refused with a reason
     char *bad [] = { (char *) "(unclosed" };
-    r = diag_redactor_new (bad, 1, true, err, sizeof err);
+    r = heal_redactor_new (bad, 1, true, err, sizeof err);
     CHECK (r == NULL);
     CHECK (s_has (err, "(unclosed"));
-    CHECK (diag_redact_default_count () >= 5);
+    CHECK (heal_redact_default_count () >= 5);
 }
 
 static void
 test_symptom (void)
 {
     char err [256];
-    diag_redactor_t *r = diag_redactor_new (NULL, 0, true, err, sizeof err);
+    heal_redactor_t *r = heal_redactor_new (NULL, 0, true, err, sizeof err);
     event_t *e = s_check_event ("db", "auth failed password=topsecret", 0, 0);
     event_add_evidence (e, "connecting with token=abcdef123");
     e->remedy = (event_remedy_t *) calloc (1, sizeof *e->remedy);
     event_set_string (&e->remedy->action, "restart", EVENT_MAX_SHORT);
     event_set_string (&e->remedy->result, "failed", EVENT_MAX_SHORT);
     event_set_string (&e->remedy->output, "restart: secret=hush", EVENT_MAX_TEXT);
+    //  a PEM key spread over evidence lines: the body goes too, not only
+    //  its header line (issue 18)
+    event_add_evidence (e, "-----BEGIN PRIVATE KEY-----");
+    event_add_evidence (e, "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7");
+    event_add_evidence (e, "-----END PRIVATE KEY-----");
+    event_add_evidence (e, "after the key");
     diag_symptom_t *s = diag_symptom_new (e, r);
     CHECK (s && s->event != e);
+    CHECK (s && s->event->evidence_count == 5);
+    for (size_t i = 1; s && i < 4; i++)
+        CHECK (streq (s->event->evidence [i], "[redacted]"));
+    CHECK (s && streq (s->event->evidence [4], "after the key"));
     CHECK (s && !s_has (s->event->message, "topsecret"));
     CHECK (s && s_has (s->event->message, "password=[redacted]"));
     CHECK (s && !s_has (s->event->evidence [0], "abcdef123"));
@@ -110,7 +143,7 @@ test_symptom (void)
     diag_symptom_destroy (&s);
     CHECK (s == NULL);
     event_destroy (&e);
-    diag_redactor_destroy (&r);
+    heal_redactor_destroy (&r);
 }
 
 static void
