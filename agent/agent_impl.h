@@ -69,6 +69,7 @@ struct agent_t {
     agent_options_t options;
     char *config_file;              //  resolved (NULL = built-in defaults)
     agent_gen_t *gen;               //  current generation
+    heal_redactor_t *redactor;      //  agent/redact = true: made on first use
     agent_check_t *checks;          //  runtime state, gen->config->check_count
     size_t check_count;
     heal_security_t *security;

@@ -37,6 +37,8 @@ static const heal_key_t s_agent_keys [] = {
       .def = CONFIG_DEFAULT_PATH, .flags = HEAL_KEY_EMPTY, .help = "the PATH of every command heal runs" },
     { .name = "timeout", .type = HEAL_KEY_DURATION, .at = AGENT_AT (timeout_ms),
       .def = "10", .help = "default per-check timeout" },
+    { .name = "redact", .type = HEAL_KEY_BOOL, .at = AGENT_AT (redact), .def = "false",
+      .help = "redact credentials (heal/redact.h) in check events before they go on the bus" },
     { .name = NULL }
 };
 

@@ -287,6 +287,12 @@ s_render_diagnosis (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
         printf (", %s", model);
     if (json_is_true (json_object_get (data, "cached")))
         printf (", cached");
+    int64_t resolved = healctl_json_int (data, "resolved", 0);
+    if (resolved > 0) {
+        char when [32];
+        healctl_relative_time (resolved, event_now_ms (), when, sizeof when);
+        printf (", resolved %s: every check it covered passes again", when);
+    }
     printf (")");
     if (json_is_array (checks)) {
         size_t index;
