@@ -94,6 +94,8 @@ static const heal_key_t s_diagnoser_keys [] = {
     { .name = "flap_count", .type = HEAL_KEY_INT, .help = "heals that make a flap" },
     { .name = "flap_window", .type = HEAL_KEY_DURATION, .help = "... within this window" },
     { .name = "max_evidence", .type = HEAL_KEY_INT, .help = "evidence lines per symptom" },
+    { .name = "backoff", .type = HEAL_KEY_DURATION, .flags = HEAL_KEY_ZERO,
+      .help = "pause after a failed request, doubling" },
     { .name = NULL }
 };
 

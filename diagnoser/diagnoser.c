@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DIAG_POLL_MS 1000           //  wake up to notice interrupts
 #define DIAG_STOP_WAIT_MS 5000      //  for the aborted transfer at shutdown
@@ -27,7 +28,22 @@ typedef struct {
     size_t heal_count;
     bool healed_this_cycle;
     int64_t seen;               //  monotonic ms of the last event (eviction)
+    bool known;                 //  a check event was heard
+    severity_t severity;        //  of the last check event
+    bool critical_check;        //  the check is critical
+    int64_t since;              //  wall ms of its last severity change
+    char *message;              //  of the last event (owned)
 } tracked_t;
+
+//  A past diagnosis, for "previous diagnosis" in later prompts.
+typedef struct {
+    char **checks;              //  the checks it covered
+    size_t check_count;
+    char *summary;              //  NULL when it failed
+    char *error;
+    int64_t at;                 //  wall ms published
+    int64_t resolved;           //  wall ms every check passed again, 0 = not
+} history_t;
 
 //  One request: made at the end of a cycle, sent when the actor is free.
 typedef struct {
@@ -37,6 +53,7 @@ typedef struct {
     char **checks;
     size_t check_count;
     char *body;                 //  the /api/chat request
+    int64_t estimated_tokens;   //  of the prompt (chars / DIAG_CHARS_PER_TOKEN)
 } job_t;
 
 typedef struct {
@@ -50,6 +67,7 @@ typedef struct {
     int64_t connect_timeout_ms;
     int64_t timeout_ms;
     bool allow_remote;
+    int num_ctx;
     atomic_int *abort_flag;
 } actor_args_t;
 
@@ -58,6 +76,7 @@ struct diagnoser_t {
     bool verbose;
     diag_prompt_t *prompt;
     heal_redactor_t *redactor;
+    diag_evidence_t *evidence;
     bus_subscriber_t *sub;
     bus_pusher_t *pusher;
     zactor_t *actor;
@@ -71,6 +90,13 @@ struct diagnoser_t {
     uint64_t published;
     uint64_t dropped_jobs;
     uint64_t cycles_seen;       //  heal.cycle messages received so far
+    uint64_t last_cycle;        //  the newest cycle number heard
+    int64_t backoff_until;      //  monotonic ms: no request before (0: none)
+    int64_t backoff_ms;         //  the current pause after an error (doubles)
+    uint64_t skipped_backoff;   //  cycles not asked about during a backoff
+    event_t *current;           //  the diagnosis in force (not resolved), owned
+    history_t history [DIAG_MAX_HISTORY];
+    size_t history_count;
 };
 
 //  --------------------------------------------------------------------------
@@ -85,6 +111,7 @@ s_tracked_destroy (void **item_p)
     event_destroy (&t->critical);
     event_destroy (&t->healed);
     free (t->heals);
+    free (t->message);
     free (t);
     *item_p = NULL;
 }
@@ -164,9 +191,10 @@ s_actor (zsock_t *pipe, void *args_)
             zmsg_destroy (&msg);
             break;
         }
-        if (streq (cmd, "CHAT") && zmsg_size (msg) == 2) {
+        if (streq (cmd, "CHAT") && zmsg_size (msg) == 3) {
             char *id = zmsg_popstr (msg);
             char *body = zmsg_popstr (msg);
+            char *estimate = zmsg_popstr (msg);
             event_t *result = event_new (EVENT_DIAGNOSIS);
             if (result && id && body) {
                 char err [EVENT_MAX_TEXT] = "";
@@ -178,6 +206,16 @@ s_actor (zsock_t *pipe, void *args_)
                                              &size, err, sizeof err);
                 if (rc == 0)
                     rc = ollama_parse_reply (status, reply, size, result, err, sizeof err);
+                //  Ollama cuts a prompt over num_ctx silently: say so
+                int64_t seen = rc == 0 ? ollama_prompt_tokens (reply, size) : -1;
+                int64_t estimated = estimate ? strtoll (estimate, NULL, 10) : 0;
+                if (rc == 0 && ollama_prompt_truncated (seen, estimated, args->num_ctx)) {
+                    size_t used = strlen (err);
+                    snprintf (err + used, sizeof err - used,
+                              "%sthe model saw a truncated prompt: prompt_eval_count %lld of "
+                              "num_ctx %d (about %lld tokens were sent)", used ? "; " : "",
+                              (long long) seen, args->num_ctx, (long long) estimated);
+                }
                 result->latency_ms = heal_monotonic_ms () - start;
                 if (err [0])
                     event_set_string (&result->error, err, EVENT_MAX_TEXT);
@@ -186,6 +224,7 @@ s_actor (zsock_t *pipe, void *args_)
             zsock_send (pipe, "ssp", "RESULT", id ? id : "0", (void *) result);
             zstr_free (&id);
             zstr_free (&body);
+            zstr_free (&estimate);
         }
         zstr_free (&cmd);
         zmsg_destroy (&msg);
@@ -194,11 +233,81 @@ s_actor (zsock_t *pipe, void *args_)
 }
 
 //  --------------------------------------------------------------------------
+//  History: past diagnoses, for "previous diagnosis" in later prompts
+
+static void
+s_history_free (history_t *h)
+{
+    for (size_t i = 0; i < h->check_count; i++)
+        free (h->checks [i]);
+    free (h->checks);
+    free (h->summary);
+    free (h->error);
+    memset (h, 0, sizeof *h);
+}
+
+//  Remember a fresh diagnosis (the oldest entry goes when full).
+static void
+s_history_add (diagnoser_t *self, const event_t *diag)
+{
+    if (self->history_count == DIAG_MAX_HISTORY) {
+        s_history_free (&self->history [0]);
+        memmove (self->history, self->history + 1,
+                 (DIAG_MAX_HISTORY - 1) * sizeof self->history [0]);
+        memset (&self->history [DIAG_MAX_HISTORY - 1], 0, sizeof self->history [0]);
+        self->history_count--;
+    }
+    history_t *h = &self->history [self->history_count++];
+    for (size_t i = 0; i < diag->check_count; i++)
+        event_list_append (&h->checks, &h->check_count, diag->checks [i], EVENT_MAX_NAME);
+    h->summary = diag->summary ? strdup (diag->summary) : NULL;
+    h->error = diag->error ? strdup (diag->error) : NULL;
+    h->at = event_now_ms ();
+}
+
+static bool
+s_covers (char *const *list, size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++)
+        if (streq (list [i], name))
+            return true;
+    return false;
+}
+
+//  The newest past diagnosis sharing a check with checks, or NULL.
+static const history_t *
+s_history_find (diagnoser_t *self, char *const *checks, size_t count)
+{
+    for (size_t i = self->history_count; i-- > 0; ) {
+        const history_t *h = &self->history [i];
+        for (size_t k = 0; k < count; k++)
+            if (s_covers (h->checks, h->check_count, checks [k]))
+                return h;
+    }
+    return NULL;
+}
+
+static void
+s_add_time (heal_strbuf_t *b, int64_t ms)
+{
+    time_t t = (time_t) (ms / 1000);
+    struct tm tm;
+    char when [32];
+    if (gmtime_r (&t, &tm) && strftime (when, sizeof when, "%H:%M:%SZ", &tm))
+        heal_strbuf_str (b, when);
+}
+
+//  --------------------------------------------------------------------------
 //  Publishing
 
 static void
 s_publish (diagnoser_t *self, event_t *diag)
 {
+    //  the diagnosis in force, until every check it covers passes again
+    if (diag->summary && !diag->resolved) {
+        event_destroy (&self->current);
+        self->current = event_dup (diag);
+    }
     if (bus_pusher_send (self->pusher, diag))
         zsys_warning ("diagnoser: heal.diagnosis dropped (agent inbound full or gone)");
     else
@@ -292,7 +401,9 @@ s_dispatch (diagnoser_t *self, job_t *job)
 {
     char id [32];
     snprintf (id, sizeof id, "%llu", (unsigned long long) job->id);
-    if (zsock_send (self->actor, "sss", "CHAT", id, job->body)) {
+    char estimate [32];
+    snprintf (estimate, sizeof estimate, "%lld", (long long) job->estimated_tokens);
+    if (zsock_send (self->actor, "ssss", "CHAT", id, job->body, estimate)) {
         zsys_error ("diagnoser: cannot reach the Ollama actor");
         s_job_destroy (&job);
         return;
@@ -314,6 +425,17 @@ s_submit (diagnoser_t *self, job_t *job)
         s_job_destroy (&job);
         return;
     }
+    if (self->backoff_until && heal_monotonic_ms () < self->backoff_until) {
+        //  The last request failed: no new one until the pause ends (a slow
+        //  or broken model is not kept busy with answers thrown away).
+        self->skipped_backoff++;
+        if (self->verbose)
+            zsys_debug ("diagnoser: cycle %llu: not asking, backing off after an error "
+                        "for %lld ms more", (unsigned long long) job->cycle,
+                        (long long) (self->backoff_until - heal_monotonic_ms ()));
+        s_job_destroy (&job);
+        return;
+    }
     if (self->inflight && streq (self->inflight->fingerprint, job->fingerprint)) {
         //  the same question is being asked right now: its answer will do
         s_job_destroy (&job);
@@ -328,6 +450,39 @@ s_submit (diagnoser_t *self, job_t *job)
         return;
     }
     s_dispatch (self, job);
+}
+
+//  Keep only related_checks the request contained; say so when the model
+//  named others (a hallucinated check must not reach the operator).
+static void
+s_keep_requested (event_t *diag, const job_t *job)
+{
+    if (!diag->related_count)
+        return;
+    heal_strbuf_t dropped = HEAL_STRBUF_INIT (0);
+    size_t keep = 0;
+    for (size_t i = 0; i < diag->related_count; i++) {
+        if (s_covers (job->checks, job->check_count, diag->related [i]))
+            diag->related [keep++] = diag->related [i];
+        else {
+            heal_strbuf_str (&dropped, dropped.len ? ", " : "");
+            heal_strbuf_str (&dropped, diag->related [i]);
+            free (diag->related [i]);
+        }
+    }
+    diag->related_count = keep;
+    if (!dropped.len) {
+        heal_strbuf_reset (&dropped);
+        return;
+    }
+    char *names = heal_strbuf_take (&dropped);
+    char *note = zsys_sprintf ("%s%sthe model named checks it was not asked about, dropped "
+                               "from related: %s", diag->error ? diag->error : "",
+                               diag->error ? "; " : "", names ? names : "?");
+    if (note)
+        event_set_text (&diag->error, note, EVENT_MAX_TEXT);
+    zstr_free (&note);
+    free (names);
 }
 
 static void
@@ -355,8 +510,24 @@ s_on_result (diagnoser_t *self)
         diag->cached = false;
         if (!diag->summary && !diag->error)
             event_set_string (&diag->error, "no diagnosis (out of memory)", EVENT_MAX_TEXT);
+        bool cacheable = !diag->error;
+        s_keep_requested (diag, job);
+        if (!diag->summary) {
+            //  failed: pause before the next request, doubling each time
+            self->backoff_ms = self->backoff_ms > 0
+                ? (self->backoff_ms * 2 < DIAG_MAX_BACKOFF_MS ? self->backoff_ms * 2
+                                                              : DIAG_MAX_BACKOFF_MS)
+                : self->settings->backoff_ms;
+            if (self->backoff_ms > 0)
+                self->backoff_until = heal_monotonic_ms () + self->backoff_ms;
+        }
+        else {
+            self->backoff_ms = 0;
+            self->backoff_until = 0;
+        }
         s_publish (self, diag);
-        if (!diag->error)
+        s_history_add (self, diag);
+        if (cacheable)
             s_cache_put (self, job->fingerprint, diag);
     }
     event_destroy (&diag);
@@ -410,6 +581,47 @@ s_tracked (diagnoser_t *self, const char *name)
     return t;
 }
 
+//  A critical check that cannot run (a program missing from PATH: exit 127
+//  -> unknown) makes the machine degraded too: it is a critical symptom.
+static bool
+s_is_symptom (const event_t *e)
+{
+    return e->severity == SEVERITY_CRITICAL
+        || (e->severity == SEVERITY_UNKNOWN && e->critical);
+}
+
+//  Once every check the diagnosis in force covers passes again, republish it
+//  with `resolved` so that nobody reads it as current any more.
+static void
+s_check_resolved (diagnoser_t *self)
+{
+    event_t *current = self->current;
+    if (!current || current->check_count == 0)
+        return;
+    for (size_t i = 0; i < current->check_count; i++) {
+        tracked_t *t = (tracked_t *) zhashx_lookup (self->tracked, current->checks [i]);
+        if (!t || !t->known || t->severity != SEVERITY_OK)
+            return;
+    }
+    self->current = NULL;
+    current->resolved = event_now_ms ();
+    current->cycle = self->last_cycle;
+    current->ts = 0;
+    current->seq = 0;
+    current->cached = true;     //  no new model call
+    current->latency_ms = 0;
+    zsys_info ("diagnoser: %s: resolved: every check it covered passes again",
+               current->fingerprint ? current->fingerprint : "-");
+    s_publish (self, current);
+    for (size_t i = self->history_count; i-- > 0; )
+        if (self->history [i].summary && current->summary
+        &&  streq (self->history [i].summary, current->summary)) {
+            self->history [i].resolved = current->resolved;
+            break;
+        }
+    event_destroy (&current);
+}
+
 static void
 s_on_check (diagnoser_t *self, event_t **event_p)
 {
@@ -420,7 +632,17 @@ s_on_check (diagnoser_t *self, event_t **event_p)
     if (!t)
         return;
     t->seen = heal_monotonic_ms ();
-    if (e->severity == SEVERITY_CRITICAL) {
+    t->known = true;
+    t->severity = e->severity;
+    t->critical_check = e->critical;
+    t->since = e->since;
+    free (t->message);
+    t->message = e->message ? strdup (e->message) : NULL;
+    if (e->cycle > self->last_cycle)
+        self->last_cycle = e->cycle;
+    if (e->severity == SEVERITY_OK)
+        s_check_resolved (self);
+    if (s_is_symptom (e)) {
         event_destroy (&t->critical);
         t->critical = e;
         *event_p = NULL;
@@ -450,18 +672,94 @@ s_recent_heals (diagnoser_t *self, tracked_t *t)
     return n;
 }
 
+static bool
+s_listed (diag_symptom_t *const *symptoms, size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++)
+        if (symptoms [i]->event->check && streq (symptoms [i]->event->check, name))
+            return true;
+    return false;
+}
+
+//  The context section: other checks (warnings, unknowns) that changed state
+//  within DIAG_CONTEXT_WINDOW_MS, labelled as context; and the previous
+//  diagnosis of these checks with its outcome. Caller frees; NULL when empty.
+static char *
+s_context (diagnoser_t *self, diag_symptom_t *const *symptoms, size_t count,
+           char *const *checks, int64_t now)
+{
+    heal_strbuf_t b = HEAL_STRBUF_INIT (0);
+    size_t lines = 0;
+    for (tracked_t *t = (tracked_t *) zhashx_first (self->tracked);
+         t && lines < DIAG_MAX_CONTEXT; t = (tracked_t *) zhashx_next (self->tracked)) {
+        const char *name = (const char *) zhashx_cursor (self->tracked);
+        if (!t->known || s_listed (symptoms, count, name)
+        ||  (t->severity != SEVERITY_WARNING && t->severity != SEVERITY_UNKNOWN)
+        ||  t->since <= 0 || t->since < now - DIAG_CONTEXT_WINDOW_MS
+        ||  t->since > now + DIAG_CONTEXT_WINDOW_MS)
+            continue;
+        if (!lines++)
+            heal_strbuf_str (&b, "## context (NOT problems: other checks that changed state "
+                                 "within 10 minutes; use them only as clues)\n");
+        char *message = heal_redact (self->redactor, t->message ? t->message : "");
+        heal_strbuf_fmt (&b, "- %s: %s since ", name, severity_name (t->severity));
+        s_add_time (&b, t->since);
+        heal_strbuf_fmt (&b, ": %.200s\n", message ? message : "");
+        free (message);
+    }
+    const history_t *h = s_history_find (self, checks, count);
+    if (h) {
+        heal_strbuf_str (&b, "## previous diagnosis of these checks\n");
+        heal_strbuf_str (&b, "at ");
+        s_add_time (&b, h->at);
+        heal_strbuf_str (&b, " for");
+        for (size_t i = 0; i < h->check_count; i++)
+            heal_strbuf_fmt (&b, "%s %s", i ? "," : "", h->checks [i]);
+        if (h->summary) {
+            char *summary = heal_redact (self->redactor, h->summary);
+            heal_strbuf_fmt (&b, ": %s\n", summary ? summary : "");
+            free (summary);
+        }
+        else
+            heal_strbuf_fmt (&b, ": none could be had (%.200s)\n", h->error ? h->error : "?");
+        if (h->resolved) {
+            heal_strbuf_str (&b, "outcome: resolved at ");
+            s_add_time (&b, h->resolved);
+            heal_strbuf_str (&b, " (every check passed again), and now failing again\n");
+        }
+        else
+            heal_strbuf_str (&b, "outcome: not resolved since\n");
+    }
+    if (!b.len) {
+        heal_strbuf_reset (&b);
+        return NULL;
+    }
+    return heal_strbuf_take (&b);
+}
+
+static diag_symptom_t *
+s_symptom (diagnoser_t *self, const event_t *source)
+{
+    diag_symptom_t *s = diag_symptom_new (source, self->redactor);
+    if (s && self->evidence && diag_evidence_annotate (self->evidence, s))
+        diag_symptom_destroy (&s);
+    return s;
+}
+
 static void
 s_on_cycle (diagnoser_t *self, const event_t *cycle)
 {
     diag_symptom_t *symptoms [DIAG_MAX_SYMPTOMS];
     size_t count = 0;
     const bool first_cycle = self->cycles_seen++ == 0;
+    if (cycle->cycle > self->last_cycle)
+        self->last_cycle = cycle->cycle;
     //  The critical checks: the cycle's issues, or (an agent that does not list
     //  them) the critical events seen for this cycle.
     if (cycle->issue_count > 0) {
         for (size_t i = 0; i < cycle->issue_count && count < DIAG_MAX_SYMPTOMS; i++) {
             const char *name = cycle->issues [i];
-            if (!heal_name_valid (name))
+            if (!heal_name_valid (name) || s_listed (symptoms, count, name))
                 continue;
             tracked_t *t = (tracked_t *) zhashx_lookup (self->tracked, name);
             event_t *synth = NULL;
@@ -488,20 +786,29 @@ s_on_cycle (diagnoser_t *self, const event_t *cycle)
                 synth->severity = SEVERITY_CRITICAL;
                 source = synth;
             }
-            diag_symptom_t *s = diag_symptom_new (source, self->redactor);
+            diag_symptom_t *s = s_symptom (self, source);
             event_destroy (&synth);
             if (s)
                 symptoms [count++] = s;
         }
     }
-    else {
-        for (tracked_t *t = (tracked_t *) zhashx_first (self->tracked);
-             t && count < DIAG_MAX_SYMPTOMS; t = (tracked_t *) zhashx_next (self->tracked))
-            if (t->critical && t->critical->cycle == cycle->cycle) {
-                diag_symptom_t *s = diag_symptom_new (t->critical, self->redactor);
-                if (s)
-                    symptoms [count++] = s;
-            }
+    //  Critical checks whose last event is critical or unknown: those the
+    //  issues do not list (an agent without issues; a critical check that
+    //  could not run, exit 127 -> unknown, which the issues leave out).
+    for (tracked_t *t = (tracked_t *) zhashx_first (self->tracked);
+         t && count < DIAG_MAX_SYMPTOMS; t = (tracked_t *) zhashx_next (self->tracked)) {
+        const char *name = (const char *) zhashx_cursor (self->tracked);
+        if (!t->critical || !t->known || !s_is_symptom (t->critical)
+        ||  t->severity != t->critical->severity || s_listed (symptoms, count, name))
+            continue;
+        //  still unknown: a symptom in every cycle until it runs again;
+        //  critical: only the fallback for a cycle without issues
+        bool unknown = t->critical->severity == SEVERITY_UNKNOWN;
+        if (!unknown && (cycle->issue_count > 0 || t->critical->cycle != cycle->cycle))
+            continue;
+        diag_symptom_t *s = s_symptom (self, t->critical);
+        if (s)
+            symptoms [count++] = s;
     }
     //  Flapping checks: healed flap_count times within flap_window, once more
     //  in this cycle. Their cause is still there.
@@ -514,7 +821,7 @@ s_on_cycle (diagnoser_t *self, const event_t *cycle)
         if (self->settings->flap_count <= 0 || heals < self->settings->flap_count
         ||  count >= DIAG_MAX_SYMPTOMS || !t->healed)
             continue;
-        diag_symptom_t *s = diag_symptom_new (t->healed, self->redactor);
+        diag_symptom_t *s = s_symptom (self, t->healed);
         if (s) {
             s->flaps = heals;
             s->flap_window_ms = self->settings->flap_window_ms;
@@ -525,7 +832,7 @@ s_on_cycle (diagnoser_t *self, const event_t *cycle)
         return;
 
     job_t *job = (job_t *) calloc (1, sizeof *job);
-    char *system = NULL, *user = NULL;
+    char *system = NULL, *user = NULL, *environment = NULL, *context = NULL;
     if (!job)
         goto cleanup;
     job->id = ++self->next_id;
@@ -541,14 +848,32 @@ s_on_cycle (diagnoser_t *self, const event_t *cycle)
             goto cleanup;
         job->check_count++;
     }
+    if (s_cache_get (self, job->fingerprint) || (self->backoff_until
+                                                 && heal_monotonic_ms () < self->backoff_until)) {
+        //  answered from the cache, or not asked now: no prompt to build
+        s_submit (self, job);
+        job = NULL;
+        goto cleanup;
+    }
+    int64_t now = event_now_ms ();
+    environment = self->evidence
+                ? diag_evidence_environment (self->evidence, symptoms, count, now) : NULL;
+    context = s_context (self, symptoms, count, job->checks, now);
+    if (environment && strlen (environment) > DIAG_MAX_ENVIRONMENT)
+        environment [DIAG_MAX_ENVIRONMENT] = 0;
+    if (context && strlen (context) > DIAG_MAX_ENVIRONMENT / 2)
+        context [DIAG_MAX_ENVIRONMENT / 2] = 0;
     int level = 0;
     size_t budget = diag_prompt_budget (self->settings->num_ctx, self->settings->num_predict);
-    if (diag_prompt_render (self->prompt, symptoms, count, heal_hostname (), budget,
-                            self->settings->max_evidence, &system, &user, &level))
+    if (diag_prompt_render (self->prompt, symptoms, count, heal_hostname (), environment,
+                            context, budget, self->settings->max_evidence, &system, &user,
+                            &level))
         goto cleanup;
     if (level > 0 && self->verbose)
         zsys_debug ("diagnoser: cycle %llu: prompt trimmed (level %d) to fit num_ctx %d",
                     (unsigned long long) cycle->cycle, level, self->settings->num_ctx);
+    job->estimated_tokens = (int64_t) ((strlen (user) + (system ? strlen (system) : 0))
+                                       / DIAG_CHARS_PER_TOKEN);
     job->body = ollama_chat_request (self->settings, system, user);
     if (!job->body)
         goto cleanup;
@@ -561,6 +886,8 @@ cleanup:
     s_job_destroy (&job);
     free (system);
     free (user);
+    free (environment);
+    free (context);
     for (size_t i = 0; i < count; i++)
         diag_symptom_destroy (&symptoms [i]);
 }
@@ -609,13 +936,18 @@ diagnoser_new (diag_settings_t **settings_p, const heal_config_t *config, bool v
         snprintf (err, errlen, "diagnoser: redact: %s", perr);
         goto fail;
     }
+    self->evidence = diag_evidence_new (config, self->redactor);
+    if (!self->evidence)
+        goto fail;
     self->tracked = zhashx_new ();
     self->cache = zhashx_new ();
     if (!self->tracked || !self->cache)
         goto fail;
     zhashx_set_destructor (self->tracked, s_tracked_destroy);
     zhashx_set_destructor (self->cache, s_cache_destroy);
-    const char *prefixes [] = { TOPIC_CHECK "critical.", TOPIC_CHECK "healed.", TOPIC_CYCLE, NULL };
+    //  every check event: critical and unknown ones are symptoms, ok ones
+    //  resolve a diagnosis, warnings and unknowns are context
+    const char *prefixes [] = { TOPIC_CHECK, TOPIC_CYCLE, NULL };
     self->sub = bus_subscriber_new_secure (config, s->publish, prefixes);
     if (!self->sub) {
         snprintf (err, errlen, "diagnoser: cannot connect to the bus at %s", s->publish);
@@ -632,6 +964,7 @@ diagnoser_new (diag_settings_t **settings_p, const heal_config_t *config, bool v
     self->actor_args.connect_timeout_ms = s->connect_timeout_ms;
     self->actor_args.timeout_ms = s->timeout_ms;
     self->actor_args.allow_remote = s->allow_remote;
+    self->actor_args.num_ctx = s->num_ctx;
     self->actor_args.abort_flag = &self->abort_flag;
     self->actor = zactor_new (s_actor, &self->actor_args);
     if (!self->actor) {

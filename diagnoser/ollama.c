@@ -236,6 +236,29 @@ cleanup:
     return rc;
 }
 
+int64_t
+ollama_prompt_tokens (const char *body, size_t size)
+{
+    json_error_t jerr;
+    json_t *root = body && size ? json_loadb (body, size, 0, &jerr) : NULL;
+    json_t *count = json_object_get (root, "prompt_eval_count");
+    int64_t n = json_is_integer (count) ? (int64_t) json_integer_value (count) : -1;
+    json_decref (root);
+    return n;
+}
+
+bool
+ollama_prompt_truncated (int64_t prompt_tokens, int64_t estimated_tokens, int num_ctx)
+{
+    if (prompt_tokens < 0 || num_ctx <= 0)
+        return false;
+    if (prompt_tokens >= num_ctx)
+        return true;
+    //  Ollama keeps the start and drops about half the window: far fewer
+    //  tokens than our (low: chars / 4) estimate of a long prompt
+    return estimated_tokens >= num_ctx / 4 && prompt_tokens * 2 < estimated_tokens;
+}
+
 //  --------------------------------------------------------------------------
 //  HTTP (libheal's client: one per actor, its connection reused)
 

@@ -132,6 +132,7 @@ diag_settings_new (const heal_config_t *config, char *err, size_t errlen)
     self->flap_count = DIAG_DEFAULT_FLAP_COUNT;
     self->flap_window_ms = DIAG_DEFAULT_FLAP_WINDOW_MS;
     self->max_evidence = DIAG_DEFAULT_MAX_EVIDENCE;
+    self->backoff_ms = DIAG_DEFAULT_BACKOFF_MS;
     self->redact_defaults = true;
 
     zconfig_t *node = config->root ? zconfig_locate (config->root, "diagnoser") : NULL;
@@ -225,6 +226,11 @@ diag_settings_new (const heal_config_t *config, char *err, size_t errlen)
     if ((v = VALUE ("max_evidence")) && s_int (v, 0, EVENT_MAX_EVIDENCE, &self->max_evidence)) {
         s_error (err, errlen, config, "max_evidence", "'%s' is not a count from 0 to %d",
                  v, EVENT_MAX_EVIDENCE);
+        goto fail;
+    }
+    if ((v = VALUE ("backoff")) && (heal_parse_duration_ms (v, &self->backoff_ms)
+                                    || self->backoff_ms > DIAG_MAX_BACKOFF_MS)) {
+        s_error (err, errlen, config, "backoff", "'%s' is not a duration up to 30m (0 = none)", v);
         goto fail;
     }
     if ((v = VALUE ("redact_defaults")) && heal_parse_bool (v, &self->redact_defaults)) {

@@ -159,7 +159,7 @@ MODES = [
 
 def test_failure_modes_publish_errors_and_agent_is_unaffected(heal, ollama):
     heal.config(checks(heal.dir), interval=1,
-                diagnoser=diag_section(ollama.url, ttl="0", timeout="2"))
+                diagnoser=diag_section(ollama.url, ttl="0", timeout="2", backoff="0"))
     heal.start_agent()
     diag = start_diagnoser(heal)
     seen = 0
@@ -188,7 +188,7 @@ def test_failure_modes_publish_errors_and_agent_is_unaffected(heal, ollama):
 
 def test_recovers_after_errors(heal, ollama):
     ollama.control(mode="error500", times=1, paths=["/api/chat"])
-    heal.config(checks(heal.dir), interval=1, diagnoser=diag_section(ollama.url))
+    heal.config(checks(heal.dir), interval=1, diagnoser=diag_section(ollama.url, backoff="1"))
     heal.start_agent()
     start_diagnoser(heal)
     e = diagnoses(heal, lambda p: p.get("error"))

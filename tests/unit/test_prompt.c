@@ -178,7 +178,7 @@ test_template (void)
     diag_symptom_t *s [2] = { diag_symptom_new (a, NULL), diag_symptom_new (b, NULL) };
     char *system = NULL, *user = NULL;
     int level = -1;
-    CHECK (diag_prompt_render (p, s, 2, "box", 100000, 8, &system, &user, &level) == 0);
+    CHECK (diag_prompt_render (p, s, 2, "box", NULL, NULL, 100000, 8, &system, &user, &level) == 0);
     CHECK (level == 0);
     CHECK (s_has (system, "SYS {\"type\": \"object\"") || s_has (system, "SYS {\"type\":\"object\""));
     CHECK (s_has (system, "root_cause"));
@@ -221,7 +221,7 @@ test_bounding (void)
     //  Everything fits a big budget: full evidence
     char *system = NULL, *user = NULL;
     int level = -1;
-    CHECK (diag_prompt_render (p, s, 2, "h", 1000000, 8, &system, &user, &level) == 0);
+    CHECK (diag_prompt_render (p, s, 2, "h", NULL, NULL, 1000000, 8, &system, &user, &level) == 0);
     CHECK (level == 0);
     CHECK (s_has (user, "(+") == false);
     CHECK (s_has (user, "ev07-check00-"));          //  8 lines of evidence shown
@@ -232,7 +232,7 @@ test_bounding (void)
 
     //  The default budget (4096/512): evidence trimmed, every message kept
     size_t budget = diag_prompt_budget (4096, 512);
-    CHECK (diag_prompt_render (p, s, N, "h", budget, 8, &system, &user, &level) == 0);
+    CHECK (diag_prompt_render (p, s, N, "h", NULL, NULL, budget, 8, &system, &user, &level) == 0);
     CHECK (strlen (user) + strlen (system) <= budget);
     CHECK (level > 0);
     for (int i = 0; i < N; i++) {
@@ -249,7 +249,7 @@ test_bounding (void)
 
     //  A small budget: later symptoms dropped and named, the first kept
     budget = 3000;
-    CHECK (diag_prompt_render (p, s, N, "h", budget, 8, &system, &user, &level) == 0);
+    CHECK (diag_prompt_render (p, s, N, "h", NULL, NULL, budget, 8, &system, &user, &level) == 0);
     CHECK (strlen (user) + strlen (system) <= budget);
     CHECK (s_has (user, "MESSAGE-00"));
     CHECK (s_has (user, "more problems not shown"));
@@ -258,13 +258,13 @@ test_bounding (void)
     free (user);
 
     //  A budget smaller than the template: still bounded
-    CHECK (diag_prompt_render (p, s, N, "h", 1000, 8, &system, &user, &level) == 0);
+    CHECK (diag_prompt_render (p, s, N, "h", NULL, NULL, 1000, 8, &system, &user, &level) == 0);
     CHECK (strlen (user) + (system ? strlen (system) : 0) <= 1000);
     free (system);
     free (user);
 
     //  max_evidence 0: no evidence at all
-    CHECK (diag_prompt_render (p, s, 1, "h", 1000000, 0, &system, &user, &level) == 0);
+    CHECK (diag_prompt_render (p, s, 1, "h", NULL, NULL, 1000000, 0, &system, &user, &level) == 0);
     CHECK (!s_has (user, "evidence:"));
     free (system);
     free (user);
@@ -284,7 +284,7 @@ test_fingerprint (void)
     free (n);
 
     event_t *a1 = s_check_event ("disk", "disk 97% full", 0, 0);
-    event_t *a2 = s_check_event ("disk", "disk 98% full", 2, 30);   //  digits, evidence differ
+    event_t *a2 = s_check_event ("disk", "disk 98% full", 0, 0);    //  digits differ
     event_t *b = s_check_event ("web", "connection refused", 0, 0);
     event_t *c = s_check_event ("web", "timed out", 0, 0);
     diag_symptom_t *sa1 = diag_symptom_new (a1, NULL), *sa2 = diag_symptom_new (a2, NULL);
@@ -310,6 +310,30 @@ test_fingerprint (void)
     sb->flaps = 3;
     char *f7 = diag_fingerprint (set1, 2, "m", "t");
     CHECK (f1 && f7 && !streq (f1, f7));            //  flapping is another symptom
+    sb->flaps = 0;
+    //  issue 18: evidence is part of the question. The same message with
+    //  other evidence (a full disk, not a clobbered PATH) is a new question;
+    //  evidence that differs only in numbers is not.
+    event_t *p1 = s_check_event ("job", "exit 1", 0, 0);
+    event_t *p2 = s_check_event ("job", "exit 1", 0, 0);
+    event_t *p3 = s_check_event ("job", "exit 1", 0, 0);
+    event_add_evidence (p1, "sh: 1: backup-tool: not found");
+    event_add_evidence (p2, "write /var/backup/x: No space left on device");
+    event_add_evidence (p3, "sh: 2: backup-tool: not found");
+    diag_symptom_t *sp1 = diag_symptom_new (p1, NULL), *sp2 = diag_symptom_new (p2, NULL);
+    diag_symptom_t *sp3 = diag_symptom_new (p3, NULL);
+    char *g1 = diag_fingerprint (&sp1, 1, "m", "t");
+    char *g2 = diag_fingerprint (&sp2, 1, "m", "t");
+    char *g3 = diag_fingerprint (&sp3, 1, "m", "t");
+    CHECK (g1 && g2 && !streq (g1, g2));
+    CHECK (g1 && g3 && streq (g1, g3));
+    free (g1); free (g2); free (g3);
+    diag_symptom_destroy (&sp1);
+    diag_symptom_destroy (&sp2);
+    diag_symptom_destroy (&sp3);
+    event_destroy (&p1);
+    event_destroy (&p2);
+    event_destroy (&p3);
     free (f1); free (f2); free (f3); free (f4); free (f5); free (f6); free (f7);
     diag_symptom_destroy (&sa1);
     diag_symptom_destroy (&sa2);
