@@ -122,6 +122,8 @@ s_check_free (agent_check_t *check)
     check->last = NULL;
     free (check->last_remedy_result);
     check->last_remedy_result = NULL;
+    free (check->last_remedy_output);
+    check->last_remedy_output = NULL;
     status_cache_free (&check->status);
     if (check->watch_fd >= 0)
         platform_exit_watch_close (check->watch_fd);
@@ -257,6 +259,7 @@ s_checks_build (agent_t *self, agent_gen_t *gen)
             old->present = false;       //  moved
             old->last = NULL;
             old->last_remedy_result = NULL;
+            old->last_remedy_output = NULL;
             old->status.data = NULL;
             old->watch_fd = -1;
         }

@@ -45,6 +45,8 @@ typedef struct agent_check_t {
     uint64_t last_serial;           //  +1 whenever last changes
     status_cache_t status;          //  its `status` entry, encoded
     char *last_remedy_result;       //  owned, NULL when none
+    char *last_remedy_output;       //  output of the last remedy that ran, owned;
+                                    //  kept until the check passes (runs.c)
     //  scheduling
     scheduler_slot_t slot;
     bool queued;                    //  waiting for a free worker

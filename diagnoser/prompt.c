@@ -441,6 +441,10 @@ diag_prompt_render (diag_prompt_t *self, diag_symptom_t *const *symptoms, size_t
         else {
             //  The template alone is too large: cut the user message.
             size_t sys = system ? strlen (system) : 0;
+            if (sys > budget) {
+                system [s_utf8_prefix (system, sys, budget)] = 0;
+                sys = strlen (system);
+            }
             size_t room = budget > sys ? budget - sys : 0;
             user [s_utf8_prefix (user, strlen (user), room)] = 0;
             level++;
