@@ -130,6 +130,7 @@ s_block_text (zconfig_t *block, const char *skip1, const char *skip2)
     for (zconfig_t *c = block ? zconfig_child (block) : NULL; c; c = zconfig_next (c)) {
         const char *name = zconfig_name (c), *value = zconfig_value (c);
         if (!name || !value || !*value || zconfig_child (c)
+        ||  streq (name, "kind") || streq (name, "critical")    //  in the symptom's header
         ||  (skip1 && streq (name, skip1)) || (skip2 && streq (name, skip2)))
             continue;
         if (b.len)
@@ -481,7 +482,9 @@ diag_evidence_new (const heal_config_t *config, heal_redactor_t *redactor)
     const char *pretty = release ? strstr (release, "PRETTY_NAME=") : NULL;
     if (pretty) {
         pretty += strlen ("PRETTY_NAME=");
-        size_t n = strcspn (pretty, "\n");
+        if (*pretty == '"')
+            pretty++;
+        size_t n = strcspn (pretty, "\"\n");
         char *name = strndup (pretty, n);
         if (name) {
             char *safe = heal_safe_string (name, strlen (name), 128);
