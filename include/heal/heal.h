@@ -13,4 +13,5 @@
 #include "heal/ollama.h"
 #include "heal/strbuf.h"
 #include "heal/redact.h"
+#include "heal/cli.h"
 #endif
