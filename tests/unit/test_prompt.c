@@ -570,9 +570,80 @@ test_settings (void)
     }
 }
 
+//  issue 18: evidence from the config, never from the bus; depends (hook);
+//  timeline; a program lookup only for a plain name; truncation detection.
+static void
+test_evidence (void)
+{
+    char err [CONFIG_ERROR_MAX] = "";
+    heal_config_t *config = heal_config_load_text (
+        "agent\n"
+        "    path = \"/usr/bin:/bin\"\n"
+        "check = db\n"
+        "    kind = command\n"
+        "    critical = true\n"
+        "    run = \"PGHOST=x heal18-no-such-program --ping\"\n"
+        "    description = \"the database, password hunter2x9\"\n"
+        "    remedy\n"
+        "        run = \"mysql -pS3cret -e restart\"\n"
+        "check = api\n"
+        "    kind = command\n"
+        "    critical = true\n"
+        "    run = \"$(cat /etc/cmd) --serve\"\n"
+        "    depends = \"db, cache\"\n", "evidence.conf", err, sizeof err);
+    CHECK (config);
+    if (!config) {
+        fprintf (stderr, "test_prompt: %s\n", err);
+        return;
+    }
+    heal_redactor_t *r = heal_redactor_new (NULL, 0, true, err, sizeof err);
+    diag_evidence_t *ev = diag_evidence_new (config, r);
+    CHECK (ev);
+    event_t *db = s_check_event ("db", "sh: 1: heal18-no-such-program: not found", 0, 0);
+    event_t *api = s_check_event ("api", "sh: 1: evil-from-the-bus: not found", 0, 0);
+    db->since = 1764561127000;          //  2025-12-01 03:52:07Z
+    api->since = 1764561128200;
+    diag_symptom_t *s [2] = { diag_symptom_new (db, r), diag_symptom_new (api, r) };
+    CHECK (diag_evidence_annotate (ev, s [0]) == 0);
+    CHECK (diag_evidence_annotate (ev, s [1]) == 0);
+    //  from the config, redacted
+    CHECK (s_has (s [0]->command, "heal18-no-such-program --ping"));
+    CHECK (s_has (s [0]->description, "password [redacted]"));
+    CHECK (s_has (s [0]->remedy_config, "-p[redacted]") && !s_has (s [0]->remedy_config, "S3cret"));
+    CHECK (s_has (s [1]->depends, "db cache"));
+    //  the program named by the config is looked up; a word from the bus never is
+    CHECK (s_has (s [0]->probe, "`command -v heal18-no-such-program` with heal's PATH: not found"));
+    CHECK (s [1]->probe == NULL);       //  `$(...)`: not a plain name, not looked up
+    CHECK (!s_has (s [1]->probe, "evil-from-the-bus"));
+    char *env = diag_evidence_environment (ev, s, 2, 1764561130000);
+    CHECK (s_has (env, "PATH heal's commands run with: /usr/bin:/bin"));
+    CHECK (s_has (env, "2 checks failed within 1.2 s, the first at 2025-12-01 03:52:07Z"));
+    CHECK (s_has (env, "api depends on db, which is failing too"));
+    CHECK (!s_has (env, "depends on cache"));
+    free (env);
+    diag_symptom_destroy (&s [0]);
+    diag_symptom_destroy (&s [1]);
+    event_destroy (&db);
+    event_destroy (&api);
+    diag_evidence_destroy (&ev);
+    CHECK (ev == NULL);
+    heal_redactor_destroy (&r);
+    heal_config_destroy (&config);
+
+    //  the truncation signature
+    CHECK (ollama_prompt_truncated (4096, 1000, 4096));
+    CHECK (ollama_prompt_truncated (1500, 3200, 4096));
+    CHECK (!ollama_prompt_truncated (900, 1000, 4096));
+    CHECK (!ollama_prompt_truncated (-1, 3200, 4096));
+    const char *reply = "{\"done\":true,\"prompt_eval_count\":321}";
+    CHECK (ollama_prompt_tokens (reply, strlen (reply)) == 321);
+    CHECK (ollama_prompt_tokens ("{}", 2) == -1);
+}
+
 int
 main (void)
 {
+    test_evidence ();
     test_redaction ();
     test_symptom ();
     test_template ();
