@@ -277,12 +277,23 @@ s_login_path_probe (diag_evidence_t *self)
             break;
     }
     close (fds [0]);
-    if (timed_out)
-        kill (-pid, SIGKILL);
+    //  The shell exits after its printf; one that lingers (an rc file that
+    //  closed stdout and waits) is killed at the deadline with its group.
     int status = 0;
-    //  bounded: the group was killed on a timeout; else the shell is exiting
-    while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
-        ;
+    pid_t done = 0;
+    while (!timed_out && (done = waitpid (pid, &status, WNOHANG)) == 0) {
+        if (heal_monotonic_ms () >= end) {
+            timed_out = true;
+            break;
+        }
+        struct timespec pause = { 0, 5 * 1000 * 1000 };
+        nanosleep (&pause, NULL);
+    }
+    if (timed_out || done < 0) {
+        kill (-pid, SIGKILL);
+        while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+            ;
+    }
     buf [len] = 0;
     if (timed_out)
         self->login_note = zsys_sprintf ("%s -l did not answer within %lld ms", self->shell,
