@@ -51,6 +51,9 @@ Modes:
   empty        200, message.content ""
   length       200, done_reason "length" and content cut in the middle
   huge         200 with a multi-megabyte content (bounded-buffer tests)
+  schema       200, message.content is JSON that breaks the schema
+  midbody      200, Content-Length promised, the connection closed halfway
+  giant        200, a 100 MB body streamed (the client must stop reading)
   midstream    streaming replies end with an {"error": ...} line
   hang         accept the request and never answer (until shutdown)
   disconnect   close the connection without answering
@@ -86,6 +89,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MODES = ("normal", "slow", "error500", "notfound", "badrequest", "busy",
          "malformed", "badcontent", "empty", "length", "huge", "midstream",
+         "schema", "midbody", "giant",
          "hang", "disconnect", "pull_fail")
 
 MAX_BODY = 16 * 1024 * 1024
@@ -449,6 +453,9 @@ class Handler(BaseHTTPRequestHandler):
             return "I think the disk is full. Check it."
         if mode == "huge":
             return "x" * (8 * 1024 * 1024)
+        if mode == "schema":
+            return json.dumps({"summary": 7, "root_cause": ["not", "a", "string"],
+                               "operator_checks": "df -h", "confidence": "certain"})
         with self.st.lock:
             content = self.st.content
         text = content if content is not None else json.dumps(DEFAULT_DIAGNOSIS)
@@ -468,6 +475,31 @@ class Handler(BaseHTTPRequestHandler):
         return out
 
     def _generate(self, req, name, mode, field):
+        if mode == "midbody":
+            body = json.dumps(self._wrap(name, field, self._text("normal"), True, "stop"))
+            data = body.encode()
+            self._mark(200)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data) * 2))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            return self._disconnect()
+        if mode == "giant":
+            total, chunk = 100 * 1024 * 1024, b"x" * (1024 * 1024)
+            self._mark(200)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(total))
+            self.end_headers()
+            try:
+                for _ in range(total // len(chunk)):
+                    self.wfile.write(chunk)
+            except OSError:
+                pass                    # the client stopped reading: as it should
+            self.close_connection = True
+            return None
         text = self._text(mode)
         reason = "length" if mode == "length" else "stop"
         stream = req.get("stream", True)
