@@ -1007,6 +1007,10 @@ diagnoser_destroy (diagnoser_t **self_p)
     bus_pusher_destroy (&self->pusher);
     zhashx_destroy (&self->tracked);
     zhashx_destroy (&self->cache);
+    event_destroy (&self->current);
+    for (size_t i = 0; i < self->history_count; i++)
+        s_history_free (&self->history [i]);
+    diag_evidence_destroy (&self->evidence);
     heal_redactor_destroy (&self->redactor);
     diag_prompt_destroy (&self->prompt);
     diag_settings_destroy (&self->settings);
