@@ -194,8 +194,11 @@ def test_hallucinated_related_checks_are_dropped(heal, tmp):
 def test_diagnosis_is_resolved_when_its_checks_pass(heal, tmp):
     ollama = FakeOllama(tmp)
     flag = os.path.join(tmp, "fixed")
+    why = os.path.join(tmp, "why")
+    with open(why, "w") as f:
+        f.write("db down\nconnection refused\n")
     try:
-        heal.config(crit(run="test -f %s || { echo 'db down'; exit 2; }" % flag), interval=1,
+        heal.config(crit(run="test -f %s || { cat %s; exit 2; }" % (flag, why)), interval=1,
                     diagnoser=diag_section(ollama.url))
         heal.start_agent()
         start_diagnoser(heal)
@@ -210,6 +213,17 @@ def test_diagnosis_is_resolved_when_its_checks_pass(heal, tmp):
         assert rep == r["resolved"]
         out = heal.healctl("diagnosis")
         assert out.returncode == 0 and "resolved" in out.stdout, out
+        # it fails again, for another reason: the new prompt recalls the
+        # previous diagnosis of this check and its outcome
+        with open(why, "w") as f:
+            f.write("db down\nauthentication failed\n")
+        os.unlink(flag)
+        d3 = diagnoses(heal, lambda p: not p.get("resolved") and p["seq"] > r["seq"]
+                       and not p.get("cached"))
+        assert d3["fingerprint"] != d["fingerprint"]
+        text = chat_text(ollama.requests("/api/chat")[-1])
+        assert "## previous diagnosis of these checks" in text
+        assert "outcome: resolved at " in text and d["summary"] in text
     finally:
         ollama.stop()
 
