@@ -6,14 +6,15 @@
 //
 //  Per cycle (heal.cycle) with issues: one request covering all of them. The
 //  same set of symptoms (fingerprint) within ttl republishes the cached
-//  diagnosis. Every failure becomes a heal.diagnosis with `error`: fail open.
+//  diagnosis (cache.c). Every failure becomes a heal.diagnosis with `error`:
+//  fail open, then a backoff. The actor is actor.c, the evidence worked out
+//  before the request evidence.c, past diagnoses history.c.
 
 #include "diagnoser.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define DIAG_POLL_MS 1000           //  wake up to notice interrupts
 #define DIAG_STOP_WAIT_MS 5000      //  for the aborted transfer at shutdown
@@ -35,16 +36,6 @@ typedef struct {
     char *message;              //  of the last event (owned)
 } tracked_t;
 
-//  A past diagnosis, for "previous diagnosis" in later prompts.
-typedef struct {
-    char **checks;              //  the checks it covered
-    size_t check_count;
-    char *summary;              //  NULL when it failed
-    char *error;
-    int64_t at;                 //  wall ms published
-    int64_t resolved;           //  wall ms every check passed again, 0 = not
-} history_t;
-
 //  One request: made at the end of a cycle, sent when the actor is free.
 typedef struct {
     uint64_t id;
@@ -56,21 +47,6 @@ typedef struct {
     int64_t estimated_tokens;   //  of the prompt (chars / DIAG_CHARS_PER_TOKEN)
 } job_t;
 
-typedef struct {
-    event_t *diagnosis;
-    int64_t expires;            //  monotonic ms
-} cache_entry_t;
-
-typedef struct {
-    char *url;
-    char *model;
-    int64_t connect_timeout_ms;
-    int64_t timeout_ms;
-    bool allow_remote;
-    int num_ctx;
-    atomic_int *abort_flag;
-} actor_args_t;
-
 struct diagnoser_t {
     diag_settings_t *settings;
     bool verbose;
@@ -80,10 +56,10 @@ struct diagnoser_t {
     bus_subscriber_t *sub;
     bus_pusher_t *pusher;
     zactor_t *actor;
-    actor_args_t actor_args;    //  read by the actor for its whole life
+    diag_actor_args_t actor_args;   //  read by the actor for its whole life
     atomic_int abort_flag;      //  set at shutdown: the actor's transfer stops
     zhashx_t *tracked;          //  check name -> tracked_t
-    zhashx_t *cache;            //  fingerprint -> cache_entry_t
+    diag_cache_t *cache;        //  fingerprint -> diagnosis, for ttl
     job_t *inflight;
     job_t *pending;             //  newest cycle waiting for the actor (older dropped)
     uint64_t next_id;
@@ -95,8 +71,7 @@ struct diagnoser_t {
     int64_t backoff_ms;         //  the current pause after an error (doubles)
     uint64_t skipped_backoff;   //  cycles not asked about during a backoff
     event_t *current;           //  the diagnosis in force (not resolved), owned
-    history_t history [DIAG_MAX_HISTORY];
-    size_t history_count;
+    diag_history_t *history;    //  past diagnoses, for later prompts
 };
 
 //  --------------------------------------------------------------------------
@@ -117,17 +92,6 @@ s_tracked_destroy (void **item_p)
 }
 
 static void
-s_cache_destroy (void **item_p)
-{
-    cache_entry_t *c = (cache_entry_t *) *item_p;
-    if (!c)
-        return;
-    event_destroy (&c->diagnosis);
-    free (c);
-    *item_p = NULL;
-}
-
-static void
 s_job_destroy (job_t **job_p)
 {
     if (!job_p || !*job_p)
@@ -140,161 +104,6 @@ s_job_destroy (job_t **job_p)
     free (job->body);
     free (job);
     *job_p = NULL;
-}
-
-//  --------------------------------------------------------------------------
-//  The actor: owns the CURL handle. Receives [CHAT, id, body]; answers
-//  [RESULT, id, event_t *] with the diagnosis fields or `error` set.
-
-
-//  Say at once when the model is not there (an operator reads the log at
-//  start): only a warning, the diagnoser works without it.
-static void
-s_probe (ollama_client_t *client, const actor_args_t *args)
-{
-    long status = 0;
-    char *reply = NULL;
-    size_t size = 0;
-    char err [EVENT_MAX_TEXT] = "";
-    if (ollama_client_get (client, "/api/tags", DIAG_PROBE_TIMEOUT_MS, &status, &reply, &size,
-                           err, sizeof err))
-        zsys_warning ("diagnoser: Ollama not reachable yet (%s); will try at each diagnosis", err);
-    else
-    if (status != 200 || ollama_model_listed (reply, size, args->model) < 0)
-        zsys_warning ("diagnoser: %s/api/tags answered HTTP %ld, not a model list",
-                      args->url, status);
-    else
-    if (ollama_model_listed (reply, size, args->model) == 0)
-        zsys_warning ("diagnoser: model %s is not pulled: run `ollama pull %s`",
-                      args->model, args->model);
-    free (reply);
-}
-
-static void
-s_actor (zsock_t *pipe, void *args_)
-{
-    actor_args_t *args = (actor_args_t *) args_;
-    ollama_client_t *client = ollama_client_new (args->url, args->connect_timeout_ms,
-                                                 args->timeout_ms, args->allow_remote,
-                                                 args->abort_flag);
-    zsock_signal (pipe, client ? 0 : 1);
-    if (!client)
-        return;
-    s_probe (client, args);
-    while (true) {
-        zmsg_t *msg = zmsg_recv (pipe);
-        if (!msg)
-            break;              //  interrupted
-        char *cmd = zmsg_popstr (msg);
-        if (!cmd || streq (cmd, "$TERM")) {
-            zstr_free (&cmd);
-            zmsg_destroy (&msg);
-            break;
-        }
-        if (streq (cmd, "CHAT") && zmsg_size (msg) == 3) {
-            char *id = zmsg_popstr (msg);
-            char *body = zmsg_popstr (msg);
-            char *estimate = zmsg_popstr (msg);
-            event_t *result = event_new (EVENT_DIAGNOSIS);
-            if (result && id && body) {
-                char err [EVENT_MAX_TEXT] = "";
-                long status = 0;
-                char *reply = NULL;
-                size_t size = 0;
-                int64_t start = heal_monotonic_ms ();
-                int rc = ollama_client_post (client, "/api/chat", body, &status, &reply,
-                                             &size, err, sizeof err);
-                if (rc == 0)
-                    rc = ollama_parse_reply (status, reply, size, result, err, sizeof err);
-                //  Ollama cuts a prompt over num_ctx silently: say so
-                int64_t seen = rc == 0 ? ollama_prompt_tokens (reply, size) : -1;
-                int64_t estimated = estimate ? strtoll (estimate, NULL, 10) : 0;
-                if (rc == 0 && ollama_prompt_truncated (seen, estimated, args->num_ctx)) {
-                    size_t used = strlen (err);
-                    snprintf (err + used, sizeof err - used,
-                              "%sthe model saw a truncated prompt: prompt_eval_count %lld of "
-                              "num_ctx %d (about %lld tokens were sent)", used ? "; " : "",
-                              (long long) seen, args->num_ctx, (long long) estimated);
-                }
-                result->latency_ms = heal_monotonic_ms () - start;
-                if (err [0])
-                    event_set_string (&result->error, err, EVENT_MAX_TEXT);
-                free (reply);
-            }
-            zsock_send (pipe, "ssp", "RESULT", id ? id : "0", (void *) result);
-            zstr_free (&id);
-            zstr_free (&body);
-            zstr_free (&estimate);
-        }
-        zstr_free (&cmd);
-        zmsg_destroy (&msg);
-    }
-    ollama_client_destroy (&client);
-}
-
-//  --------------------------------------------------------------------------
-//  History: past diagnoses, for "previous diagnosis" in later prompts
-
-static void
-s_history_free (history_t *h)
-{
-    for (size_t i = 0; i < h->check_count; i++)
-        free (h->checks [i]);
-    free (h->checks);
-    free (h->summary);
-    free (h->error);
-    memset (h, 0, sizeof *h);
-}
-
-//  Remember a fresh diagnosis (the oldest entry goes when full).
-static void
-s_history_add (diagnoser_t *self, const event_t *diag)
-{
-    if (self->history_count == DIAG_MAX_HISTORY) {
-        s_history_free (&self->history [0]);
-        memmove (self->history, self->history + 1,
-                 (DIAG_MAX_HISTORY - 1) * sizeof self->history [0]);
-        memset (&self->history [DIAG_MAX_HISTORY - 1], 0, sizeof self->history [0]);
-        self->history_count--;
-    }
-    history_t *h = &self->history [self->history_count++];
-    for (size_t i = 0; i < diag->check_count; i++)
-        event_list_append (&h->checks, &h->check_count, diag->checks [i], EVENT_MAX_NAME);
-    h->summary = diag->summary ? strdup (diag->summary) : NULL;
-    h->error = diag->error ? strdup (diag->error) : NULL;
-    h->at = event_now_ms ();
-}
-
-static bool
-s_covers (char *const *list, size_t count, const char *name)
-{
-    for (size_t i = 0; i < count; i++)
-        if (streq (list [i], name))
-            return true;
-    return false;
-}
-
-//  The newest past diagnosis sharing a check with checks, or NULL.
-static const history_t *
-s_history_find (diagnoser_t *self, char *const *checks, size_t count)
-{
-    for (size_t i = self->history_count; i-- > 0; ) {
-        const history_t *h = &self->history [i];
-        for (size_t k = 0; k < count; k++)
-            if (s_covers (h->checks, h->check_count, checks [k]))
-                return h;
-    }
-    return NULL;
-}
-
-static void
-s_add_time (heal_strbuf_t *b, int64_t ms)
-{
-    time_t t = (time_t) (ms / 1000);
-    struct tm tm;
-    char when [32];
-    if (gmtime_r (&t, &tm) && strftime (when, sizeof when, "%H:%M:%SZ", &tm))
-        heal_strbuf_str (b, when);
 }
 
 //  --------------------------------------------------------------------------
@@ -324,58 +133,6 @@ s_publish (diagnoser_t *self, event_t *diag)
                    diag->summary ? diag->summary : "",
                    diag->error ? "; note: " : "", diag->error ? diag->error : "",
                    (long long) diag->latency_ms);
-}
-
-static void
-s_cache_put (diagnoser_t *self, const char *fingerprint, const event_t *diag)
-{
-    if (self->settings->ttl_ms <= 0)
-        return;
-    int64_t now = heal_monotonic_ms ();
-    if (zhashx_size (self->cache) >= DIAG_MAX_CACHE) {
-        //  drop expired entries, then the one closest to expiry
-        const char *victim = NULL;
-        int64_t soonest = INT64_MAX;
-        zlistx_t *keys = zhashx_keys (self->cache);
-        for (const char *key = (const char *) zlistx_first (keys); key;
-             key = (const char *) zlistx_next (keys)) {
-            cache_entry_t *c = (cache_entry_t *) zhashx_lookup (self->cache, key);
-            if (c->expires <= now)
-                zhashx_delete (self->cache, key);
-            else
-            if (c->expires < soonest) {
-                soonest = c->expires;
-                victim = key;
-            }
-        }
-        if (zhashx_size (self->cache) >= DIAG_MAX_CACHE && victim)
-            zhashx_delete (self->cache, victim);
-        zlistx_destroy (&keys);
-    }
-    cache_entry_t *c = (cache_entry_t *) calloc (1, sizeof *c);
-    if (!c)
-        return;
-    c->diagnosis = event_dup (diag);
-    c->expires = now + self->settings->ttl_ms;
-    if (!c->diagnosis) {
-        free (c);
-        return;
-    }
-    zhashx_update (self->cache, fingerprint, c);
-}
-
-//  A fresh cached diagnosis for fingerprint (borrowed) or NULL.
-static const event_t *
-s_cache_get (diagnoser_t *self, const char *fingerprint)
-{
-    cache_entry_t *c = (cache_entry_t *) zhashx_lookup (self->cache, fingerprint);
-    if (!c)
-        return NULL;
-    if (c->expires <= heal_monotonic_ms ()) {
-        zhashx_delete (self->cache, fingerprint);
-        return NULL;
-    }
-    return c->diagnosis;
 }
 
 //  Republish a cached diagnosis for a new cycle.
@@ -419,7 +176,7 @@ s_dispatch (diagnoser_t *self, job_t *job)
 static void
 s_submit (diagnoser_t *self, job_t *job)
 {
-    const event_t *cached = s_cache_get (self, job->fingerprint);
+    const event_t *cached = diag_cache_get (self->cache, job->fingerprint);
     if (cached) {
         s_publish_cached (self, cached, job->cycle);
         s_job_destroy (&job);
@@ -452,39 +209,6 @@ s_submit (diagnoser_t *self, job_t *job)
     s_dispatch (self, job);
 }
 
-//  Keep only related_checks the request contained; say so when the model
-//  named others (a hallucinated check must not reach the operator).
-static void
-s_keep_requested (event_t *diag, const job_t *job)
-{
-    if (!diag->related_count)
-        return;
-    heal_strbuf_t dropped = HEAL_STRBUF_INIT (0);
-    size_t keep = 0;
-    for (size_t i = 0; i < diag->related_count; i++) {
-        if (s_covers (job->checks, job->check_count, diag->related [i]))
-            diag->related [keep++] = diag->related [i];
-        else {
-            heal_strbuf_str (&dropped, dropped.len ? ", " : "");
-            heal_strbuf_str (&dropped, diag->related [i]);
-            free (diag->related [i]);
-        }
-    }
-    diag->related_count = keep;
-    if (!dropped.len) {
-        heal_strbuf_reset (&dropped);
-        return;
-    }
-    char *names = heal_strbuf_take (&dropped);
-    char *note = zsys_sprintf ("%s%sthe model named checks it was not asked about, dropped "
-                               "from related: %s", diag->error ? diag->error : "",
-                               diag->error ? "; " : "", names ? names : "?");
-    if (note)
-        event_set_text (&diag->error, note, EVENT_MAX_TEXT);
-    zstr_free (&note);
-    free (names);
-}
-
 static void
 s_on_result (diagnoser_t *self)
 {
@@ -511,7 +235,7 @@ s_on_result (diagnoser_t *self)
         if (!diag->summary && !diag->error)
             event_set_string (&diag->error, "no diagnosis (out of memory)", EVENT_MAX_TEXT);
         bool cacheable = !diag->error;
-        s_keep_requested (diag, job);
+        ollama_keep_requested (diag, job->checks, job->check_count);
         if (!diag->summary) {
             //  failed: pause before the next request, doubling each time
             self->backoff_ms = self->backoff_ms > 0
@@ -526,9 +250,9 @@ s_on_result (diagnoser_t *self)
             self->backoff_until = 0;
         }
         s_publish (self, diag);
-        s_history_add (self, diag);
+        diag_history_add (self->history, diag);
         if (cacheable)
-            s_cache_put (self, job->fingerprint, diag);
+            diag_cache_put (self->cache, job->fingerprint, diag);
     }
     event_destroy (&diag);
     s_job_destroy (&job);
@@ -613,12 +337,7 @@ s_check_resolved (diagnoser_t *self)
     zsys_info ("diagnoser: %s: resolved: every check it covered passes again",
                current->fingerprint ? current->fingerprint : "-");
     s_publish (self, current);
-    for (size_t i = self->history_count; i-- > 0; )
-        if (self->history [i].summary && current->summary
-        &&  streq (self->history [i].summary, current->summary)) {
-            self->history [i].resolved = current->resolved;
-            break;
-        }
+    diag_history_resolved (self->history, current->summary, current->resolved);
     event_destroy (&current);
 }
 
@@ -703,33 +422,11 @@ s_context (diagnoser_t *self, diag_symptom_t *const *symptoms, size_t count,
                                  "within 10 minutes; use them only as clues)\n");
         char *message = heal_redact (self->redactor, t->message ? t->message : "");
         heal_strbuf_fmt (&b, "- %s: %s since ", name, severity_name (t->severity));
-        s_add_time (&b, t->since);
+        diag_add_time (&b, t->since);
         heal_strbuf_fmt (&b, ": %.200s\n", message ? message : "");
         free (message);
     }
-    const history_t *h = s_history_find (self, checks, count);
-    if (h) {
-        heal_strbuf_str (&b, "## previous diagnosis of these checks\n");
-        heal_strbuf_str (&b, "at ");
-        s_add_time (&b, h->at);
-        heal_strbuf_str (&b, " for");
-        for (size_t i = 0; i < h->check_count; i++)
-            heal_strbuf_fmt (&b, "%s %s", i ? "," : "", h->checks [i]);
-        if (h->summary) {
-            char *summary = heal_redact (self->redactor, h->summary);
-            heal_strbuf_fmt (&b, ": %s\n", summary ? summary : "");
-            free (summary);
-        }
-        else
-            heal_strbuf_fmt (&b, ": none could be had (%.200s)\n", h->error ? h->error : "?");
-        if (h->resolved) {
-            heal_strbuf_str (&b, "outcome: resolved at ");
-            s_add_time (&b, h->resolved);
-            heal_strbuf_str (&b, " (every check passed again), and now failing again\n");
-        }
-        else
-            heal_strbuf_str (&b, "outcome: not resolved since\n");
-    }
+    diag_history_render (self->history, self->redactor, checks, count, &b);
     if (!b.len) {
         heal_strbuf_reset (&b);
         return NULL;
@@ -848,7 +545,7 @@ s_on_cycle (diagnoser_t *self, const event_t *cycle)
             goto cleanup;
         job->check_count++;
     }
-    if (s_cache_get (self, job->fingerprint) || (self->backoff_until
+    if (diag_cache_get (self->cache, job->fingerprint) || (self->backoff_until
                                                  && heal_monotonic_ms () < self->backoff_until)) {
         //  answered from the cache, or not asked now: no prompt to build
         s_submit (self, job);
@@ -937,14 +634,14 @@ diagnoser_new (diag_settings_t **settings_p, const heal_config_t *config, bool v
         goto fail;
     }
     self->evidence = diag_evidence_new (config, self->redactor);
-    if (!self->evidence)
+    self->history = diag_history_new ();
+    if (!self->evidence || !self->history)
         goto fail;
     self->tracked = zhashx_new ();
-    self->cache = zhashx_new ();
+    self->cache = diag_cache_new (s->ttl_ms);
     if (!self->tracked || !self->cache)
         goto fail;
     zhashx_set_destructor (self->tracked, s_tracked_destroy);
-    zhashx_set_destructor (self->cache, s_cache_destroy);
     //  every check event: critical and unknown ones are symptoms, ok ones
     //  resolve a diagnosis, warnings and unknowns are context
     const char *prefixes [] = { TOPIC_CHECK, TOPIC_CYCLE, NULL };
@@ -966,7 +663,7 @@ diagnoser_new (diag_settings_t **settings_p, const heal_config_t *config, bool v
     self->actor_args.allow_remote = s->allow_remote;
     self->actor_args.num_ctx = s->num_ctx;
     self->actor_args.abort_flag = &self->abort_flag;
-    self->actor = zactor_new (s_actor, &self->actor_args);
+    self->actor = zactor_new (diag_actor, &self->actor_args);
     if (!self->actor) {
         snprintf (err, errlen, "diagnoser: cannot start the HTTP client (libcurl)");
         goto fail;
@@ -1006,10 +703,9 @@ diagnoser_destroy (diagnoser_t **self_p)
     bus_subscriber_destroy (&self->sub);
     bus_pusher_destroy (&self->pusher);
     zhashx_destroy (&self->tracked);
-    zhashx_destroy (&self->cache);
+    diag_cache_destroy (&self->cache);
     event_destroy (&self->current);
-    for (size_t i = 0; i < self->history_count; i++)
-        s_history_free (&self->history [i]);
+    diag_history_destroy (&self->history);
     diag_evidence_destroy (&self->evidence);
     heal_redactor_destroy (&self->redactor);
     diag_prompt_destroy (&self->prompt);

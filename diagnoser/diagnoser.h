@@ -229,6 +229,66 @@ int ollama_client_get (ollama_client_t *self, const char *path, int64_t timeout_
 //  same)? 1 yes, 0 no, -1 not a tags reply.
 int ollama_model_listed (const char *body, size_t size, const char *model);
 
+//  Keep only the related_checks the request named (checks); when the model
+//  named others, drop them and say which in diag's error (a note).
+void ollama_keep_requested (event_t *diag, char *const *checks, size_t count);
+
+//  --------------------------------------------------------------------------
+//  the Ollama actor (diagnoser/actor.c)
+
+//  Read by the actor for its whole life (they must outlive it).
+typedef struct {
+    char *url;
+    char *model;
+    int64_t connect_timeout_ms;
+    int64_t timeout_ms;
+    bool allow_remote;
+    int num_ctx;                //  to tell a truncated prompt
+    atomic_int *abort_flag;
+} diag_actor_args_t;
+
+//  zactor body: owns an ollama_client_t; [CHAT, id, body, estimated tokens]
+//  in, [RESULT, id, event_t * (owned by the receiver)] out.
+void diag_actor (zsock_t *pipe, void *args);
+
+//  --------------------------------------------------------------------------
+//  the cache of diagnoses (diagnoser/cache.c)
+
+typedef struct diag_cache_t diag_cache_t;
+
+//  ttl_ms <= 0: nothing is kept. NULL when out of memory.
+diag_cache_t *diag_cache_new (int64_t ttl_ms);
+void diag_cache_destroy (diag_cache_t **self_p);
+
+//  Keep a copy of diag for fingerprint, ttl_ms from now.
+void diag_cache_put (diag_cache_t *self, const char *fingerprint, const event_t *diag);
+
+//  The fresh diagnosis for fingerprint (borrowed: valid until the next put)
+//  or NULL.
+const event_t *diag_cache_get (diag_cache_t *self, const char *fingerprint);
+
+//  --------------------------------------------------------------------------
+//  past diagnoses (diagnoser/history.c)
+
+typedef struct diag_history_t diag_history_t;
+
+diag_history_t *diag_history_new (void);
+void diag_history_destroy (diag_history_t **self_p);
+
+//  Remember a fresh diagnosis (the oldest of DIAG_MAX_HISTORY goes).
+void diag_history_add (diag_history_t *self, const event_t *diag);
+
+//  The newest diagnosis with this summary is resolved at when (unix ms).
+void diag_history_resolved (diag_history_t *self, const char *summary, int64_t when);
+
+//  Append "previous diagnosis" (the newest one covering any of checks, with
+//  its outcome, redacted) to b; nothing when there is none.
+void diag_history_render (diag_history_t *self, heal_redactor_t *redactor, char *const *checks,
+                          size_t count, heal_strbuf_t *b);
+
+//  "HH:MM:SSZ" of unix ms ms, appended to b.
+void diag_add_time (heal_strbuf_t *b, int64_t ms);
+
 //  --------------------------------------------------------------------------
 //  the diagnoser loop (diagnoser/diagnoser.c)
 

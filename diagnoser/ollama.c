@@ -236,6 +236,48 @@ cleanup:
     return rc;
 }
 
+static bool
+s_requested (char *const *list, size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++)
+        if (streq (list [i], name))
+            return true;
+    return false;
+}
+
+//  Keep only related_checks the request contained; say so when the model
+//  named others (a hallucinated check must not reach the operator).
+void
+ollama_keep_requested (event_t *diag, char *const *checks, size_t count)
+{
+    if (!diag->related_count)
+        return;
+    heal_strbuf_t dropped = HEAL_STRBUF_INIT (0);
+    size_t keep = 0;
+    for (size_t i = 0; i < diag->related_count; i++) {
+        if (s_requested (checks, count, diag->related [i]))
+            diag->related [keep++] = diag->related [i];
+        else {
+            heal_strbuf_str (&dropped, dropped.len ? ", " : "");
+            heal_strbuf_str (&dropped, diag->related [i]);
+            free (diag->related [i]);
+        }
+    }
+    diag->related_count = keep;
+    if (!dropped.len) {
+        heal_strbuf_reset (&dropped);
+        return;
+    }
+    char *names = heal_strbuf_take (&dropped);
+    char *note = zsys_sprintf ("%s%sthe model named checks it was not asked about, dropped "
+                               "from related: %s", diag->error ? diag->error : "",
+                               diag->error ? "; " : "", names ? names : "?");
+    if (note)
+        event_set_text (&diag->error, note, EVENT_MAX_TEXT);
+    zstr_free (&note);
+    free (names);
+}
+
 int64_t
 ollama_prompt_tokens (const char *body, size_t size)
 {
