@@ -303,9 +303,10 @@ s_render_diagnosis (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
     }
     printf ("\n");
     const char *error = healctl_json_string (data, "error");
-    if (error)
-        printf ("no diagnosis could be had: %s\n", error);
     const char *summary = healctl_json_string (data, "summary");
+    //  with a summary, error is a note on it (truncated, checks dropped)
+    if (error)
+        printf (summary && *summary ? "note: %s\n" : "no diagnosis could be had: %s\n", error);
     const char *cause = healctl_json_string (data, "root_cause");
     const char *confidence = healctl_json_string (data, "confidence");
     if (summary)

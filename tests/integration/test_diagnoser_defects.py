@@ -185,6 +185,10 @@ def test_hallucinated_related_checks_are_dropped(heal, tmp):
         assert d.get("related") == [CRIT], d
         assert "imaginary-service" in d["error"] and "dropped" in d["error"], d
         assert d["summary"] == "s"
+        wait_for(lambda: (heal.report().get("diagnosis") or {}).get("fingerprint"), 10, "report")
+        out = heal.healctl("diagnosis")
+        assert "note: " in out.stdout and "imaginary-service" in out.stdout, out
+        assert "no diagnosis could be had" not in out.stdout, out
     finally:
         ollama.stop()
 
