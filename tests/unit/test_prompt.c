@@ -513,9 +513,15 @@ test_settings (void)
         CHECK (s->ttl_ms == DIAG_DEFAULT_TTL_MS && s->flap_count == DIAG_DEFAULT_FLAP_COUNT);
         CHECK (streq (s->template_text, diag_prompt_default_template ()));
         CHECK (s->redact_defaults);
+        CHECK (s->backoff_ms == DIAG_DEFAULT_BACKOFF_MS);
     }
     diag_settings_destroy (&s);
     CHECK (s == NULL);
+    s = s_settings ("    backoff = 0\n", err, sizeof err);
+    CHECK (s && s->backoff_ms == 0);
+    diag_settings_destroy (&s);
+    s = s_settings ("    backoff = 2h\n", err, sizeof err);
+    CHECK (!s && s_has (err, "backoff"));
 
     s = s_settings ("    url = \"http://10.1.2.3:11434\"\n", err, sizeof err);
     CHECK (s == NULL && s_has (err, "allow_remote"));
