@@ -60,6 +60,7 @@ typedef struct {
     char *state_dir;
     char *path;                 //  PATH for every command heal runs
     char *host;                 //  agent.host: this host's name on the bus, or NULL
+    bool redact;                //  redact credentials in events on the bus
     //  bus and control endpoints (defaults under heal_runtime_dir ())
     char *publish;
     char *inbound;

@@ -13,5 +13,6 @@
 #include "heal/ollama.h"
 #include "heal/strbuf.h"
 #include "heal/listen.h"
+#include "heal/redact.h"
 #include "heal/cli.h"
 #endif
