@@ -49,7 +49,7 @@ AGENT_SRC := $(filter-out agent/platform_$(OTHER_PLATFORM).c,$(wildcard agent/*.
 AGENT_LIBSRC := $(filter-out agent/main.c,$(AGENT_SRC))
 DIAG_SRC  := $(wildcard diagnoser/*.c)
 DIAG_LIBSRC := $(filter-out diagnoser/main.c,$(DIAG_SRC))
-CTL_SRC   := $(wildcard healctl/*.c)
+CTL_SRC   := $(filter-out healctl/platform_$(OTHER_PLATFORM).c,$(wildcard healctl/*.c))
 NOTIFY_SRC := $(wildcard notify/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 TOOL_SRC  := $(wildcard tests/tools/*.c)
@@ -93,15 +93,17 @@ $(BUILD)/bin/heal-agent: $(call obj,agent/main.c) $(AGENT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDLIBS_AGENT)
 
-$(BUILD)/bin/heal-diagnoser: $(call obj,diagnoser/main.c) $(DIAG_LIB) $(LIB)
+$(BUILD)/bin/heal-diagnoser: $(call obj,diagnoser/main.c) $(DIAG_LIB) $(AGENT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/bin/healctl: $(call obj,$(CTL_SRC)) $(LIB)
+# healctl, heal-diagnoser and heal-notify link the agent's objects for -n: the
+# same full validation as heal-agent -n (agent_validate), check kinds included.
+$(BUILD)/bin/healctl: $(call obj,$(CTL_SRC)) $(AGENT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/bin/heal-notify: $(call obj,$(NOTIFY_SRC)) $(LIB)
+$(BUILD)/bin/heal-notify: $(call obj,$(NOTIFY_SRC)) $(AGENT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
 

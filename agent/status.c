@@ -55,7 +55,7 @@ s_check_json (const agent_check_t *check, const status_key_t *key)
         "gave_up", key->gave_up,
         "backoff_until", (json_int_t) key->backoff_until);
     return json_pack ("{s:s, s:s, s:b, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:o}",
-        "name", check->name,
+        "check", check->name,
         "kind", cfg->kind? cfg->kind: "",
         "critical", cfg->critical,
         "severity", key->has_severity? json_string (severity_name ((severity_t) key->severity))

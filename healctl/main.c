@@ -7,12 +7,13 @@
 //  ~/.config/heal/heal.conf, built-in defaults). Exit codes: healctl.h.
 
 #include "healctl.h"
+#include "agent.h"          //  agent_validate: -n validates as heal-agent -n
 
 #include <string.h>
 #include <unistd.h>
 
-static void
-s_usage (FILE *out)
+void
+healctl_usage (FILE *out)
 {
     fprintf (out,
         "usage: healctl [OPTIONS] COMMAND [ARGS]\n"
@@ -98,6 +99,59 @@ s_option_value (int argc, char **argv, int *i, const char *eq)
     if (*i + 1 >= argc)
         return NULL;
     return argv [++*i];
+}
+
+//  -n: the same full validation as heal-agent -n (every check's kind keys),
+//  and the same output: "FILE: ok" on stdout, or the error on stderr.
+static int
+s_validate (healctl_t *ctl)
+{
+    char err [CONFIG_ERROR_MAX] = "";
+    if (agent_validate (ctl->config_path, err, sizeof err)) {
+        fprintf (stderr, "%s\n", err);
+        return HEALCTL_EXIT_CONFIG;
+    }
+    char *path = heal_config_locate (ctl->config_path);
+    printf ("%s: ok\n", path ? path : "built-in defaults");
+    free (path);
+    return HEALCTL_EXIT_OK;
+}
+
+int
+healctl_load_config (healctl_t *ctl, bool bus)
+{
+    //  The config: where the agent listens, and the CURVE keys if any.
+    char err [CONFIG_ERROR_MAX] = "";
+    char *path = heal_config_locate (ctl->config_path);
+    ctl->config = heal_config_load (path, err, sizeof err);
+    free (path);
+    if (!ctl->config) {
+        fprintf (stderr, "%s\n", err);
+        if (!ctl->endpoint || ctl->config_path)
+            return HEALCTL_EXIT_CONFIG;
+        //  -e names the agent: a broken default config need not stop us.
+        fprintf (stderr, "healctl: using built-in defaults for everything but -e\n");
+        ctl->config = heal_config_load (NULL, err, sizeof err);
+        if (!ctl->config) {
+            fprintf (stderr, "%s\n", err);
+            return HEALCTL_EXIT_CONFIG;
+        }
+    }
+    if (!ctl->endpoint)
+        ctl->endpoint = ctl->config->control;
+    if (!ctl->bus_endpoint)
+        ctl->bus_endpoint = ctl->config->publish;
+    if (!ctl->endpoint || !ctl->bus_endpoint) {
+        fprintf (stderr, "healctl: no control endpoint (use -e or control.endpoint)\n");
+        heal_config_destroy (&ctl->config);
+        return HEALCTL_EXIT_CONFIG;
+    }
+    if (!heal_endpoint_valid (bus ? ctl->bus_endpoint : ctl->endpoint, err, sizeof err)) {
+        fprintf (stderr, "healctl: %s\n", err);
+        heal_config_destroy (&ctl->config);
+        return HEALCTL_EXIT_USAGE;
+    }
+    return HEALCTL_EXIT_OK;
 }
 
 int
@@ -192,7 +246,7 @@ main (int argc, char *argv [])
         if (cmd)
             healctl_command_help (cmd, stdout);
         else
-            s_usage (stdout);
+            healctl_usage (stdout);
         return HEALCTL_EXIT_OK;
     }
     if (timeout_text && s_parse_timeout (timeout_text, &ctl.timeout_ms)) {
@@ -202,7 +256,7 @@ main (int argc, char *argv [])
         return HEALCTL_EXIT_USAGE;
     }
     if (!cmd && !validate) {
-        s_usage (stderr);
+        healctl_usage (stderr);
         return HEALCTL_EXIT_USAGE;
     }
     if (cmd) {
@@ -220,52 +274,18 @@ main (int argc, char *argv [])
         }
     }
 
-    //  The config: where the agent listens, and the CURVE keys if any.
-    char err [CONFIG_ERROR_MAX] = "";
-    char *path = heal_config_locate (ctl.config_path);
-    ctl.config = heal_config_load (path, err, sizeof err);
-    if (!ctl.config) {
-        fprintf (stderr, "%s\n", err);
-        if (validate || !ctl.endpoint || ctl.config_path) {
-            free (path);
-            return HEALCTL_EXIT_CONFIG;
-        }
-        //  -e names the agent: a broken default config need not stop us.
-        fprintf (stderr, "healctl: using built-in defaults for everything but -e\n");
-        ctl.config = heal_config_load (NULL, err, sizeof err);
-        if (!ctl.config) {
-            fprintf (stderr, "%s\n", err);
-            free (path);
-            return HEALCTL_EXIT_CONFIG;
-        }
-    }
-    if (validate) {
-        printf ("%s: ok\n", path ? path : "built-in defaults");
-        free (path);
-        heal_config_destroy (&ctl.config);
-        return HEALCTL_EXIT_OK;
-    }
-    free (path);
-    if (!ctl.endpoint)
-        ctl.endpoint = ctl.config->control;
-    if (!ctl.bus_endpoint)
-        ctl.bus_endpoint = ctl.config->publish;
-    if (!ctl.endpoint || !ctl.bus_endpoint) {
-        fprintf (stderr, "healctl: no control endpoint (use -e or control.endpoint)\n");
-        heal_config_destroy (&ctl.config);
-        return HEALCTL_EXIT_CONFIG;
-    }
-    if (!heal_endpoint_valid (cmd->run == healctl_watch ? ctl.bus_endpoint : ctl.endpoint,
-                              err, sizeof err)) {
-        fprintf (stderr, "healctl: %s\n", err);
-        heal_config_destroy (&ctl.config);
-        return HEALCTL_EXIT_USAGE;
-    }
+    if (validate)
+        return s_validate (&ctl);
+    if (cmd->timeout_ms == HEALCTL_LOCAL)
+        return cmd->run (&ctl, cmd, count - 1, positional + 1);
+    int rc = healctl_load_config (&ctl, cmd->run == healctl_watch);
+    if (rc != HEALCTL_EXIT_OK)
+        return rc;
     ctl.color = !no_color && !getenv ("NO_COLOR") && isatty (STDOUT_FILENO);
 
     //  czmq catches SIGINT/SIGTERM and sets zsys_interrupted: a request ends
     //  with 130, watch with 0.
-    int rc = cmd->run (&ctl, cmd, count - 1, positional + 1);
+    rc = cmd->run (&ctl, cmd, count - 1, positional + 1);
     heal_config_destroy (&ctl.config);
     if (fflush (stdout) != 0 && rc == HEALCTL_EXIT_OK)
         rc = HEALCTL_EXIT_SOFTWARE;

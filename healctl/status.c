@@ -12,7 +12,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#define STATUS_MAX_MESSAGE 200       //  message column, characters, when piped
+#define STATUS_MAX_MESSAGE  200      //  message column, characters, at no width
+#define STATUS_MIN_MESSAGE  30       //  the message's start kept beside the row
+#define STATUS_MIN_REMEDY   12       //  REMEDY is shortened to this before dropped
+#define STATUS_BELOW_INDENT 4        //  a message on its own line is indented so
 
 //  Checks of a status/run reply as an array (borrowed or new reference in *owned).
 static json_t *
@@ -115,6 +118,76 @@ s_cell (const char *text, size_t width, size_t max, const char *color,
             putchar (' ');
 }
 
+//  The state in words that agree with the exit code (the worst severity):
+//  "all ok", "WARNING: 1 optional check failing", "DEGRADED: 2 critical checks
+//  failing", "UNKNOWN: 1 check could not run". Returns the severity name
+//  for the colour.
+static const char *
+s_state_words (json_t *checks, char *buf, size_t len)
+{
+    size_t counts [SEVERITY_COUNT] = { 0 };
+    size_t index;
+    json_t *entry;
+    json_array_foreach (checks, index, entry) {
+        const char *name = healctl_json_string (entry, "severity");
+        int severity = name ? severity_from_name (name) : -1;
+        if (name && severity < 0)
+            severity = SEVERITY_UNKNOWN;
+        if (severity >= 0)
+            counts [severity]++;
+    }
+    int code = healctl_status_exit_code (checks);
+    if (code == severity_exit_code (SEVERITY_CRITICAL)) {
+        size_t n = counts [SEVERITY_CRITICAL];
+        snprintf (buf, len, "DEGRADED: %zu critical check%s failing", n, n == 1 ? "" : "s");
+        return "critical";
+    }
+    if (code == severity_exit_code (SEVERITY_UNKNOWN)) {
+        size_t n = counts [SEVERITY_UNKNOWN];
+        snprintf (buf, len, "UNKNOWN: %zu check%s could not run", n, n == 1 ? "" : "s");
+        return "unknown";
+    }
+    if (code == severity_exit_code (SEVERITY_WARNING)) {
+        size_t n = counts [SEVERITY_WARNING];
+        snprintf (buf, len, "WARNING: %zu optional check%s failing", n, n == 1 ? "" : "s");
+        return "warning";
+    }
+    if (counts [SEVERITY_HEALED])
+        snprintf (buf, len, "all ok (%zu healed)", counts [SEVERITY_HEALED]);
+    else
+        snprintf (buf, len, "all ok");
+    return "ok";
+}
+
+//  Columns taken by the shown columns but the message, gaps included.
+static size_t
+s_fixed_width (const size_t *widths, const bool *shown)
+{
+    size_t used = 0;
+    for (int c = 0; c < 6; c++)
+        if (shown [c])
+            used += widths [c] + 2;
+    return used;
+}
+
+size_t
+healctl_terminal_width (void)
+{
+    struct winsize ws;
+    if (isatty (STDOUT_FILENO) && ioctl (STDOUT_FILENO, TIOCGWINSZ, &ws) == 0
+    &&  ws.ws_col > 0)
+        return ws.ws_col;
+    const char *env = getenv ("COLUMNS");
+    if (env && *env && strspn (env, "0123456789") == strlen (env) && strlen (env) <= 4) {
+        size_t value = 0;
+        for (const char *p = env; *p; p++)
+            value = value * 10 + (size_t) (*p - '0');
+        if (value >= 20)
+            return value;
+    }
+    return 0;
+}
+
 typedef struct {
     const char *cells [7];
     char since [32];
@@ -138,16 +211,14 @@ healctl_render_status (healctl_t *ctl, const healctl_command_t *cmd, json_t *dat
     int64_t cycle = healctl_json_int (data, "cycle", -1);
     if (cycle < 0)
         cycle = healctl_json_int (agent, "cycle", -1);
-    json_t *degraded = json_object_get (data, "degraded");
     if (agent || host) {          //  status, not the reply of run or heal
         printf ("heal-agent%s%s", host ? " on " : "", host ? host : "");
         if (cycle >= 0)
             printf (", cycle %lld", (long long) cycle);
-        if (json_is_boolean (degraded))
-            printf (", %s%s%s", json_is_true (degraded) ? healctl_severity_color (ctl, "critical") : "",
-                    json_is_true (degraded) ? "DEGRADED" : "healthy",
-                    json_is_true (degraded) ? healctl_color_reset (ctl) : "");
-        printf ("\n");
+        char state [96];
+        const char *color = s_state_words (checks, state, sizeof state);
+        printf (", %s%s%s\n", healctl_severity_color (ctl, color), state,
+                healctl_color_reset (ctl));
     }
     size_t count = json_array_size (checks);
     if (count == 0) {
@@ -203,26 +274,56 @@ healctl_render_status (healctl_t *ctl, const healctl_command_t *cmd, json_t *dat
                 widths [c] = w;
         }
     }
-    //  On a terminal the message is cut to the width left; piped, it is
-    //  bounded only by STATUS_MAX_MESSAGE so scripts see whole lines.
+    //  Fit the width: shorten, then drop, the columns right of SEVERITY
+    //  (REMEDY, SINCE, CRITICAL, KIND) until the message has room for its
+    //  start; if it still has not, it goes on a line of its own below.
+    bool shown [7] = { true, true, true, true, true, true, true };
+    size_t columns = healctl_terminal_width ();
     size_t message_max = STATUS_MAX_MESSAGE;
-    struct winsize ws;
-    if (isatty (STDOUT_FILENO) && ioctl (STDOUT_FILENO, TIOCGWINSZ, &ws) == 0
-    &&  ws.ws_col > 0) {
-        size_t used = 0;
-        for (int c = 0; c < 6; c++)
-            used += widths [c] + 2;
-        message_max = ws.ws_col > used + 10 ? ws.ws_col - used : 10;
+    bool message_below = false;
+    if (columns) {
+        size_t longest = 0;
+        for (size_t i = 0; i < count; i++) {
+            size_t w = s_width (rows [i].cells [6]);
+            if (w > longest)
+                longest = w;
+        }
+        size_t want = longest < STATUS_MIN_MESSAGE ? longest : STATUS_MIN_MESSAGE;
+        if (want < strlen (titles [6]))
+            want = strlen (titles [6]);
+        static const int drop_order [] = { 5, 4, 2, 1 };
+        size_t step = 0;
+        while (s_fixed_width (widths, shown) + want > columns) {
+            if (shown [5] && widths [5] > STATUS_MIN_REMEDY) {
+                widths [5] = STATUS_MIN_REMEDY;     //  shorten first
+                continue;
+            }
+            if (step == sizeof drop_order / sizeof drop_order [0])
+                break;
+            shown [drop_order [step++]] = false;
+        }
+        size_t fixed = s_fixed_width (widths, shown);
+        if (fixed + want > columns) {
+            message_below = true;
+            message_max = columns > STATUS_BELOW_INDENT + 10
+                        ? columns - STATUS_BELOW_INDENT : 10;
+        }
+        else
+            message_max = columns - fixed;
     }
     for (int c = 0; c < 7; c++)
-        s_cell (titles [c], widths [c], 0, "", "", c == 6);
+        if (shown [c] && !(c == 6 && message_below))
+            s_cell (titles [c], widths [c], 0, "", "", c == 6);
     printf ("\n");
     for (size_t i = 0; i < count; i++) {
         s_row_t *row = &rows [i];
-        for (int c = 0; c < 7; c++)
-            s_cell (row->cells [c], widths [c], c == 6 ? message_max : 0,
-                    c == 3 ? row->color : "", c == 3 ? healctl_color_reset (ctl) : "",
-                    c == 6);
+        for (int c = 0; c < 6; c++)
+            if (shown [c])
+                s_cell (row->cells [c], widths [c], widths [c], c == 3 ? row->color : "",
+                        c == 3 ? healctl_color_reset (ctl) : "", false);
+        if (message_below)
+            printf ("\n%*s", STATUS_BELOW_INDENT, "");
+        s_cell (row->cells [6], 0, message_max, "", "", true);
         printf ("\n");
     }
     free (rows);
