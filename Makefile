@@ -152,7 +152,8 @@ bench:
 NPROC := $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 run:
 	@HEAL_DEPS=build sh scripts/deps.sh
-	@$(MAKE) --no-print-directory -j$(NPROC) all
+	@echo "run: building ($(NPROC) jobs; errors only)"
+	@$(MAKE) --no-print-directory -s -j$(NPROC) all
 	@RUN_FLAGS='$(RUN_FLAGS)' sh scripts/run.sh $(BUILD)
 
 sanitize: deps
