@@ -31,7 +31,7 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-"$bin/heal-agent" $flags 2>>"$log" &
+"$bin/heal-agent" $flags >>"$log" 2>&1 &
 agent_pid=$!
 
 # Wait (bounded) for the agent to answer on its control socket.
@@ -47,11 +47,11 @@ until "$bin/healctl" --timeout 500 ping >/dev/null 2>&1; do
 done
 
 # The diagnoser is optional here: it may fail (no Ollama); the agent keeps running.
-"$bin/heal-diagnoser" $flags 2>>"$log" &
+"$bin/heal-diagnoser" $flags >>"$log" 2>&1 &
 diag_pid=$!
 
 # heal-notify delivers alerts: to the configured destinations, else the desktop.
-"$bin/heal-notify" $flags 2>>"$log" &
+"$bin/heal-notify" $flags >>"$log" 2>&1 &
 notify_pid=$!
 
 "$bin/healctl" --json report 2>/dev/null | /usr/bin/python3 -c '
