@@ -212,13 +212,17 @@ healctl_render_status (healctl_t *ctl, const healctl_command_t *cmd, json_t *dat
     if (cycle < 0)
         cycle = healctl_json_int (agent, "cycle", -1);
     if (agent || host) {          //  status, not the reply of run or heal
-        printf ("heal-agent%s%s", host ? " on " : "", host ? host : "");
-        if (cycle >= 0)
-            printf (", cycle %lld", (long long) cycle);
-        char state [96];
+        char who [160], state [96];
+        int n = snprintf (who, sizeof who, "heal-agent%s%.64s", host ? " on " : "",
+                          host ? host : "");
+        if (cycle >= 0 && n > 0 && (size_t) n < sizeof who)
+            snprintf (who + n, sizeof who - (size_t) n, ", cycle %lld", (long long) cycle);
         const char *color = s_state_words (checks, state, sizeof state);
-        printf (", %s%s%s\n", healctl_severity_color (ctl, color), state,
-                healctl_color_reset (ctl));
+        //  The state on a line of its own when both do not fit the width.
+        size_t columns = healctl_terminal_width ();
+        bool split = columns && strlen (who) + 2 + strlen (state) > columns;
+        printf ("%s%s%s%s%s\n", who, split ? "\n" : ", ",
+                healctl_severity_color (ctl, color), state, healctl_color_reset (ctl));
     }
     size_t count = json_array_size (checks);
     if (count == 0) {
