@@ -16,6 +16,7 @@
 #define STATUS_MIN_MESSAGE  30       //  the message's start kept beside the row
 #define STATUS_MIN_REMEDY   12       //  REMEDY is shortened to this before dropped
 #define STATUS_BELOW_INDENT 4        //  a message on its own line is indented so
+#define STATUS_MAX_LINES    4        //  a message wraps onto this many lines at most
 
 //  Checks of a status/run reply as an array (borrowed or new reference in *owned).
 static json_t *
@@ -188,6 +189,49 @@ healctl_terminal_width (void)
     return 0;
 }
 
+//  Print a message in a column max wide, wrapped at spaces onto lines
+//  indented by indent, at most STATUS_MAX_LINES of them (then cut with "…"):
+//  the whole message, not its first words only.
+static void
+s_wrap (const char *text, size_t max, size_t indent)
+{
+    const unsigned char *p = (const unsigned char *) text;
+    for (int line = 0; *p; line++) {
+        if (line)
+            printf ("\n%*s", (int) indent, "");
+        //  the bytes of up to max code points, and the last space among them
+        size_t points = 0;
+        const unsigned char *end = p, *space = NULL;
+        while (*end && points < max) {
+            if (*end == ' ')
+                space = end;
+            end++;
+            while ((*end & 0xC0) == 0x80)
+                end++;
+            points++;
+        }
+        bool more = *end != 0;
+        if (more && line == STATUS_MAX_LINES - 1) {
+            //  the last line allowed: cut, with the ellipsis in the last column
+            const unsigned char *q = p;
+            for (size_t n = 0; n + 1 < max && q < end; n++) {
+                q++;
+                while ((*q & 0xC0) == 0x80)
+                    q++;
+            }
+            fwrite (p, 1, (size_t) (q - p), stdout);
+            fputs ("\xE2\x80\xA6", stdout);
+            return;
+        }
+        if (more && *end != ' ' && space && space > p)
+            end = space;            //  break at the last space
+        fwrite (p, 1, (size_t) (end - p), stdout);
+        p = end;
+        while (*p == ' ')
+            p++;
+    }
+}
+
 typedef struct {
     const char *cells [7];
     char since [32];
@@ -315,19 +359,32 @@ healctl_render_status (healctl_t *ctl, const healctl_command_t *cmd, json_t *dat
         else
             message_max = columns - fixed;
     }
-    for (int c = 0; c < 7; c++)
-        if (shown [c] && !(c == 6 && message_below))
-            s_cell (titles [c], widths [c], 0, "", "", c == 6);
+    int last_title = 6;
+    for (int c = 0; c < 6; c++)
+        if (shown [c] && message_below)
+            last_title = c;
+    for (int c = 0; c <= last_title; c++)
+        if (shown [c])
+            s_cell (titles [c], widths [c], 0, "", "", c == last_title);
     printf ("\n");
     for (size_t i = 0; i < count; i++) {
         s_row_t *row = &rows [i];
+        int last = -1;
+        for (int c = 0; c < 6; c++)
+            if (shown [c])
+                last = c;
         for (int c = 0; c < 6; c++)
             if (shown [c])
                 s_cell (row->cells [c], widths [c], widths [c], c == 3 ? row->color : "",
-                        c == 3 ? healctl_color_reset (ctl) : "", false);
+                        c == 3 ? healctl_color_reset (ctl) : "",
+                        message_below && c == last);
+        size_t indent = message_below ? STATUS_BELOW_INDENT : s_fixed_width (widths, shown);
         if (message_below)
             printf ("\n%*s", STATUS_BELOW_INDENT, "");
-        s_cell (row->cells [6], 0, message_max, "", "", true);
+        if (columns)
+            s_wrap (row->cells [6], message_max, indent);
+        else
+            s_cell (row->cells [6], 0, message_max, "", "", true);
         printf ("\n");
     }
     free (rows);
