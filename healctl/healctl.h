@@ -2,7 +2,9 @@
 //
 //  main.c parses the command line and loads the config; commands.c holds the
 //  one table of commands; client.c does the REQ round trip to the agent;
-//  status.c renders the status table; watch.c follows the bus.
+//  status.c renders the status table; watch.c follows the bus; local.c,
+//  completion.c and init.c are the commands that need no agent (help,
+//  completion, init; init's detection: init_platform.h).
 
 #ifndef HEALCTL_H_INCLUDED
 #define HEALCTL_H_INCLUDED

@@ -296,3 +296,43 @@ def test_init_detects_redis_and_ollama_and_validates(tmp):
         redis.terminate()
         redis.wait(10)
         ollama.stop()
+
+
+def test_table_fits_a_terminal_of_80_columns(heal):
+    """The width of a real terminal (TIOCGWINSZ), not $COLUMNS."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+    started(heal, check(heal, "redis-cache-primary", 2, critical=True, message=LONG)
+            + check(heal, "disk", 0, message="/: 75.2 GiB free (78.6%)"))
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    env["NO_COLOR"] = "1"
+    p = subprocess.Popen([HEALCTL, "-c", heal.conf, "status"], stdout=slave,
+                         stderr=subprocess.DEVNULL, env=env)
+    os.close(slave)
+    out = b""
+    end = deadline(10 * SLOW)
+    while time.monotonic() < end:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif p.poll() is not None:
+            break
+    p.wait(10)
+    os.close(master)
+    lines = out.decode(errors="replace").replace("\r", "").splitlines()
+    assert lines and all(len(line) <= 80 for line in lines), "\n".join(lines)
+    row = [line for line in lines if line.startswith("redis-cache-primary")]
+    assert row and "redis-server is not answering" in row[0], lines
+    # the whole message is there, wrapped
+    assert "exited 1" in out.decode(errors="replace"), lines
