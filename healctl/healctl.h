@@ -58,6 +58,37 @@ struct healctl_command_t {
     int (*exit_code) (json_t *data);
 };
 
+//  healctl's options (options.c): parsed, printed and completed from one table.
+typedef enum {
+    HEALCTL_OPT_NONE = 0,           //  ends the table
+    HEALCTL_OPT_CONFIG,
+    HEALCTL_OPT_ENDPOINT,
+    HEALCTL_OPT_BUS,
+    HEALCTL_OPT_JSON,
+    HEALCTL_OPT_TIMEOUT,
+    HEALCTL_OPT_NO_COLOR,
+    HEALCTL_OPT_VALIDATE,
+    HEALCTL_OPT_VERBOSE,
+    HEALCTL_OPT_VERSION,
+    HEALCTL_OPT_HELP
+} healctl_option_id_t;
+
+typedef struct {
+    healctl_option_id_t id;
+    const char *short_name;         //  "c" for -c, or NULL
+    const char *long_name;          //  "config" for --config, or NULL
+    const char *arg;                //  the value's name ("FILE"), NULL: a flag
+    const char *help;               //  NULL: a hidden alias
+} healctl_option_t;
+
+extern const healctl_option_t healctl_options [];
+
+//  The option arg names: its first len bytes ("-c", "--config"), or NULL.
+const healctl_option_t *healctl_option_find (const char *arg, size_t len);
+
+//  The options' lines of `healctl -h`.
+void healctl_options_usage (FILE *out);
+
 //  The specs of the commands healctl runs itself (local.c).
 typedef enum {
     HEALCTL_SPEC_HELP = 0,

@@ -28,22 +28,9 @@ healctl_usage (FILE *out)
     }
     fprintf (out,
         "\n"
-        "Options:\n"
-        "  -c, --config FILE     config file (default: $HEAL_CONFIG, else\n"
-        "                        ~/.config/heal/heal.conf, else built-in defaults)\n"
-        "  -e, --endpoint EP     the agent's control endpoint (default: control.endpoint\n"
-        "                        of the config), e.g. ipc:///run/user/1000/heal/control\n"
-        "      --bus EP          the bus for watch (default: bus.publish of the config)\n"
-        "  -j, --json            print the reply's data as JSON (watch: JSON lines)\n"
-        "  -t, --timeout MS      how long to wait for the agent: milliseconds, or with a\n"
-        "                        unit (2s, 1m); default 5000, run and heal 60000\n"
-        "      --no-color        no colour (also when NO_COLOR is set or stdout is not\n"
-        "                        a terminal)\n"
-        "  -n                    validate the config as heal-agent -n does and exit\n"
-        "                        (0 and FILE: ok, or 78 and the error)\n"
-        "  -v, --verbose         say what healctl does on stderr\n"
-        "      --version         print healctl's version\n"
-        "  -h, --help            this help; `healctl COMMAND -h` explains a command\n"
+        "Options:\n");
+    healctl_options_usage (out);
+    fprintf (out,
         "\n"
         "Exit codes: 0 ok; 1 the agent refused the request (its error is printed);\n"
         "status and run: the worst severity (0 ok/healed, 1 warning, 2 critical,\n"
@@ -185,51 +172,35 @@ main (int argc, char *argv [])
         //  Long options may be written --name=value.
         const char *eq = strncmp (arg, "--", 2) == 0 ? strchr (arg, '=') : NULL;
         size_t len = eq ? (size_t) (eq - arg) : strlen (arg);
-        #define S_IS(name) (strlen (name) == len && strncmp (arg, name, len) == 0)
-        if (S_IS ("-h") || S_IS ("--help"))
-            help = true;
-        else
-        if (S_IS ("--version")) {
-            printf ("healctl %s\n", HEAL_VERSION);
-            return HEALCTL_EXIT_OK;
+        const healctl_option_t *opt = healctl_option_find (arg, len);
+        if (!opt) {
+            fprintf (stderr, "healctl: unknown option '%s' (see healctl -h)\n", arg);
+            return HEALCTL_EXIT_USAGE;
         }
-        else
-        if (S_IS ("-v") || S_IS ("--verbose"))
-            ctl.verbose = true;
-        else
-        if (S_IS ("-n"))
-            validate = true;
-        else
-        if (S_IS ("-j") || S_IS ("--json"))
-            ctl.json = true;
-        else
-        if (S_IS ("--no-color") || S_IS ("--no-colour"))
-            no_color = true;
-        else
-        if (S_IS ("-c") || S_IS ("--config") || S_IS ("-e") || S_IS ("--endpoint")
-        ||  S_IS ("--bus") || S_IS ("-t") || S_IS ("--timeout")) {
-            const char *value = s_option_value (argc, argv, &i, eq);
+        const char *value = NULL;
+        if (opt->arg) {
+            value = s_option_value (argc, argv, &i, eq);
             if (!value || !*value) {
                 fprintf (stderr, "healctl: option %.*s needs a value (see healctl -h)\n",
                          (int) len, arg);
                 return HEALCTL_EXIT_USAGE;
             }
-            if (S_IS ("-c") || S_IS ("--config"))
-                ctl.config_path = value;
-            else
-            if (S_IS ("-e") || S_IS ("--endpoint"))
-                ctl.endpoint = value;
-            else
-            if (S_IS ("--bus"))
-                ctl.bus_endpoint = value;
-            else
-                timeout_text = value;
         }
-        else {
-            fprintf (stderr, "healctl: unknown option '%s' (see healctl -h)\n", arg);
-            return HEALCTL_EXIT_USAGE;
+        switch (opt->id) {
+            case HEALCTL_OPT_HELP:     help = true; break;
+            case HEALCTL_OPT_VERSION:
+                printf ("healctl %s\n", HEAL_VERSION);
+                return HEALCTL_EXIT_OK;
+            case HEALCTL_OPT_VERBOSE:  ctl.verbose = true; break;
+            case HEALCTL_OPT_VALIDATE: validate = true; break;
+            case HEALCTL_OPT_JSON:     ctl.json = true; break;
+            case HEALCTL_OPT_NO_COLOR: no_color = true; break;
+            case HEALCTL_OPT_CONFIG:   ctl.config_path = value; break;
+            case HEALCTL_OPT_ENDPOINT: ctl.endpoint = value; break;
+            case HEALCTL_OPT_BUS:      ctl.bus_endpoint = value; break;
+            case HEALCTL_OPT_TIMEOUT:  timeout_text = value; break;
+            case HEALCTL_OPT_NONE:     break;
         }
-        #undef S_IS
     }
 
     const healctl_command_t *cmd = NULL;
