@@ -99,6 +99,8 @@ $(BUILD)/bin/heal-diagnoser: $(call obj,diagnoser/main.c) $(DIAG_LIB) $(AGENT_LI
 
 # healctl, heal-diagnoser and heal-notify link the agent's objects for -n: the
 # same full validation as heal-agent -n (agent_validate), check kinds included.
+# With CURL_LAZY they then reach libcurl through agent/curl_lazy.c, as the agent
+# and the unit tests do (the same library, loaded on the first request).
 $(BUILD)/bin/healctl: $(call obj,$(CTL_SRC)) $(AGENT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
