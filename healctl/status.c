@@ -18,6 +18,12 @@
 #define STATUS_BELOW_INDENT 4        //  a message on its own line is indented so
 #define STATUS_MAX_LINES    4        //  a message wraps onto this many lines at most
 
+//  The columns: MESSAGE is the last; the ones that give way when the width is
+//  short are named in s_give_way, by title, in the order they go.
+#define S_COLUMNS  7
+#define S_MESSAGE  (S_COLUMNS - 1)
+#define S_SEVERITY 3
+
 //  Checks of a status/run reply as an array (borrowed or new reference in *owned).
 static json_t *
 s_checks (json_t *data, json_t **owned)
@@ -165,7 +171,7 @@ static size_t
 s_fixed_width (const size_t *widths, const bool *shown)
 {
     size_t used = 0;
-    for (int c = 0; c < 6; c++)
+    for (int c = 0; c < S_MESSAGE; c++)
         if (shown [c])
             used += widths [c] + 2;
     return used;
@@ -187,6 +193,16 @@ healctl_terminal_width (void)
             return value;
     }
     return 0;
+}
+
+//  The index of the column titled title, or -1.
+static int
+s_column (const char *const *titles, const char *title)
+{
+    for (int c = 0; c < S_COLUMNS; c++)
+        if (streq (titles [c], title))
+            return c;
+    return -1;
 }
 
 //  Print a message in a column max wide, wrapped at spaces onto lines
@@ -233,7 +249,7 @@ s_wrap (const char *text, size_t max, size_t indent)
 }
 
 typedef struct {
-    const char *cells [7];
+    const char *cells [S_COLUMNS];
     char since [32];
     char remedy [128];
     char severity [48];
@@ -274,12 +290,12 @@ healctl_render_status (healctl_t *ctl, const healctl_command_t *cmd, json_t *dat
         json_decref (owned);
         return HEALCTL_EXIT_OK;
     }
-    static const char *titles [7] = {
+    static const char *titles [S_COLUMNS] = {
         "CHECK", "KIND", "CRITICAL", "SEVERITY", "SINCE", "REMEDY", "MESSAGE"
     };
     s_row_t *rows = (s_row_t *) zmalloc (count * sizeof (s_row_t));
-    size_t widths [7];
-    for (int c = 0; c < 7; c++)
+    size_t widths [S_COLUMNS];
+    for (int c = 0; c < S_COLUMNS; c++)
         widths [c] = strlen (titles [c]);
     for (size_t i = 0; i < count; i++) {
         json_t *entry = json_array_get (checks, i);
@@ -315,40 +331,47 @@ healctl_render_status (healctl_t *ctl, const healctl_command_t *cmd, json_t *dat
         else
             snprintf (row->remedy, sizeof row->remedy, "%s", result ? result : "-");
         row->cells [5] = row->remedy;
-        row->cells [6] = message && *message ? message : "-";
-        for (int c = 0; c < 6; c++) {
+        row->cells [S_MESSAGE] = message && *message ? message : "-";
+        for (int c = 0; c < S_MESSAGE; c++) {
             size_t w = s_width (row->cells [c]);
             if (w > widths [c])
                 widths [c] = w;
         }
     }
     //  Fit the width: shorten, then drop, the columns right of SEVERITY
-    //  (REMEDY, SINCE, CRITICAL, KIND) until the message has room for its
+    //  (give_way below) until the message has room for its
     //  start; if it still has not, it goes on a line of its own below.
-    bool shown [7] = { true, true, true, true, true, true, true };
+    bool shown [S_COLUMNS];
+    for (int c = 0; c < S_COLUMNS; c++)
+        shown [c] = true;
     size_t columns = healctl_terminal_width ();
     size_t message_max = STATUS_MAX_MESSAGE;
     bool message_below = false;
     if (columns) {
         size_t longest = 0;
         for (size_t i = 0; i < count; i++) {
-            size_t w = s_width (rows [i].cells [6]);
+            size_t w = s_width (rows [i].cells [S_MESSAGE]);
             if (w > longest)
                 longest = w;
         }
         size_t want = longest < STATUS_MIN_MESSAGE ? longest : STATUS_MIN_MESSAGE;
-        if (want < strlen (titles [6]))
-            want = strlen (titles [6]);
-        static const int drop_order [] = { 5, 4, 2, 1 };
+        if (want < strlen (titles [S_MESSAGE]))
+            want = strlen (titles [S_MESSAGE]);
+        //  REMEDY is shortened first, then the columns go in this order.
+        static const char *give_way [] = { "REMEDY", "HEALS_7D", "SINCE", "CRITICAL",
+                                           "KIND", NULL };
+        int remedy = s_column (titles, "REMEDY");
         size_t step = 0;
         while (s_fixed_width (widths, shown) + want > columns) {
-            if (shown [5] && widths [5] > STATUS_MIN_REMEDY) {
-                widths [5] = STATUS_MIN_REMEDY;     //  shorten first
+            if (remedy >= 0 && shown [remedy] && widths [remedy] > STATUS_MIN_REMEDY) {
+                widths [remedy] = STATUS_MIN_REMEDY;
                 continue;
             }
-            if (step == sizeof drop_order / sizeof drop_order [0])
+            if (!give_way [step])
                 break;
-            shown [drop_order [step++]] = false;
+            int c = s_column (titles, give_way [step++]);
+            if (c >= 0)
+                shown [c] = false;
         }
         size_t fixed = s_fixed_width (widths, shown);
         if (fixed + want > columns) {
@@ -359,8 +382,8 @@ healctl_render_status (healctl_t *ctl, const healctl_command_t *cmd, json_t *dat
         else
             message_max = columns - fixed;
     }
-    int last_title = 6;
-    for (int c = 0; c < 6; c++)
+    int last_title = S_MESSAGE;
+    for (int c = 0; c < S_MESSAGE; c++)
         if (shown [c] && message_below)
             last_title = c;
     for (int c = 0; c <= last_title; c++)
@@ -370,21 +393,22 @@ healctl_render_status (healctl_t *ctl, const healctl_command_t *cmd, json_t *dat
     for (size_t i = 0; i < count; i++) {
         s_row_t *row = &rows [i];
         int last = -1;
-        for (int c = 0; c < 6; c++)
+        for (int c = 0; c < S_MESSAGE; c++)
             if (shown [c])
                 last = c;
-        for (int c = 0; c < 6; c++)
+        for (int c = 0; c < S_MESSAGE; c++)
             if (shown [c])
-                s_cell (row->cells [c], widths [c], widths [c], c == 3 ? row->color : "",
-                        c == 3 ? healctl_color_reset (ctl) : "",
+                s_cell (row->cells [c], widths [c], widths [c],
+                        c == S_SEVERITY ? row->color : "",
+                        c == S_SEVERITY ? healctl_color_reset (ctl) : "",
                         message_below && c == last);
         size_t indent = message_below ? STATUS_BELOW_INDENT : s_fixed_width (widths, shown);
         if (message_below)
             printf ("\n%*s", STATUS_BELOW_INDENT, "");
         if (columns)
-            s_wrap (row->cells [6], message_max, indent);
+            s_wrap (row->cells [S_MESSAGE], message_max, indent);
         else
-            s_cell (row->cells [6], 0, message_max, "", "", true);
+            s_cell (row->cells [S_MESSAGE], 0, message_max, "", "", true);
         printf ("\n");
     }
     free (rows);
