@@ -9,7 +9,7 @@ set -u
 build=${1:-build}
 bin="$build/bin"
 flags=${RUN_FLAGS:-}
-log="$build/run.log"
+log=${RUN_LOG:-$build/run.log}
 for b in heal-agent heal-diagnoser heal-notify healctl; do
     [ -x "$bin/$b" ] || { echo "run: $bin/$b is missing: run make first" >&2; exit 1; }
 done

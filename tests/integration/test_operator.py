@@ -357,3 +357,42 @@ def test_table_fits_a_terminal_of_80_columns(heal):
     assert row and "redis-server is not answering" in row[0], lines
     # the whole message is there, wrapped
     assert "exited 1" in out.decode(errors="replace"), lines
+
+
+def test_make_run_shows_the_table_and_what_to_try_not_debug_lines(tmp):
+    """scripts/run.sh (the end of `make run`): a quiet start, the status table,
+    what to try next; the daemons' logs in RUN_LOG; Ctrl-C (here SIGTERM to the
+    group) stops all three."""
+    import signal
+    home = os.path.join(tmp, "home")
+    run = os.path.join(tmp, "run")
+    os.makedirs(home)
+    os.makedirs(run, mode=0o700)
+    log = os.path.join(tmp, "run.log")
+    env = {k: v for k, v in os.environ.items() if k not in ("HEAL_CONFIG", "XDG_CONFIG_HOME",
+                                                             "XDG_STATE_HOME", "COLUMNS")}
+    env.update(HOME=home, XDG_RUNTIME_DIR=run, RUN_LOG=log,
+               OLLAMA_HOST="127.0.0.1:%d" % free_port())
+    p = subprocess.Popen(["sh", os.path.join(ROOT, "scripts", "run.sh"),
+                          os.path.dirname(BIN)], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, env=env, cwd=tmp, text=True,
+                         start_new_session=True)
+    lines = []
+    try:
+        end = deadline(60 * SLOW)
+        while time.monotonic() < end:
+            line = p.stdout.readline()
+            if not line:
+                break
+            lines.append(line.rstrip("\n"))
+            if line.startswith("Ctrl-C here stops all three"):
+                break
+        text = "\n".join(lines)
+        assert lines and lines[-1].startswith("Ctrl-C here stops"), text
+        assert any(line.startswith("CHECK ") for line in lines), text
+        assert "What to try next" in text and "healctl watch" in text
+        assert not any(line[:3] in ("I: ", "D: ", "N: ", "W: ") for line in lines), text
+        wait_for(lambda: "agent: started" in open(log).read(), 10 * SLOW, "the agent's log")
+    finally:
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait(30 * SLOW)
