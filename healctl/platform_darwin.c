@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 size_t
 init_platform_disks (char (*paths) [INIT_MAX_PATH], size_t max)
@@ -90,6 +91,23 @@ init_platform_restart (const char *service, char *buf, size_t len,
             snprintf (buf, len, "brew services restart %s", service);
             return 0;
         }
+        //  Another LaunchAgent of the user's that names the service
+        //  (com.ollama.ollama.plist): kickstart -k restarts it, or starts it.
+        DIR *d = opendir (dir);
+        struct dirent *entry;
+        while (d && (entry = readdir (d))) {
+            size_t n = strlen (entry->d_name);
+            if (n > 6 && n < INIT_MAX_NAME && streq (entry->d_name + n - 6, ".plist")
+            &&  strstr (entry->d_name, service)
+            &&  strncmp (entry->d_name, "dev.heal.", 9) != 0) {
+                snprintf (buf, len, "launchctl kickstart -k gui/%u/%.*s",
+                          (unsigned) getuid (), (int) (n - 6), entry->d_name);
+                closedir (d);
+                return 0;
+            }
+        }
+        if (d)
+            closedir (d);
     }
     return -1;
 }
