@@ -7,6 +7,7 @@ from a running agent, and `healctl init` on a machine with redis-server and a
 stand-in Ollama."""
 import json
 import os
+import re
 import shutil
 import socket
 import stat
@@ -278,6 +279,11 @@ def test_init_detects_redis_and_ollama_and_validates(tmp):
     env = {k: v for k, v in os.environ.items() if k not in ("HEAL_CONFIG", "XDG_CONFIG_HOME",
                                                              "XDG_STATE_HOME")}
     env.update(HOME=home, XDG_RUNTIME_DIR=run, OLLAMA_HOST="127.0.0.1:%d" % ollama.port)
+    # a systemd user unit of the user's: its own check, and redis's restart remedy
+    units = os.path.join(home, ".config", "systemd", "user")
+    os.makedirs(units)
+    with open(os.path.join(units, "redis.service"), "w") as f:
+        f.write("[Service]\nExecStart=%s --port %d\n" % (REDIS, port))
     try:
         wait_for(lambda: redis_ping(port), 10 * SLOW, "redis-server")
         conf = os.path.join(home, ".config", "heal", "heal.conf")
@@ -289,6 +295,8 @@ def test_init_detects_redis_and_ollama_and_validates(tmp):
         assert "port = %d\n" % port in text, text
         assert "url = \"%s\"" % ollama.url in text and "qwen2.5:7b" in text, text
         assert "kind = disk" in text and "path = \"/\"" in text
+        assert "restart = \"systemctl --user restart redis.service\"" in text, text
+        assert "kind = systemd\n    critical = false\n    unit = \"redis.service\"" in text
         # it validates as every binary validates
         p = subprocess.run([AGENT, "-n"], capture_output=True, text=True, env=env)
         assert p.returncode == 0, p.stderr
@@ -296,9 +304,14 @@ def test_init_detects_redis_and_ollama_and_validates(tmp):
         p = subprocess.run([HEALCTL, "init"], capture_output=True, text=True, env=env)
         assert p.returncode == 73 and "already exists" in p.stderr
         assert open(conf).read() == text
-        # and its checks see both servers
-        p = subprocess.run([AGENT, "--once"], capture_output=True, text=True, env=env,
-                           timeout=60 * SLOW)
+        # and its checks see both servers (run without the systemd check: its
+        # built-in remedy would ask the real systemctl --user to restart a unit)
+        blocks = text.split("\ncheck = ")
+        once = os.path.join(tmp, "once.conf")
+        once_text = "\ncheck = ".join(b for b in blocks if "kind = systemd" not in b)
+        write_config(once, re.sub(r"(?m)^    remedy\n(^        .*\n)*", "", once_text))
+        p = subprocess.run([AGENT, "-c", once, "--once"], capture_output=True, text=True,
+                           env=env, timeout=60 * SLOW)
         state = os.path.join(home, ".local", "state", "heal", "report.json")
         with open(state) as f:
             report = json.load(f)
