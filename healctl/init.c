@@ -519,7 +519,7 @@ healctl_init (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **arg
 {
     (void) cmd;
     char *path = s_target (ctl, argc, argv);
-    if (!path || !*path || strlen (path) >= INIT_MAX_PATH) {
+    if (!path || !*path || path [0] == '~' || strlen (path) >= INIT_MAX_PATH) {
         fprintf (stderr, "healctl: init: no file to write (name one: healctl init FILE)\n");
         free (path);
         return HEALCTL_EXIT_USAGE;
