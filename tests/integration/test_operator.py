@@ -409,3 +409,30 @@ def test_make_run_shows_the_table_and_what_to_try_not_debug_lines(tmp):
     finally:
         os.killpg(p.pid, signal.SIGTERM)
         p.wait(30 * SLOW)
+
+
+@pytest.mark.parametrize("binary,page", [("heal-agent", "heal-agent.8"),
+                                         ("heal-diagnoser", "heal-diagnoser.8"),
+                                         ("heal-notify", "heal-notify.8"),
+                                         ("healctl", "healctl.1")])
+def test_man_page_names_every_flag_and_command(binary, page):
+    """Each binary's man page (docs/) covers every flag of its -h, and
+    healctl(1) every command of its table: the pages cannot fall behind."""
+    import re
+    with open(os.path.join(ROOT, "docs", page)) as f:
+        man = f.read().replace("\\-", "-").replace("\\fB", "").replace("\\fR", "") \
+                      .replace("\\fI", "")
+    usage = subprocess.run([os.path.join(BIN, binary), "-h"], capture_output=True,
+                           text=True).stdout
+    flags = set(re.findall(r"(?m)^\s+(-[a-z]|--[a-z][a-z-]*)", usage))
+    flags |= set(re.findall(r"(?m)^\s+-[a-z], (--[a-z][a-z-]*)", usage))
+    assert flags, usage
+    for flag in flags:
+        assert re.search(r"(^|[\s\"(])" + re.escape(flag) + r"\b", man, re.M), \
+            "%s: %s is not in docs/%s" % (binary, flag, page)
+    if binary == "healctl":
+        commands = re.findall(r"(?m)^  ([a-z]+)(?: [A-Z\[]|\s{2,})", usage.split("Options:")[0])
+        assert "status" in commands and "init" in commands, commands
+        for cmd in commands:
+            assert re.search(r"(?m)^\.B[IR]? " + cmd + r"\b", man), \
+                "healctl %s is not in docs/healctl.1" % cmd
