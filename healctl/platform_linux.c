@@ -98,7 +98,9 @@ init_platform_user_services (init_service_t *out, size_t max)
         ||  strchr (name, '@') || strncmp (name, "heal-", 5) == 0)
             continue;           //  templates and heal's own units left out
         init_service_t *service = &out [count];
-        snprintf (service->name, sizeof service->name, "%s", name);
+        if (snprintf (service->name, sizeof service->name, "%s", name)
+            >= (int) sizeof service->name)
+            continue;
         int w = snprintf (service->path, sizeof service->path, "%s/%s", dir, name);
         struct stat st;
         if (w < 0 || (size_t) w >= sizeof service->path || stat (service->path, &st) != 0
