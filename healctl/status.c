@@ -326,7 +326,7 @@ healctl_render_status (healctl_t *ctl, const healctl_command_t *cmd, json_t *dat
         const char *action = healctl_json_string (remedy, "action");
         if (!action && result)
             action = healctl_json_string (last_remedy, "action");
-        if (result && action)
+        if (result && action && !streq (action, "remedy"))   //  not "remedy skipped"
             snprintf (row->remedy, sizeof row->remedy, "%s %s", action, result);
         else
             snprintf (row->remedy, sizeof row->remedy, "%s", result ? result : "-");

@@ -28,6 +28,16 @@ s_clock (int64_t ts_ms, char *buf, size_t len)
         snprintf (buf, len, "--:--:--");
 }
 
+//  "remedy restart: failed"; an action that is itself "remedy" (no action of
+//  its own) once: "remedy: skipped", not "remedy remedy: skipped".
+static void
+s_print_remedy (const event_remedy_t *remedy)
+{
+    const char *action = remedy->action ? remedy->action : "?";
+    printf ("remedy%s%s: %s", streq (action, "remedy") ? "" : " ",
+            streq (action, "remedy") ? "" : action, remedy->result ? remedy->result : "?");
+}
+
 //  One readable line per event: time, severity (or type), check, message, remedy.
 static void
 s_print_line (healctl_t *ctl, const event_t *event)
@@ -41,12 +51,12 @@ s_print_line (healctl_t *ctl, const event_t *event)
             printf ("%s  %s%-8s%s  %-20s %s", clock, healctl_severity_color (ctl, severity),
                     severity, reset, event->check ? event->check : "?",
                     event->message ? event->message : "");
-            if (event->remedy)
-                printf ("  [remedy %s: %s, attempt %lld, %lld ms]",
-                        event->remedy->action ? event->remedy->action : "?",
-                        event->remedy->result ? event->remedy->result : "?",
-                        (long long) event->remedy->attempt,
+            if (event->remedy) {
+                printf ("  [");
+                s_print_remedy (event->remedy);
+                printf (", attempt %lld, %lld ms]", (long long) event->remedy->attempt,
                         (long long) event->remedy->duration_ms);
+            }
             break;
         }
         case EVENT_ALERT: {
@@ -56,10 +66,11 @@ s_print_line (healctl_t *ctl, const event_t *event)
                     event->check ? event->check : "?",
                     event->alert ? event->alert : severity,
                     event->message ? event->message : "");
-            if (event->remedy)
-                printf ("  [remedy %s: %s]",
-                        event->remedy->action ? event->remedy->action : "?",
-                        event->remedy->result ? event->remedy->result : "?");
+            if (event->remedy) {
+                printf ("  [");
+                s_print_remedy (event->remedy);
+                printf ("]");
+            }
             break;
         }
         case EVENT_CYCLE: {

@@ -72,6 +72,7 @@ def test_status_words_agree_with_the_exit_code(heal, codes, rc, words):
     header = r.stdout.splitlines()[0]
     assert header.endswith(words), header
     assert "healthy" not in r.stdout
+    assert "remedy skipped" not in r.stdout and "remedy remedy" not in r.stdout
 
 
 # ------------------------------------------------------------ width
@@ -180,7 +181,7 @@ def test_failed_diagnosis_prints_its_error(heal):
 # ------------------------------------------------------------ watch
 
 def test_watch_says_when_there_is_no_agent(heal):
-    heal.config(check(heal, "one", 0))
+    heal.config(check(heal, "one", 0) + check(heal, "two", 1))
     err = os.path.join(heal.dir, "watch.err")
     out = os.path.join(heal.dir, "watch.out")
     w = subprocess.Popen([HEALCTL, "-c", heal.conf, "watch"], stdout=open(out, "w"),
@@ -193,7 +194,9 @@ def test_watch_says_when_there_is_no_agent(heal):
         wait_for(lambda: "connected to heal-agent" in open(err).read(), 10 * SLOW,
                  "watch saying it connected")
         heal.ctl("run")
-        wait_for(lambda: " one " in open(out).read(), 10 * SLOW, "an event line")
+        wait_for(lambda: " one " in open(out).read() and " two " in open(out).read(),
+                 10 * SLOW, "event lines")
+        assert "remedy remedy" not in open(out).read(), open(out).read()
     finally:
         w.terminate()
         w.wait(10)
