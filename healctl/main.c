@@ -199,6 +199,7 @@ main (int argc, char *argv [])
             case HEALCTL_OPT_ENDPOINT: ctl.endpoint = value; break;
             case HEALCTL_OPT_BUS:      ctl.bus_endpoint = value; break;
             case HEALCTL_OPT_TIMEOUT:  timeout_text = value; break;
+            case HEALCTL_OPT_SINCE:    ctl.since = value; break;
             case HEALCTL_OPT_NONE:     break;
         }
     }

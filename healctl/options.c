@@ -20,6 +20,8 @@ const healctl_option_t healctl_options [] = {
     { HEALCTL_OPT_TIMEOUT, "t", "timeout", "MS",
       "how long to wait for the agent: milliseconds, or with a\n"
       "unit (2s, 1m); default 5000, run and heal 60000" },
+    { HEALCTL_OPT_SINCE, NULL, "since", "DURATION",
+      "history: how far back (default 7d; 30m, 12h, 90d)" },
     { HEALCTL_OPT_NO_COLOR, NULL, "no-color", NULL,
       "no colour (also when NO_COLOR is set or stdout is not\n"
       "a terminal)" },

@@ -20,7 +20,7 @@
 
 //  The columns: MESSAGE is the last; the ones that give way when the width is
 //  short are named in s_give_way, by title, in the order they go.
-#define S_COLUMNS  7
+#define S_COLUMNS  8
 #define S_MESSAGE  (S_COLUMNS - 1)
 #define S_SEVERITY 3
 
@@ -251,6 +251,7 @@ s_wrap (const char *text, size_t max, size_t indent)
 typedef struct {
     const char *cells [S_COLUMNS];
     char since [32];
+    char heals [24];
     char remedy [128];
     char severity [48];
     const char *color;
@@ -291,7 +292,7 @@ healctl_render_status (healctl_t *ctl, const healctl_command_t *cmd, json_t *dat
         return HEALCTL_EXIT_OK;
     }
     static const char *titles [S_COLUMNS] = {
-        "CHECK", "KIND", "CRITICAL", "SEVERITY", "SINCE", "REMEDY", "MESSAGE"
+        "CHECK", "KIND", "CRITICAL", "SEVERITY", "SINCE", "REMEDY", "HEALS_7D", "MESSAGE"
     };
     s_row_t *rows = (s_row_t *) zmalloc (count * sizeof (s_row_t));
     size_t widths [S_COLUMNS];
@@ -331,6 +332,13 @@ healctl_render_status (healctl_t *ctl, const healctl_command_t *cmd, json_t *dat
         else
             snprintf (row->remedy, sizeof row->remedy, "%s", result ? result : "-");
         row->cells [5] = row->remedy;
+        //  heals in the last 7 days (status); "-" in a run reply
+        int64_t heals = healctl_json_int (entry, "heals_7d", -1);
+        if (heals >= 0)
+            snprintf (row->heals, sizeof row->heals, "%lld", (long long) heals);
+        else
+            snprintf (row->heals, sizeof row->heals, "-");
+        row->cells [6] = row->heals;
         row->cells [S_MESSAGE] = message && *message ? message : "-";
         for (int c = 0; c < S_MESSAGE; c++) {
             size_t w = s_width (row->cells [c]);

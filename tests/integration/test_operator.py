@@ -431,7 +431,7 @@ def test_man_page_names_every_flag_and_command(binary, page):
     flags |= set(re.findall(r"(?m)^\s+-[a-z], (--[a-z][a-z-]*)", usage))
     assert flags, usage
     for flag in flags:
-        assert re.search(r"(^|[\s\"(])" + re.escape(flag) + r"\b", man, re.M), \
+        assert re.search(r"(^|[\s\"(\[])" + re.escape(flag) + r"\b", man, re.M), \
             "%s: %s is not in docs/%s" % (binary, flag, page)
     if binary == "healctl":
         commands = re.findall(r"(?m)^  ([a-z]+)(?: [A-Z\[]|\s{2,})", usage.split("Options:")[0])
