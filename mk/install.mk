@@ -11,7 +11,6 @@
 BINDIR     ?= $(PREFIX)/bin
 HEAL_SHARE ?= $(PREFIX)/share/heal
 MAN1DIR    ?= $(PREFIX)/share/man/man1
-MAN8DIR    ?= $(PREFIX)/share/man/man8
 LAUNCHD_DIR      ?= $(HOME)/Library/LaunchAgents
 SYSTEMD_USER_DIR ?= $(if $(XDG_CONFIG_HOME),$(XDG_CONFIG_HOME),$(HOME)/.config)/systemd/user
 HEAL_LOGDIR      ?= $(HOME)/Library/Logs/heal
@@ -26,7 +25,6 @@ HEAL_UNITS  := heal-agent.service heal-diagnoser.service heal-notify.service hea
 HEAL_RENDER := $(BUILD)/launchd
 HEAL_EXTRA_SHARE := $(wildcard docs/heal.conf.example diagnoser/prompt.txt)
 HEAL_MAN    := $(wildcard docs/healctl.1)
-HEAL_MAN8   := $(wildcard docs/heal-exporter.8)
 
 # Fill a template: @BINDIR@ @LOGDIR@ @PATH@.
 heal_render = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LOGDIR@|$(HEAL_LOGDIR)|g' \
@@ -42,11 +40,10 @@ heal-render:
 
 install: $(BINS) heal-render
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(HEAL_SHARE)/launchd \
-	  $(DESTDIR)$(HEAL_SHARE)/systemd $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(MAN8DIR)
+	  $(DESTDIR)$(HEAL_SHARE)/systemd $(DESTDIR)$(MAN1DIR)
 	$(INSTALL) -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
 	$(if $(HEAL_EXTRA_SHARE),$(INSTALL) -m 644 $(HEAL_EXTRA_SHARE) $(DESTDIR)$(HEAL_SHARE)/)
 	$(if $(HEAL_MAN),$(INSTALL) -m 644 $(HEAL_MAN) $(DESTDIR)$(MAN1DIR)/)
-	$(if $(HEAL_MAN8),$(INSTALL) -m 644 $(HEAL_MAN8) $(DESTDIR)$(MAN8DIR)/)
 	$(INSTALL) -m 644 $(patsubst %,$(HEAL_RENDER)/%.plist,$(HEAL_PLISTS)) $(DESTDIR)$(HEAL_SHARE)/launchd/
 	$(INSTALL) -m 644 $(patsubst %,$(HEAL_RENDER)/%,$(HEAL_UNITS)) $(DESTDIR)$(HEAL_SHARE)/systemd/
 ifeq ($(SERVICES),yes)
@@ -69,7 +66,7 @@ endif
 # Files only: run `make agents-stop` first to unload the running services.
 uninstall:
 	rm -f $(patsubst $(BUILD)/bin/%,$(DESTDIR)$(BINDIR)/%,$(BINS))
-	rm -f $(DESTDIR)$(MAN1DIR)/healctl.1 $(DESTDIR)$(MAN8DIR)/heal-exporter.8
+	rm -f $(DESTDIR)$(MAN1DIR)/healctl.1
 	rm -f $(patsubst %,$(DESTDIR)$(HEAL_SHARE)/launchd/%.plist,$(HEAL_PLISTS))
 	rm -f $(patsubst %,$(DESTDIR)$(HEAL_SHARE)/systemd/%,$(HEAL_UNITS))
 	rm -f $(DESTDIR)$(HEAL_SHARE)/heal.conf.example $(DESTDIR)$(HEAL_SHARE)/prompt.txt
