@@ -247,7 +247,6 @@ s_check_init (agent_check_t *check, const heal_check_config_t *cfg, size_t index
     check->index = index;
     check->present = true;
     check->severity = SEVERITY_OK;
-    check->watch_fd = -1;
 }
 
 static void
@@ -257,9 +256,6 @@ s_check_free (agent_check_t *check)
     check->last = NULL;
     free (check->last_remedy_result);
     check->last_remedy_result = NULL;
-    if (check->watch_fd >= 0)
-        platform_exit_watch_close (check->watch_fd);
-    check->watch_fd = -1;
 }
 
 agent_check_t *
@@ -597,26 +593,42 @@ s_remedy_new (const char *action, const char *result, int64_t attempt,
 static void
 s_watch_update (agent_t *self, agent_check_t *check, int64_t pid, uint64_t start)
 {
-    (void) self;
-    if (check->watch_fd >= 0 && check->watch_pid == pid && pid)
+    if (check->watch_pid && check->watch_pid == pid)
         return;                 //  same pid, already watched
-    if (check->watch_fd >= 0) {
-        platform_exit_watch_close (check->watch_fd);
-        check->watch_fd = -1;
-    }
+    if (check->watch_pid)
+        platform_watches_remove (self->watches, (int) check->watch_pid);
     check->watch_pid = 0;
-    if (pid > 0 && pid <= INT32_MAX && check->cfg->critical) {
-        check->watch_fd = platform_exit_watch_open ((int) pid);
-        if (!platform_proc_alive ((int) pid, start)) {
-            //  Gone (or the pid was reused) since the run: run again at once.
-            if (check->watch_fd >= 0)
-                platform_exit_watch_close (check->watch_fd);
-            check->watch_fd = -1;
-            check->again = true;
+    if (pid > 0 && pid <= INT32_MAX && check->cfg->critical && self->watches) {
+        int rc = platform_watches_add (self->watches, (int) pid);
+        int code = errno;
+        if (rc == 0 && !platform_proc_alive ((int) pid, start)) {
+            platform_watches_remove (self->watches, (int) pid);
+            rc = -1;
+            code = ESRCH;
         }
-        //  Still alive and no watch: unsupported here, the interval decides.
-        if (check->watch_fd >= 0)
+        if (rc == 0)
             check->watch_pid = pid;
+        else
+        if (code == ESRCH)
+            check->again = true;        //  gone (or exiting) since the run: run again now
+        else
+        if (code == EMFILE || code == ENFILE) {
+            //  Never silent: the check falls back to its interval.
+            zsys_error ("agent: '%s': cannot watch pid %" PRId64 ": %s",
+                        check->name, pid, strerror (code));
+            if (!self->fds_exhausted) {
+                char message [256];
+                snprintf (message, sizeof message,
+                          "out of file descriptors (%s): exit watch of '%s' (pid %" PRId64
+                          ") lost, checks fall back to their interval", strerror (code),
+                          check->name, pid);
+                s_publish_agent (self, "fd_exhausted", message);
+            }
+            self->fds_exhausted = true;
+        }
+        //  Else no exit watch here: the interval decides.
+        if (rc == 0)
+            self->fds_exhausted = false;
     }
 }
 
@@ -1080,7 +1092,7 @@ s_checks_build (agent_t *self, agent_gen_t *gen)
             old->present = false;       //  moved
             old->last = NULL;
             old->last_remedy_result = NULL;
-            old->watch_fd = -1;
+            old->watch_pid = 0;         //  the watch moved with checks [i]
             if (checks [i].job && !checks [i].job->abandoned) {
                 //  The old generation's run is still out: keep it, its
                 //  result still describes this check.
@@ -1096,6 +1108,8 @@ s_checks_build (agent_t *self, agent_gen_t *gen)
         if (self->checks [i].present) {
             if (self->checks [i].job)
                 self->checks [i].job->abandoned = true;
+            if (self->checks [i].watch_pid)
+                platform_watches_remove (self->watches, (int) self->checks [i].watch_pid);
             s_check_free (&self->checks [i]);
         }
     }
@@ -1172,6 +1186,7 @@ agent_new (const agent_options_t *options, char *err, size_t errlen, int *exit_c
     zlistx_set_destructor (self->queue, (zlistx_destructor_fn *) zstr_free);
     self->pendings = zlistx_new ();
     self->mailbox = s_mailbox_new ();
+    self->watches = platform_watches_new ();        //  NULL: intervals only
     if (!self->queue || !self->pendings || !self->mailbox) {
         snprintf (err, errlen, "out of memory");
         goto fail;
@@ -1242,6 +1257,7 @@ agent_destroy (agent_t **self_p)
         if (self->checks [i].present)
             s_check_free (&self->checks [i]);
     free (self->checks);
+    platform_watches_destroy (&self->watches);
     zsock_destroy (&self->control);
     //  Give the last events ("stopping") a moment to reach the subscribers.
     if (self->pub)
@@ -1400,9 +1416,9 @@ agent_run (agent_t *self)
             items [n++] = (zmq_pollitem_t) { zsock_resolve (bus_inbound_sock (self->inbound)),
                                              0, ZMQ_POLLIN, 0 };
         size_t first_watch = n;
-        for (size_t i = 0; i < self->check_count; i++)
-            if (self->checks [i].present && self->checks [i].watch_fd >= 0)
-                items [n++] = (zmq_pollitem_t) { NULL, self->checks [i].watch_fd, ZMQ_POLLIN, 0 };
+        if (self->watches && platform_watches_count (self->watches))
+            items [n++] = (zmq_pollitem_t) { NULL, platform_watches_fd (self->watches),
+                                             ZMQ_POLLIN, 0 };
         (void) first_sock;
 
         int polled = zmq_poll (items, (int) n, timeout);
@@ -1419,20 +1435,17 @@ agent_run (agent_t *self)
             agent_control_handle (self);
         if (self->inbound)
             s_inbound_handle (self);
-        for (size_t k = first_watch; k < n; k++) {
-            if (!(items [k].revents & (ZMQ_POLLIN | ZMQ_POLLERR)))
-                continue;
-            for (size_t i = 0; i < self->check_count; i++) {
-                agent_check_t *check = &self->checks [i];
-                if (check->present && check->watch_fd == items [k].fd) {
+        if (first_watch < n && (items [first_watch].revents & (ZMQ_POLLIN | ZMQ_POLLERR))) {
+            int pid;
+            while ((pid = platform_watches_next (self->watches)) > 0) {
+                for (size_t i = 0; i < self->check_count; i++) {
+                    agent_check_t *check = &self->checks [i];
+                    if (!check->present || check->watch_pid != pid)
+                        continue;
                     if (self->options.verbose)
-                        zsys_info ("agent: '%s': watched pid %" PRId64 " exited",
-                                   check->name, check->watch_pid);
-                    platform_exit_watch_close (check->watch_fd);
-                    check->watch_fd = -1;
+                        zsys_info ("agent: '%s': watched pid %d exited", check->name, pid);
                     check->watch_pid = 0;
                     agent_dispatch (self, check, false);
-                    break;
                 }
             }
         }

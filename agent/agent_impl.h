@@ -11,6 +11,7 @@
 #include "agent.h"
 #include "check.h"
 #include "remedy.h"
+#include "platform.h"
 
 typedef struct agent_job_t agent_job_t;
 typedef struct agent_mailbox_t agent_mailbox_t;
@@ -48,9 +49,8 @@ typedef struct {
     bool again;                     //  run again as soon as the current run is over
     agent_job_t *job;               //  the job in flight, NULL when none
     uint64_t cycle_member;          //  the cycle waiting for this check (0 none)
-    //  exit watch
-    int watch_fd;                   //  -1 none
-    int64_t watch_pid;
+    //  exit watch (in agent_t.watches)
+    int64_t watch_pid;              //  0 none
 } agent_check_t;
 
 //  A `run` request waiting for results before its reply.
@@ -73,6 +73,8 @@ struct agent_t {
     bus_inbound_t *inbound;
     zsock_t *control;
     agent_mailbox_t *mailbox;
+    platform_watches_t *watches;    //  exit watches: one fd in the poll loop
+    bool fds_exhausted;             //  an exit watch failed with EMFILE (reported once)
     //  scheduler
     uint64_t cycle;                 //  current cycle number (0 before the first)
     bool cycle_open;                //  waiting for members of `cycle`

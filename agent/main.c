@@ -3,7 +3,9 @@
 //  (launchd/systemd supervise it). Flags: SPEC "Binaries"; docs/agent.md.
 
 #include "agent.h"
+#include "platform.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #if defined (__GLIBC__)
@@ -79,8 +81,22 @@ main (int argc, char *argv [])
     //  memory. Two arenas keep allocation contention negligible.
     mallopt (M_ARENA_MAX, 2);
 #endif
+    //  launchd starts agents with a soft limit of 256 descriptors: a few
+    //  hundred checks (sockets, 3 per command, exit watches) would hit EMFILE.
+    uint64_t fds_before = 0, fds_after = 0;
+    int fd_rc = platform_fd_limit_raise (PLATFORM_WANT_FDS, &fds_before, &fds_after);
     zsys_init ();
     zsys_set_logident ("heal-agent");
+    if (fd_rc)
+        zsys_warning ("heal-agent: cannot read the descriptor limit: %s", strerror (errno));
+    else
+    if (fds_after < 1024)
+        zsys_warning ("heal-agent: descriptor limit %llu (was %llu): raise the hard limit",
+                      (unsigned long long) fds_after, (unsigned long long) fds_before);
+    else
+    if (options.verbose)
+        zsys_info ("heal-agent: descriptor limit %llu (was %llu)",
+                   (unsigned long long) fds_after, (unsigned long long) fds_before);
     int code = 1;
     agent_t *agent = agent_new (&options, err, sizeof err, &code);
     if (!agent) {
