@@ -4,6 +4,7 @@
 
 #include "agent.h"
 #include "platform.h"
+#include "selftest.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,13 +17,15 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-        "usage: heal-agent [-c FILE] [-n] [-v] [--once] [--version] [-h]\n"
+        "usage: heal-agent [-c FILE] [-n] [-v] [--once] [--selftest] [--version] [-h]\n"
         "  -c FILE    config file (default: $HEAL_CONFIG, ~/.config/heal/heal.conf,\n"
         "             else built-in defaults)\n"
         "  -n         validate the config (every check's keys) and exit: 0 valid, 78 not\n"
         "  -v         verbose\n"
         "  --once     run one full cycle and exit with the worst severity\n"
         "             (0 ok/healed, 1 warning, 2 critical, 3 unknown)\n"
+        "  --selftest exercise every platform call on this machine, one line per\n"
+        "             fact (pass/FAIL/skip and raw values); exit 1 on a failure\n"
         "  --version  print the version\n"
         "  -h         this help\n"
         "Runs in the foreground until SIGTERM/SIGINT; SIGHUP reloads the config.\n");
@@ -52,6 +55,9 @@ main (int argc, char *argv [])
         else
         if (streq (arg, "--once"))
             options.once = true;
+        else
+        if (streq (arg, "--selftest"))
+            return selftest_run (stdout);
         else
         if (streq (arg, "--version")) {
             printf ("heal-agent %s\n", HEAL_VERSION);

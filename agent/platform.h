@@ -27,6 +27,10 @@ typedef struct {
 //  "linux" or "darwin".
 const char *platform_name (void);
 
+//  Is this process translated (macOS Rosetta 2: an x86_64 binary on Apple
+//  silicon)? 1 yes, 0 no, -1 unknown.
+int platform_translated (void);
+
 //  Fill out for pid. Returns 0, or -1 when there is no such process.
 int platform_proc_info (int pid, platform_proc_t *out);
 

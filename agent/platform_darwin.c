@@ -33,6 +33,16 @@ platform_name (void)
     return "darwin";
 }
 
+int
+platform_translated (void)
+{
+    int value = 0;
+    size_t size = sizeof value;
+    if (sysctlbyname ("sysctl.proc_translated", &value, &size, NULL, 0))
+        return errno == ENOENT? 0: -1;      //  absent on Intel Macs
+    return value? 1: 0;
+}
+
 static int
 s_bsdinfo (int pid, struct proc_bsdinfo *info)
 {

@@ -43,6 +43,12 @@ platform_name (void)
     return "linux";
 }
 
+int
+platform_translated (void)
+{
+    return 0;
+}
+
 //  Read at most len - 1 bytes of a small /proc file into buf, NUL-terminated.
 //  Returns the byte count, or -1.
 static ssize_t
