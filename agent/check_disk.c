@@ -182,7 +182,7 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     if (self->has_inodes && st.inodes_synthetic)
         kind_evidence (ev, "min_inodes_free not checked: %s inode counts are synthetic",
                        st.fstype);
-    if (self->has_inodes && inodes > 0 && !st.inodes_synthetic) {
+    if (self->has_inodes && platform_disk_inodes_checkable (&st)) {
         if (self->inodes_is_pct) {
             low_inodes = inodes_pct < self->min_inodes_pct;
             snprintf (need_inodes, sizeof need_inodes, "%g%%", self->min_inodes_pct);

@@ -25,6 +25,13 @@ platform_proc_alive (int pid, uint64_t start_time)
 }
 
 
+bool
+platform_disk_inodes_checkable (const platform_disk_t *disk)
+{
+    return disk->inodes > 0 && !disk->inodes_synthetic;
+}
+
+
 //  ---------------------------------------------------------------------------
 //  Exit watch set
 

@@ -93,6 +93,10 @@ typedef struct {
 //  macOS uses statfs (64-bit counts; statvfs truncates to 32 bits).
 int platform_disk_stats (const char *path, platform_disk_t *out);
 
+//  Can inode limits be checked on these figures? Not without counts (btrfs,
+//  ZFS datasets report 0), not when they are synthetic (APFS).
+bool platform_disk_inodes_checkable (const platform_disk_t *disk);
+
 //  The value of environment variable name in process pid's environment into
 //  buf (NUL-terminated, truncated to len). Returns 0, or -1 with errno
 //  (ENOENT not set, EPERM another user's process, ESRCH no such process).

@@ -309,6 +309,16 @@ s_test_argv_env_limits (int argc, char **argv)
     CHECK (disk.avail_bytes <= disk.total_bytes);
     CHECK (disk.used_bytes <= disk.total_bytes);
     CHECK (disk.inodes_free <= disk.inodes);
+    CHECK (platform_disk_inodes_checkable (&disk) == (disk.inodes > 0));
+    //  APFS: counts made up from free space are never checked; no counts
+    //  (btrfs) neither.
+    platform_disk_t apfs = { .total_bytes = 1, .inodes = 4000000000u,
+                             .inodes_free = 10, .inodes_synthetic = true, .fstype = "apfs" };
+    CHECK (!platform_disk_inodes_checkable (&apfs));
+    apfs.inodes_synthetic = false;
+    CHECK (platform_disk_inodes_checkable (&apfs));
+    apfs.inodes = 0;
+    CHECK (!platform_disk_inodes_checkable (&apfs));
     CHECK (platform_disk_stats ("/no/such/dir", &disk) == -1);
     CHECK (errno == ENOENT);
 }
