@@ -601,7 +601,9 @@ s_watch_update (agent_t *self, agent_check_t *check, int64_t pid, uint64_t start
     if (pid > 0 && pid <= INT32_MAX && check->cfg->critical && self->watches) {
         int rc = platform_watches_add (self->watches, (int) pid);
         int code = errno;
-        if (rc == 0 && !platform_proc_alive ((int) pid, start)) {
+        //  Gone since the run, or its pid reused? (Out of descriptors we
+        //  cannot tell: keep the watch rather than run the check in a loop.)
+        if (rc == 0 && platform_proc_gone ((int) pid, start) == 1) {
             platform_watches_remove (self->watches, (int) pid);
             rc = -1;
             code = ESRCH;

@@ -24,6 +24,18 @@ platform_proc_alive (int pid, uint64_t start_time)
     return start_time == 0 || info.start_time == start_time;
 }
 
+int
+platform_proc_gone (int pid, uint64_t start_time)
+{
+    platform_proc_t info;
+    errno = 0;
+    if (platform_proc_info (pid, &info))
+        return errno == EMFILE || errno == ENFILE? -1: 1;
+    if (info.zombie)
+        return 1;
+    return start_time == 0 || info.start_time == start_time? 0: 1;
+}
+
 
 bool
 platform_disk_inodes_checkable (const platform_disk_t *disk)

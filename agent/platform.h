@@ -37,6 +37,10 @@ int platform_proc_info (int pid, platform_proc_t *out);
 //  Is pid running (not a zombie) and, when start_time != 0, the same process?
 bool platform_proc_alive (int pid, uint64_t start_time);
 
+//  The same, three ways: 1 gone (or another process), 0 alive, -1 cannot tell
+//  (out of descriptors: Linux reads /proc through one).
+int platform_proc_gone (int pid, uint64_t start_time);
+
 //  Command line of pid, arguments joined by spaces, NUL-terminated, truncated
 //  to len. Returns 0 or -1.
 int platform_proc_cmdline (int pid, char *buf, size_t len);

@@ -72,6 +72,12 @@ def test_out_of_descriptors_is_an_event(tmp):
                                  "fd_exhausted event")
         assert "out of file descriptors" in p["message"]
         assert "exit watch" in p["message"]
+        # The first cycle ends, and no check ran in a loop meanwhile (a watch
+        # that cannot tell alive from gone without a descriptor is kept, not
+        # retried at once).
+        heal.bus.wait(lambda t, p: t == "heal.cycle", 30, "the first cycle")
+        runs = [t for t, _ in heal.bus.seen if t.startswith("heal.check.")]
+        assert len(runs) <= 2 * 30, runs[-10:]
         heal.agent.send_signal(signal.SIGTERM)
         assert wait_exit(heal.agent) == 0
     finally:

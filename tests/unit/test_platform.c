@@ -303,6 +303,29 @@ s_test_argv_env_limits (int argc, char **argv)
     CHECK (before == after);
     CHECK (setrlimit (RLIMIT_NOFILE, &limit) == 0);
 
+    //  Gone, alive, or cannot tell: out of descriptors, Linux cannot read
+    //  /proc; the agent must not read that as "gone" (it would rerun the
+    //  check in a loop).
+    platform_proc_t self_info;
+    CHECK (platform_proc_info ((int) getpid (), &self_info) == 0);
+    CHECK (platform_proc_gone ((int) getpid (), 0) == 0);
+    CHECK (platform_proc_gone ((int) getpid (), self_info.start_time) == 0);
+    CHECK (platform_proc_gone ((int) getpid (), self_info.start_time + 1) == 1);
+    CHECK (platform_proc_gone ((int) child, 0) == 1);
+    int spare [64];
+    int held = 0;
+    struct rlimit tight = limit;
+    tight.rlim_cur = 16;
+    CHECK (setrlimit (RLIMIT_NOFILE, &tight) == 0);
+    while (held < 64 && (spare [held] = dup (0)) >= 0)
+        held++;
+    int gone = platform_proc_gone ((int) getpid (), 0);
+    bool proc_needs_fd = strcmp (platform_name (), "linux") == 0;
+    while (held > 0)
+        close (spare [--held]);
+    CHECK (setrlimit (RLIMIT_NOFILE, &limit) == 0);
+    CHECK (gone == (proc_needs_fd? -1: 0));
+
     platform_disk_t disk;
     CHECK (platform_disk_stats ("/", &disk) == 0);
     CHECK (disk.total_bytes > 0);
