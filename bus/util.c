@@ -788,11 +788,18 @@ heal_runtime_dir (void)
     const char *base = NULL;
     struct stat st;
 #if defined (__APPLE__)
-    base = getenv ("TMPDIR");
+    //  The per-user temp dir that follows the uid, not $TMPDIR: sudo, cron and
+    //  nix/direnv shells change or unset TMPDIR, and healctl or the diagnoser
+    //  would then look for the agent's sockets in another directory.
+    char user_tmp [PATH_MAX];
+    size_t user_len = confstr (_CS_DARWIN_USER_TEMP_DIR, user_tmp, sizeof user_tmp);
+    if (user_len > 1 && user_len <= sizeof user_tmp)
+        base = user_tmp;
 #else
     base = getenv ("XDG_RUNTIME_DIR");
 #endif
-    //  Keep ipc paths short: sockets are limited to ~104 bytes.
+    //  Keep ipc paths short: sockets are limited to 104 bytes on macOS
+    //  (/var/folders/xx/<28 chars>/T/ is 49).
     if (base && base [0] == '/' && strlen (base) < 64
     &&  stat (base, &st) == 0 && S_ISDIR (st.st_mode)) {
         size_t blen = strlen (base);
