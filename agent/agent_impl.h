@@ -78,6 +78,7 @@ struct agent_t {
     worker_pool_t *workers;
     platform_watches_t *watches;    //  exit watches: one fd in the poll loop
     bool fds_exhausted;             //  an exit watch failed with EMFILE (reported once)
+    bool workers_exhausted;         //  the pool could not grow for EMFILE (reported once)
     scheduler_t sched;
     int64_t cycle_started_wall;
     zlistx_t *queue;                //  check names waiting for a worker

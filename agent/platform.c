@@ -6,6 +6,7 @@
 #include "platform_impl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -148,6 +149,12 @@ platform_watches_add (platform_watches_t *self, int pid)
         self->items = grown;
         self->cap = cap;
     }
+    int cost = platform_os_watch_cost ();
+    int code = cost > 0? platform_fds_free ((size_t) cost + PLATFORM_FD_RESERVE): 0;
+    if (code) {
+        errno = code;
+        return -1;
+    }
     int handle = -1;
     if (platform_os_watch_arm (self->fd, pid, &handle))
         return -1;
@@ -190,6 +197,25 @@ platform_watches_next (platform_watches_t *self)
 
 //  ---------------------------------------------------------------------------
 //  Descriptor limit
+
+int
+platform_fds_free (size_t want)
+{
+    int fds [64];
+    size_t n = 0;
+    int code = 0;
+    for (; n < want && n < sizeof fds / sizeof fds [0]; n++) {
+        fds [n] = n == 0? open ("/dev/null", O_RDONLY | O_CLOEXEC)
+                        : fcntl (fds [0], F_DUPFD_CLOEXEC, 0);
+        if (fds [n] < 0) {
+            code = errno? errno: EMFILE;
+            break;
+        }
+    }
+    while (n > 0)
+        close (fds [--n]);
+    return code;
+}
 
 int
 platform_fd_limit_raise (uint64_t want, uint64_t *before, uint64_t *after)

@@ -48,6 +48,16 @@ int platform_proc_cmdline (int pid, char *buf, size_t len);
 //  Every pid on the system. *pids is owned by the caller. Returns 0 or -1.
 int platform_proc_list (int **pids, size_t *count);
 
+//  Descriptors the agent keeps free for its check runs (pidfiles, /proc,
+//  commands' pipes, HTTP sockets): neither a new worker nor an exit watch
+//  takes them, so out of descriptors checks still run and what was not
+//  started is reported (fd_exhausted) instead of checks failing at random.
+#define PLATFORM_FD_RESERVE 16
+
+//  0 when want more descriptors could be opened now, else the errno (EMFILE,
+//  ENFILE). It opens and closes them: call it only before taking some.
+int platform_fds_free (size_t want);
+
 //  Exit watches: one set per agent, one descriptor to poll for all of them
 //  (Linux: an epoll of pidfds; macOS: one kqueue with EVFILT_PROC/NOTE_EXIT
 //  per pid), so a few hundred watched processes cost the agent's poll loop one
@@ -62,7 +72,8 @@ void platform_watches_destroy (platform_watches_t **self_p);
 int platform_watches_fd (platform_watches_t *self);
 //  Watch pid (again: watches are counted, one per caller). Returns 0, or -1
 //  with errno: ESRCH the process is gone (or exiting: run the check again
-//  now), EMFILE/ENFILE out of descriptors (report it: the watch is lost),
+//  now), EMFILE/ENFILE out of descriptors, or a watch here holds one and
+//  fewer than PLATFORM_FD_RESERVE would be left (report it: the watch is lost),
 //  ENOSYS/EINVAL no exit watch here (fall back to the interval).
 int platform_watches_add (platform_watches_t *self, int pid);
 //  Drop one watch of pid; unknown pids are ignored.

@@ -14,6 +14,8 @@ int platform_os_watch_set (void);
 //  Arm an exit watch of pid in set; *handle is what disarm needs (a pidfd, or
 //  -1). Returns 0, or -1 with errno (ESRCH: gone or exiting).
 int platform_os_watch_arm (int set, int pid, int *handle);
+//  Descriptors one armed watch holds (Linux: its pidfd; macOS: none).
+int platform_os_watch_cost (void);
 //  Disarm a watch (it may have fired already).
 void platform_os_watch_disarm (int set, int pid, int handle);
 //  Without blocking, the pids whose exit the set reports, at most max.

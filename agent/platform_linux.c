@@ -438,6 +438,12 @@ platform_os_watch_arm (int set, int pid, int *handle)
     return 0;
 }
 
+int
+platform_os_watch_cost (void)
+{
+    return 1;                   //  the pidfd
+}
+
 void
 platform_os_watch_disarm (int set, int pid, int handle)
 {

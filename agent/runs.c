@@ -57,16 +57,39 @@ s_start_job (agent_t *self, agent_check_t *check)
     job->ctx.deadline_ms = job->started + job->timeout_ms;
     job->ctx.verbose = self->options.verbose;
 
-    if (worker_pool_start (self->workers, job)) {
+    int rc = worker_pool_start (self->workers, job);
+    int code = errno;
+    if (rc == 0 && self->workers_exhausted && !worker_pool_stalled (self->workers))
+        self->workers_exhausted = false;
+    if (rc != 0) {
+        generation_unref (&job->gen);
+        job_destroy (&job);
+    }
+    if (rc > 0) {
+        //  No worker free and no new one now: first in line for a busy one.
+        check->queued = true;
+        zlistx_add_start (self->queue, check->name);
+        if ((code == EMFILE || code == ENFILE) && !self->workers_exhausted) {
+            char message [256];
+            snprintf (message, sizeof message,
+                      "out of file descriptors (%s): no new check worker (%zu running), "
+                      "checks wait for a free one", strerror (code),
+                      worker_pool_size (self->workers));
+            agent_publish_agent (self, "fd_exhausted", message);
+            self->workers_exhausted = true;
+        }
+        return;
+    }
+    if (rc < 0) {
         zsys_error ("agent: cannot start a worker for '%s'", check->name);
         event_t *event = event_new (EVENT_CHECK);
         if (event) {
-            event_set_string (&event->message, "cannot start a worker thread",
-                              EVENT_MAX_MESSAGE);
+            char message [EVENT_MAX_MESSAGE];
+            snprintf (message, sizeof message, "cannot start a worker thread: %s",
+                      strerror (code));
+            event_set_string (&event->message, message, EVENT_MAX_MESSAGE);
             s_complete (self, check, event, NULL, false);
         }
-        generation_unref (&job->gen);
-        job_destroy (&job);
         return;
     }
     check->job = job;
