@@ -23,6 +23,7 @@
 #include "remedy.h"
 #include "platform.h"
 #include "scheduler.h"
+#include "statelock.h"
 #include "status.h"
 #include "worker.h"
 
@@ -92,6 +93,7 @@ struct agent_t {
     char *state_path;
     char *report_path;
     char *incidents_path;
+    statelock_t *lock;              //  the state dir is ours while we run
     //  lifecycle
     int64_t started;                //  wall ms
     bool stopping;

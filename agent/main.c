@@ -23,12 +23,15 @@ s_usage (FILE *out)
         "  -n         validate the config (every check's keys) and exit: 0 valid, 78 not\n"
         "  -v         verbose\n"
         "  --once     run one full cycle and exit with the worst severity\n"
-        "             (0 ok/healed, 1 warning, 2 critical, 3 unknown)\n"
+        "             (0 ok/healed, 1 warning, 2 critical, 3 unknown); refused\n"
+        "             (75) while an agent runs on the same state dir\n"
         "  --selftest exercise every platform call on this machine, one line per\n"
         "             fact (pass/FAIL/skip and raw values); exit 1 on a failure\n"
         "  --version  print the version\n"
         "  -h         this help\n"
-        "Runs in the foreground until SIGTERM/SIGINT; SIGHUP reloads the config.\n");
+        "Runs in the foreground until SIGTERM/SIGINT; SIGHUP reloads the config.\n"
+        "Exit: 0, 64 usage, 70 runtime error, 75 another agent holds the state dir,\n"
+        "78 config error.\n");
 }
 
 int
@@ -103,7 +106,7 @@ main (int argc, char *argv [])
     if (options.verbose)
         zsys_info ("heal-agent: descriptor limit %llu (was %llu)",
                    (unsigned long long) fds_after, (unsigned long long) fds_before);
-    int code = 1;
+    int code = HEAL_EX_SOFTWARE;
     agent_t *agent = agent_new (&options, err, sizeof err, &code);
     if (!agent) {
         fprintf (stderr, "heal-agent: %s\n", err);
