@@ -122,8 +122,11 @@ const heal_key_t heal_config_check_keys [] = {
       .min = CONFIG_MIN_INTERVAL_MS, .help = "default: the agent's interval" },
     { .name = "timeout", .type = HEAL_KEY_DURATION, .at = CHECK_AT (timeout_ms),
       .help = "default: the agent's timeout" },
-    { .name = "description", .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY,
-      .help = "for people and the diagnoser" },
+    { .name = "description", .type = HEAL_KEY_STRING, .at = CHECK_AT (description),
+      .flags = HEAL_KEY_EMPTY, .max_len = 1024, .help = "for people and the diagnoser" },
+    { .name = "depends", .type = HEAL_KEY_LIST, .at = CHECK_AT (depends),
+      .max = CONFIG_MAX_DEPENDS, .max_len = 64,
+      .help = "checks this one needs: no remedy or alert while one fails" },
     { .name = "remedy", .type = HEAL_KEY_BLOCK,
       .help = "what to do when the check fails" },
     { .name = NULL }
@@ -138,6 +141,9 @@ const heal_key_t heal_config_remedy_keys [] = {
       .def = "900", .help = "... in any window this long; then heal gives up" },
     { .name = "backoff", .type = HEAL_KEY_DURATION, .at = CHECK_AT (backoff_ms),
       .flags = HEAL_KEY_ZERO, .def = "1", .help = "first delay between attempts, doubling" },
+    { .name = "verify", .type = HEAL_KEY_DURATION, .at = CHECK_AT (verify_ms),
+      .seen = CHECK_AT (verify_given), .flags = HEAL_KEY_ZERO, .max = CONFIG_MAX_VERIFY_MS,
+      .help = "after a remedy, re-check until it passes or this long has passed" },
     { .name = NULL }
 };
 
@@ -327,7 +333,8 @@ heal_config_destroy (heal_config_t **self_p)
     heal_config_t *self = *self_p;
     for (size_t i = 0; i < self->check_count; i++) {
         free (self->checks [i].name);
-        free (self->checks [i].kind);
+        heal_keys_free (heal_config_check_keys, &self->checks [i]);
+        free (self->checks [i].depends_index);
     }
     free (self->checks);
     zconfig_destroy (&self->root);
@@ -495,6 +502,103 @@ s_default_endpoint (const char *file, const char *section, const char *key,
     return copy;
 }
 
+//  depends: every name a configured check other than itself, and no cycle
+//  (named in the error: `a -> b -> a`). Fills depends_index. 0 or -1 with err.
+static int
+s_depends_check (heal_config_t *self, char *err, size_t errlen)
+{
+    size_t n = self->check_count;
+    for (size_t i = 0; i < n; i++) {
+        heal_check_config_t *check = &self->checks [i];
+        if (!check->depends.count)
+            continue;
+        check->depends_index = (size_t *) calloc (check->depends.count, sizeof (size_t));
+        if (!check->depends_index) {
+            s_error (err, errlen, self->file, NULL, NULL, "out of memory");
+            return -1;
+        }
+        char where [CONFIG_MAX_SHOWN + 16];
+        snprintf (where, sizeof where, "check '%s'", check->name);
+        for (size_t d = 0; d < check->depends.count; d++) {
+            const char *name = check->depends.items [d];
+            const heal_check_config_t *dep = heal_config_check (self, name);
+            char *shown = s_shown (name);
+            if (!dep || dep == check) {
+                s_error (err, errlen, self->file, where, "depends",
+                         dep ? "'%s': a check cannot depend on itself"
+                             : "'%s': no check has this name", shown ? shown : "");
+                free (shown);
+                return -1;
+            }
+            free (shown);
+            for (size_t e = 0; e < d; e++)
+                if (streq (check->depends.items [e], name)) {
+                    s_error (err, errlen, self->file, where, "depends",
+                             "'%s' given twice", name);
+                    return -1;
+                }
+            check->depends_index [d] = (size_t) (dep - self->checks);
+        }
+    }
+    //  Cycles: depth-first, 0 = new, 1 = on the path, 2 = done.
+    unsigned char *color = (unsigned char *) calloc (n ? n : 1, 1);
+    size_t *path = (size_t *) calloc (n ? n : 1, sizeof (size_t));
+    size_t *next = (size_t *) calloc (n ? n : 1, sizeof (size_t));
+    if (!color || !path || !next) {
+        free (color); free (path); free (next);
+        s_error (err, errlen, self->file, NULL, NULL, "out of memory");
+        return -1;
+    }
+    int rc = 0;
+    for (size_t root = 0; root < n && rc == 0; root++) {
+        if (color [root])
+            continue;
+        size_t depth = 0;
+        path [depth++] = root;
+        color [root] = 1;
+        next [root] = 0;
+        while (depth && rc == 0) {
+            size_t at = path [depth - 1];
+            const heal_check_config_t *check = &self->checks [at];
+            if (next [at] == check->depends.count) {
+                color [at] = 2;
+                depth--;
+                continue;
+            }
+            size_t to = check->depends_index [next [at]++];
+            if (color [to] == 2)
+                continue;
+            if (color [to] == 1) {
+                //  to is on the path: the cycle is from there to here, then to
+                char cycle [CONFIG_ERROR_MAX / 2] = "";
+                size_t from = 0;
+                while (path [from] != to)
+                    from++;
+                for (size_t k = from; k < depth; k++) {
+                    size_t used = strlen (cycle);
+                    snprintf (cycle + used, sizeof cycle - used, "%s -> ",
+                              self->checks [path [k]].name);
+                }
+                size_t used = strlen (cycle);
+                snprintf (cycle + used, sizeof cycle - used, "%s", self->checks [to].name);
+                char where [CONFIG_MAX_SHOWN + 16];
+                snprintf (where, sizeof where, "check '%s'", self->checks [to].name);
+                s_error (err, errlen, self->file, where, "depends",
+                         "dependency cycle: %s", cycle);
+                rc = -1;
+                break;
+            }
+            color [to] = 1;
+            next [to] = 0;
+            path [depth++] = to;
+        }
+    }
+    free (color);
+    free (path);
+    free (next);
+    return rc;
+}
+
 //  Walk a parsed tree. Takes ownership of *root_p. file: name for messages
 //  and for self->file (NULL = built-in defaults).
 static heal_config_t *
@@ -637,6 +741,8 @@ s_load_tree (zconfig_t **root_p, const char *file, char *err, size_t errlen)
             goto failed;
         }
     }
+    if (s_depends_check (self, err, errlen))
+        goto failed;
     //  heal-notify's blocks, so every binary's -n validates them
     notify_config_t *notify = notify_config_new (self, err, errlen);
     if (!notify)
