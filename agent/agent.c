@@ -122,6 +122,7 @@ s_check_free (agent_check_t *check)
     check->last = NULL;
     free (check->last_remedy_result);
     check->last_remedy_result = NULL;
+    remedy_budget_free (&check->health.budget);
     status_cache_free (&check->status);
     if (check->watch_fd >= 0)
         platform_exit_watch_close (check->watch_fd);
@@ -230,6 +231,8 @@ s_checks_build (agent_t *self, agent_gen_t *gen)
             old->present = false;       //  moved
             old->last = NULL;
             old->last_remedy_result = NULL;
+            old->health.budget.attempts = NULL;     //  moved too
+            old->health.budget.cap = 0;
             old->status.data = NULL;
             old->watch_fd = -1;
         }
