@@ -35,7 +35,8 @@ diag_symptom_new (const event_t *event, diag_redactor_t *redactor)
     if (!self->event)
         goto fail;
     event_t *e = self->event;
-    if (s_redact_field (redactor, &e->message))
+    if (s_redact_field (redactor, &e->message)
+    ||  s_redact_field (redactor, &e->description))
         goto fail;
     for (size_t i = 0; i < e->evidence_count; i++)
         if (s_redact_field (redactor, &e->evidence [i]))
