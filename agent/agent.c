@@ -284,6 +284,7 @@ agent_reload (agent_t *self, char *err, size_t errlen)
     zsys_info ("agent: reloaded %s (%zu checks)",
                self->config_file? self->config_file: "built-in defaults", self->check_count);
     s_publish_agent (self, "reloaded", NULL);
+    runs_waiting_go (self);
     runs_cycle_maybe_end (self);
     agent_state_changed (self, true);
     return 0;

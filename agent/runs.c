@@ -105,6 +105,18 @@ s_dependents_go (agent_t *self, size_t index, bool recovered)
     }
 }
 
+void
+runs_waiting_go (agent_t *self)
+{
+    for (size_t i = 0; i < self->check_count; i++) {
+        agent_check_t *check = &self->checks [i];
+        if (check->present && check->wait_deps && !s_deps_pending (self, check)) {
+            check->wait_deps = false;
+            runs_dispatch (self, check, false);
+        }
+    }
+}
+
 //  ---------------------------------------------------------------------
 //  Dispatch
 
