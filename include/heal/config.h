@@ -103,6 +103,12 @@ heal_config_t *heal_config_load_text (const char *text, const char *name,
                                       char *err, size_t errlen);
 void heal_config_destroy (heal_config_t **self_p);
 
+//  Check every check's `depends` (called by load): names of other configured
+//  checks, each once, and no dependency cycle (`FILE: check 'a': key
+//  'depends': dependency cycle: a -> b -> a`). Fills depends_index. 0, or -1
+//  with err set.
+int heal_config_depends_check (heal_config_t *self, char *err, size_t errlen);
+
 //  Find a check by name (borrowed) or NULL.
 const heal_check_config_t *heal_config_check (const heal_config_t *self,
                                               const char *name);
