@@ -27,6 +27,7 @@ Monit: check process with pidfile, start program with timeout 5 seconds (as
 Environment: BUILD (heal build dir), N (hangs each, 10).
 """
 import os
+import random
 import shutil
 import signal
 import socket
@@ -225,8 +226,9 @@ def measure(kind):
         for _ in range(N):
             wait_until(lambda: answers(port), 30, "the service up")
             # The supervisor has seen it healthy, and it is older than
-            # Monit's start timeout (Monit skips port tests before).
-            time.sleep(max(0.0, up_since + AGE - time.monotonic()))
+            # Monit's start timeout (Monit skips port tests before); then a
+            # random pause, so the hang falls anywhere in a check cycle.
+            time.sleep(max(0.0, up_since + AGE - time.monotonic()) + random.uniform(0, 1))
             pid = read_pid(pidfile)
             if not pid or not alive(pid):
                 raise RuntimeError("no live server pid in %s" % pidfile)
@@ -276,7 +278,8 @@ def main():
     print("heal: http check, interval 1 s, timeout 1 s, remedy kills + restarts, verify 5 s")
     print("monit: set daemon 1, check process (start timeout 5 s) + if failed port "
           "protocol http with timeout 1 seconds then restart")
-    print("each server is %g s old when hung (past Monit's start timeout)" % AGE)
+    print("each server is %g-%g s old when hung (past Monit's start timeout; "
+          "the hang falls anywhere in a cycle)" % (AGE, AGE + 1))
     results = {}
     for kind in (Heal, Monit):
         results[kind.name] = summary(measure(kind)) if kind in kinds else None
