@@ -149,6 +149,46 @@ def test_hung_http_replaced_in_the_same_run(heal):
         kill_pidfile(pidfile)
 
 
+BLACKHOLE = r"""
+import socket, sys, time
+srv = socket.socket()
+srv.bind(("127.0.0.1", int(sys.argv[1])))
+srv.listen(0)                        # never accepted: the backlog fills up
+fill = []
+for _ in range(4):
+    c = socket.socket()
+    c.setblocking(False)
+    try:
+        c.connect(("127.0.0.1", int(sys.argv[1])))
+    except BlockingIOError:
+        pass
+    fill.append(c)
+open(sys.argv[2], "w").close()       # ready: further SYNs are dropped
+time.sleep(3600)
+"""
+
+
+def test_blackholed_tcp_port_is_remediated(heal):
+    """A port whose SYNs are dropped: the connect times out, which is a
+    failure of the service: the remedy runs in the same run (attempt 1),
+    not `unknown` or `throttled ... attempt 0`."""
+    port = free_port()
+    ready = os.path.join(heal.dir, "ready")
+    count = os.path.join(heal.dir, "count")
+    heal.spawn([PY, "-c", BLACKHOLE, str(port), ready])
+    wait_for(lambda: os.path.exists(ready), 5, "blackhole ready")
+    heal.config("check = port\n    kind = tcp\n    critical = true\n"
+                "    port = %d\n    timeout = 1\n"
+                "    remedy\n        run = \"echo x >> %s\"\n        verify = 0\n"
+                "        backoff = 0\n" % (port, count))
+    heal.start_agent()
+    ev = check_event(heal, "port", timeout=15)
+    assert ev["severity"] == "critical", ev
+    assert ev["remedy"]["result"] == "failed" and ev["remedy"]["attempt"] == 1, ev
+    assert "no answer within" in ev["message"], ev
+    assert len(lines(count)) == 1
+
+
 # --- defect 3: early retry when the backoff ends -------------------------------
 
 def test_slow_remedy_retried_when_backoff_ends(heal):
