@@ -34,6 +34,7 @@ job_new (const char *name, const check_kind_t *kind, void *instance)
     self->instance = instance;
     self->ctx.name = self->name;
     self->remedy.verify_ms = -1;
+    atomic_init (&self->stop, false);
     return self;
 }
 
@@ -128,12 +129,18 @@ s_verify (job_t *job)
         event_destroy (&job->result.event);
         job->result = rerun;
         now = heal_monotonic_ms ();
-        if (job->status == CHECK_OK || now >= until || now >= job->ctx.deadline_ms)
+        if (job->status == CHECK_OK || now >= until || now >= job->ctx.deadline_ms
+        ||  atomic_load (&job->stop))
             break;
         int64_t step = now - v0 < 2000 ? WORKER_VERIFY_FAST_MS : WORKER_VERIFY_SLOW_MS;
         if (step > until - now)
             step = until - now;
-        zclock_sleep ((int) step);
+        //  In steps of at most the fast one: the agent stopping ends it soon.
+        for (int64_t slept = 0; slept < step && !atomic_load (&job->stop);
+             slept += WORKER_VERIFY_FAST_MS)
+            zclock_sleep ((int) (step - slept < WORKER_VERIFY_FAST_MS
+                                 ? step - slept : WORKER_VERIFY_FAST_MS));
+        now = heal_monotonic_ms ();
     }
     int64_t took = now - v0;
     //  A kind that waited for readiness itself (process) said how long.
@@ -355,6 +362,10 @@ worker_pool_destroy (worker_pool_t **self_p, int64_t grace_ms,
         return 0;
     *self_p = NULL;
     int64_t until = heal_monotonic_ms () + grace_ms;
+    //  Jobs re-checking after a remedy stop doing so (their result still comes).
+    for (size_t i = 0; i < self->count; i++)
+        if (self->workers [i].job)
+            atomic_store (&self->workers [i].job->stop, true);
     zmq_pollitem_t items [WORKER_POOL_MAX + 1];
     while (self->busy > 0 && heal_monotonic_ms () < until) {
         size_t n = worker_pool_poll_items (self, items, sizeof items / sizeof items [0]);

@@ -18,6 +18,7 @@
 #ifndef HEAL_WORKER_H_INCLUDED
 #define HEAL_WORKER_H_INCLUDED
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "check.h"
@@ -48,6 +49,8 @@ typedef struct {
     int64_t timeout_ms;
     int64_t verify_ms;              //  re-check window after a remedy
     bool abandoned;                 //  main: timed out, result discarded on return
+    atomic_bool stop;               //  main sets (agent stopping): end the verify
+                                    //  re-checks now; the worker reads it
     bool carried;                   //  main: its cycle ended while it ran
     uint64_t carried_into;          //  main: ... the cycle open then
     char blocked_by [EVENT_MAX_NAME + 1];   //  main: remedy refused: this dependency failed

@@ -105,6 +105,20 @@ def test_verify_window_ends_failed(heal):
     assert any(e.startswith("verify: still failing after") for e in ev["evidence"]), ev
 
 
+def test_stop_during_verify_is_prompt(heal):
+    """SIGTERM while a worker re-checks in a long verify window: the agent
+    stops within a second or two, not after the window (or its stop grace)."""
+    port = free_port()
+    ran = os.path.join(heal.dir, "ran")
+    heal.config(http_check("web", port, "touch %s" % ran, timeout=1, verify=60))
+    heal.start_agent()
+    wait_for(lambda: os.path.exists(ran), 10, "the remedy to run")
+    t0 = time.monotonic()
+    heal.agent.send_signal(signal.SIGTERM)
+    assert heal.agent.wait(10) == 0
+    assert time.monotonic() - t0 < 3.0, time.monotonic() - t0
+
+
 def test_process_start_timeout_is_verify(heal):
     """The process kind's start_timeout is the old name of remedy/verify:
     both accepted, not together."""
