@@ -154,6 +154,7 @@ main (void)
     event_destroy (&event);
 
     //  Muted: no alerts at all; the remedy field says so.
+    remedy_budget_free (&health.budget);
     memset (&health, 0, sizeof health);
     health.budget.mute_until = now + 3600 * 1000;
     event = s_apply (&health, &fail, now, &out);
@@ -162,6 +163,7 @@ main (void)
     event_destroy (&event);
 
     //  A timeout: unknown, no remedy field, incident; a kind's remedy field is replaced.
+    remedy_budget_free (&health.budget);
     memset (&health, 0, sizeof health);
     outcome_run_t timeout = { .first = CHECK_UNKNOWN, .status = CHECK_UNKNOWN,
                               .timed_out = true, .has_remedy = true };
@@ -174,6 +176,7 @@ main (void)
     event_destroy (&event);
 
     //  A kind without a remedy: a failure has no remedy field.
+    remedy_budget_free (&health.budget);
     memset (&health, 0, sizeof health);
     outcome_run_t bare = { .first = CHECK_FAIL, .status = CHECK_FAIL };
     event = s_apply (&health, &bare, now, &out);
@@ -182,6 +185,7 @@ main (void)
 
     //  A remedy (and its verification) that outlasts the backoff: the retry is
     //  at once, not a whole interval later (issue 13, defect 3).
+    remedy_budget_free (&health.budget);
     memset (&health, 0, sizeof health);
     int64_t t2 = now + 4000000;
     CHECK (remedy_budget_record (&health.budget, &s_cfg, t2) == 1);
@@ -202,6 +206,7 @@ main (void)
 
     //  Blocked by a failing dependency: blocked severity, no remedy, no alert,
     //  the dependency named; passing again clears it.
+    remedy_budget_free (&health.budget);
     memset (&health, 0, sizeof health);
     outcome_run_t blocked = { .first = CHECK_FAIL, .status = CHECK_FAIL, .has_remedy = true,
                               .blocked_by = "db" };
@@ -218,6 +223,7 @@ main (void)
     CHECK (out.alert_count == 0);
     event_destroy (&event);
 
+    remedy_budget_free (&health.budget);
     if (s_failed)
         fprintf (stderr, "test_outcome: %d of %d failed\n", s_failed, s_checks);
     return s_failed? 1: 0;
