@@ -13,6 +13,10 @@ int heal_write_atomic (const char *path, const void *data, size_t size, int mode
 //  or when the file is larger than max (errno = EFBIG).
 char *heal_read_file (const char *path, size_t max, size_t *size);
 
+//  Append data to path (created with mode, never through a symlink) in one
+//  write. Returns 0 or -1 with errno.
+int heal_append_file (const char *path, const void *data, size_t size, int mode);
+
 //  mkdir -p with mode for each created component. Returns 0 or -1.
 int heal_mkdir_p (const char *path, int mode);
 
