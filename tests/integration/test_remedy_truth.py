@@ -267,6 +267,9 @@ def test_no_remedy_is_null_and_description_travels(heal):
     st = heal.ctl("status")["data"]
     bare = [c for c in st["checks"] if c["name"] == "bare"][0]
     assert bare["description"] == "the thing users see" and bare["remedy"] is None, bare
+    out = heal.healctl("show", "bare")
+    assert "none configured for this failure" in out.stdout, out.stdout
+    assert "the thing users see" in out.stdout, out.stdout
 
 
 def test_optional_check_is_remediated(heal):
@@ -352,6 +355,8 @@ def test_blocked_while_dependency_fails_then_rerun_at_once(heal):
     assert row["severity"] == "blocked" and row["blocked_by"] == "db", row
     out = heal.healctl("status")
     assert "blocked by db" in out.stdout, out.stdout
+    out = heal.healctl("show", "api")
+    assert "blocked    by db" in out.stdout, out.stdout
     # db comes back: api runs again at once, not 300 s later
     open(dbflag, "w").close()
     heal.bus.seen.clear()
