@@ -8,6 +8,7 @@
 //  run in scheduler.c.
 
 #include "agent_impl.h"
+#include "command.h"
 #include "control_server.h"
 #include "generation.h"
 #include "platform.h"
@@ -124,6 +125,8 @@ s_check_free (agent_check_t *check)
     free (check->last_remedy_result);
     check->last_remedy_result = NULL;
     remedy_budget_free (&check->health.budget);
+    free (check->last_remedy_output);
+    check->last_remedy_output = NULL;
     status_cache_free (&check->status);
     if (check->watch_fd >= 0)
         platform_exit_watch_close (check->watch_fd);
@@ -144,9 +147,36 @@ agent_check_find (agent_t *self, const char *name)
 //  ---------------------------------------------------------------------
 //  Publishing
 
+//  agent/redact: credentials out of what goes on the bus (heal/redact.h).
+//  Only events built here (not a decoded block, whose strings are borrowed).
+static void
+s_redact (agent_t *self, event_t *event)
+{
+    if (!self->gen || !self->gen->config->redact || event->block_size
+    ||  (event->type != EVENT_CHECK && event->type != EVENT_ALERT))
+        return;
+    if (!self->redactor) {
+        char err [256];
+        self->redactor = heal_redactor_new (NULL, 0, true, err, sizeof err);
+        if (!self->redactor)
+            return;
+    }
+    char *clean = heal_redact (self->redactor, event->message);
+    if (clean) {
+        free (event->message);
+        event->message = clean;
+    }
+    heal_redact_lines (self->redactor, event->evidence, event->evidence_count);
+    if (event->remedy && (clean = heal_redact (self->redactor, event->remedy->output))) {
+        free (event->remedy->output);
+        event->remedy->output = clean;
+    }
+}
+
 void
 agent_publish_borrowed (agent_t *self, event_t *event)
 {
+    s_redact (self, event);
     if (!event->ts)
         event->ts = event_now_ms ();
     if (!event->host)
@@ -234,6 +264,7 @@ s_checks_build (agent_t *self, agent_gen_t *gen)
             old->last_remedy_result = NULL;
             old->health.budget.attempts = NULL;     //  moved too
             old->health.budget.cap = 0;
+            old->last_remedy_output = NULL;
             old->status.data = NULL;
             old->watch_fd = -1;
         }
@@ -334,16 +365,47 @@ s_sockets (agent_t *self, char *err, size_t errlen)
     return 0;
 }
 
+//  The state dir is one agent's: before reading or writing anything in it or
+//  binding a socket, take its lock. 0, or -1 with err and *exit_code.
+static int
+s_lock (agent_t *self, char *err, size_t errlen, int *exit_code)
+{
+    const char *dir = self->gen->config->state_dir;
+    int holder = 0;
+    self->lock = statelock_new (dir, &holder);
+    if (self->lock)
+        return 0;
+    if (errno != EWOULDBLOCK) {
+        snprintf (err, errlen, "cannot lock state dir %s (%s/%s): %s", dir, dir,
+                  STATELOCK_FILE, strerror (errno));
+        return -1;
+    }
+    char who [32] = "";
+    if (holder > 0)
+        snprintf (who, sizeof who, " (pid %d)", holder);
+    *exit_code = HEAL_EX_TEMPFAIL;
+    if (self->options.once)
+        snprintf (err, errlen, "another heal-agent%s is running on state dir %s: "
+                  "--once would rewrite its report and state; `healctl run` runs "
+                  "every check in it now (or use -c with another state_dir)",
+                  who, dir);
+    else
+        snprintf (err, errlen, "another heal-agent%s is running on state dir %s",
+                  who, dir);
+    return -1;
+}
+
 agent_t *
 agent_new (const agent_options_t *options, char *err, size_t errlen, int *exit_code)
 {
     err [0] = 0;
-    *exit_code = 1;
+    *exit_code = HEAL_EX_SOFTWARE;
     agent_t *self = (agent_t *) zmalloc (sizeof (agent_t));
     if (!self)
         return NULL;
     self->options = *options;
     self->once_exit = -1;
+    command_stop_checks (false);        //  agent_destroy stops them
     self->started = event_now_ms ();
     self->config_file = heal_config_locate (options->config_file);
     self->options.config_file = self->config_file;
@@ -366,6 +428,8 @@ agent_new (const agent_options_t *options, char *err, size_t errlen, int *exit_c
                   self->gen->config->state_dir? self->gen->config->state_dir: "(none)");
         goto fail;
     }
+    if (s_lock (self, err, errlen, exit_code))
+        goto fail;
     self->queue = zlistx_new ();
     if (self->queue) {
         zlistx_set_duplicator (self->queue, (zlistx_duplicator_fn *) strdup);
@@ -396,6 +460,14 @@ agent_destroy (agent_t **self_p)
     //  Workers still out: wait a little for them (their kinds honour the
     //  deadline); a worker past that is left behind and the process exits.
     self->stopping = true;
+    //  Check commands still running are ended (their whole process group);
+    //  remedies are left to finish: what they start must outlive us. A run
+    //  cut short says nothing about its service: its result is discarded,
+    //  not published or saved as `unknown`.
+    for (size_t i = 0; i < self->check_count; i++)
+        if (self->checks [i].present && self->checks [i].job)
+            self->checks [i].job->abandoned = true;
+    command_stop_checks (true);
     size_t stuck = worker_pool_destroy (&self->workers, AGENT_STOP_GRACE_MS,
                                         &runs_handlers, self);
     if (self->pendings)
@@ -421,9 +493,11 @@ agent_destroy (agent_t **self_p)
     json_decref (self->last_cycle);
     incidents_destroy (self);
     free (self->config_file);
+    heal_redactor_destroy (&self->redactor);
     free (self->state_path);
     free (self->report_path);
     free (self->incidents_path);
+    statelock_destroy (&self->lock);    //  last: everything is saved
     free (self);
     *self_p = NULL;
 }
@@ -498,7 +572,7 @@ int
 agent_run (agent_t *self)
 {
     if (s_signals_install ())
-        return 1;
+        return HEAL_EX_SOFTWARE;
     zmq_pollitem_t *items = NULL;
     size_t items_max = 0;
     int rc = 0;
@@ -521,7 +595,7 @@ agent_run (agent_t *self)
         if (need > items_max) {
             zmq_pollitem_t *grown = (zmq_pollitem_t *) realloc (items, need * sizeof *items);
             if (!grown) {
-                rc = 1;
+                rc = HEAL_EX_SOFTWARE;
                 break;
             }
             items = grown;
@@ -545,7 +619,7 @@ agent_run (agent_t *self)
             if (zmq_errno () == EINTR)
                 continue;
             zsys_error ("agent: poll: %s", zmq_strerror (zmq_errno ()));
-            rc = 1;
+            rc = HEAL_EX_SOFTWARE;
             break;
         }
         if (polled == 0)
@@ -570,7 +644,7 @@ agent_run (agent_t *self)
         }
     }
     free (items);
-    if (self->options.once)
+    if (self->options.once && rc == 0)
         rc = self->once_exit < 0? 3: self->once_exit;   //  3: interrupted first
     //  Stop: tell the bus, keep the state.
     s_publish_agent (self, "stopping", NULL);

@@ -37,6 +37,8 @@ static const heal_key_t s_agent_keys [] = {
       .def = CONFIG_DEFAULT_PATH, .flags = HEAL_KEY_EMPTY, .help = "the PATH of every command heal runs" },
     { .name = "timeout", .type = HEAL_KEY_DURATION, .at = AGENT_AT (timeout_ms),
       .def = "10", .help = "default per-check timeout" },
+    { .name = "redact", .type = HEAL_KEY_BOOL, .at = AGENT_AT (redact), .def = "false",
+      .help = "redact credentials (heal/redact.h) in check events before they go on the bus" },
     { .name = NULL }
 };
 
@@ -92,6 +94,8 @@ static const heal_key_t s_diagnoser_keys [] = {
     { .name = "flap_count", .type = HEAL_KEY_INT, .help = "heals that make a flap" },
     { .name = "flap_window", .type = HEAL_KEY_DURATION, .help = "... within this window" },
     { .name = "max_evidence", .type = HEAL_KEY_INT, .help = "evidence lines per symptom" },
+    { .name = "backoff", .type = HEAL_KEY_DURATION, .flags = HEAL_KEY_ZERO,
+      .help = "pause after a failed request, doubling" },
     { .name = NULL }
 };
 
