@@ -598,7 +598,11 @@ test_evidence (void)
         "    kind = command\n"
         "    critical = true\n"
         "    run = \"$(cat /etc/cmd) --serve\"\n"
-        "    depends = \"db, cache\"\n", "evidence.conf", err, sizeof err);
+        "    depends = \"db, cache\"\n"
+        //  depends names configured checks (an unknown name is a config error)
+        "check = cache\n"
+        "    kind = command\n"
+        "    run = \"true\"\n", "evidence.conf", err, sizeof err);
     CHECK (config);
     if (!config) {
         fprintf (stderr, "test_prompt: %s\n", err);
