@@ -123,6 +123,7 @@ s_check_free (agent_check_t *check)
     check->last = NULL;
     free (check->last_remedy_result);
     check->last_remedy_result = NULL;
+    remedy_budget_free (&check->health.budget);
     free (check->last_remedy_output);
     check->last_remedy_output = NULL;
     status_cache_free (&check->status);
@@ -257,6 +258,8 @@ s_checks_build (agent_t *self, agent_gen_t *gen)
             old->present = false;       //  moved
             old->last = NULL;
             old->last_remedy_result = NULL;
+            old->health.budget.attempts = NULL;     //  moved too
+            old->health.budget.cap = 0;
             old->last_remedy_output = NULL;
             old->status.data = NULL;
             old->watch_pid = 0;         //  the watch moved with checks [i]
@@ -312,6 +315,7 @@ agent_reload (agent_t *self, char *err, size_t errlen)
     zsys_info ("agent: reloaded %s (%zu checks)",
                self->config_file? self->config_file: "built-in defaults", self->check_count);
     agent_publish_agent (self, "reloaded", NULL);
+    runs_waiting_go (self);
     runs_cycle_maybe_end (self);
     agent_state_changed (self, true);
     return 0;

@@ -12,6 +12,9 @@
 
 #define AGENT_MAX_WORKERS     32            //  check runs in flight at once
 #define AGENT_STOP_GRACE_MS   5000          //  wait for workers at exit
+#define AGENT_RUN_GRACE_MS    2000          //  past a run's deadline before the main
+                                            //  thread calls it timed out (covers the
+                                            //  worker's ASK: WORKER_ASK_WAIT_MS)
 #define AGENT_START_GRACE_MS  250           //  bound, then "started" and cycle 1
 #define AGENT_STATE_MAX_FILE  (16 * 1024 * 1024)
 #define AGENT_INCIDENTS_MAX   (1024 * 1024) //  incidents.jsonl rotates past this

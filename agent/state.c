@@ -107,24 +107,29 @@ s_check_restore (agent_check_t *check, json_t *obj)
         return false;
     copy.health.budget.gave_up = json_is_true (gave_up);
     json_t *attempts = json_object_get (obj, "attempts");
-    copy.health.budget.count = 0;
     if (attempts) {
         if (!json_is_array (attempts))
             return false;
         size_t i;
         json_t *a;
-        json_array_foreach (attempts, i, a) {
+        json_array_foreach (attempts, i, a)
             if (!json_is_integer (a) || json_integer_value (a) < 0)
                 return false;
-            if (copy.health.budget.count < REMEDY_MAX_ATTEMPTS)
-                copy.health.budget.attempts [copy.health.budget.count++] = (int64_t) json_integer_value (a);
-        }
     }
     (void) n;
     json_t *last = json_object_get (obj, "last");
     if (last && !json_is_object (last))
         return false;
     *check = copy;
+    //  Valid: the attempt times (allocated per check, as many as configured).
+    check->health.budget.count = 0;
+    if (attempts) {
+        size_t i;
+        json_t *a;
+        json_array_foreach (attempts, i, a)
+            remedy_budget_restore (&check->health.budget, check->cfg,
+                                   (int64_t) json_integer_value (a));
+    }
     if (last) {
         json_decref (check->last);
         check->last = json_incref (last);

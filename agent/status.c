@@ -56,10 +56,11 @@ s_check_json (const agent_check_t *check, const status_key_t *key)
         "backoff_ms", (json_int_t) cfg->backoff_ms,
         "gave_up", key->gave_up,
         "backoff_until", (json_int_t) key->backoff_until);
+    json_t *blocked_by = last? json_object_get (last, "blocked_by"): NULL;
     //  "check" as on the bus and in the report; "name" is the same, kept for
     //  readers written before (schemas/control-commands.md).
     return json_pack ("{s:s, s:s, s:s, s:b, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:b, s:I, s:I,"
-                      " s:I, s:o}",
+                      " s:I, s:o, s:o, s:o}",
         "check", check->name,
         "name", check->name,
         "kind", cfg->kind? cfg->kind: "",
@@ -78,7 +79,9 @@ s_check_json (const agent_check_t *check, const status_key_t *key)
         "timeout_ms", (json_int_t) (cfg->timeout_ms > 0? cfg->timeout_ms
                                                         : CONFIG_DEFAULT_TIMEOUT_MS),
         "heals_7d", (json_int_t) key->heals_7d,
-        "last", last? json_incref (last): json_null ());
+        "last", last? json_incref (last): json_null (),
+        "description", cfg->description? json_string (cfg->description): json_null (),
+        "blocked_by", json_is_string (blocked_by)? json_incref (blocked_by): json_null ());
 }
 
 //  The check's entry, encoded: from the cache when nothing it shows changed.

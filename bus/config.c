@@ -126,8 +126,11 @@ const heal_key_t heal_config_check_keys [] = {
       .min = CONFIG_MIN_INTERVAL_MS, .help = "default: the agent's interval" },
     { .name = "timeout", .type = HEAL_KEY_DURATION, .at = CHECK_AT (timeout_ms),
       .help = "default: the agent's timeout" },
-    { .name = "description", .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY,
-      .help = "for people and the diagnoser" },
+    { .name = "description", .type = HEAL_KEY_STRING, .at = CHECK_AT (description),
+      .flags = HEAL_KEY_EMPTY, .max_len = 1024, .help = "for people and the diagnoser" },
+    { .name = "depends", .type = HEAL_KEY_LIST, .at = CHECK_AT (depends),
+      .max = CONFIG_MAX_DEPENDS, .max_len = 64,
+      .help = "checks this one needs: no remedy or alert while one fails" },
     { .name = "remedy", .type = HEAL_KEY_BLOCK,
       .help = "what to do when the check fails" },
     { .name = NULL }
@@ -142,6 +145,9 @@ const heal_key_t heal_config_remedy_keys [] = {
       .def = "900", .help = "... in any window this long; then heal gives up" },
     { .name = "backoff", .type = HEAL_KEY_DURATION, .at = CHECK_AT (backoff_ms),
       .flags = HEAL_KEY_ZERO, .def = "1", .help = "first delay between attempts, doubling" },
+    { .name = "verify", .type = HEAL_KEY_DURATION, .at = CHECK_AT (verify_ms),
+      .seen = CHECK_AT (verify_given), .flags = HEAL_KEY_ZERO, .max = CONFIG_MAX_VERIFY_MS,
+      .help = "after a remedy, re-check until it passes or this long has passed" },
     { .name = NULL }
 };
 
@@ -331,7 +337,8 @@ heal_config_destroy (heal_config_t **self_p)
     heal_config_t *self = *self_p;
     for (size_t i = 0; i < self->check_count; i++) {
         free (self->checks [i].name);
-        free (self->checks [i].kind);
+        heal_keys_free (heal_config_check_keys, &self->checks [i]);
+        free (self->checks [i].depends_index);
     }
     free (self->checks);
     zconfig_destroy (&self->root);
@@ -659,6 +666,8 @@ s_load_tree (zconfig_t **root_p, const char *file, char *err, size_t errlen)
             goto failed;
         }
     }
+    if (heal_config_depends_check (self, err, errlen))
+        goto failed;
     //  heal-notify's blocks, so every binary's -n validates them
     notify_config_t *notify = notify_config_new (self, err, errlen);
     if (!notify)
