@@ -459,6 +459,7 @@ s_tick (agent_t *self, int64_t mono)
     if (self->sched.started && repeat)
         runs_due (self, mono);
     runs_timeouts (self, mono);
+    bus_inbound_log_flush (self->inbound);
     if (self->state_flush_at && mono >= self->state_flush_at) {
         self->state_flush_at = 0;
         if (self->state_dirty)
