@@ -87,8 +87,11 @@ agent_validate (const char *config_file, char *err, size_t errlen)
     free (file);
     if (!gen)
         return CONFIG_EXIT_INVALID;
+    //  The same refusals as agent_new: endpoints, keys, state dir.
+    int rc = heal_preflight (gen->config, HEAL_USE_AGENT, err, errlen)
+           ? CONFIG_EXIT_INVALID : 0;
     generation_unref (&gen);
-    return 0;
+    return rc;
 }
 
 //  ---------------------------------------------------------------------
@@ -199,8 +202,9 @@ s_paths (agent_t *self)
     const char *dir = self->gen->config->state_dir;
     if (!dir)
         return -1;
-    if (heal_mkdir_p (dir, 0700)) {
-        zsys_error ("agent: cannot create state dir %s: %s", dir, strerror (errno));
+    char why [512];
+    if (heal_state_dir_check (dir, true, why, sizeof why)) {
+        zsys_error ("agent: state dir refused: %s", why);
         return -1;
     }
     self->state_path = zsys_sprintf ("%s/state.json", dir);
@@ -342,7 +346,8 @@ agent_new (const agent_options_t *options, char *err, size_t errlen, int *exit_c
     self->config_file = heal_config_locate (options->config_file);
     self->options.config_file = self->config_file;
     self->gen = generation_load (self->config_file, err, errlen);
-    if (!self->gen) {
+    if (!self->gen
+    ||  heal_preflight (self->gen->config, HEAL_USE_AGENT, err, errlen)) {
         *exit_code = CONFIG_EXIT_INVALID;
         goto fail;
     }

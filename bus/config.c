@@ -63,6 +63,8 @@ static const heal_key_t s_security_keys [] = {
       .help = "directory of the public certificates of allowed clients" },
     { .name = "server_public", .type = HEAL_KEY_PATH,
       .help = "the agent's public certificate" },
+    { .name = "allow_unauthenticated_tcp", .type = HEAL_KEY_BOOL, .def = "false",
+      .help = "plain tcp on loopback: every local user may command heal" },
     { .name = NULL }
 };
 

@@ -239,6 +239,13 @@ main (int argc, char *argv [])
             return HEALCTL_EXIT_CONFIG;
         }
     }
+    if (validate && heal_preflight (ctl.config, HEAL_USE_CONTROL | HEAL_USE_SUBSCRIBE,
+                                    err, sizeof err)) {
+        fprintf (stderr, "%s\n", err);
+        free (path);
+        heal_config_destroy (&ctl.config);
+        return HEALCTL_EXIT_CONFIG;
+    }
     if (validate) {
         printf ("%s: ok\n", path ? path : "built-in defaults");
         free (path);

@@ -64,3 +64,181 @@ def test_forged_agent_events_are_not_forwarded(heal):
         assert counters["inbound_refused"] >= 3, counters
     finally:
         push.close(0)
+
+
+# --- 3: tcp needs CURVE, or an opt-in that says what it gives away ---------
+
+OK_CHECK = "check = fine\n    kind = command\n    run = \"echo fine\"\n"
+DIAGNOSER = os.path.join(os.path.dirname(AGENT), "heal-diagnoser")
+
+
+def validate(binary, conf):
+    return subprocess.run([binary, "-n", "-c", conf], capture_output=True, text=True,
+                          timeout=30 * SLOW)
+
+
+def make_keys(heal):
+    import shutil
+    import zmq.auth
+    keys = os.path.join(heal.dir, "keys")
+    clients = os.path.join(keys, "clients")
+    os.makedirs(clients, mode=0o700)
+    os.chmod(keys, 0o700)
+    certs = {}
+    for name in ("server", "client", "stranger"):
+        pub, sec = zmq.auth.create_certificates(keys, name)
+        os.chmod(sec, 0o600)
+        certs[name] = (pub, sec) + zmq.auth.load_certificate(sec)
+    shutil.copy(certs["client"][0], clients)
+    return certs, clients
+
+
+def test_plain_loopback_tcp_refused_without_opt_in(heal):
+    """Another local user could connect to a loopback port: plain tcp is
+    refused by the agent at start, by -n (same words), by healctl and the
+    diagnoser; with allow_unauthenticated_tcp = true it runs."""
+    heal.control = "tcp://127.0.0.1:%d" % free_port()
+    heal.config(OK_CHECK)
+    for binary in (AGENT, HEALCTL):
+        r = validate(binary, heal.conf)
+        assert r.returncode == 78 and "allow_unauthenticated_tcp" in r.stderr, (binary, r)
+    p = heal.spawn([AGENT, "-c", heal.conf])
+    assert wait_exit(p, 15) == 78
+    out = open(os.path.join(heal.dir, "heal-agent.out")).read()
+    assert "allow_unauthenticated_tcp" in out, out
+    r = heal.healctl("-t", "500", "ping")
+    assert r.returncode != 0 and "allow_unauthenticated_tcp" in r.stderr, r
+
+    heal.config(OK_CHECK, extra="security\n    allow_unauthenticated_tcp = true\n")
+    assert validate(AGENT, heal.conf).returncode == 0
+    heal.start_agent()
+    r = heal.healctl("ping")
+    assert r.returncode == 0, r
+
+
+def test_curve_on_loopback(heal):
+    """CURVE works on loopback for every agent endpoint: healctl, the
+    diagnoser's push and a subscriber with the authorised key get through; a
+    client without CURVE or with a key not in clients_dir gets nothing, and
+    cannot mute."""
+    certs, clients = make_keys(heal)
+    heal.control = "tcp://127.0.0.1:%d" % free_port()
+    heal.inbound = "tcp://127.0.0.1:%d" % free_port()
+    heal.publish = "tcp://127.0.0.1:%d" % free_port()
+    security = ("security\n"
+                "    server_cert = \"%s\"\n"
+                "    clients_dir = \"%s\"\n"
+                "    client_cert = \"%s\"\n" % (certs["server"][0], clients,
+                                                 certs["client"][0]))
+    heal.config(OK_CHECK + command_check("crit", "exit 2", critical=True), extra=security)
+    for binary in (AGENT, HEALCTL, DIAGNOSER):
+        r = validate(binary, heal.conf)
+        assert r.returncode == 0, (binary, r.stderr)
+    # a subscriber with the authorised key
+    sub = heal.ctx.socket(zmq.SUB)
+    sub.setsockopt(zmq.LINGER, 0)
+    sub.curve_publickey, sub.curve_secretkey = certs["client"][2], certs["client"][3]
+    sub.curve_serverkey = certs["server"][2]
+    sub.setsockopt(zmq.SUBSCRIBE, b"heal.")
+    sub.connect(heal.publish)
+    from conftest import Bus
+    heal.bus = Bus.__new__(Bus)
+    heal.bus.sock, heal.bus.seen = sub, []
+    heal.start_agent()
+    r = heal.healctl("-t", str(int(5000 * SLOW)), "ping")
+    assert r.returncode == 0, r
+
+    def raw_req(cmd, args, keys=None):
+        s = heal.ctx.socket(zmq.REQ)
+        s.setsockopt(zmq.LINGER, 0)
+        if keys:
+            s.curve_publickey, s.curve_secretkey = keys
+            s.curve_serverkey = certs["server"][2]
+        s.connect(heal.control)
+        try:
+            s.send(msgpack.packb({"cmd": cmd, "args": args}))
+            return msgpack.unpackb(s.recv(), raw=False) if s.poll(int(1500 * SLOW)) else None
+        finally:
+            s.close(0)
+
+    assert raw_req("ping", [], (certs["client"][2], certs["client"][3])) is not None
+    assert raw_req("mute", ["crit", "2592000"]) is None
+    assert raw_req("mute", ["crit", "2592000"], (certs["stranger"][2],
+                                                 certs["stranger"][3])) is None
+    st = json.loads(heal.healctl("--json", "status").stdout)
+    crit = [c for c in st["checks"] if c["name"] == "crit"][0]
+    assert crit["muted_until"] is None, crit
+    # a push without CURVE never reaches the bus; the diagnosis-shaped one
+    # from an authorised key does
+    diag = {"v": 1, "type": "diagnosis", "seq": 1, "ts": int(time.time() * 1000),
+            "host": "h", "source": "x", "cycle": 1, "checks": [], "fingerprint": "f",
+            "model": "m", "summary": "", "root_cause": "", "operator_checks": [],
+            "latency_ms": 1, "cached": False}
+    for keys, summary in ((None, "plain"), ((certs["stranger"][2], certs["stranger"][3]),
+                                            "stranger"),
+                          ((certs["client"][2], certs["client"][3]), "client")):
+        p = heal.ctx.socket(zmq.PUSH)
+        p.setsockopt(zmq.LINGER, 500)
+        if keys:
+            p.curve_publickey, p.curve_secretkey = keys
+            p.curve_serverkey = certs["server"][2]
+        p.connect(heal.inbound)
+        diag["summary"] = summary
+        try:
+            p.send_multipart([b"heal.diagnosis", msgpack.packb(diag)], zmq.NOBLOCK)
+        except zmq.Again:
+            pass                # no peer (handshake refused): nothing queued
+        p.close()
+    heal.bus.wait(lambda t, m: t == "heal.diagnosis" and m.get("summary") == "client", 10)
+    assert not [m for t, m in heal.bus.seen if t == "heal.diagnosis"
+                and m.get("summary") in ("plain", "stranger")]
+
+
+# --- 5: -n is the agent's own start-time validation ------------------------
+
+@pytest.mark.parametrize("endpoint", [
+    "tcp://0.0.0.0:{port}", "tcp://*:{port}", "tcp://10.0.0.5:{port}", "tcp://[::]:{port}",
+    "tcp://[::ffff:127.0.0.1]:{port}", "tcp://localhost:{port}", "tcp://lo:{port}",
+    "tcp://127.0.0.1:{port}", "ipc://@abstract-{port}"])
+def test_validate_refuses_what_start_refuses(heal, endpoint):
+    """Each endpoint, for each of the agent's three sockets: -n and start
+    agree (both refuse with 78), even with allow_unauthenticated_tcp for the
+    non-loopback and name cases. Then a good one: both accept."""
+    for opt_in in ("", "security\n    allow_unauthenticated_tcp = true\n"):
+        if opt_in and endpoint.startswith("tcp://127.0.0.1"):
+            continue
+        heal.control = endpoint.format(port=free_port())
+        heal.config(OK_CHECK, extra=opt_in)
+        r = validate(AGENT, heal.conf)
+        p = heal.spawn([AGENT, "-c", heal.conf])
+        try:
+            rc = wait_exit(p, 15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rc = None
+        assert r.returncode == 78 and rc == 78, (endpoint, opt_in, r.returncode, r.stderr, rc)
+
+
+@pytest.mark.parametrize("endpoint", ["tcp://127.0.0.1:{port}", "tcp://[::1]:{port}"])
+def test_validate_accepts_what_start_binds(heal, endpoint):
+    heal.control = endpoint.format(port=free_port())
+    heal.config(OK_CHECK, extra="security\n    allow_unauthenticated_tcp = true\n")
+    assert validate(AGENT, heal.conf).returncode == 0
+    heal.start_agent()
+    assert heal.healctl("ping").returncode == 0
+
+
+def test_clients_validate_what_they_use(heal):
+    """healctl -n checks the control and publish endpoints it connects to,
+    heal-diagnoser -n the publish and inbound ones."""
+    heal.inbound = "tcp://127.0.0.1:%d" % free_port()
+    heal.config(OK_CHECK)
+    assert validate(HEALCTL, heal.conf).returncode == 0          # does not use inbound
+    r = validate(DIAGNOSER, heal.conf)
+    assert r.returncode == 78 and "inbound" in r.stderr, r
+    heal.inbound = "ipc://%s/in" % heal.dir
+    heal.publish = "tcp://192.0.2.7:%d" % free_port()
+    heal.config(OK_CHECK)
+    for binary in (HEALCTL, DIAGNOSER):
+        r = validate(binary, heal.conf)
+        assert r.returncode == 78 and "publish" in r.stderr and "CURVE" in r.stderr, r

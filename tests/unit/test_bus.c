@@ -363,13 +363,23 @@ test_pusher_no_peer (void)
 static void
 test_endpoints (void)
 {
-    //  tcp wildcard port: the resolved endpoint names the port
-    bus_publisher_t *pub = bus_publisher_new ("tcp://127.0.0.1:*", "test");
+    //  tcp wildcard port: the resolved endpoint names the port (plain tcp on
+    //  loopback needs the config's opt-in)
+    heal_config_t config;
+    memset (&config, 0, sizeof config);
+    config.root = zconfig_str_load ("security\n    allow_unauthenticated_tcp = true\n");
+    char why [256];
+    heal_security_t *security = heal_security_new (&config, why, sizeof why);
+    CHECKF (bus_publisher_new ("tcp://127.0.0.1:*", "test") == NULL,
+            "plain tcp without the opt-in");
+    bus_publisher_t *pub = bus_publisher_new_secure ("tcp://127.0.0.1:*", "test", security);
     CHECKF (pub && strncmp (bus_publisher_endpoint (pub), "tcp://127.0.0.1:", 16) == 0
         && strcmp (bus_publisher_endpoint (pub), "tcp://127.0.0.1:*") != 0, "resolved %s",
            pub ? bus_publisher_endpoint (pub) : "-");
     CHECKF (pub && bus_publisher_sock (pub) != NULL, "sock");
     bus_publisher_destroy (&pub);
+    heal_security_destroy (&security);
+    zconfig_destroy (&config.root);
     CHECKF (bus_publisher_new ("bogus://x", "test") == NULL, "bad endpoint refused");
     CHECKF (bus_inbound_new ("bogus://x") == NULL, "bad inbound refused");
 
