@@ -64,7 +64,10 @@ report_write (agent_t *self)
     json_decref (root);
     if (!text)
         return -1;
-    int rc = heal_write_atomic (self->report_path, text, strlen (text), 0644);
+    //  Evidence (log lines, command output) is for the operator: 0600 unless
+    //  the config says agent/report_readable_by_others = true.
+    int mode = self->gen->config->report_readable_by_others ? 0644 : 0600;
+    int rc = heal_write_atomic (self->report_path, text, strlen (text), mode);
     if (rc)
         zsys_error ("agent: cannot write %s: %s", self->report_path, strerror (errno));
     free (text);
@@ -81,14 +84,15 @@ report_incident_append (agent_t *self, const json_t *event)
         return;
     size_t len = strlen (line);
     struct stat st;
-    if (stat (self->incidents_path, &st) == 0
+    if (lstat (self->incidents_path, &st) == 0 && S_ISREG (st.st_mode)
     &&  (uint64_t) st.st_size + len + 1 > AGENT_INCIDENTS_MAX) {
         char *old = zsys_sprintf ("%s.1", self->incidents_path);
         if (old && rename (self->incidents_path, old))
             zsys_error ("agent: cannot rotate %s: %s", self->incidents_path, strerror (errno));
         zstr_free (&old);
     }
-    int fd = open (self->incidents_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    //  Never through a symlink planted in the state dir.
+    int fd = heal_open_append_private (self->incidents_path, 0600);
     if (fd < 0) {
         zsys_error ("agent: cannot open %s: %s", self->incidents_path, strerror (errno));
         free (line);

@@ -37,6 +37,9 @@ static const heal_key_t s_agent_keys [] = {
       .def = CONFIG_DEFAULT_PATH, .flags = HEAL_KEY_EMPTY, .help = "the PATH of every command heal runs" },
     { .name = "timeout", .type = HEAL_KEY_DURATION, .at = AGENT_AT (timeout_ms),
       .def = "10", .help = "default per-check timeout" },
+    { .name = "report_readable_by_others", .type = HEAL_KEY_BOOL,
+      .at = AGENT_AT (report_readable_by_others), .def = "false",
+      .help = "report.json (evidence, command output) readable by every local user" },
     { .name = NULL }
 };
 

@@ -13,6 +13,15 @@ int heal_write_atomic (const char *path, const void *data, size_t size, int mode
 //  or when the file is larger than max (errno = EFBIG).
 char *heal_read_file (const char *path, size_t max, size_t *size);
 
+//  heal_read_file for heal's own state files: the last component is never a
+//  symlink (O_NOFOLLOW: ELOOP), and the file must be a regular file owned by
+//  the effective user and not writable by others (EPERM).
+char *heal_read_file_private (const char *path, size_t max, size_t *size);
+
+//  Open heal's own append-only file (created with mode): never through a
+//  symlink, a regular file owned by the effective user. fd or -1 (errno).
+int heal_open_append_private (const char *path, int mode);
+
 //  mkdir -p with mode for each created component. Returns 0 or -1.
 int heal_mkdir_p (const char *path, int mode);
 

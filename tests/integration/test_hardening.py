@@ -242,3 +242,101 @@ def test_clients_validate_what_they_use(heal):
     for binary in (HEALCTL, DIAGNOSER):
         r = validate(binary, heal.conf)
         assert r.returncode == 78 and "publish" in r.stderr and "CURVE" in r.stderr, r
+
+
+# --- 2: the state dir is heal's alone ---------------------------------------
+
+def crit_check():
+    return command_check("crit", "echo down; exit 2", critical=True)
+
+
+def muted_until(heal, name="crit"):
+    st = heal.ctl("status")["data"]
+    return [c for c in st["checks"] if c["name"] == name][0]["muted_until"]
+
+
+def test_state_dir_open_to_others_refused(heal):
+    heal.config(OK_CHECK)
+    os.makedirs(heal.state, mode=0o700)
+    os.chmod(heal.state, 0o777)
+    r = validate(AGENT, heal.conf)
+    assert r.returncode == 78 and "state_dir" in r.stderr and "writable" in r.stderr, r
+    p = heal.spawn([AGENT, "-c", heal.conf])
+    assert wait_exit(p, 15) == 78
+    os.chmod(heal.state, 0o700)
+    assert validate(AGENT, heal.conf).returncode == 0
+
+
+def test_planted_state_is_ignored(heal):
+    """A state.json that is a symlink (or, as root, one owned by another user)
+    is not loaded: its mute does not silence the critical check.
+    The same file, ours, is loaded (the proof that it would have worked)."""
+    heal.config(crit_check())
+    heal.start_agent()
+    until = int(time.time() * 1000) + 20 * 86400 * 1000   # the mute the test plants
+    assert heal.ctl("mute", "crit", "2592000")["ok"]
+    heal.stop()
+    state = os.path.join(heal.state, "state.json")
+    text = open(state).read()
+    data = json.loads(text)
+    data["checks"]["crit"]["mute_until"] = until
+    planted = os.path.join(heal.dir, "planted.json")
+    with open(planted, "w") as f:
+        json.dump(data, f)
+    os.chmod(planted, 0o600)
+    os.unlink(state)
+    os.symlink(planted, state)
+
+    def restart():
+        h = type(heal)(heal.dir)
+        h.conf, h.state = heal.conf, heal.state
+        h.start_agent()
+        return h
+
+    h = restart()
+    try:
+        assert muted_until(h) is None
+        out = open(os.path.join(heal.dir, "heal-agent.out")).read()
+        assert "state.json" in out, out
+    finally:
+        h.stop()
+    os.unlink(state)
+    import shutil
+    shutil.copy(planted, state)
+    os.chmod(state, 0o600)
+    if os.geteuid() == 0:
+        os.chown(state, 65534, 65534)
+        h = restart()
+        try:
+            assert muted_until(h) is None
+        finally:
+            h.stop()
+    # the refused file was replaced by the agent's own on stop: plant it again, ours
+    shutil.copy(planted, state)
+    os.chmod(state, 0o600)
+    h = restart()
+    try:
+        assert muted_until(h) == until      # our own file: loaded
+    finally:
+        h.stop()
+
+
+def test_report_not_readable_by_others(heal):
+    heal.config(OK_CHECK)
+    heal.start_agent()
+    report = os.path.join(heal.state, "report.json")
+    wait_for(lambda: os.path.exists(report), 10, "report.json")
+    assert stat.S_IMODE(os.stat(report).st_mode) == 0o600
+    heal.stop()
+    os.unlink(report)
+    heal.config(OK_CHECK, extra="agent_unused = 1\n" if False else "")
+    text = open(heal.conf).read().replace("agent\n", "agent\n    report_readable_by_others = true\n", 1)
+    write_config(heal.conf, text)
+    h = type(heal)(heal.dir)
+    h.conf, h.state = heal.conf, heal.state
+    h.start_agent()
+    try:
+        wait_for(lambda: os.path.exists(report), 10, "report.json")
+        assert stat.S_IMODE(os.stat(report).st_mode) == 0o644
+    finally:
+        h.stop()
