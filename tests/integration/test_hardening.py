@@ -340,3 +340,28 @@ def test_report_not_readable_by_others(heal):
         assert stat.S_IMODE(os.stat(report).st_mode) == 0o644
     finally:
         h.stop()
+
+
+# --- 4: a flood of invalid messages does not flood the log -----------------
+
+def test_inbound_flood_logs_a_line_not_a_line_each(heal):
+    """50,000 one-byte pushes: all counted, at most a few log lines (the
+    first drop with its reason; the rest summarised once a minute)."""
+    heal.config(OK_CHECK)
+    heal.start_agent()
+    push = heal.ctx.socket(zmq.PUSH)
+    push.setsockopt(zmq.LINGER, 5000)
+    push.setsockopt(zmq.SNDHWM, 0)
+    push.connect(heal.inbound)
+    n = 50000
+    for _ in range(n):
+        push.send(b"x")
+    push.close()
+    wait_for(lambda: heal.ctl("status")["data"]["counters"]["inbound_invalid"] >= n, 60,
+             "all %d counted" % n)
+    assert heal.ctl("ping")["ok"]
+    out = open(os.path.join(heal.dir, "heal-agent.out")).read().splitlines()
+    dropped = [l for l in out if "inbound" in l and "dropped" in l]
+    assert 1 <= len(dropped) <= 3, dropped[:5]
+    assert "not two frames" in dropped[0], dropped[0]
+    assert len(out) < 10, out[:12]
