@@ -266,6 +266,15 @@ int
 heal_config_check_permissions (const char *path, char *err, size_t errlen)
 {
     struct stat st;
+    //  A symlink is the operator's only when they own it: a link planted by
+    //  someone else (to a file they may not read) would have heal read it
+    //  with our rights, and quote it in errors.
+    if (lstat (path, &st) == 0 && S_ISLNK (st.st_mode) && st.st_uid != geteuid ()) {
+        s_error (err, errlen, path, NULL, NULL,
+                 "a symlink owned by uid %ld, not by the user running heal (uid %ld): "
+                 "refusing it", (long) st.st_uid, (long) geteuid ());
+        return -1;
+    }
     if (stat (path, &st)) {
         s_error (err, errlen, path, NULL, NULL, "%s", strerror (errno));
         return -1;
@@ -396,10 +405,15 @@ s_parse (const char *text, const char *file, char *err, size_t errlen)
             what = end + 2;
     }
     if (what && line > 0) {
+        //  czmq quotes the rest of the line ("invalid syntax 'TEXT'"): keep
+        //  its words, never the file's text (errors quote only what we know
+        //  the operator wrote: keys and section names that parsed).
         char msg [256];
-        size_t n = strcspn (what, "\r\n");
+        size_t n = strcspn (what, "\r\n'");
         if (n >= sizeof msg)
             n = sizeof msg - 1;
+        while (n > 0 && (what [n - 1] == ' ' || what [n - 1] == ':'))
+            n--;
         memcpy (msg, what, n);
         msg [n] = 0;
         char *safe = heal_safe_string (msg, n, 200);

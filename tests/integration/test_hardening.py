@@ -365,3 +365,27 @@ def test_inbound_flood_logs_a_line_not_a_line_each(heal):
     assert 1 <= len(dropped) <= 3, dropped[:5]
     assert "not two frames" in dropped[0], dropped[0]
     assert len(out) < 10, out[:12]
+
+
+# --- 6: errors quote only what the operator wrote ---------------------------
+
+def test_config_errors_do_not_echo_file_content(heal):
+    """A config whose first line is not ZPL (/etc/shadow's shape) is refused
+    by line number, without its text; a symlink planted by another user is
+    refused before it is read (root only: we make the other user's link)."""
+    secret = os.path.join(heal.dir, "secret")
+    with open(secret, "w") as f:
+        f.write("root:$6$SECRETHASH:20228:0:99999:7:::\n")
+    os.chmod(secret, 0o600)
+    link = os.path.join(heal.dir, "link.conf")
+    os.symlink(secret, link)
+    for binary in (AGENT, HEALCTL, DIAGNOSER):
+        r = validate(binary, link)
+        assert r.returncode == 78, (binary, r)
+        assert "SECRETHASH" not in r.stderr and "20228" not in r.stderr, r.stderr
+        assert "line 1" in r.stderr, r.stderr
+    if os.geteuid() == 0:
+        os.lchown(link, 65534, 65534)
+        r = validate(AGENT, link)
+        assert r.returncode == 78 and "symlink owned by uid 65534" in r.stderr, r
+        assert "SECRETHASH" not in r.stderr
