@@ -321,7 +321,9 @@ s_sockets (agent_t *self, char *err, size_t errlen)
     }
     zsock_set_maxmsgsize (self->control, AGENT_CONTROL_MAX_MSG);
     zsock_set_linger (self->control, 0);
-    zsock_set_sndhwm (self->control, 1000);
+    zsock_set_sndhwm (self->control, AGENT_CONTROL_SNDHWM);
+    //  A full client queue makes the send fail (counted), not drop silently.
+    zsock_set_router_mandatory (self->control, 1);
     char why [512] = "";
     if (heal_secure_bind (self->security, self->control, config->control,
                           why, sizeof why)) {

@@ -389,3 +389,46 @@ def test_config_errors_do_not_echo_file_content(heal):
         r = validate(AGENT, link)
         assert r.returncode == 78 and "symlink owned by uid 65534" in r.stderr, r
         assert "SECRETHASH" not in r.stderr
+
+
+# --- 7: requests say exactly one thing; lost replies are counted -------------
+
+def test_mute_takes_digits_only(heal):
+    heal.config(OK_CHECK)
+    heal.start_agent()
+    for bad in (" 60", "60 ", "+60", "-60", "0x3c", "1e3", "6 0", "", "0",
+                "2592001", "99999999999999999999999"):
+        r = heal.ctl("mute", "fine", bad)
+        assert r["ok"] is False and "seconds" in r["error"], (bad, r)
+    r = heal.ctl("mute", "fine", "60")
+    assert r["ok"] and r["data"]["muted_until"] > 0, r
+
+
+def test_pipelined_replies_past_the_high_water_mark_are_counted(heal):
+    """A DEALER sends many pings without reading: the agent never blocks,
+    keeps answering others, and every reply is either delivered or counted
+    as dropped."""
+    heal.config(OK_CHECK)
+    heal.start_agent()
+    s = heal.ctx.socket(zmq.DEALER)
+    s.setsockopt(zmq.LINGER, 0)
+    s.setsockopt(zmq.RCVHWM, 10)
+    s.setsockopt(zmq.RCVBUF, 4096)
+    s.setsockopt(zmq.SNDHWM, 0)
+    s.connect(heal.control)
+    n = 30000
+    req = msgpack.packb({"cmd": "ping", "args": []})
+    try:
+        for _ in range(n):
+            s.send_multipart([b"", req])
+        counters = lambda: heal.ctl("status")["data"]["counters"]
+        # the agent still answers another client meanwhile
+        wait_for(lambda: counters()["control_requests"] >= n, 60, "all requests read")
+        got = 0
+        while s.poll(int(500 * SLOW)):
+            s.recv_multipart()
+            got += 1
+        dropped = counters()["control_replies_dropped"]
+        assert dropped > 0 and got + dropped == n, (got, dropped)
+    finally:
+        s.close(0)
