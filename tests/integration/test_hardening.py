@@ -350,15 +350,18 @@ def test_inbound_flood_logs_a_line_not_a_line_each(heal):
     heal.config(OK_CHECK)
     heal.start_agent()
     push = heal.ctx.socket(zmq.PUSH)
-    push.setsockopt(zmq.LINGER, 5000)
+    push.setsockopt(zmq.LINGER, 0)
     push.setsockopt(zmq.SNDHWM, 0)
     push.connect(heal.inbound)
     n = 50000
-    for _ in range(n):
-        push.send(b"x")
-    push.close()
-    wait_for(lambda: heal.ctl("status")["data"]["counters"]["inbound_invalid"] >= n, 60,
-             "all %d counted" % n)
+    try:
+        for _ in range(n):
+            push.send(b"x")
+        # the socket stays open until the agent has read everything
+        wait_for(lambda: heal.ctl("status")["data"]["counters"]["inbound_invalid"] >= n,
+                 120, "all %d counted" % n)
+    finally:
+        push.close(0)
     assert heal.ctl("ping")["ok"]
     out = open(os.path.join(heal.dir, "heal-agent.out")).read().splitlines()
     dropped = [l for l in out if "inbound" in l and "dropped" in l]
