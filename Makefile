@@ -154,6 +154,7 @@ run:
 sanitize: deps
 	$(MAKE) BUILD=build-sanitize SANITIZE=address,undefined OPT="-O1 -g" all unit-bins
 	BUILD=build-sanitize HEAL_SANITIZE=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh
 
 

@@ -33,6 +33,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #if defined (__APPLE__)
 #   define CURL_LAZY_SONAME "libcurl.4.dylib"
@@ -67,6 +68,7 @@ static struct {
     void (*url_cleanup) (CURLU *);
     CURLUcode (*url_set) (CURLU *, CURLUPart, const char *, unsigned int);
     CURLUcode (*url_get) (CURLU *, CURLUPart, char **, unsigned int);
+    time_t (*getdate) (const char *, const time_t *);
 } s_api;
 
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
@@ -120,7 +122,8 @@ s_load (void)
     ||  s_sym (lib, "curl_url", &s_api.url)
     ||  s_sym (lib, "curl_url_cleanup", &s_api.url_cleanup)
     ||  s_sym (lib, "curl_url_set", &s_api.url_set)
-    ||  s_sym (lib, "curl_url_get", &s_api.url_get))
+    ||  s_sym (lib, "curl_url_get", &s_api.url_get)
+    ||  s_sym (lib, "curl_getdate", &s_api.getdate))
         return;
     s_loaded = 1;
 }
@@ -130,6 +133,12 @@ s_ready (void)
 {
     pthread_once (&s_once, s_load);
     return s_loaded;
+}
+
+time_t
+curl_getdate (const char *text, const time_t *unused)
+{
+    return s_ready () ? s_api.getdate (text, unused) : (time_t) -1;
 }
 
 CURLcode

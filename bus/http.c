@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 struct heal_http_t {
     CURL *easy;
@@ -33,6 +34,7 @@ typedef struct {
     bool line_stop;             //  on_line asked to stop
     bool stopped;               //  we stopped on purpose (discard, truncate)
     bool no_memory;
+    bool too_many_headers;
 } s_transfer_t;
 
 //  --------------------------------------------------------------------------
@@ -208,6 +210,47 @@ s_write (char *data, size_t size, size_t nmemb, void *arg)
     return go_on ? n : 0;
 }
 
+//  Retry-After: delta-seconds or an HTTP date (curl_getdate parses it). The
+//  header callback sees every header of every response, redirects included:
+//  the last response's value wins (each response resets it).
+static size_t
+s_header (char *data, size_t size, size_t nmemb, void *arg)
+{
+    s_transfer_t *t = (s_transfer_t *) arg;
+    size_t n = size * nmemb;
+    static const char name [] = "retry-after:";
+    size_t len = sizeof name - 1;
+    if (n >= 5 && strncmp (data, "HTTP/", 5) == 0)
+        t->reply->retry_after_ms = -1;          //  a new response begins
+    else
+    if (n > len && n < 256 && strncasecmp (data, name, len) == 0) {
+        char value [256];
+        memcpy (value, data + len, n - len);
+        value [n - len] = 0;
+        char *p = value + strspn (value, " \t");
+        p [strcspn (p, "\r\n")] = 0;
+        int64_t ms = -1;
+        if (*p >= '0' && *p <= '9') {
+            char *end = NULL;
+            long long seconds = strtoll (p, &end, 10);
+            if (*end == 0 && seconds >= 0)
+                ms = seconds > HEAL_HTTP_MAX_RETRY_AFTER / 1000
+                   ? HEAL_HTTP_MAX_RETRY_AFTER : (int64_t) seconds * 1000;
+        }
+        else
+        if (*p) {
+            time_t when = curl_getdate (p, NULL);
+            time_t now = time (NULL);
+            if (when != (time_t) -1)
+                ms = when <= now ? 0
+                   : (int64_t) (when - now) > HEAL_HTTP_MAX_RETRY_AFTER / 1000
+                   ? HEAL_HTTP_MAX_RETRY_AFTER : (int64_t) (when - now) * 1000;
+        }
+        t->reply->retry_after_ms = ms;
+    }
+    return n;
+}
+
 //  --------------------------------------------------------------------------
 //  One request
 
@@ -297,9 +340,11 @@ s_setopt (CURL *c, const heal_http_request_t *request, s_transfer_t *t,
     if (request->body) {
         curl_easy_setopt (c, CURLOPT_POST, 1L);
         curl_easy_setopt (c, CURLOPT_POSTFIELDS, request->body);
-        curl_easy_setopt (c, CURLOPT_POSTFIELDSIZE, (long) strlen (request->body));
-        curl_easy_setopt (c, CURLOPT_HTTPHEADER, headers);
+        size_t size = request->body_len ? request->body_len : strlen (request->body);
+        curl_easy_setopt (c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) size);
     }
+    if (headers)
+        curl_easy_setopt (c, CURLOPT_HTTPHEADER, headers);
     else
     if (request->head)
         curl_easy_setopt (c, CURLOPT_NOBODY, 1L);
@@ -309,6 +354,8 @@ s_setopt (CURL *c, const heal_http_request_t *request, s_transfer_t *t,
                       request->user_agent ? request->user_agent : "heal/" HEAL_VERSION);
     curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, s_write);
     curl_easy_setopt (c, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt (c, CURLOPT_HEADERFUNCTION, s_header);
+    curl_easy_setopt (c, CURLOPT_HEADERDATA, t);
     curl_easy_setopt (c, CURLOPT_ERRORBUFFER, errbuf);
 }
 
@@ -349,11 +396,72 @@ s_perform (heal_http_t *self, bool *aborted)
     return rc;
 }
 
+//  The request's header list: its own headers, then (with a body) the
+//  Content-Type unless one was given, and no "Expect: 100-continue" round
+//  trip. 0, or -1 with *list NULL (out of memory) or not (too many).
+static int
+s_headers (const heal_http_request_t *request, struct curl_slist **list)
+{
+    *list = NULL;
+    bool has_type = false;
+    size_t i = 0;
+    for (; request->headers && request->headers [i]; i++) {
+        if (i == HEAL_HTTP_MAX_HEADERS)
+            return -1;
+        if (strncasecmp (request->headers [i], "content-type:", 13) == 0)
+            has_type = true;
+        struct curl_slist *more = curl_slist_append (*list, request->headers [i]);
+        if (!more) {
+            curl_slist_free_all (*list);
+            *list = NULL;
+            return -1;
+        }
+        *list = more;
+    }
+    if (!request->body)
+        return 0;
+    char content_type [128];
+    snprintf (content_type, sizeof content_type, "Content-Type: %s",
+              request->content_type ? request->content_type : "application/json");
+    const char *extra [2] = { has_type ? NULL : content_type, "Expect:" };
+    for (size_t k = 0; k < 2; k++) {
+        if (!extra [k])
+            continue;
+        struct curl_slist *more = curl_slist_append (*list, extra [k]);
+        if (!more) {
+            curl_slist_free_all (*list);
+            *list = NULL;
+            return -1;
+        }
+        *list = more;
+    }
+    return 0;
+}
+
+const char *
+heal_http_result_text (heal_http_result_t result)
+{
+    switch (result) {
+        case HEAL_HTTP_OK:              return "ok";
+        case HEAL_HTTP_ERR_URL:         return "invalid URL";
+        case HEAL_HTTP_ERR_RESOLVE:     return "cannot resolve the host";
+        case HEAL_HTTP_ERR_CONNECT:     return "cannot connect";
+        case HEAL_HTTP_ERR_TIMEOUT:     return "timed out";
+        case HEAL_HTTP_ERR_TOO_LARGE:   return "reply too large";
+        case HEAL_HTTP_ERR_ABORTED:     return "cancelled";
+        case HEAL_HTTP_ERR_PROTOCOL:    return "not a valid HTTP reply";
+        case HEAL_HTTP_ERR_MEMORY:      return "out of memory";
+        case HEAL_HTTP_ERR_OTHER:       break;
+    }
+    return "request failed";
+}
+
 int
 heal_http_request (heal_http_t *self, const heal_http_request_t *request,
                    heal_http_reply_t *reply)
 {
     memset (reply, 0, sizeof *reply);
+    reply->retry_after_ms = -1;
     if (!self || !request || !request->url) {
         s_fail (reply, HEAL_HTTP_ERR_OTHER, "no client or no URL");
         return -1;
@@ -373,18 +481,14 @@ heal_http_request (heal_http_t *self, const heal_http_request_t *request,
     t.cap = request->max_body ? request->max_body : HEAL_HTTP_MAX_BODY;
 
     struct curl_slist *headers = NULL;
-    if (request->body) {
-        char content_type [128];
-        snprintf (content_type, sizeof content_type, "Content-Type: %s",
-                  request->content_type ? request->content_type : "application/json");
-        headers = curl_slist_append (NULL, content_type);
-        struct curl_slist *more = headers ? curl_slist_append (headers, "Expect:") : NULL;
-        if (!more) {
-            curl_slist_free_all (headers);
+    if (s_headers (request, &headers)) {
+        if (headers)
+            s_fail (reply, HEAL_HTTP_ERR_OTHER, "more than %d request headers",
+                    HEAL_HTTP_MAX_HEADERS);
+        else
             s_fail (reply, HEAL_HTTP_ERR_MEMORY, "out of memory");
-            return -1;
-        }
-        headers = more;         //  no 100-continue round trip
+        curl_slist_free_all (headers);
+        return -1;
     }
     char errbuf [CURL_ERROR_SIZE] = "";
     CURL *c = self->easy;

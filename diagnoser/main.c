@@ -10,51 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-
-static void
-s_usage (FILE *out)
-{
-    fprintf (out,
-        "usage: heal-diagnoser [-c FILE] [-n] [-v] [--version] [-h]\n"
-        "  -c FILE    config file (default: $HEAL_CONFIG, ~/.config/heal/heal.conf,\n"
-        "             else built-in defaults)\n"
-        "  -n         validate the config and exit (0 valid, 78 invalid)\n"
-        "  -v         verbose\n"
-        "  --version  print the version and exit\n"
-        "  -h         this help\n");
-}
-
 int
 main (int argc, char *argv [])
 {
-    const char *explicit_path = NULL;
-    bool check_only = false, verbose = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv [i];
-        if (streq (a, "-c") && i + 1 < argc)
-            explicit_path = argv [++i];
-        else
-        if (streq (a, "-n"))
-            check_only = true;
-        else
-        if (streq (a, "-v"))
-            verbose = true;
-        else
-        if (streq (a, "--version")) {
-            printf ("heal-diagnoser %s\n", HEAL_VERSION);
-            return 0;
-        }
-        else
-        if (streq (a, "-h") || streq (a, "--help")) {
-            s_usage (stdout);
-            return 0;
-        }
-        else {
-            fprintf (stderr, "heal-diagnoser: unknown argument '%s'\n", a);
-            s_usage (stderr);
-            return HEAL_EX_USAGE;
-        }
-    }
+    heal_cli_t cli;
+    int exit_now = heal_cli_parse ("heal-diagnoser", argc, argv, &cli);
+    if (exit_now >= 0)
+        return exit_now;
+    const char *explicit_path = cli.config_path;
+    bool check_only = cli.check_only, verbose = cli.verbose;
     char err [CONFIG_ERROR_MAX] = "";
     char *path = heal_config_locate (explicit_path);
     heal_config_t *config = heal_config_load (path, err, sizeof err);

@@ -2,7 +2,7 @@
 //  messages it composes (message.c), the on-disk outbox (outbox.c), one
 //  delivery worker actor per destination (worker.c), how a message is
 //  rendered for each destination kind and format (render.c), the command
-//  runner (runner.c) and the one file that speaks HTTP (http_post.h).
+//  runner (runner.c). HTTP goes through libheal's client (heal/http.h).
 
 #ifndef HEAL_NOTIFY_H_INCLUDED
 #define HEAL_NOTIFY_H_INCLUDED
@@ -22,6 +22,7 @@
 #define NOTIFY_BACKOFF_MIN_MS    250          //  first retry delay (doubles)
 #define NOTIFY_BACKOFF_MAX_MS    (30 * 1000)  //  retry delay ceiling
 #define NOTIFY_RETRY_AFTER_MAX_MS (60 * 60 * 1000)  //  longest Retry-After honoured
+#define NOTIFY_HTTP_MAX_REPLY    (64 * 1024)  //  reply bytes read (and discarded)
 #define NOTIFY_AM_RESEND_MS      (60 * 1000)  //  Alertmanager: firing alerts resent
 #define NOTIFY_MAX_CHECKS        4096         //  per-check memory (remedy, incident)
 #define NOTIFY_DIAGNOSIS_FRESH_MS (15 * 60 * 1000)  //  a cached diagnosis joins an alert

@@ -5,7 +5,6 @@
 //  also keeps its firing alerts (dir/firing.json) and resends them.
 
 #include "notify.h"
-#include "http_post.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -24,7 +23,7 @@ typedef struct {
     zlist_t *queue;             //  batch names taken from the outbox, oldest first
     json_t *batch;              //  the head batch's messages, loaded
     size_t done;                //  how many of them were delivered
-    http_client_t *http;        //  one connection kept per destination
+    heal_http_t *http;          //  one connection kept per destination
     int64_t retry_at;           //  monotonic; 0 = now
     int64_t backoff_ms;
     int64_t retry_after_ms;     //  from the last reply, -1 none
@@ -49,13 +48,16 @@ s_name (worker_t *self, char *buf, size_t size)
 //  HTTP
 
 static outcome_t
-s_classify (worker_t *self, int rc, const http_post_result_t *result)
+s_classify (worker_t *self, int rc, const heal_http_reply_t *result)
 {
     char name [96];
     s_name (self, name, sizeof name);
     self->retry_after_ms = -1;
     if (rc) {
-        zsys_warning ("notify: %s: %s: will retry", name, result->error);
+        //  Not result->error: libcurl's text can name the URL, which may
+        //  carry a token.
+        zsys_warning ("notify: %s: %s: will retry", name,
+                      heal_http_result_text (result->result));
         return RETRY;
     }
     if (result->status >= 200 && result->status < 300)
@@ -75,10 +77,20 @@ static outcome_t
 s_post (worker_t *self, const char *url, const char *const *headers, const char *body,
         size_t size)
 {
-    http_post_result_t result;
-    int rc = http_post (self->http, url, headers, body, size, self->dest->timeout_ms,
-                        self->args.abort_flag, &result);
-    return s_classify (self, rc, &result);
+    if (!self->http)
+        return RETRY;           //  libcurl could not be set up: keep the message
+    heal_http_request_t request = {
+        .url = url, .body = body, .body_len = size, .headers = headers,
+        .timeout_ms = self->dest->timeout_ms, .max_body = NOTIFY_HTTP_MAX_REPLY,
+        .truncate = true,       //  the status is what counts; the body is read
+                                //  (bounded) so the connection stays reusable
+        .user_agent = "heal-notify/" HEAL_VERSION,
+    };
+    heal_http_reply_t result;
+    int rc = heal_http_request (self->http, &request, &result);
+    outcome_t outcome = s_classify (self, rc, &result);
+    heal_http_reply_free (&result);
+    return outcome;
 }
 
 static outcome_t
@@ -460,7 +472,12 @@ worker_actor (zsock_t *pipe, void *args)
     if (self->dest->kind == NOTIFY_KIND_DESKTOP)
         s_setup_desktop (self);
     if (self->dest->kind == NOTIFY_KIND_WEBHOOK || self->dest->kind == NOTIFY_KIND_ALERTMANAGER)
-        self->http = http_client_new ();
+    {
+        self->http = heal_http_new (self->args.abort_flag);
+        if (!self->http)
+            zsys_error ("notify: destination '%s': %s: messages stay in the outbox",
+                        self->dest->name, heal_http_error_text ());
+    }
     zpoller_t *poller = zpoller_new (pipe, NULL);
     zsock_signal (pipe, 0);
     while (!self->terminated) {
@@ -510,7 +527,7 @@ worker_actor (zsock_t *pipe, void *args)
     zpoller_destroy (&poller);
     zlist_destroy (&self->queue);
     json_decref (self->batch);
-    http_client_destroy (&self->http);
+    heal_http_destroy (&self->http);
     json_decref (self->firing);
     zstr_free (&self->firing_path);
     free (self->notifier);

@@ -12,4 +12,5 @@
 #include "heal/http.h"
 #include "heal/ollama.h"
 #include "heal/strbuf.h"
+#include "heal/cli.h"
 #endif

@@ -28,6 +28,8 @@
 #define HEAL_HTTP_MAX_URL         4096           //  bytes of a request's URL
 #define HEAL_HTTP_MAX_REDIRS      5              //  redirects followed, when asked
 #define HEAL_HTTP_MAX_ERROR       256            //  bytes of heal_http_reply_t.error
+#define HEAL_HTTP_MAX_HEADERS     32             //  extra request headers
+#define HEAL_HTTP_MAX_RETRY_AFTER (86400 * 1000)  //  Retry-After honoured, ms
 #define HEAL_HTTP_POLL_MS         1000           //  the abort flag is looked at
                                                  //  at least this often
 
@@ -56,7 +58,11 @@ typedef int (heal_http_line_fn) (const char *line, size_t len, void *arg);
 typedef struct {
     const char *url;            //  http:// or https://, at most HEAL_HTTP_MAX_URL
     const char *body;           //  POST this (NULL: GET)
-    const char *content_type;   //  of body; NULL: application/json
+    size_t body_len;            //  bytes of body; 0: strlen (body)
+    const char *content_type;   //  of body; NULL: application/json (unless
+                                //  headers name a Content-Type)
+    const char *const *headers; //  more "Name: value" lines, NULL-terminated;
+                                //  may be NULL. At most HEAL_HTTP_MAX_HEADERS.
     bool head;                  //  HEAD instead of GET (no body read)
     int64_t connect_timeout_ms; //  <= 0: the total timeout
     int64_t timeout_ms;         //  whole request; <= 0: no limit but the deadline
@@ -86,6 +92,9 @@ typedef struct {
     double connect_ms;          //  until connected
     double total_ms;            //  whole request
     int curl_code;              //  libcurl's CURLcode, for evidence
+    int64_t retry_after_ms;     //  the reply's Retry-After (seconds or an HTTP
+                                //  date, capped at HEAL_HTTP_MAX_RETRY_AFTER),
+                                //  -1 when it had none
     char error [HEAL_HTTP_MAX_ERROR];   //  why, when result != HEAL_HTTP_OK
 } heal_http_reply_t;
 
@@ -110,6 +119,11 @@ int heal_http_get (heal_http_t *self, const char *url, int64_t timeout_ms,
 
 //  Free what a reply owns (not the struct). Accepts NULL.
 void heal_http_reply_free (heal_http_reply_t *reply);
+
+//  A short phrase for a result ("cannot connect", "timed out"...): unlike
+//  reply->error it never names the host or the URL (which may carry a
+//  token). Static.
+const char *heal_http_result_text (heal_http_result_t result);
 
 //  Stop the transfer in progress (and every later one) at once. The only
 //  function that may be called from another thread than the client's.

@@ -88,6 +88,14 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, b"y" * (100 * 1024) + b"\n")
         elif p == "/redirect":
             self._send(302, b"", [("Location", "/ok")])
+        elif p == "/retry-seconds":
+            self._send(429, b"slow down\n", [("Retry-After", "7")])
+        elif p == "/retry-date":
+            self._send(503, b"later\n", [("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")])
+        elif p == "/retry-huge":
+            self._send(429, b"", [("Retry-After", "99999999999")])
+        elif p == "/retry-bad":
+            self._send(429, b"", [("Retry-After", "soon")])
         else:
             self._send(404, b"no such path\n")
 
@@ -101,6 +109,10 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(n) if n else b""
         if urlparse(self.path).path == "/echo":
             ctype = (self.headers.get("Content-Type") or "").encode()
+            types = len(self.headers.get_all("Content-Type") or [])
+            extra = (self.headers.get("X-Heal-Test") or "").encode()
+            if extra or types > 1:
+                ctype += b" types=%d x=%s" % (types, extra)
             self._send(200, ctype + b"\n" + body)
         else:
             self._send(404, b"no such path\n")

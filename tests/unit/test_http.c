@@ -228,6 +228,51 @@ s_test_redirect_and_post (heal_http_t *http)
     heal_http_reply_free (&reply);
 }
 
+//  Extra headers go out (a Content-Type among them replaces the default one,
+//  never doubles it); a body of body_len bytes; Retry-After in seconds or as
+//  a date, capped, absent or unreadable = -1.
+static void
+s_test_headers_and_retry_after (heal_http_t *http)
+{
+    heal_http_reply_t reply;
+    heal_http_request_t request = s_request ("/echo");
+    const char *headers [] = { "X-Heal-Test: yes", "Content-Type: text/plain", NULL };
+    request.headers = headers;
+    request.body = "abcdef";
+    request.body_len = 3;
+    CHECK (heal_http_request (http, &request, &reply) == 0);
+    CHECK (reply.status == 200 && reply.body
+           && streq (reply.body, "text/plain types=1 x=yes\nabc"));
+    CHECK (reply.retry_after_ms == -1);
+    heal_http_reply_free (&reply);
+
+    const char *too_many [HEAL_HTTP_MAX_HEADERS + 2];
+    for (size_t i = 0; i < HEAL_HTTP_MAX_HEADERS + 1; i++)
+        too_many [i] = "X-Heal-Test: many";
+    too_many [HEAL_HTTP_MAX_HEADERS + 1] = NULL;
+    request.headers = too_many;
+    CHECK (heal_http_request (http, &request, &reply) == -1);
+    CHECK (reply.result == HEAL_HTTP_ERR_OTHER && strstr (reply.error, "request headers"));
+
+    request = s_request ("/retry-seconds");
+    CHECK (heal_http_request (http, &request, &reply) == 0);
+    CHECK (reply.status == 429 && reply.retry_after_ms == 7000);
+    heal_http_reply_free (&reply);
+    request = s_request ("/retry-date");
+    CHECK (heal_http_request (http, &request, &reply) == 0);
+    CHECK (reply.status == 503 && reply.retry_after_ms == 0);      //  in the past
+    heal_http_reply_free (&reply);
+    request = s_request ("/retry-huge");
+    CHECK (heal_http_request (http, &request, &reply) == 0);
+    CHECK (reply.retry_after_ms == HEAL_HTTP_MAX_RETRY_AFTER);
+    heal_http_reply_free (&reply);
+    request = s_request ("/retry-bad");
+    CHECK (heal_http_request (http, &request, &reply) == 0);
+    CHECK (reply.status == 429 && reply.retry_after_ms == -1);
+    heal_http_reply_free (&reply);
+    CHECK (streq (heal_http_result_text (HEAL_HTTP_ERR_CONNECT), "cannot connect"));
+}
+
 typedef struct {
     char lines [4][32];
     size_t count;
@@ -359,6 +404,7 @@ main (void)
         s_test_body_cap (http);
         s_test_broken (http);
         s_test_redirect_and_post (http);
+        s_test_headers_and_retry_after (http);
         s_test_stream (http);
         s_test_ok (http);           //  the client is still good after all that
     }
