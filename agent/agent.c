@@ -13,6 +13,7 @@
 #include "platform.h"
 #include "report.h"
 #include "runs.h"
+#include "incidents.h"
 #include "state.h"
 
 #include <errno.h>
@@ -278,6 +279,7 @@ agent_reload (agent_t *self, char *err, size_t errlen)
         return -1;
     }
     generation_unref (&old);
+    incidents_reload (self, event_now_ms ());
     //  Pending `run` requests may wait for checks that are gone.
     control_server_result (self, NULL);
     scheduler_reload (&self->sched, s_interval (self->gen, NULL),
@@ -379,6 +381,7 @@ agent_new (const agent_options_t *options, char *err, size_t errlen, int *exit_c
         goto fail;
     }
     state_load (self);
+    incidents_start (self);
     if (s_sockets (self, err, errlen))
         goto fail;
     return self;
@@ -419,6 +422,7 @@ agent_destroy (agent_t **self_p)
         zsys_warning ("agent: %zu worker(s) did not return; exiting anyway", stuck);
     json_decref (self->diagnosis);
     json_decref (self->last_cycle);
+    incidents_destroy (self);
     free (self->config_file);
     free (self->state_path);
     free (self->report_path);
@@ -574,7 +578,7 @@ agent_run (agent_t *self)
         rc = self->once_exit < 0? 3: self->once_exit;   //  3: interrupted first
     //  Stop: tell the bus, keep the state.
     s_publish_agent (self, "stopping", NULL);
-    if (self->state_dirty)
+    if (self->state_dirty || incidents_unsaved (self))
         state_save (self);
     zsys_info ("agent: stopping");
     return rc;

@@ -5,7 +5,8 @@
 //      generation.h      a loaded config and its configured check instances
 //      runs.h            dispatch, worker answers, results, timeouts, cycles
 //      state.h           state.json
-//      report.h          report.json, incidents.jsonl
+//      report.h          report.json
+//      incidents.h       incidents (incidents.jsonl) and per-check history
 //      control_server.h  healctl's requests
 //      status.h          the `status` reply, cached per check
 //      agent_impl.h      (this) + the few agent.c functions the others call
@@ -104,6 +105,7 @@ struct agent_t {
     //  last diagnosis (owned JSON) and last cycle summary
     json_t *diagnosis;
     json_t *last_cycle;             //  the last heal.cycle as JSON
+    struct incidents_t *incidents;  //  incidents and history (incidents.c), owned
 };
 
 //  agent.c: publish one event (takes ownership). Safe on a NULL publisher

@@ -9,6 +9,8 @@
 #include "agent_impl.h"
 #include "heal/commands.h"
 #include "control_server.h"
+#include "history.h"
+#include "incidents.h"
 #include "report.h"
 #include "runs.h"
 #include "state.h"
@@ -257,6 +259,8 @@ s_cmd_mute (agent_t *self, zmsg_t *envelope, control_request_t *req)
         return;
     }
     check->health.budget.mute_until = event_now_ms () + (int64_t) seconds * 1000;
+    //  The operator has taken the incident over.
+    incidents_close (self, check->name, "muted", event_now_ms ());
     agent_state_changed (self, true);
     json_t *data = json_pack ("{s:s, s:I}", "check", check->name,
                               "muted_until", (json_int_t) check->health.budget.mute_until);
@@ -308,7 +312,10 @@ s_cmd_version (agent_t *self, zmsg_t *envelope, control_request_t *req)
 static void
 s_cmd_status (agent_t *self, zmsg_t *envelope, control_request_t *req)
 {
-    (void) req;
+    //  status CHECK: the same reply (healctl shows the one check), once the
+    //  name is known to be configured.
+    if (req->argc == 1 && !s_named_check (self, envelope, req, 0))
+        return;
     msgpack_sbuffer buf;
     msgpack_sbuffer_init (&buf);
     if (status_reply_encode (self, &buf))
@@ -348,6 +355,65 @@ s_cmd_diagnosis (agent_t *self, zmsg_t *envelope, control_request_t *req)
     s_ok (self, envelope, self->diagnosis);
 }
 
+//  A non-negative integer argument, at most max; false when it is not one.
+static bool
+s_count_arg (const char *text, int64_t max, int64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long n = strtoll (text, &end, 10);
+    if (errno || !end || *end || end == text || n < 0 || n > max)
+        return false;
+    *out = (int64_t) n;
+    return true;
+}
+
+//  history [CHECK|*] [SINCE_S] [LIMIT]
+static void
+s_cmd_history (agent_t *self, zmsg_t *envelope, control_request_t *req)
+{
+    const char *name = NULL;
+    if (req->argc >= 1 && *req->args [0] && !streq (req->args [0], "*")) {
+        agent_check_t *check = s_named_check (self, envelope, req, 0);
+        if (!check)
+            return;
+        name = check->name;
+    }
+    int64_t since_ms = HISTORY_DEFAULT_SINCE_MS;
+    int64_t limit = INCIDENTS_REPLY_MAX;
+    if (req->argc == 3 && !s_count_arg (req->args [2], INCIDENTS_REPLY_MAX, &limit)) {
+        s_error (self, envelope, "history: limit must be from 0 to %d", INCIDENTS_REPLY_MAX);
+        return;
+    }
+    if (req->argc >= 2) {
+        int64_t seconds = 0;
+        if (!s_count_arg (req->args [1], HISTORY_DAYS * 86400LL, &seconds) || seconds < 1) {
+            s_error (self, envelope, "history: since must be seconds from 1 to %lld",
+                     HISTORY_DAYS * 86400LL);
+            return;
+        }
+        since_ms = seconds * 1000;
+    }
+    int64_t now = event_now_ms ();
+    json_t *data = incidents_history_json (self, name, now - since_ms, now, (size_t) limit);
+    s_ok (self, envelope, data);
+    json_decref (data);
+}
+
+//  incidents [AFTER]
+static void
+s_cmd_incidents (agent_t *self, zmsg_t *envelope, control_request_t *req)
+{
+    int64_t after = 0;
+    if (req->argc == 1 && !s_count_arg (req->args [0], INT64_MAX / 2, &after)) {
+        s_error (self, envelope, "incidents: after must be an incident id (0 or more)");
+        return;
+    }
+    json_t *data = incidents_after_json (self, after, INCIDENTS_REPLY_MAX);
+    s_ok (self, envelope, data);
+    json_decref (data);
+}
+
 typedef void (s_command_fn) (agent_t *self, zmsg_t *envelope, control_request_t *req);
 
 //  The agent's side of the shared table (heal/commands.h): names, arity and
@@ -363,6 +429,8 @@ static s_command_fn *const s_commands [CONTROL_CMD_COUNT] = {
     [CONTROL_CMD_UNMUTE]    = s_cmd_unmute,
     [CONTROL_CMD_RELOAD]    = s_cmd_reload,
     [CONTROL_CMD_DIAGNOSIS] = s_cmd_diagnosis,
+    [CONTROL_CMD_HISTORY]   = s_cmd_history,
+    [CONTROL_CMD_INCIDENTS] = s_cmd_incidents,
 };
 
 static void

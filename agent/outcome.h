@@ -47,7 +47,7 @@ typedef struct {
     bool changed;                   //  first result or a different severity
     const char *alerts [OUTCOME_MAX_ALERTS];    //  "critical", "gave_up", "recovered"
     size_t alert_count;
-    bool incident;                  //  append the event to incidents.jsonl
+    bool incident;                  //  not plainly ok: the first or the final result failed
     bool persist_now;               //  the budget changed: save state.json now
     bool remediated;                //  a remediation happened (for the counter)
     int64_t retry_in_ms;            //  > 0: run again this soon (backoff ends)

@@ -1,9 +1,9 @@
 //  report — state_dir/report.json (the whole health report, rewritten
-//  atomically at each cycle end and after `run`; schemas/report.schema.json)
-//  and state_dir/incidents.jsonl (one JSON line per issue found, rotated to
-//  incidents.jsonl.1 past AGENT_INCIDENTS_MAX bytes).
+//  atomically at each cycle end and after `run`; schemas/report.schema.json).
+//  Incidents (incidents.jsonl) are incidents.c's.
 
 #include "agent_impl.h"
+#include "incidents.h"
 #include "report.h"
 #include "runs.h"
 
@@ -27,11 +27,16 @@ report_json (agent_t *self)
         json_object_set_new (counts_json, severity_name ((severity_t) s),
                              json_integer (counts [s]));
     json_t *checks = json_object ();
+    json_t *heals = json_object ();
+    int64_t now = event_now_ms ();
     for (size_t i = 0; i < self->check_count; i++) {
         agent_check_t *check = &self->checks [i];
-        if (check->present)
-            json_object_set_new (checks, check->name,
-                                 check->last? json_incref (check->last): json_null ());
+        if (!check->present)
+            continue;
+        json_object_set_new (checks, check->name,
+                             check->last? json_incref (check->last): json_null ());
+        json_object_set_new (heals, check->name,
+                             json_integer (incidents_heals_7d (self, check->name, now)));
     }
     json_t *agent = json_pack ("{s:s, s:I, s:s, s:I, s:o, s:s}",
         "version", HEAL_VERSION,
@@ -40,16 +45,17 @@ report_json (agent_t *self)
         "started", (json_int_t) self->started,
         "config", self->config_file? json_string (self->config_file): json_null (),
         "state_dir", self->gen->config->state_dir? self->gen->config->state_dir: "");
-    json_t *root = json_pack ("{s:i, s:o, s:I, s:I, s:b, s:s, s:o, s:o, s:o, s:o}",
+    json_t *root = json_pack ("{s:i, s:o, s:I, s:I, s:b, s:s, s:o, s:o, s:o, s:o, s:o}",
         "version", REPORT_VERSION,
         "agent", agent,
         "cycle", (json_int_t) self->sched.cycle,
-        "ts", (json_int_t) event_now_ms (),
+        "ts", (json_int_t) now,
         "degraded", degraded,
         "worst", severity_name (worst),
         "counts", counts_json,
         "issues", issues,
         "checks", checks,
+        "heals_7d", heals,
         "diagnosis", self->diagnosis? json_incref (self->diagnosis): json_null ());
     return root;
 }
@@ -72,36 +78,4 @@ report_write (agent_t *self)
         zsys_error ("agent: cannot write %s: %s", self->report_path, strerror (errno));
     free (text);
     return rc;
-}
-
-void
-report_incident_append (agent_t *self, const json_t *event)
-{
-    if (!self->incidents_path || !event)
-        return;
-    char *line = json_dumps (event, JSON_COMPACT);
-    if (!line)
-        return;
-    size_t len = strlen (line);
-    struct stat st;
-    if (lstat (self->incidents_path, &st) == 0 && S_ISREG (st.st_mode)
-    &&  (uint64_t) st.st_size + len + 1 > AGENT_INCIDENTS_MAX) {
-        char *old = zsys_sprintf ("%s.1", self->incidents_path);
-        if (old && rename (self->incidents_path, old))
-            zsys_error ("agent: cannot rotate %s: %s", self->incidents_path, strerror (errno));
-        zstr_free (&old);
-    }
-    //  Never through a symlink planted in the state dir.
-    int fd = heal_open_append_private (self->incidents_path, 0600);
-    if (fd < 0) {
-        zsys_error ("agent: cannot open %s: %s", self->incidents_path, strerror (errno));
-        free (line);
-        return;
-    }
-    line [len] = '\n';          //  overwrite the NUL: one write per line
-    ssize_t rc = write (fd, line, len + 1);
-    if (rc != (ssize_t) (len + 1))
-        zsys_error ("agent: cannot append to %s", self->incidents_path);
-    close (fd);
-    free (line);
 }

@@ -1,5 +1,4 @@
-//  report — state_dir/report.json (the last cycle's picture) and
-//  incidents.jsonl (every run that was not plainly ok). Main thread only.
+//  report — state_dir/report.json (the last cycle's picture). Main thread only.
 
 #ifndef HEAL_REPORT_H_INCLUDED
 #define HEAL_REPORT_H_INCLUDED
@@ -12,7 +11,5 @@ typedef struct agent_t agent_t;
 json_t *report_json (agent_t *self);
 //  Write report.json atomically. 0 or -1.
 int report_write (agent_t *self);
-//  Append one check event (JSON, borrowed) to incidents.jsonl (rotated).
-void report_incident_append (agent_t *self, const json_t *event);
 
 #endif

@@ -9,6 +9,7 @@
 #include "agent_impl.h"
 #include "control_server.h"
 #include "generation.h"
+#include "incidents.h"
 #include "platform.h"
 #include "report.h"
 #include "runs.h"
@@ -218,8 +219,7 @@ s_complete (agent_t *self, agent_check_t *check, event_t *event, const job_t *jo
     check->last_remedy_result = event->remedy? strdup (event->remedy->result): NULL;
     for (size_t i = 0; i < out.alert_count; i++)
         s_alert (self, event, out.alerts [i]);
-    if (out.incident)
-        report_incident_append (self, check->last);
+    incidents_run (self, check, out.severity, out.alerts, out.alert_count, now);
 
     event_destroy (&event);
     if (health_changed)

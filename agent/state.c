@@ -5,6 +5,7 @@
 //  is skipped. Format: docs/agent.md.
 
 #include "agent_impl.h"
+#include "incidents.h"
 #include "state.h"
 
 #include <errno.h>
@@ -44,6 +45,7 @@ state_save (agent_t *self)
                                  s_check_json (&self->checks [i]));
     json_t *root = json_pack ("{s:i, s:I, s:o}", "version", STATE_VERSION,
                               "saved", (json_int_t) event_now_ms (), "checks", checks);
+    incidents_state_save (self, root, event_now_ms ());
     char *text = root? json_dumps (root, JSON_COMPACT): NULL;
     json_decref (root);
     int rc = -1;
@@ -165,6 +167,7 @@ state_load (agent_t *self)
             zsys_warning ("agent: %s: invalid entry for check '%s'; ignoring it",
                           self->state_path, check->name);
     }
+    incidents_state_load (self, root, event_now_ms ());
     json_decref (root);
     return 0;
 }

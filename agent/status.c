@@ -1,6 +1,7 @@
 //  status — the `status` reply, from each check's cached entry (status.h).
 
 #include "agent_impl.h"
+#include "incidents.h"
 #include "runs.h"
 #include "status.h"
 
@@ -38,6 +39,7 @@ s_key (agent_t *self, const agent_check_t *check, int64_t now, status_key_t *key
     key->backoff_until = health->budget.backoff_until;
     key->muted_until = health->budget.mute_until > now? health->budget.mute_until: 0;
     key->running = check->job != NULL && !check->job->abandoned;
+    key->heals_7d = incidents_heals_7d (self, check->name, now);
 }
 
 //  One check's entry as JSON (schemas/control-commands.md).
@@ -54,7 +56,7 @@ s_check_json (const agent_check_t *check, const status_key_t *key)
         "backoff_ms", (json_int_t) cfg->backoff_ms,
         "gave_up", key->gave_up,
         "backoff_until", (json_int_t) key->backoff_until);
-    return json_pack ("{s:s, s:s, s:b, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:o}",
+    return json_pack ("{s:s, s:s, s:b, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:I, s:o}",
         "name", check->name,
         "kind", cfg->kind? cfg->kind: "",
         "critical", cfg->critical,
@@ -71,6 +73,7 @@ s_check_json (const agent_check_t *check, const status_key_t *key)
         "interval_ms", (json_int_t) key->interval_ms,
         "timeout_ms", (json_int_t) (cfg->timeout_ms > 0? cfg->timeout_ms
                                                         : CONFIG_DEFAULT_TIMEOUT_MS),
+        "heals_7d", (json_int_t) key->heals_7d,
         "last", last? json_incref (last): json_null ());
 }
 

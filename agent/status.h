@@ -30,6 +30,7 @@ typedef struct {
     int64_t backoff_until;
     int64_t muted_until;            //  0 when not muted now
     bool running;
+    int64_t heals_7d;               //  heals in the last 7 UTC days
 } status_key_t;
 
 //  A check's cached entry (in agent_check_t).

@@ -14,12 +14,13 @@ const control_command_t control_commands [CONTROL_CMD_COUNT] = {
     { CONTROL_CMD_VERSION, "version", "", 0, 0, true,
       "healctl's and the agent's versions",
       "Prints healctl's version and the running agent's version, host and pid." },
-    { CONTROL_CMD_STATUS, "status", "", 0, 0, true,
+    { CONTROL_CMD_STATUS, "status", "[CHECK]", 0, 1, true,
       "every check's state, as a table",
       "Prints one row per check: check, kind, critical, severity, since (when the\n"
       "severity last changed), remedy (last remediation's action and result) and\n"
-      "the last message. Colour only when stdout is a terminal and NO_COLOR is not\n"
-      "set. Exit code: the worst severity, as heal-agent --once:\n"
+      "the last message, and heals in the last 7 days. Colour only when stdout is\n"
+      "a terminal and NO_COLOR is not set. With CHECK: that check in detail, as\n"
+      "`healctl show CHECK`. Exit code: the worst severity, as heal-agent --once:\n"
       "0 ok or healed, 1 warning, 2 critical, 3 unknown (critical is the worst).\n"
       "With --json: the reply's data (schemas/control-commands.md), same exit code." },
     { CONTROL_CMD_REPORT, "report", "", 0, 0, true,
@@ -53,6 +54,21 @@ const control_command_t control_commands [CONTROL_CMD_COUNT] = {
       "the last diagnosis from heal-diagnoser",
       "Prints the last diagnosis the agent has seen on the bus: summary, root\n"
       "cause, checks to run by hand." },
+    { CONTROL_CMD_HISTORY, "history", "[CHECK] [SINCE]", 0, 3, true,
+      "what heal did: heals, failures, incidents",
+      "Prints what heal did since SINCE (--since DURATION, default 7d: 30m, 12h,\n"
+      "7d, up to 90d): a first line in words (\"heal healed 14 problems in the\n"
+      "last 7 days (redis 9, ollama 5); it gave up once (tunnel).\"), then per\n"
+      "check heals, failures, gave up, remedies, time down and mean time to heal,\n"
+      "then the incidents, newest first. CHECK: that check only. With --json:\n"
+      "{since, checks: {NAME: {heals, failures, gave_up, remedies, down_ms,\n"
+      "mttr_ms}}, incidents: [...]}. The agent takes SINCE in seconds, \"*\" for\n"
+      "every check, and a third argument: how many incidents at most (200)." },
+    { CONTROL_CMD_INCIDENTS, "incidents", "[AFTER]", 0, 1, true,
+      "closed incidents after an id (for tools catching up)",
+      "Prints, as JSON, the closed incidents whose id is greater than AFTER\n"
+      "(default 0), oldest first and at most 200 (\"more\": true when there are\n"
+      "more: ask again after \"last_id\"), and the incidents still open." },
     { CONTROL_CMD_WATCH, "watch", "[PREFIX]", 0, 1, false,
       "follow the bus: one line per event",
       "Connects to the bus (bus.publish of the config, or --bus ENDPOINT) and prints\n"
@@ -60,6 +76,14 @@ const control_command_t control_commands [CONTROL_CMD_COUNT] = {
       "one JSON object per line. PREFIX filters by topic, e.g. heal.alert or\n"
       "heal.check.critical. Keeps going when the agent restarts (it reconnects);\n"
       "Ctrl-C ends it with exit 0. -e is not used: it names the control socket." },
+    { CONTROL_CMD_SHOW, "show", "CHECK", 1, 1, false,
+      "one check in detail: why, what was done, its incidents",
+      "Prints CHECK in detail: kind, critical, severity and since, message, why it\n"
+      "was last healed (the evidence before the remedy), evidence, the last remedy\n"
+      "and its output, remediation budget left and the next attempt allowed, mute,\n"
+      "next run, heals in the last 7 days, the last incidents and the diagnosis\n"
+      "that covered it. Same as `healctl status CHECK`. Exit code: that check's\n"
+      "severity (0 ok or healed, 1 warning, 2 critical, 3 unknown)." },
 };
 
 const control_command_t *

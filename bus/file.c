@@ -243,3 +243,30 @@ heal_mkdir_p (const char *path, int mode)
     }
     return 0;
 }
+
+int
+heal_append_file (const char *path, const void *data, size_t size, int mode)
+{
+    if (!path || (!data && size))
+        return -1;
+    int fd = heal_open_append_private (path, mode);
+    if (fd < 0)
+        return -1;
+    //  One write: O_APPEND puts it whole at the end (a regular file).
+    const char *p = (const char *) data;
+    size_t left = size;
+    while (left > 0) {
+        ssize_t n = write (fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int saved = errno;
+            close (fd);
+            errno = saved;
+            return -1;
+        }
+        p += n;
+        left -= (size_t) n;
+    }
+    return close (fd);
+}

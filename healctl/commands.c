@@ -62,8 +62,8 @@ s_prepare_args (const healctl_command_t *cmd, int argc, char **argv,
 }
 
 //  The generic runner: one request, then render (or JSON) the reply.
-static int
-s_request_run (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **argv)
+int
+healctl_request_run (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **argv)
 {
     const char *args [CONTROL_MAX_ARGS];
     char scratch [CONTROL_MAX_ARGS][32];
@@ -318,16 +318,19 @@ s_render_diagnosis (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
 #define S_C(id) (&control_commands [CONTROL_CMD_ ## id])
 
 const healctl_command_t healctl_commands [] = {
-    { S_C (PING),      S_T, s_request_run, s_render_ping, NULL },
-    { S_C (VERSION),   S_T, s_request_run, s_render_version, NULL },
-    { S_C (STATUS),    S_T, s_request_run, healctl_render_status, healctl_status_exit_code },
-    { S_C (REPORT),    S_T, s_request_run, s_render_report, NULL },
-    { S_C (RUN),       HEALCTL_RUN_TIMEOUT_MS, s_request_run, s_render_run, s_run_exit_code },
-    { S_C (HEAL),      HEALCTL_RUN_TIMEOUT_MS, s_request_run, s_render_run, s_run_exit_code },
-    { S_C (MUTE),      S_T, s_request_run, s_render_mute, NULL },
-    { S_C (UNMUTE),    S_T, s_request_run, s_render_unmute, NULL },
-    { S_C (RELOAD),    S_T, s_request_run, s_render_reload, NULL },
-    { S_C (DIAGNOSIS), S_T, s_request_run, s_render_diagnosis, NULL },
+    { S_C (PING),      S_T, healctl_request_run, s_render_ping, NULL },
+    { S_C (VERSION),   S_T, healctl_request_run, s_render_version, NULL },
+    { S_C (STATUS),    S_T, healctl_status_run, healctl_render_status, healctl_status_exit_code },
+    { S_C (REPORT),    S_T, healctl_request_run, s_render_report, NULL },
+    { S_C (RUN),       HEALCTL_RUN_TIMEOUT_MS, healctl_request_run, s_render_run, s_run_exit_code },
+    { S_C (HEAL),      HEALCTL_RUN_TIMEOUT_MS, healctl_request_run, s_render_run, s_run_exit_code },
+    { S_C (MUTE),      S_T, healctl_request_run, s_render_mute, NULL },
+    { S_C (UNMUTE),    S_T, healctl_request_run, s_render_unmute, NULL },
+    { S_C (RELOAD),    S_T, healctl_request_run, s_render_reload, NULL },
+    { S_C (DIAGNOSIS), S_T, healctl_request_run, s_render_diagnosis, NULL },
+    { S_C (HISTORY),   S_T, healctl_history, NULL, NULL },
+    { S_C (INCIDENTS), S_T, healctl_request_run, healctl_render_incidents, NULL },
+    { S_C (SHOW),      S_T, healctl_show, NULL, NULL },
     { S_C (WATCH),     0, healctl_watch, NULL, NULL },
     { NULL, 0, NULL, NULL, NULL }
 };

@@ -2,7 +2,8 @@
 //
 //  main.c parses the command line and loads the config; commands.c holds the
 //  one table of commands; client.c does the REQ round trip to the agent;
-//  status.c renders the status table; watch.c follows the bus.
+//  status.c renders the status table; watch.c follows the bus; history.c and
+//  show.c print what heal did and one check in detail.
 
 #ifndef HEALCTL_H_INCLUDED
 #define HEALCTL_H_INCLUDED
@@ -35,6 +36,7 @@ typedef struct {
     bool verbose;               //  -v
     bool color;                 //  stdout is a terminal, NO_COLOR unset, no --no-color
     int64_t timeout_ms;         //  --timeout, or -1 for the command's default
+    const char *since;          //  --since (history), borrowed; NULL = default
     heal_config_t *config;      //  owned by main
     int64_t elapsed_us;         //  round trip of the last request
 } healctl_t;
@@ -84,6 +86,16 @@ int healctl_render_status (healctl_t *ctl, const healctl_command_t *cmd, json_t 
 
 //  Worst severity of a status or run reply's checks, as an exit code.
 int healctl_status_exit_code (json_t *data);
+
+//  history and show (history.c, show.c); status CHECK is show.
+int healctl_history (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **argv);
+int healctl_show (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **argv);
+int healctl_status_run (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **argv);
+void healctl_print_incident (healctl_t *ctl, json_t *incident, bool with_check);
+//  incidents: the reply as JSON (it is for tools), also without --json.
+int healctl_render_incidents (healctl_t *ctl, const healctl_command_t *cmd, json_t *data);
+//  The generic runner of commands.c: one request, then render or JSON.
+int healctl_request_run (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **argv);
 
 //  watch (watch.c).
 int healctl_watch (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **argv);

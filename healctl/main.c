@@ -36,6 +36,7 @@ s_usage (FILE *out)
         "  -j, --json            print the reply's data as JSON (watch: JSON lines)\n"
         "  -t, --timeout MS      how long to wait for the agent: milliseconds, or with a\n"
         "                        unit (2s, 1m); default 5000, run and heal 60000\n"
+        "      --since DURATION  history: how far back (default 7d; 30m, 12h, 90d)\n"
         "      --no-color        no colour (also when NO_COLOR is set or stdout is not\n"
         "                        a terminal)\n"
         "  -n                    validate the config and exit (0 valid, 78 invalid)\n"
@@ -151,7 +152,7 @@ main (int argc, char *argv [])
             no_color = true;
         else
         if (S_IS ("-c") || S_IS ("--config") || S_IS ("-e") || S_IS ("--endpoint")
-        ||  S_IS ("--bus") || S_IS ("-t") || S_IS ("--timeout")) {
+        ||  S_IS ("--bus") || S_IS ("-t") || S_IS ("--timeout") || S_IS ("--since")) {
             const char *value = s_option_value (argc, argv, &i, eq);
             if (!value || !*value) {
                 fprintf (stderr, "healctl: option %.*s needs a value (see healctl -h)\n",
@@ -166,6 +167,9 @@ main (int argc, char *argv [])
             else
             if (S_IS ("--bus"))
                 ctl.bus_endpoint = value;
+            else
+            if (S_IS ("--since"))
+                ctl.since = value;
             else
                 timeout_text = value;
         }

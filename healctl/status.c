@@ -115,9 +115,12 @@ s_cell (const char *text, size_t width, size_t max, const char *color,
             putchar (' ');
 }
 
+#define S_COLUMNS 8         //  the last one (MESSAGE) is not padded
+
 typedef struct {
-    const char *cells [7];
+    const char *cells [S_COLUMNS];
     char since [32];
+    char heals [24];
     char remedy [128];
     char severity [48];
     const char *color;
@@ -155,12 +158,12 @@ healctl_render_status (healctl_t *ctl, const healctl_command_t *cmd, json_t *dat
         json_decref (owned);
         return HEALCTL_EXIT_OK;
     }
-    static const char *titles [7] = {
-        "CHECK", "KIND", "CRITICAL", "SEVERITY", "SINCE", "REMEDY", "MESSAGE"
+    static const char *titles [S_COLUMNS] = {
+        "CHECK", "KIND", "CRITICAL", "SEVERITY", "SINCE", "REMEDY", "HEALS_7D", "MESSAGE"
     };
     s_row_t *rows = (s_row_t *) zmalloc (count * sizeof (s_row_t));
-    size_t widths [7];
-    for (int c = 0; c < 7; c++)
+    size_t widths [S_COLUMNS];
+    for (int c = 0; c < S_COLUMNS; c++)
         widths [c] = strlen (titles [c]);
     for (size_t i = 0; i < count; i++) {
         json_t *entry = json_array_get (checks, i);
@@ -196,8 +199,15 @@ healctl_render_status (healctl_t *ctl, const healctl_command_t *cmd, json_t *dat
         else
             snprintf (row->remedy, sizeof row->remedy, "%s", result ? result : "-");
         row->cells [5] = row->remedy;
-        row->cells [6] = message && *message ? message : "-";
-        for (int c = 0; c < 6; c++) {
+        //  heals in the last 7 days (status); "-" in a run reply
+        int64_t heals = healctl_json_int (entry, "heals_7d", -1);
+        if (heals >= 0)
+            snprintf (row->heals, sizeof row->heals, "%lld", (long long) heals);
+        else
+            snprintf (row->heals, sizeof row->heals, "-");
+        row->cells [6] = row->heals;
+        row->cells [7] = message && *message ? message : "-";
+        for (int c = 0; c < S_COLUMNS - 1; c++) {
             size_t w = s_width (row->cells [c]);
             if (w > widths [c])
                 widths [c] = w;
@@ -210,19 +220,19 @@ healctl_render_status (healctl_t *ctl, const healctl_command_t *cmd, json_t *dat
     if (isatty (STDOUT_FILENO) && ioctl (STDOUT_FILENO, TIOCGWINSZ, &ws) == 0
     &&  ws.ws_col > 0) {
         size_t used = 0;
-        for (int c = 0; c < 6; c++)
+        for (int c = 0; c < S_COLUMNS - 1; c++)
             used += widths [c] + 2;
         message_max = ws.ws_col > used + 10 ? ws.ws_col - used : 10;
     }
-    for (int c = 0; c < 7; c++)
-        s_cell (titles [c], widths [c], 0, "", "", c == 6);
+    for (int c = 0; c < S_COLUMNS; c++)
+        s_cell (titles [c], widths [c], 0, "", "", c == S_COLUMNS - 1);
     printf ("\n");
     for (size_t i = 0; i < count; i++) {
         s_row_t *row = &rows [i];
-        for (int c = 0; c < 7; c++)
-            s_cell (row->cells [c], widths [c], c == 6 ? message_max : 0,
+        for (int c = 0; c < S_COLUMNS; c++)
+            s_cell (row->cells [c], widths [c], c == S_COLUMNS - 1 ? message_max : 0,
                     c == 3 ? row->color : "", c == 3 ? healctl_color_reset (ctl) : "",
-                    c == 6);
+                    c == S_COLUMNS - 1);
         printf ("\n");
     }
     free (rows);

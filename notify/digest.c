@@ -1,8 +1,10 @@
 //  digest — the daily or weekly summary: "heal healed 14 problems since Mon
 //  09:00 (redis 9, ollama 5); it gave up once (tunnel, Tue 03:12, diagnosis:
-//  ...)". Until the agent serves its history (issue 15), the tallies are what
-//  heal-notify itself heard: heal.check.healed events, gave_up alerts and
-//  the diagnoses that followed them. They live in state.json under "digest":
+//  ...)". From the agent's history (`history` on its control socket, issue
+//  15) when it answers, so what happened while heal-notify was down counts
+//  too; otherwise from the tallies heal-notify heard itself: heal.check.healed
+//  events, gave_up alerts and the diagnoses that followed them. They live in
+//  state.json under "digest":
 //    {"since": MS, "sent": MS, "heals": {CHECK: N}, "gave_up": [{check, ts, diagnosis}]}
 
 #include "notify.h"
@@ -121,9 +123,48 @@ s_by_count (const void *a, const void *b)
     return nx < ny ? 1 : nx > ny ? -1 : 0;
 }
 
-json_t *
-digest_build (json_t *digest, const char *host, int64_t now)
+//  The agent's history in place of our tallies: heals per check from its
+//  counters, gave_up entries from its incidents (with their diagnosis).
+static void
+s_from_history (json_t *digest, json_t *history)
 {
+    json_t *checks = json_object_get (history, "checks");
+    if (!json_is_object (checks))
+        return;
+    json_t *heals = json_object ();
+    const char *name;
+    json_t *entry;
+    json_object_foreach (checks, name, entry) {
+        json_int_t n = json_integer_value (json_object_get (entry, "heals"));
+        if (n > 0 && json_object_size (heals) < NOTIFY_MAX_CHECKS)
+            json_object_set_new (heals, name, json_integer (n));
+    }
+    json_t *gave_up = json_array ();
+    json_t *incidents = json_object_get (history, "incidents");
+    //  newest first in the reply; the digest lists them oldest first
+    for (size_t i = json_array_size (incidents); i > 0; i--) {
+        json_t *incident = json_array_get (incidents, i - 1);
+        const char *check = json_string_value (json_object_get (incident, "check"));
+        if (!check || !json_is_true (json_object_get (incident, "gave_up"))
+        ||  json_array_size (gave_up) >= DIGEST_MAX_GAVE_UP)
+            continue;
+        json_t *item = json_pack ("{s:s, s:I}", "check", check, "ts",
+                                  json_integer_value (json_object_get (incident, "opened")));
+        const char *summary = json_string_value (json_object_get (
+            json_object_get (incident, "diagnosis"), "summary"));
+        if (item && summary)
+            json_object_set_new (item, "diagnosis", json_string (summary));
+        json_array_append_new (gave_up, item);
+    }
+    json_object_set_new (digest, "heals", heals);
+    json_object_set_new (digest, "gave_up", gave_up);
+}
+
+json_t *
+digest_build (json_t *digest, const char *host, int64_t now, json_t *history)
+{
+    if (history)
+        s_from_history (digest, history);
     json_int_t since = json_integer_value (json_object_get (digest, "since"));
     if (!since)
         since = now;

@@ -24,6 +24,8 @@ struct notify_state_t {
     json_t *cursor;             //  borrowed from root
     json_t *checks;             //  borrowed from root
     json_t *digest;             //  borrowed from root
+    json_t *heard;              //  borrowed from root: publisher -> ts of its last event
+    json_t *missed;             //  a gap to catch up on (owned), or NULL
     bool dirty;
 };
 
@@ -62,6 +64,9 @@ notify_state_new (const char *dir)
     if (!json_is_object (json_object_get (self->root, "digest")))
         json_object_set_new (self->root, "digest", json_object ());
     self->digest = json_object_get (self->root, "digest");
+    if (!json_is_object (json_object_get (self->root, "heard")))
+        json_object_set_new (self->root, "heard", json_object ());
+    self->heard = json_object_get (self->root, "heard");
     return self;
 }
 
@@ -71,6 +76,7 @@ notify_state_destroy (notify_state_t **self_p)
     if (!self_p || !*self_p)
         return;
     notify_state_t *self = *self_p;
+    json_decref (self->missed);
     json_decref (self->root);
     zstr_free (&self->path);
     free (self);
@@ -111,16 +117,40 @@ notify_state_save (notify_state_t *self)
 //  --------------------------------------------------------------------------
 //  Gaps in a publisher's seq
 
-//  The hook for catching up: once the agent serves its incident history over
-//  control (issue 15), this asks it for what was published between from and
-//  to and feeds it back through the outbox. Until then it says what was lost.
+//  A gap: remember it for notify.c, which asks the agent's history for the
+//  alerts published between the last event heard and this one (issue 15)
+//  and feeds them back through notify_state_feed_missed.
 static void
-s_catch_up (const char *publisher, uint64_t from, uint64_t to)
+s_catch_up (notify_state_t *self, const event_t *event, const char *publisher,
+            uint64_t from, uint64_t to)
 {
-    zsys_warning ("notify: missed %" PRIu64 " bus message(s) from %s (seq %" PRIu64
-                  "..%" PRIu64 "): any alert among them was not delivered "
-                  "(catch-up through the agent's history comes with issue 15)",
-                  to - from + 1, publisher, from, to);
+    if (to >= from)
+        zsys_warning ("notify: missed %" PRIu64 " bus message(s) from %s (seq %" PRIu64
+                      "..%" PRIu64 "): catching up from the agent's history",
+                      to - from + 1, publisher, from, to);
+    json_t *heard = json_object_get (self->heard, publisher);
+    if (!json_is_integer (heard) || event->ts <= json_integer_value (heard))
+        return;
+    json_int_t since = json_integer_value (heard);
+    if (self->missed)       //  two gaps in one burst: one span
+        since = json_integer_value (json_object_get (self->missed, "from_ts")) < since
+              ? json_integer_value (json_object_get (self->missed, "from_ts")) : since;
+    json_decref (self->missed);
+    self->missed = json_pack ("{s:s, s:s, s:I, s:I}", "host", event->host,
+                              "source", event->source, "from_ts", since,
+                              "to_ts", (json_int_t) event->ts);
+}
+
+static void s_track_seq (notify_state_t *self, const event_t *event);
+
+json_t *
+notify_state_track (notify_state_t *self, const event_t *event)
+{
+    if (event->host && event->source)
+        s_track_seq (self, event);
+    json_t *missed = self->missed;
+    self->missed = NULL;
+    return missed;
 }
 
 static void
@@ -132,11 +162,14 @@ s_track_seq (notify_state_t *self, const event_t *event)
     if (last && json_is_integer (last)) {
         uint64_t seen = (uint64_t) json_integer_value (last);
         if (event->seq > seen + 1)
-            s_catch_up (key, seen + 1, event->seq - 1);
+            s_catch_up (self, event, key, seen + 1, event->seq - 1);
         else
-        if (event->seq <= seen)
+        if (event->seq <= seen) {
             zsys_info ("notify: %s restarted (seq %" PRIu64 " after %" PRIu64 ")",
                        key, event->seq, seen);
+            //  It may have alerted before it restarted.
+            s_catch_up (self, event, key, 1, 0);
+        }
     }
     else {
         if (json_object_size (self->cursor) >= NOTIFY_MAX_CHECKS)
@@ -144,6 +177,7 @@ s_track_seq (notify_state_t *self, const event_t *event)
         zsys_info ("notify: hearing %s (seq %" PRIu64 ")", key, event->seq);
     }
     json_object_set_new (self->cursor, key, json_integer ((json_int_t) event->seq));
+    json_object_set_new (self->heard, key, json_integer ((json_int_t) event->ts));
     self->dirty = true;
 }
 
@@ -522,8 +556,6 @@ json_t *
 notify_state_feed (notify_state_t *self, const event_t *event, const char **what)
 {
     *what = NULL;
-    if (event->host && event->source)
-        s_track_seq (self, event);
     if (digest_feed (self->digest, event))
         self->dirty = true;
     switch (event->type) {
@@ -541,10 +573,25 @@ notify_state_feed (notify_state_t *self, const event_t *event, const char **what
 }
 
 json_t *
-notify_state_digest (notify_state_t *self, const char *host, int64_t now_ms)
+notify_state_feed_missed (notify_state_t *self, const event_t *event, const char **what)
+{
+    *what = NULL;
+    return event->type == EVENT_ALERT && event->check && event->host
+         ? s_feed_alert (self, event, what) : NULL;
+}
+
+json_t *
+notify_state_digest (notify_state_t *self, const char *host, int64_t now_ms,
+                     json_t *history)
 {
     self->dirty = true;
-    return digest_build (self->digest, host, now_ms);
+    return digest_build (self->digest, host, now_ms, history);
+}
+
+int64_t
+notify_state_digest_since (notify_state_t *self)
+{
+    return (int64_t) json_integer_value (json_object_get (self->digest, "since"));
 }
 
 int64_t

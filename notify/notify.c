@@ -218,9 +218,104 @@ s_commit (notify_t *self)
     notify_state_save (self->state);
 }
 
+static int
+s_by_ts (const void *a, const void *b)
+{
+    json_int_t x = json_integer_value (json_object_get (*(json_t *const *) a, "ts"));
+    json_int_t y = json_integer_value (json_object_get (*(json_t *const *) b, "ts"));
+    return x < y? -1: x > y;
+}
+
+//  Alerts published while heal-notify was not hearing (missed: {host,
+//  source, from_ts, to_ts}): from the agent's history (its incidents and the
+//  alerts each sent), routed like any other, oldest first. Their id is
+//  HOST/SOURCE/catch-up/TS: the seq they had is not known.
+static void
+s_catch_up (notify_t *self, json_t *missed)
+{
+    int64_t from = json_integer_value (json_object_get (missed, "from_ts"));
+    int64_t to = json_integer_value (json_object_get (missed, "to_ts"));
+    int64_t now = event_now_ms ();
+    int64_t seconds = from < now? (now - from + 999) / 1000 + 1: 1;
+    if (seconds > NOTIFY_DIGEST_MAX_S)
+        seconds = NOTIFY_DIGEST_MAX_S;
+    char span [32];
+    snprintf (span, sizeof span, "%lld", (long long) seconds);
+    const char *args [3] = { "*", span, "200" };
+    json_t *history = notify_agent_request (self->config, "history", args, 3,
+                                            NOTIFY_AGENT_TIMEOUT_MS);
+    if (!history) {
+        zsys_warning ("notify: the agent's history is not available: alerts published "
+                      "while heal-notify was not hearing are not delivered");
+        return;
+    }
+    json_t *found = json_array ();
+    size_t i, k;
+    json_t *incident, *alert;
+    json_array_foreach (json_object_get (history, "incidents"), i, incident)
+        json_array_foreach (json_object_get (incident, "alerts"), k, alert) {
+            json_int_t ts = json_integer_value (json_object_get (alert, "ts"));
+            if (ts > from && ts < to && json_array_size (found) < NOTIFY_MAX_CHECKS)
+                json_array_append_new (found, json_pack ("{s:I, s:O, s:O}", "ts", ts,
+                                                         "alert", alert, "incident", incident));
+        }
+    size_t count = json_array_size (found);
+    json_t **sorted = count? (json_t **) calloc (count, sizeof (json_t *)): NULL;
+    for (i = 0; sorted && i < count; i++)
+        sorted [i] = json_array_get (found, i);
+    if (sorted)
+        qsort (sorted, count, sizeof (json_t *), s_by_ts);
+    const char *host = json_string_value (json_object_get (missed, "host"));
+    const char *source = json_string_value (json_object_get (missed, "source"));
+    char catch_source [EVENT_MAX_SHORT];
+    snprintf (catch_source, sizeof catch_source, "%s/catch-up", source? source: "?");
+    size_t routed = 0;
+    for (i = 0; sorted && i < count; i++) {
+        json_t *entry = sorted [i];
+        incident = json_object_get (entry, "incident");
+        const char *what_alert = json_string_value (json_object_get (
+            json_object_get (entry, "alert"), "alert"));
+        const char *check = json_string_value (json_object_get (incident, "check"));
+        bool recovered = what_alert && streq (what_alert, "recovered");
+        const char *message = json_string_value (json_object_get (
+            incident, recovered? "last_message": "message"));
+        event_t *event = event_new (EVENT_ALERT);
+        if (!event || !what_alert || !check) {
+            event_destroy (&event);
+            continue;
+        }
+        event_set_string (&event->host, host? host: heal_hostname (), EVENT_MAX_SHORT);
+        event_set_string (&event->source, catch_source, EVENT_MAX_SHORT);
+        event_set_string (&event->check, check, EVENT_MAX_NAME);
+        event_set_string (&event->alert, what_alert, EVENT_MAX_SHORT);
+        event_set_string (&event->message, message? message: "", EVENT_MAX_MESSAGE);
+        event->critical = json_is_true (json_object_get (incident, "critical"));
+        event->severity = recovered? SEVERITY_OK: SEVERITY_CRITICAL;
+        event->since = json_integer_value (json_object_get (incident, "opened"));
+        event->ts = json_integer_value (json_object_get (entry, "ts"));
+        event->seq = (uint64_t) event->ts;
+        const char *what = NULL;
+        json_t *item = notify_state_feed_missed (self->state, event, &what);
+        if (item) {
+            s_route (self, item, what);
+            json_decref (item);
+            routed++;
+        }
+        event_destroy (&event);
+    }
+    zsys_info ("notify: caught up %zu alert(s) from the agent's history", routed);
+    free (sorted);
+    json_decref (found);
+    json_decref (history);
+}
+
 static void
 s_handle (notify_t *self, event_t *event)
 {
+    json_t *missed = notify_state_track (self->state, event);
+    if (missed)
+        s_catch_up (self, missed);
+    json_decref (missed);
     const char *what = NULL;
     json_t *item = notify_state_feed (self->state, event, &what);
     if (item) {
@@ -245,7 +340,19 @@ s_digest_maybe (notify_t *self)
     if (!s_digest_now && (due < 0 || now < due))
         return;
     s_digest_now = 0;
-    json_t *item = notify_state_digest (self->state, heal_hostname (), now);
+    //  The agent's history for the period, when it answers: it counts what
+    //  happened while heal-notify was not running too (issue 15).
+    int64_t since = notify_state_digest_since (self->state);
+    int64_t seconds = since > 0 && since < now? (now - since + 999) / 1000: 7 * 86400;
+    if (seconds > NOTIFY_DIGEST_MAX_S)
+        seconds = NOTIFY_DIGEST_MAX_S;
+    char span [32];
+    snprintf (span, sizeof span, "%lld", (long long) seconds);
+    const char *args [3] = { "*", span, "200" };
+    json_t *history = notify_agent_request (self->config, "history", args, 3,
+                                            NOTIFY_AGENT_TIMEOUT_MS);
+    json_t *item = notify_state_digest (self->state, heal_hostname (), now, history);
+    json_decref (history);
     if (!item)
         return;
     zsys_info ("notify: digest: %s", json_string_value (json_object_get (item, "text")));

@@ -34,6 +34,9 @@
 //  message: bus events -> notifications a person can act on (JSON objects:
 //  id, type, alert, host, check, kind, severity, incident, title, text, ...)
 
+#define NOTIFY_AGENT_TIMEOUT_MS 1000        //  the agent's control socket, for the digest
+#define NOTIFY_DIGEST_MAX_S     (90 * 86400) //  the agent keeps 90 days of history
+
 typedef struct notify_state_t notify_state_t;
 
 //  Per-check memory (last remedy, open incident, last diagnosis) and the
@@ -53,7 +56,20 @@ json_t *notify_state_feed (notify_state_t *self, const event_t *event, const cha
 //  the last one sent; notify_state_digest builds the item (caller owns) and
 //  starts a new period. notify_state_digest_sent: when the last one went
 //  out (set to now the first time, so a first start sends none at once).
-json_t *notify_state_digest (notify_state_t *self, const char *host, int64_t now_ms);
+//  history: the agent's `history` reply for the period (borrowed), or NULL:
+//  the tallies heal-notify heard itself are used. notify_state_digest_since:
+//  when the period started (0: not yet).
+//  Before notify_state_feed: follow the publisher's seq. A gap (or its
+//  restart) returns {host, source, from_ts, to_ts} (caller owns): what to
+//  catch up on from the agent's history; else NULL.
+json_t *notify_state_track (notify_state_t *self, const event_t *event);
+//  An alert recovered from the agent's history: the message, as
+//  notify_state_feed would make it (no seq tracking, no digest tally).
+json_t *notify_state_feed_missed (notify_state_t *self, const event_t *event,
+                                  const char **what);
+json_t *notify_state_digest (notify_state_t *self, const char *host, int64_t now_ms,
+                             json_t *history);
+int64_t notify_state_digest_since (notify_state_t *self);
 int64_t notify_state_digest_sent (notify_state_t *self);
 
 //  digest.c on the "digest" object of the state: tally one event (true when
@@ -61,7 +77,13 @@ int64_t notify_state_digest_sent (notify_state_t *self);
 //  when off), and the digest item (new reference; resets the tallies).
 bool digest_feed (json_t *digest, const event_t *event);
 int64_t digest_next_due (int day, int minute, int64_t after_ms);
-json_t *digest_build (json_t *digest, const char *host, int64_t now_ms);
+json_t *digest_build (json_t *digest, const char *host, int64_t now_ms, json_t *history);
+
+//  agent_client.c: one control request to the agent (config's control
+//  endpoint, CURVE when configured); the reply's data (new reference), or
+//  NULL when the agent did not answer in time, refused or answered garbage.
+json_t *notify_agent_request (const heal_config_t *config, const char *cmd,
+                              const char *const *args, size_t argc, int64_t timeout_ms);
 
 //  --------------------------------------------------------------------------
 //  outbox: pending messages of one destination, on disk. The main thread adds

@@ -20,7 +20,10 @@ typedef enum {
     CONTROL_CMD_UNMUTE,
     CONTROL_CMD_RELOAD,
     CONTROL_CMD_DIAGNOSIS,
+    CONTROL_CMD_HISTORY,
+    CONTROL_CMD_INCIDENTS,
     CONTROL_CMD_WATCH,              //  healctl only: it reads the bus
+    CONTROL_CMD_SHOW,               //  healctl only: status + history of one check
     CONTROL_CMD_COUNT
 } control_command_id_t;
 

@@ -22,6 +22,11 @@ char *heal_read_file_private (const char *path, size_t max, size_t *size);
 //  symlink, a regular file owned by the effective user. fd or -1 (errno).
 int heal_open_append_private (const char *path, int mode);
 
+//  Append data to path (created with mode, never through a symlink, only to a
+//  regular file of ours: heal_open_append_private) in one write. Returns 0 or
+//  -1 with errno.
+int heal_append_file (const char *path, const void *data, size_t size, int mode);
+
 //  mkdir -p with mode for each created component. Returns 0 or -1.
 int heal_mkdir_p (const char *path, int mode);
 

@@ -94,9 +94,11 @@ def test_cycle_events_and_report(heal):
     data = run(heal, "bad")
     ev = data["checks"]["bad"]
     assert ev["streak"] == 2 and ev["changed"] is False
-    # incidents: one line per issue
-    inc = lines(os.path.join(heal.state, "incidents.jsonl"))
-    assert any(json.loads(l)["check"] == "bad" for l in inc)
+    # incidents: meh and bad are open (in the state), nothing is in the file yet
+    inc = heal.ctl("incidents")["data"]
+    assert sorted(i["check"] for i in inc["open"]) == ["bad", "meh"]
+    assert inc["incidents"] == []
+    assert not os.path.exists(os.path.join(heal.state, "incidents.jsonl"))
     # SIGTERM: "stopping", exit 0
     heal.agent.send_signal(signal.SIGTERM)
     assert wait_exit(heal.agent) == 0
@@ -542,15 +544,17 @@ def test_recovered_alert_and_incident_rotation(heal):
     assert ev["remedy"]["result"] == "skipped" and ev["remedy"]["attempt"] == 0
     a = heal.bus.wait_topic("heal.alert.web")[1]
     assert a["alert"] == "critical" and a["check"] == "web"
-    # rotated: the old lines moved to .1, the new file holds this incident
-    inc = wait_for(lambda: [json.loads(l) for l in lines(incidents)
-                            if not l.startswith("x")], 5, "incident")
-    assert inc[-1]["check"] == "web" and inc[-1]["severity"] == "critical"
-    assert os.path.getsize(incidents + ".1") == 1024 * 1024
-    assert len(lines(incidents)) == 1
     open(flag, "w").close()
     ev = synced(heal, run(heal, "web")["checks"]["web"])
     assert ev["severity"] == "ok" and ev["changed"] is True and ev["streak"] == 0
     heal.bus.wait(lambda t, p: t == "heal.alert.web" and p["alert"] == "recovered", 5)
     alerts = [p["alert"] for t, p in heal.bus.seen if t == "heal.alert.web"]
     assert alerts == ["critical", "recovered"], alerts
+    # the incident closed (recovered): rotated, the old lines moved to .1, the
+    # new file holds this incident
+    inc = wait_for(lambda: [json.loads(l) for l in lines(incidents)
+                            if not l.startswith("x")], 5, "incident")
+    assert inc[-1]["check"] == "web" and inc[-1]["severity"] == "critical"
+    assert inc[-1]["outcome"] == "recovered"
+    assert os.path.getsize(incidents + ".1") == 1024 * 1024
+    assert len(lines(incidents)) == 1

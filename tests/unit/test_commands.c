@@ -43,7 +43,7 @@ main (void)
     char names [256];
     control_command_names (names, sizeof names);
     CHECKF (streq (names, "ping version status report run heal mute unmute reload "
-                          "diagnosis"), "%s", names);
+                          "diagnosis history incidents"), "%s", names);
     control_command_names (names, 10);
     CHECKF (streq (names, "ping"), "%s", names);
 
