@@ -83,7 +83,7 @@ def kill9(rounds):
     try:
         count = os.path.join(h.dir, "remedies")
         checks = ""
-        for i in range(26):
+        for i in range(25):
             checks += command_check("ok%02d" % i, "echo fine %d" % i, interval="200ms")
         checks += command_check("down", "echo down; exit 2", critical=True, interval="200ms")
         checks += command_check("fix", "echo broken; exit 2", critical=True,
@@ -92,6 +92,13 @@ def kill9(rounds):
         checks += command_check("muted", "echo warn; exit 1", interval="200ms")
         checks += ("check = dir\n    kind = file\n    path = \"%s\"\n    type = dir\n"
                    % h.dir)
+        applog = os.path.join(h.dir, "app.log")
+        open(applog, "w").close()
+        checks += ("check = applog\n    kind = log\n    path = \"%s\"\n"
+                   "    pattern = \"ERROR\"\n    max_rate = \"100000/h\"\n"
+                   "    interval = 200ms\n" % applog)
+        logstate = os.path.join(h.state, "log-applog.json")
+        offset_seen = 0
         h.config(checks, interval=1)
         report = os.path.join(h.state, "report.json")
         state = os.path.join(h.state, "state.json")
@@ -102,21 +109,30 @@ def kill9(rounds):
         streak_seen = 0
         rng = random.Random(14)
         for r in range(rounds):
+            with open(applog, "a") as f:
+                f.write("".join("ERROR %d.%d\n" % (r, i) for i in range(50)))
             time.sleep(rng.uniform(0.05, 1.2))     # a random point in the cycles
             try:
                 saved = load_json(state)
                 if saved:
                     streak_seen = max(streak_seen, saved["checks"]["down"]["streak"])
+                saved = load_json(logstate)
+                if saved:
+                    offset_seen = max(offset_seen, saved["offset"])
             except (ValueError, KeyError):
                 pass                                 # caught below, after the kill
             h.agent.send_signal(signal.SIGKILL)
             h.agent.wait()
             try:
                 load_json(report)
+                logsaved = load_json(logstate)
                 saved = load_json(state)
             except ValueError as e:
                 failures.append("round %d: unparsable file: %s" % (r, e))
-                saved = None
+                saved = logsaved = None
+            if logsaved and not (offset_seen <= logsaved["offset"] <= os.path.getsize(applog)):
+                failures.append("round %d: log offset %d, seen %d, file %d" % (
+                    r, logsaved["offset"], offset_seen, os.path.getsize(applog)))
             if saved:
                 entry = saved["checks"].get("muted", {})
                 if entry.get("mute_until") != muted:
@@ -140,8 +156,8 @@ def kill9(rounds):
         if [c for c in st["checks"] if c["name"] == "muted"][0]["muted_until"] != muted:
             failures.append("mute lost at the end")
         record("kill -9 during cycles (30 checks)", rounds, len(failures),
-               "remedies run %d, recorded %d (budget 3), streak %d" % (
-                   lines, recorded, streak_seen))
+               "remedies run %d, recorded %d (budget 3), streak %d, log offset %d" % (
+                   lines, recorded, streak_seen, offset_seen))
         return failures
     finally:
         cleanup(h)
@@ -389,10 +405,12 @@ def other_user():
         before = counters["inbound_forwarded"] + counters["inbound_invalid"]
         tries = [("ctl", h.control), ("sub", h.publish), ("push", h.inbound),
                  ("write", h.state)]
-        for name in ("report.json", "state.json", "incidents.jsonl"):
-            path = os.path.join(h.state, name)
-            if os.path.exists(path):
-                tries.append(("read", path))
+        wait = time.monotonic() + 10
+        while not os.path.exists(os.path.join(h.state, "state.json")) \
+                and time.monotonic() < wait:
+            time.sleep(0.05)
+        for name in sorted(os.listdir(h.state)):     # report, state, incidents...
+            tries.append(("read", os.path.join(h.state, name)))
         for kind, target in tries:
             attempts += 1
             said = run(kind, target)
