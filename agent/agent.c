@@ -8,6 +8,7 @@
 //  run in scheduler.c.
 
 #include "agent_impl.h"
+#include "command.h"
 #include "control_server.h"
 #include "generation.h"
 #include "platform.h"
@@ -336,16 +337,47 @@ s_sockets (agent_t *self, char *err, size_t errlen)
     return 0;
 }
 
+//  The state dir is one agent's: before reading or writing anything in it or
+//  binding a socket, take its lock. 0, or -1 with err and *exit_code.
+static int
+s_lock (agent_t *self, char *err, size_t errlen, int *exit_code)
+{
+    const char *dir = self->gen->config->state_dir;
+    int holder = 0;
+    self->lock = statelock_new (dir, &holder);
+    if (self->lock)
+        return 0;
+    if (errno != EWOULDBLOCK) {
+        snprintf (err, errlen, "cannot lock state dir %s (%s/%s): %s", dir, dir,
+                  STATELOCK_FILE, strerror (errno));
+        return -1;
+    }
+    char who [32] = "";
+    if (holder > 0)
+        snprintf (who, sizeof who, " (pid %d)", holder);
+    *exit_code = HEAL_EX_TEMPFAIL;
+    if (self->options.once)
+        snprintf (err, errlen, "another heal-agent%s is running on state dir %s: "
+                  "--once would rewrite its report and state; `healctl run` runs "
+                  "every check in it now (or use -c with another state_dir)",
+                  who, dir);
+    else
+        snprintf (err, errlen, "another heal-agent%s is running on state dir %s",
+                  who, dir);
+    return -1;
+}
+
 agent_t *
 agent_new (const agent_options_t *options, char *err, size_t errlen, int *exit_code)
 {
     err [0] = 0;
-    *exit_code = 1;
+    *exit_code = HEAL_EX_SOFTWARE;
     agent_t *self = (agent_t *) zmalloc (sizeof (agent_t));
     if (!self)
         return NULL;
     self->options = *options;
     self->once_exit = -1;
+    command_stop_checks (false);        //  agent_destroy stops them
     self->started = event_now_ms ();
     self->config_file = heal_config_locate (options->config_file);
     self->options.config_file = self->config_file;
@@ -369,6 +401,8 @@ agent_new (const agent_options_t *options, char *err, size_t errlen, int *exit_c
                   self->gen->config->state_dir? self->gen->config->state_dir: "(none)");
         goto fail;
     }
+    if (s_lock (self, err, errlen, exit_code))
+        goto fail;
     self->queue = zlistx_new ();
     if (self->queue) {
         zlistx_set_duplicator (self->queue, (zlistx_duplicator_fn *) strdup);
@@ -399,6 +433,14 @@ agent_destroy (agent_t **self_p)
     //  Workers still out: wait a little for them (their kinds honour the
     //  deadline); a worker past that is left behind and the process exits.
     self->stopping = true;
+    //  Check commands still running are ended (their whole process group);
+    //  remedies are left to finish: what they start must outlive us. A run
+    //  cut short says nothing about its service: its result is discarded,
+    //  not published or saved as `unknown`.
+    for (size_t i = 0; i < self->check_count; i++)
+        if (self->checks [i].present && self->checks [i].job)
+            self->checks [i].job->abandoned = true;
+    command_stop_checks (true);
     size_t stuck = worker_pool_destroy (&self->workers, AGENT_STOP_GRACE_MS,
                                         &runs_handlers, self);
     if (self->pendings)
@@ -427,6 +469,7 @@ agent_destroy (agent_t **self_p)
     free (self->state_path);
     free (self->report_path);
     free (self->incidents_path);
+    statelock_destroy (&self->lock);    //  last: everything is saved
     free (self);
     *self_p = NULL;
 }
@@ -502,7 +545,7 @@ int
 agent_run (agent_t *self)
 {
     if (s_signals_install ())
-        return 1;
+        return HEAL_EX_SOFTWARE;
     zmq_pollitem_t *items = NULL;
     size_t items_max = 0;
     int rc = 0;
@@ -525,7 +568,7 @@ agent_run (agent_t *self)
         if (need > items_max) {
             zmq_pollitem_t *grown = (zmq_pollitem_t *) realloc (items, need * sizeof *items);
             if (!grown) {
-                rc = 1;
+                rc = HEAL_EX_SOFTWARE;
                 break;
             }
             items = grown;
@@ -549,7 +592,7 @@ agent_run (agent_t *self)
             if (zmq_errno () == EINTR)
                 continue;
             zsys_error ("agent: poll: %s", zmq_strerror (zmq_errno ()));
-            rc = 1;
+            rc = HEAL_EX_SOFTWARE;
             break;
         }
         if (polled == 0)
@@ -574,7 +617,7 @@ agent_run (agent_t *self)
         }
     }
     free (items);
-    if (self->options.once)
+    if (self->options.once && rc == 0)
         rc = self->once_exit < 0? 3: self->once_exit;   //  3: interrupted first
     //  Stop: tell the bus, keep the state.
     s_publish_agent (self, "stopping", NULL);

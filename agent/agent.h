@@ -28,15 +28,18 @@ typedef struct {
 
 typedef struct agent_t agent_t;
 
-//  Load the config (and every check's kind keys), bind the sockets, load the
-//  state. NULL with err (`FILE: where: what`) on a config error; *exit_code
-//  then says which exit status to use (78 config, 1 runtime).
+//  Load the config (and every check's kind keys), lock the state dir, load
+//  the state, bind the sockets. NULL with err (`FILE: where: what`) when it
+//  cannot; *exit_code then says which exit status to use: HEAL_EX_CONFIG,
+//  HEAL_EX_TEMPFAIL (another agent holds the state dir: nothing of it was
+//  touched) or HEAL_EX_SOFTWARE (any other runtime error).
 agent_t *agent_new (const agent_options_t *options, char *err, size_t errlen,
                     int *exit_code);
 void agent_destroy (agent_t **self_p);
 
 //  Run until SIGTERM/SIGINT (returns 0) or, with --once, until the first cycle
-//  ends (returns the exit code of its worst severity).
+//  ends (returns the exit code of its worst severity). HEAL_EX_SOFTWARE on a
+//  runtime error, --once or not.
 int agent_run (agent_t *self);
 
 //  Validate a config the way the agent would load it (heal-agent -n).

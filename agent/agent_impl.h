@@ -22,6 +22,7 @@
 #include "outcome.h"
 #include "remedy.h"
 #include "scheduler.h"
+#include "statelock.h"
 #include "status.h"
 #include "worker.h"
 
@@ -89,6 +90,7 @@ struct agent_t {
     char *state_path;
     char *report_path;
     char *incidents_path;
+    statelock_t *lock;              //  the state dir is ours while we run
     //  lifecycle
     int64_t started;                //  wall ms
     bool stopping;

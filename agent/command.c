@@ -2,8 +2,10 @@
 //
 //  posix_spawn, not fork: the agent is multi-threaded, and posix_spawn is the
 //  one way to start a child that is safe there and cheap on both Linux and
-//  macOS. The child gets its own process group (POSIX_SPAWN_SETPGROUP), an
-//  empty signal mask and default dispositions, stdin from /dev/null, stdout
+//  macOS. The child gets its own process group (a check: POSIX_SPAWN_SETPGROUP;
+//  a remedy: its own session, POSIX_SPAWN_SETSID, so a terminal's hangup or a
+//  supervisor's kill of heal's process group never reaches what it started),
+//  an empty signal mask and default dispositions, stdin from /dev/null, stdout
 //  and stderr into one pipe, and an environment whose PATH is the config's.
 //  Every descriptor heal opens is close-on-exec, so the child inherits only
 //  0, 1 and 2.
@@ -12,6 +14,14 @@
 //  each waits for its own pid. waitid (WNOWAIT) tells us the leader exited
 //  without reaping it, so on a timeout the whole group can be killed while
 //  the leader's pid, and with it the group id, cannot be reused.
+//
+//  A check's leftovers: when its leader exits, the group gets SIGTERM while
+//  the leader is still unreaped; then the leader is reaped and the group is
+//  probed (kill 0) until it is empty or the grace ends, then SIGKILL. After
+//  the reap the group id stays ours while any member lives (POSIX: a group id
+//  is not reused until the group's lifetime ends); only in the instant the
+//  last member exits between the probe and the KILL could the id be freed,
+//  and it would have to be reused by a new group leader in that instant.
 
 //  pipe2 (atomic close-on-exec pipes) is a GNU extension in glibc's headers.
 #if defined (__linux__) && !defined (_GNU_SOURCE)
@@ -27,6 +37,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +48,30 @@
 
 extern char **environ;
 
+static _Thread_local command_role_t s_role = COMMAND_ROLE_CHECK;
+static atomic_bool s_checks_stopped;    //  the agent is stopping: end checks
+
+command_role_t
+command_role_set (command_role_t role)
+{
+    command_role_t previous = s_role;
+    s_role = role;
+    return previous;
+}
+
+void
+command_stop_checks (bool stopping)
+{
+    atomic_store (&s_checks_stopped, stopping);
+}
+
+static bool
+s_stopped (bool check)
+{
+    return check && atomic_load (&s_checks_stopped);
+}
+
 #define COMMAND_READ_CHUNK   4096
-#define COMMAND_POLL_MS      20          //  how often we look for the leader's exit
 #define COMMAND_MAX_ENV      1024        //  environment entries passed on
 #define COMMAND_MAX_PATH     4096        //  bytes of a resolved program path
 
@@ -209,6 +242,26 @@ s_read_for (int fd, output_t *output, int64_t ms)
     return 0;
 }
 
+//  A check's leader has exited and is reaped; the rest of its group got
+//  SIGTERM before the reap (see the top). Wait for the group to empty for at
+//  most the grace, then KILL what is left.
+static void
+s_group_end (pid_t pgid)
+{
+    int64_t grace_end = heal_monotonic_ms () + COMMAND_KILL_GRACE_MS;
+    int64_t nap = 1;
+    while (kill (-pgid, 0) == 0 || errno == EPERM) {
+        int64_t left = grace_end - heal_monotonic_ms ();
+        if (left <= 0) {
+            kill (-pgid, SIGKILL);
+            return;
+        }
+        poll (NULL, 0, (int) (nap < left ? nap : left));
+        if (nap < COMMAND_POLL_MS)
+            nap *= 2;
+    }
+}
+
 //  Spawn, collect, wait. argv [0] is a full path.
 static int
 s_run (const char *program, char *const argv [], const char *path, int64_t timeout_ms,
@@ -223,6 +276,12 @@ s_run (const char *program, char *const argv [], const char *path, int64_t timeo
         timeout_ms = CONFIG_DEFAULT_TIMEOUT_MS;
 
     int64_t start = heal_monotonic_ms ();
+    bool check = s_role == COMMAND_ROLE_CHECK;
+    if (s_stopped (check)) {
+        out->duration_ms = 0;
+        errno = ECANCELED;
+        return -1;
+    }
     int rc = -1, saved = 0;
     int fds [2] = { -1, -1 };
     int null_fd = -1;
@@ -254,10 +313,13 @@ s_run (const char *program, char *const argv [], const char *path, int64_t timeo
                              SIGUSR1, SIGUSR2, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU };
     for (size_t i = 0; i < sizeof signals / sizeof signals [0]; i++)
         sigaddset (&defaults, signals [i]);
-    if ((saved = posix_spawnattr_setflags (&attr, POSIX_SPAWN_SETPGROUP
+    //  A new session makes the child the leader of a new group too (pgid =
+    //  pid), so the timeout's kill (-pid) works for both roles.
+    short group = check ? POSIX_SPAWN_SETPGROUP : POSIX_SPAWN_SETSID;
+    if ((saved = posix_spawnattr_setflags (&attr, group
                                           | POSIX_SPAWN_SETSIGMASK
                                           | POSIX_SPAWN_SETSIGDEF))
-    ||  (saved = posix_spawnattr_setpgroup (&attr, 0))
+    ||  (check && (saved = posix_spawnattr_setpgroup (&attr, 0)))
     ||  (saved = posix_spawnattr_setsigmask (&attr, &mask))
     ||  (saved = posix_spawnattr_setsigdefault (&attr, &defaults)))
         goto cleanup;
@@ -281,12 +343,16 @@ s_run (const char *program, char *const argv [], const char *path, int64_t timeo
     //  Collect output until the leader exits or the deadline passes. EOF
     //  alone is not the end: a background grandchild may hold the pipe.
     int64_t deadline = start + timeout_ms;
-    bool eof = false, exited = false;
+    bool eof = false, exited = false, cancelled = false;
     int64_t nap = 1;
     while (!exited) {
         int64_t now = heal_monotonic_ms ();
         if (now >= deadline)
             break;
+        if (s_stopped (check)) {
+            cancelled = true;
+            break;
+        }
         int64_t wait = deadline - now;
         if (!eof) {
             if (wait > COMMAND_POLL_MS)
@@ -303,10 +369,12 @@ s_run (const char *program, char *const argv [], const char *path, int64_t timeo
         }
         exited = s_exited (pid);
     }
+    bool leftovers = false;
     if (!exited) {
-        //  Timeout: TERM the group, give it the grace, then KILL what is left
-        //  (the leader is not reaped yet, so the group id is still ours).
-        out->timed_out = true;
+        //  Timeout or stop: TERM the group, give it the grace, then KILL what
+        //  is left (the leader is not reaped yet, so the group id is ours).
+        out->timed_out = !cancelled;
+        out->cancelled = cancelled;
         kill (-pid, SIGTERM);
         int64_t grace_end = heal_monotonic_ms () + COMMAND_KILL_GRACE_MS;
         while (!(exited = s_exited (pid))) {
@@ -319,6 +387,13 @@ s_run (const char *program, char *const argv [], const char *path, int64_t timeo
                 poll (NULL, 0, (int) (left < 10 ? left : 10));
         }
         kill (-pid, SIGKILL);
+    }
+    else
+    if (check) {
+        //  The leader is done, unreaped: its group id is still ours. What it
+        //  left running in the background gets TERM now, KILL after the reap.
+        kill (-pid, SIGTERM);
+        leftovers = true;
     }
     if (!eof)
         s_drain (fds [0], &output);
@@ -340,6 +415,8 @@ s_run (const char *program, char *const argv [], const char *path, int64_t timeo
         out->exit_code = -1;            //  reaped elsewhere: status unknown
         out->signal = 0;
     }
+    if (leftovers)
+        s_group_end (pid);
     out->truncated = output.truncated;
     out->output = heal_safe_text (output.data, output.len, max_output);
     if (!out->output) {

@@ -20,10 +20,13 @@ s_usage (FILE *out)
         "  -n         validate the config (every check's keys) and exit: 0 valid, 78 not\n"
         "  -v         verbose\n"
         "  --once     run one full cycle and exit with the worst severity\n"
-        "             (0 ok/healed, 1 warning, 2 critical, 3 unknown)\n"
+        "             (0 ok/healed, 1 warning, 2 critical, 3 unknown); refused\n"
+        "             (75) while an agent runs on the same state dir\n"
         "  --version  print the version\n"
         "  -h         this help\n"
-        "Runs in the foreground until SIGTERM/SIGINT; SIGHUP reloads the config.\n");
+        "Runs in the foreground until SIGTERM/SIGINT; SIGHUP reloads the config.\n"
+        "Exit: 0, 64 usage, 70 runtime error, 75 another agent holds the state dir,\n"
+        "78 config error.\n");
 }
 
 int
@@ -81,7 +84,7 @@ main (int argc, char *argv [])
 #endif
     zsys_init ();
     zsys_set_logident ("heal-agent");
-    int code = 1;
+    int code = HEAL_EX_SOFTWARE;
     agent_t *agent = agent_new (&options, err, sizeof err, &code);
     if (!agent) {
         fprintf (stderr, "heal-agent: %s\n", err);

@@ -2,6 +2,7 @@
 //  worker.h for the protocol on the pipes).
 
 #include "worker.h"
+#include "command.h"
 
 #include <errno.h>
 #include <string.h>
@@ -110,8 +111,12 @@ s_remedy (job_t *job)
 {
     int64_t r0 = heal_monotonic_ms ();
     job->remedied = true;
+    //  Everything the remedy runs is a remedy: what it starts outlives it
+    //  and the agent (agent/command.h).
+    command_role_t role = command_role_set (COMMAND_ROLE_REMEDY);
     job->remedy_status = job->kind->remedy (job->instance, &job->ctx, &job->result,
                                             &job->remedy);
+    command_role_set (role);
     job->remedy.duration_ms = heal_monotonic_ms () - r0;
     if (job->remedy_status != REMEDY_DONE)
         return;

@@ -11,6 +11,8 @@
 #define HEAL_EX_USAGE        64     //  EX_USAGE: bad command line
 #define HEAL_EX_UNAVAILABLE  69     //  EX_UNAVAILABLE: a service did not answer
 #define HEAL_EX_SOFTWARE     70     //  EX_SOFTWARE: internal or local failure
+#define HEAL_EX_TEMPFAIL     75     //  EX_TEMPFAIL: busy, try later (another
+                                    //  instance holds the state dir)
 #define HEAL_EX_PROTOCOL     76     //  EX_PROTOCOL: malformed reply from a peer
 #define HEAL_EX_CONFIG       78     //  EX_CONFIG: invalid configuration
 

@@ -116,12 +116,131 @@ s_test_timeout (void)
     CHECK (!r.timed_out && r.exit_code == 0 && streq (r.output, "done\n"));
     CHECK (took < 5000);
     command_result_free (&r);
+    //  and that child, left behind by a check, was ended with its group
+    CHECK (!s_pid_alive (pidfile));
+    zdir_t *tree = zdir_new (dir, NULL);
+    if (tree) {
+        zdir_remove (tree, true);
+        zdir_destroy (&tree);
+    }
+}
+
+//  The pid in pidfile, or 0.
+static pid_t
+s_pid_read (const char *pidfile)
+{
     size_t size;
     char *text = heal_read_file (pidfile, 64, &size);
-    if (text) {
-        kill ((pid_t) strtol (text, NULL, 10), SIGKILL);
-        free (text);
+    pid_t pid = text ? (pid_t) strtol (text, NULL, 10) : 0;
+    free (text);
+    return pid;
+}
+
+typedef struct {
+    const char *cmd;
+    command_result_t result;
+    int rc;
+    int64_t took;
+} s_stop_run_t;
+
+static void *
+s_stop_runner (void *arg)
+{
+    s_stop_run_t *run = (s_stop_run_t *) arg;
+    int64_t start = heal_monotonic_ms ();
+    run->rc = command_run (run->cmd, PATH, 30000, 0, &run->result);
+    run->took = heal_monotonic_ms () - start;
+    return NULL;
+}
+
+//  Checks leave nothing behind; remedies leave what they start running, in
+//  their own session; stopping ends checks in flight, not remedies.
+static void
+s_test_roles (void)
+{
+    char dir [] = "/tmp/heal-test-role-XXXXXX";
+    CHECK (mkdtemp (dir) != NULL);
+    char cmd [1536], pidfile [256];
+    command_result_t r;
+
+    //  a check's background child that ignores TERM: KILLed after the grace
+    snprintf (pidfile, sizeof pidfile, "%s/stubborn.pid", dir);
+    snprintf (cmd, sizeof cmd,
+              "sh -c 'trap \"\" TERM; echo $$ > %s.tmp; mv %s.tmp %s; "
+              "while :; do sleep 1; done' >/dev/null 2>&1 & "
+              "while [ ! -s %s ]; do sleep 0.01; done; echo done",
+              pidfile, pidfile, pidfile, pidfile);
+    int64_t start = heal_monotonic_ms ();
+    CHECK (command_run (cmd, PATH, 10000, 0, &r) == 0);
+    int64_t took = heal_monotonic_ms () - start;
+    CHECK (r.exit_code == 0 && !r.timed_out && streq (r.output, "done\n"));
+    CHECKF (took >= COMMAND_KILL_GRACE_MS && took < COMMAND_KILL_GRACE_MS + 3000,
+            "took %lld ms", (long long) took);
+    //  SIGKILL was sent; the kernel finishes it (deadline, not sleep)
+    int64_t killed_by = heal_monotonic_ms () + 3000;
+    while (s_pid_alive (pidfile) && heal_monotonic_ms () < killed_by)
+        usleep (5000);
+    CHECK (!s_pid_alive (pidfile));
+    command_result_free (&r);
+
+    //  a remedy's daemon outlives it, in a session of its own
+    snprintf (pidfile, sizeof pidfile, "%s/daemon.pid", dir);
+    snprintf (cmd, sizeof cmd, "sleep 30 >/dev/null 2>&1 & echo $! > %s; echo started",
+              pidfile);
+    CHECK (command_role_set (COMMAND_ROLE_REMEDY) == COMMAND_ROLE_CHECK);
+    CHECK (command_run (cmd, PATH, 10000, 0, &r) == 0);
+    CHECK (command_role_set (COMMAND_ROLE_CHECK) == COMMAND_ROLE_REMEDY);
+    CHECK (r.exit_code == 0 && streq (r.output, "started\n"));
+    command_result_free (&r);
+    pid_t daemon = s_pid_read (pidfile);
+    CHECK (daemon > 0 && s_pid_alive (pidfile));
+    if (daemon > 0) {
+        pid_t sid = getsid (daemon);
+        CHECKF (sid > 0 && sid != getsid (0) && getpgid (daemon) == sid,
+                "sid %d, ours %d, pgid %d", (int) sid, (int) getsid (0),
+                (int) getpgid (daemon));
+        kill (daemon, SIGKILL);
     }
+    //  ...but a remedy past its timeout is still ended, its group with it
+    snprintf (pidfile, sizeof pidfile, "%s/slow-remedy.pid", dir);
+    snprintf (cmd, sizeof cmd, "sleep 30 & echo $! > %s; wait", pidfile);
+    command_role_set (COMMAND_ROLE_REMEDY);
+    CHECK (command_run (cmd, PATH, 300, 0, &r) == 0);
+    command_role_set (COMMAND_ROLE_CHECK);
+    CHECK (r.timed_out && !r.cancelled);
+    command_result_free (&r);
+    int64_t gone_by = heal_monotonic_ms () + 3000;
+    while (s_pid_alive (pidfile) && heal_monotonic_ms () < gone_by)
+        usleep (5000);
+    CHECK (!s_pid_alive (pidfile));
+
+    //  the agent stops: a check in flight ends at once, new ones are refused
+    snprintf (pidfile, sizeof pidfile, "%s/inflight.pid", dir);
+    snprintf (cmd, sizeof cmd, "echo $$ > %s.tmp; mv %s.tmp %s; sleep 30",
+              pidfile, pidfile, pidfile);
+    s_stop_run_t run = { cmd, { 0 }, -1, 0 };
+    pthread_t thread;
+    CHECK (pthread_create (&thread, NULL, s_stop_runner, &run) == 0);
+    int64_t deadline = heal_monotonic_ms () + 5000;
+    while (s_pid_read (pidfile) <= 0 && heal_monotonic_ms () < deadline)
+        usleep (5000);
+    CHECK (s_pid_alive (pidfile));
+    command_stop_checks (true);
+    pthread_join (thread, NULL);
+    CHECK (run.rc == 0 && run.result.cancelled && !run.result.timed_out);
+    CHECKF (run.took < 5000, "took %lld ms", (long long) run.took);
+    CHECK (!s_pid_alive (pidfile));
+    command_result_free (&run.result);
+    errno = 0;
+    CHECK (command_run ("true", PATH, 5000, 0, &r) == -1 && errno == ECANCELED);
+    command_role_set (COMMAND_ROLE_REMEDY);
+    CHECK (command_run ("true", PATH, 5000, 0, &r) == 0 && r.exit_code == 0);
+    command_result_free (&r);
+    command_role_set (COMMAND_ROLE_CHECK);
+    command_stop_checks (false);
+    CHECK (command_run ("true", PATH, 5000, 0, &r) == 0 && r.exit_code == 0);
+    command_result_free (&r);
+
     zdir_t *tree = zdir_new (dir, NULL);
     if (tree) {
         zdir_remove (tree, true);
@@ -236,6 +355,7 @@ main (void)
 {
     s_test_exit_codes ();
     s_test_timeout ();
+    s_test_roles ();
     s_test_output_cap ();
     s_test_path ();
     s_test_threads ();

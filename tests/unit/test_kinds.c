@@ -84,7 +84,11 @@ s_remedy (fixture_t *f)
     memset (&f->remedy, 0, sizeof f->remedy);
     check_result_t result = { f->event, 0, 0 };
     f->ctx.deadline_ms = heal_monotonic_ms () + f->ctx.check->timeout_ms;
-    return f->kind->remedy (f->instance, &f->ctx, &result, &f->remedy);
+    //  as the worker runs it: what the remedy starts outlives it
+    command_role_t role = command_role_set (COMMAND_ROLE_REMEDY);
+    remedy_status_t status = f->kind->remedy (f->instance, &f->ctx, &result, &f->remedy);
+    command_role_set (role);
+    return status;
 }
 
 static void

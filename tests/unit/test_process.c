@@ -2,6 +2,7 @@
 //  on real processes, pidfiles, ports and start commands.
 
 #include "check.h"
+#include "command.h"
 #include "platform.h"
 
 #include <arpa/inet.h>
@@ -103,7 +104,11 @@ s_remedy (fixture_t *f, event_remedy_t *out)
     memset (out, 0, sizeof *out);
     check_ctx_t ctx;
     s_ctx (f, &ctx, 10000);
-    return check_kind_process.remedy (f->self, &ctx, &f->result, out);
+    //  as the worker runs it: what the remedy starts outlives it
+    command_role_t role = command_role_set (COMMAND_ROLE_REMEDY);
+    remedy_status_t status = check_kind_process.remedy (f->self, &ctx, &f->result, out);
+    command_role_set (role);
+    return status;
 }
 
 static void
