@@ -105,8 +105,8 @@ heal_state_dir_check (const char *dir, bool create, char *err, size_t errlen)
         return -1;
     }
     if (stat (dir, &st)) {
-        if (errno == ENOENT && !create)
-            return 0;           //  the agent creates it 0700
+        if (!create)
+            return 0;           //  the agent creates it 0700 (or says why it cannot)
         if (errno != ENOENT || heal_mkdir_p (dir, 0700) || stat (dir, &st)) {
             snprintf (err, errlen, "%s: %s", dir, strerror (errno));
             return -1;

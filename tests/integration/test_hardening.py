@@ -311,7 +311,9 @@ def test_planted_state_is_ignored(heal):
             assert muted_until(h) is None
         finally:
             h.stop()
-    # the refused file was replaced by the agent's own on stop: plant it again, ours
+    # plant it again, ours this time
+    if os.path.lexists(state):
+        os.unlink(state)
     shutil.copy(planted, state)
     os.chmod(state, 0o600)
     h = restart()
