@@ -127,6 +127,8 @@ s_check_free (agent_check_t *check)
     check->last = NULL;
     free (check->last_remedy_result);
     check->last_remedy_result = NULL;
+    free (check->last_remedy_output);
+    check->last_remedy_output = NULL;
     status_cache_free (&check->status);
     if (check->watch_fd >= 0)
         platform_exit_watch_close (check->watch_fd);
@@ -147,9 +149,36 @@ agent_check_find (agent_t *self, const char *name)
 //  ---------------------------------------------------------------------
 //  Publishing
 
+//  agent/redact: credentials out of what goes on the bus (heal/redact.h).
+//  Only events built here (not a decoded block, whose strings are borrowed).
+static void
+s_redact (agent_t *self, event_t *event)
+{
+    if (!self->gen || !self->gen->config->redact || event->block_size
+    ||  (event->type != EVENT_CHECK && event->type != EVENT_ALERT))
+        return;
+    if (!self->redactor) {
+        char err [256];
+        self->redactor = heal_redactor_new (NULL, 0, true, err, sizeof err);
+        if (!self->redactor)
+            return;
+    }
+    char *clean = heal_redact (self->redactor, event->message);
+    if (clean) {
+        free (event->message);
+        event->message = clean;
+    }
+    heal_redact_lines (self->redactor, event->evidence, event->evidence_count);
+    if (event->remedy && (clean = heal_redact (self->redactor, event->remedy->output))) {
+        free (event->remedy->output);
+        event->remedy->output = clean;
+    }
+}
+
 void
 agent_publish_borrowed (agent_t *self, event_t *event)
 {
+    s_redact (self, event);
     if (!event->ts)
         event->ts = event_now_ms ();
     if (!event->host)
@@ -236,6 +265,7 @@ s_checks_build (agent_t *self, agent_gen_t *gen)
             old->present = false;       //  moved
             old->last = NULL;
             old->last_remedy_result = NULL;
+            old->last_remedy_output = NULL;
             old->status.data = NULL;
             old->watch_fd = -1;
         }
@@ -466,6 +496,7 @@ agent_destroy (agent_t **self_p)
     json_decref (self->last_cycle);
     incidents_destroy (self);
     free (self->config_file);
+    heal_redactor_destroy (&self->redactor);
     free (self->state_path);
     free (self->report_path);
     free (self->incidents_path);

@@ -47,6 +47,8 @@ typedef struct agent_check_t {
     uint64_t last_serial;           //  +1 whenever last changes
     status_cache_t status;          //  its `status` entry, encoded
     char *last_remedy_result;       //  owned, NULL when none
+    char *last_remedy_output;       //  output of the last remedy that ran, owned;
+                                    //  kept until the check passes (runs.c)
     //  scheduling
     scheduler_slot_t slot;
     bool queued;                    //  waiting for a free worker
@@ -71,6 +73,7 @@ struct agent_t {
     agent_options_t options;
     char *config_file;              //  resolved (NULL = built-in defaults)
     agent_gen_t *gen;               //  current generation
+    heal_redactor_t *redactor;      //  agent/redact = true: made on first use
     agent_check_t *checks;          //  runtime state, gen->config->check_count
     size_t check_count;
     heal_security_t *security;

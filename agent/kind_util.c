@@ -212,7 +212,7 @@ kind_remedy_run (const check_ctx_t *ctx, const char *command, event_remedy_t *ou
         while (len > 0 && text [len - 1] == '\n')
             text [--len] = 0;
     }
-    event_set_string (&out->output, text ? text : head, EVENT_MAX_TEXT);
+    event_set_text (&out->output, text ? text : head, EVENT_MAX_TEXT);   //  keeps its lines
     zstr_free (&text);
     command_result_free (&res);
     return status;

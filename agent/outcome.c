@@ -27,7 +27,7 @@ s_remedy_new (const char *action, const char *result, int64_t attempt,
     remedy->attempt = attempt;
     remedy->duration_ms = duration_ms;
     if (output)
-        event_set_string (&remedy->output, output, EVENT_MAX_TEXT);
+        event_set_text (&remedy->output, output, EVENT_MAX_TEXT);   //  keeps its lines
     return remedy;
 }
 

@@ -165,6 +165,37 @@ s_watch_update (agent_check_t *check, int64_t pid, uint64_t start)
     }
 }
 
+//  The last remedy's output stays with the check until it passes: a gave_up,
+//  throttled or skipped event carries it (after its own note), so the
+//  evidence is not lost once the budget is spent.
+static void
+s_remedy_output_keep (agent_check_t *check, event_t *event, bool ran)
+{
+    if (event->severity == SEVERITY_OK || event->severity == SEVERITY_HEALED) {
+        free (check->last_remedy_output);
+        check->last_remedy_output = NULL;
+        return;
+    }
+    event_remedy_t *remedy = event->remedy;
+    if (!remedy)
+        return;
+    if (ran) {
+        if (remedy->output && *remedy->output) {
+            free (check->last_remedy_output);
+            check->last_remedy_output = strdup (remedy->output);
+        }
+        return;
+    }
+    if (!check->last_remedy_output)
+        return;
+    char *text = zsys_sprintf ("%s%slast remedy output:\n%s",
+                               remedy->output ? remedy->output : "",
+                               remedy->output ? "; " : "", check->last_remedy_output);
+    if (text)
+        event_set_text (&remedy->output, text, EVENT_MAX_TEXT);
+    zstr_free (&text);
+}
+
 //  A run is over (result, failure to start, or timeout). Takes ownership of
 //  event (a check event with at least a message). job NULL when there was no
 //  worker result (timeout, could not start).
@@ -195,6 +226,7 @@ s_complete (agent_t *self, agent_check_t *check, event_t *event, const job_t *jo
                        || before.severity != check->health.severity
                        || before.streak != check->health.streak
                        || before.since != check->health.since;
+    s_remedy_output_keep (check, event, job && job->remedied);
     if (out.remediated)
         self->remediations++;
     if (out.persist_now)

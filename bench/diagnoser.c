@@ -6,6 +6,8 @@
 //  Prints one line per measured iteration: "i tag t_cycle_ns t_diagnosis_ns"
 //  (CLOCK_REALTIME, comparable with the fake Ollama's request log), where tag
 //  is the word that makes iteration i's symptoms unique (no cache hits).
+//  The check's evidence says a program was not found, so heal-diagnoser's
+//  enrichment (environment block, program lookup, timeline) is measured too.
 
 #include "heal/heal.h"
 
@@ -57,6 +59,9 @@ s_publish (bus_publisher_t *pub, uint64_t cycle, const char *tag)
     check->changed = true;
     event_add_evidence (check, "connect: connection refused");
     event_add_evidence (check, "last log line: listening on :8080");
+    //  a program not found: the diagnoser's enrichment looks it up (issue 18)
+    event_add_evidence (check, "/bin/sh: 1: heal-bench-tool: not found");
+    event_add_metric (check, "exit_code", 127);
     cyc->cycle = cycle;
     cyc->counts [SEVERITY_CRITICAL] = 1;
     cyc->degraded = true;

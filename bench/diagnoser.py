@@ -52,6 +52,11 @@ def run(name, argv_for, tmp, srv):
                 "bus\n    publish = \"%s\"\n    inbound = \"%s\"\n"
                 "control\n    endpoint = \"ipc://%s/%s-ctl\"\n"
                 "diagnoser\n    url = \"%s\"\n    model = \"qwen2.5:7b\"\n"
+                # the check as the config knows it: its command and description
+                # feed the enrichment, the program is looked up (not found)
+                "check = bench\n    kind = command\n    critical = true\n"
+                "    run = \"heal-bench-tool --status\"\n"
+                "    description = \"the bench service\"\n"
                 % (tmp, pub, inb, tmp, name, srv.url))
     os.chmod(conf, 0o600)
     srv.reset_requests()
@@ -107,6 +112,11 @@ def main():
     print("%-28s %12s %12s" % ("peak RSS, KiB", heal[2], peer[2]))
     ok = heal[0] and heal[1] and statistics.median(heal[0]) <= 5 and statistics.median(heal[1]) <= 5
     print("target <= 5 ms each way (median): %s" % ("met" if ok else "NOT met"))
+    # issue 18: the enrichment (environment block, program lookup cached,
+    # timeline, context) stays off the critical path
+    enriched = heal[0] and pct(heal[0], 95) <= 10
+    print("cycle -> request with enrichment, p95 %.2f ms: target <= 10 ms %s"
+          % (pct(heal[0], 95) if heal[0] else -1, "met" if enriched else "NOT met"))
 
 
 if __name__ == "__main__":

@@ -40,6 +40,8 @@ static const heal_key_t s_agent_keys [] = {
     { .name = "report_readable_by_others", .type = HEAL_KEY_BOOL,
       .at = AGENT_AT (report_readable_by_others), .def = "false",
       .help = "report.json (evidence, command output) readable by every local user" },
+    { .name = "redact", .type = HEAL_KEY_BOOL, .at = AGENT_AT (redact), .def = "false",
+      .help = "redact credentials (heal/redact.h) in check events before they go on the bus" },
     { .name = NULL }
 };
 
@@ -97,6 +99,8 @@ static const heal_key_t s_diagnoser_keys [] = {
     { .name = "flap_count", .type = HEAL_KEY_INT, .help = "heals that make a flap" },
     { .name = "flap_window", .type = HEAL_KEY_DURATION, .help = "... within this window" },
     { .name = "max_evidence", .type = HEAL_KEY_INT, .help = "evidence lines per symptom" },
+    { .name = "backoff", .type = HEAL_KEY_DURATION, .flags = HEAL_KEY_ZERO,
+      .help = "pause after a failed request, doubling" },
     { .name = NULL }
 };
 

@@ -519,6 +519,8 @@ event_to_json (const event_t *self)
             SET ("related", s_json_list (self->related, self->related_count));
         if (self->confidence)
             SET ("confidence", json_string (self->confidence));
+        if (self->resolved > 0)
+            SET ("resolved", json_integer (self->resolved));
     }
     else {
         SET ("event", s_json_str (self->event));

@@ -103,6 +103,7 @@ static const field_t s_fields [] = {
     { FN ("pid"), F_INT, OFF (pid), NO, 0, T_AGENT, T_AGENT, false },
     { FN ("related"), F_LIST, OFF (related), OFF (related_count), EVENT_MAX_SHORT, 0, T_DIAG, false },
     { FN ("remedy"), F_REMEDY, OFF (remedy), NO, 0, T_CHECK, T_CHECK | T_ALERT, false },
+    { FN ("resolved"), F_INT, OFF (resolved), NO, 0, 0, T_DIAG, false },
     { FN ("root_cause"), F_STR, OFF (root_cause), NO, EVENT_MAX_TEXT, T_DIAG, T_DIAG, false },
     { FN ("seq"), F_UINT, OFF (seq), NO, 0, T_ALL, T_ALL, false },
     { FN ("severity"), F_SEVERITY, OFF (severity), NO, 0, T_CHECK | T_ALERT, T_CHECK | T_ALERT, false },

@@ -309,7 +309,7 @@ s_encode (const event_t *self, writer_t *w)
             break;
         case EVENT_DIAGNOSIS:
             fields += 9 + (self->error != NULL) + (self->related_count > 0)
-                        + (self->confidence != NULL);
+                        + (self->confidence != NULL) + (self->resolved > 0);
             break;
         case EVENT_AGENT:
             fields += 3 + (self->message != NULL);
@@ -396,6 +396,9 @@ s_encode (const event_t *self, writer_t *w)
                 return -1;
         if (self->confidence)
             if (KEY ("confidence") || s_str (w, self->confidence, EVENT_MAX_SHORT, false))
+                return -1;
+        if (self->resolved > 0)
+            if (KEY ("resolved") || s_int (w, self->resolved))
                 return -1;
     }
     else {

@@ -328,6 +328,10 @@ s_setopt (CURL *c, const heal_http_request_t *request, s_transfer_t *t,
     curl_easy_setopt (c, CURLOPT_REDIR_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
     curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
+    //  No proxy: CURLOPT_PROXY "" turns off http_proxy/ALL_PROXY from the
+    //  environment (libcurl's documented way), NOPROXY "*" as well for good measure.
+    if (!request->proxy)
+        curl_easy_setopt (c, CURLOPT_PROXY, "");
     curl_easy_setopt (c, CURLOPT_NOPROXY, request->proxy ? "localhost,127.0.0.1,::1" : "*");
     curl_easy_setopt (c, CURLOPT_FOLLOWLOCATION, request->follow ? 1L : 0L);
     curl_easy_setopt (c, CURLOPT_MAXREDIRS, (long) HEAL_HTTP_MAX_REDIRS);

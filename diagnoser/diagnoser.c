@@ -6,7 +6,9 @@
 //
 //  Per cycle (heal.cycle) with issues: one request covering all of them. The
 //  same set of symptoms (fingerprint) within ttl republishes the cached
-//  diagnosis. Every failure becomes a heal.diagnosis with `error`: fail open.
+//  diagnosis (cache.c). Every failure becomes a heal.diagnosis with `error`:
+//  fail open, then a backoff. The actor is actor.c, the evidence worked out
+//  before the request evidence.c, past diagnoses history.c.
 
 #include "diagnoser.h"
 
@@ -27,6 +29,11 @@ typedef struct {
     size_t heal_count;
     bool healed_this_cycle;
     int64_t seen;               //  monotonic ms of the last event (eviction)
+    bool known;                 //  a check event was heard
+    severity_t severity;        //  of the last check event
+    bool critical_check;        //  the check is critical
+    int64_t since;              //  wall ms of its last severity change
+    char *message;              //  of the last event (owned)
 } tracked_t;
 
 //  One request: made at the end of a cycle, sent when the actor is free.
@@ -37,39 +44,34 @@ typedef struct {
     char **checks;
     size_t check_count;
     char *body;                 //  the /api/chat request
+    int64_t estimated_tokens;   //  of the prompt (chars / DIAG_CHARS_PER_TOKEN)
 } job_t;
-
-typedef struct {
-    event_t *diagnosis;
-    int64_t expires;            //  monotonic ms
-} cache_entry_t;
-
-typedef struct {
-    char *url;
-    char *model;
-    int64_t connect_timeout_ms;
-    int64_t timeout_ms;
-    atomic_int *abort_flag;
-} actor_args_t;
 
 struct diagnoser_t {
     diag_settings_t *settings;
     bool verbose;
     diag_prompt_t *prompt;
-    diag_redactor_t *redactor;
+    heal_redactor_t *redactor;
+    diag_evidence_t *evidence;
     bus_subscriber_t *sub;
     bus_pusher_t *pusher;
     zactor_t *actor;
-    actor_args_t actor_args;    //  read by the actor for its whole life
+    diag_actor_args_t actor_args;   //  read by the actor for its whole life
     atomic_int abort_flag;      //  set at shutdown: the actor's transfer stops
     zhashx_t *tracked;          //  check name -> tracked_t
-    zhashx_t *cache;            //  fingerprint -> cache_entry_t
+    diag_cache_t *cache;        //  fingerprint -> diagnosis, for ttl
     job_t *inflight;
     job_t *pending;             //  newest cycle waiting for the actor (older dropped)
     uint64_t next_id;
     uint64_t published;
     uint64_t dropped_jobs;
     uint64_t cycles_seen;       //  heal.cycle messages received so far
+    uint64_t last_cycle;        //  the newest cycle number heard
+    int64_t backoff_until;      //  monotonic ms: no request before (0: none)
+    int64_t backoff_ms;         //  the current pause after an error (doubles)
+    uint64_t skipped_backoff;   //  cycles not asked about during a backoff
+    event_t *current;           //  the diagnosis in force (not resolved), owned
+    diag_history_t *history;    //  past diagnoses, for later prompts
 };
 
 //  --------------------------------------------------------------------------
@@ -84,18 +86,8 @@ s_tracked_destroy (void **item_p)
     event_destroy (&t->critical);
     event_destroy (&t->healed);
     free (t->heals);
+    free (t->message);
     free (t);
-    *item_p = NULL;
-}
-
-static void
-s_cache_destroy (void **item_p)
-{
-    cache_entry_t *c = (cache_entry_t *) *item_p;
-    if (!c)
-        return;
-    event_destroy (&c->diagnosis);
-    free (c);
     *item_p = NULL;
 }
 
@@ -115,88 +107,16 @@ s_job_destroy (job_t **job_p)
 }
 
 //  --------------------------------------------------------------------------
-//  The actor: owns the CURL handle. Receives [CHAT, id, body]; answers
-//  [RESULT, id, event_t *] with the diagnosis fields or `error` set.
-
-
-//  Say at once when the model is not there (an operator reads the log at
-//  start): only a warning, the diagnoser works without it.
-static void
-s_probe (ollama_client_t *client, const actor_args_t *args)
-{
-    long status = 0;
-    char *reply = NULL;
-    size_t size = 0;
-    char err [EVENT_MAX_TEXT] = "";
-    if (ollama_client_get (client, "/api/tags", DIAG_PROBE_TIMEOUT_MS, &status, &reply, &size,
-                           err, sizeof err))
-        zsys_warning ("diagnoser: Ollama not reachable yet (%s); will try at each diagnosis", err);
-    else
-    if (status != 200 || ollama_model_listed (reply, size, args->model) < 0)
-        zsys_warning ("diagnoser: %s/api/tags answered HTTP %ld, not a model list",
-                      args->url, status);
-    else
-    if (ollama_model_listed (reply, size, args->model) == 0)
-        zsys_warning ("diagnoser: model %s is not pulled: run `ollama pull %s`",
-                      args->model, args->model);
-    free (reply);
-}
-
-static void
-s_actor (zsock_t *pipe, void *args_)
-{
-    actor_args_t *args = (actor_args_t *) args_;
-    ollama_client_t *client = ollama_client_new (args->url, args->connect_timeout_ms,
-                                                 args->timeout_ms, args->abort_flag);
-    zsock_signal (pipe, client ? 0 : 1);
-    if (!client)
-        return;
-    s_probe (client, args);
-    while (true) {
-        zmsg_t *msg = zmsg_recv (pipe);
-        if (!msg)
-            break;              //  interrupted
-        char *cmd = zmsg_popstr (msg);
-        if (!cmd || streq (cmd, "$TERM")) {
-            zstr_free (&cmd);
-            zmsg_destroy (&msg);
-            break;
-        }
-        if (streq (cmd, "CHAT") && zmsg_size (msg) == 2) {
-            char *id = zmsg_popstr (msg);
-            char *body = zmsg_popstr (msg);
-            event_t *result = event_new (EVENT_DIAGNOSIS);
-            if (result && id && body) {
-                char err [EVENT_MAX_TEXT] = "";
-                long status = 0;
-                char *reply = NULL;
-                size_t size = 0;
-                int64_t start = heal_monotonic_ms ();
-                int rc = ollama_client_post (client, "/api/chat", body, &status, &reply,
-                                             &size, err, sizeof err);
-                if (rc == 0)
-                    rc = ollama_parse_reply (status, reply, size, result, err, sizeof err);
-                result->latency_ms = heal_monotonic_ms () - start;
-                if (err [0])
-                    event_set_string (&result->error, err, EVENT_MAX_TEXT);
-                free (reply);
-            }
-            zsock_send (pipe, "ssp", "RESULT", id ? id : "0", (void *) result);
-            zstr_free (&id);
-            zstr_free (&body);
-        }
-        zstr_free (&cmd);
-        zmsg_destroy (&msg);
-    }
-    ollama_client_destroy (&client);
-}
-
-//  --------------------------------------------------------------------------
 //  Publishing
 
 static void
 s_publish (diagnoser_t *self, event_t *diag)
 {
+    //  the diagnosis in force, until every check it covers passes again
+    if (diag->summary && !diag->resolved) {
+        event_destroy (&self->current);
+        self->current = event_dup (diag);
+    }
     if (bus_pusher_send (self->pusher, diag))
         zsys_warning ("diagnoser: heal.diagnosis dropped (agent inbound full or gone)");
     else
@@ -213,58 +133,6 @@ s_publish (diagnoser_t *self, event_t *diag)
                    diag->summary ? diag->summary : "",
                    diag->error ? "; note: " : "", diag->error ? diag->error : "",
                    (long long) diag->latency_ms);
-}
-
-static void
-s_cache_put (diagnoser_t *self, const char *fingerprint, const event_t *diag)
-{
-    if (self->settings->ttl_ms <= 0)
-        return;
-    int64_t now = heal_monotonic_ms ();
-    if (zhashx_size (self->cache) >= DIAG_MAX_CACHE) {
-        //  drop expired entries, then the one closest to expiry
-        const char *victim = NULL;
-        int64_t soonest = INT64_MAX;
-        zlistx_t *keys = zhashx_keys (self->cache);
-        for (const char *key = (const char *) zlistx_first (keys); key;
-             key = (const char *) zlistx_next (keys)) {
-            cache_entry_t *c = (cache_entry_t *) zhashx_lookup (self->cache, key);
-            if (c->expires <= now)
-                zhashx_delete (self->cache, key);
-            else
-            if (c->expires < soonest) {
-                soonest = c->expires;
-                victim = key;
-            }
-        }
-        if (zhashx_size (self->cache) >= DIAG_MAX_CACHE && victim)
-            zhashx_delete (self->cache, victim);
-        zlistx_destroy (&keys);
-    }
-    cache_entry_t *c = (cache_entry_t *) calloc (1, sizeof *c);
-    if (!c)
-        return;
-    c->diagnosis = event_dup (diag);
-    c->expires = now + self->settings->ttl_ms;
-    if (!c->diagnosis) {
-        free (c);
-        return;
-    }
-    zhashx_update (self->cache, fingerprint, c);
-}
-
-//  A fresh cached diagnosis for fingerprint (borrowed) or NULL.
-static const event_t *
-s_cache_get (diagnoser_t *self, const char *fingerprint)
-{
-    cache_entry_t *c = (cache_entry_t *) zhashx_lookup (self->cache, fingerprint);
-    if (!c)
-        return NULL;
-    if (c->expires <= heal_monotonic_ms ()) {
-        zhashx_delete (self->cache, fingerprint);
-        return NULL;
-    }
-    return c->diagnosis;
 }
 
 //  Republish a cached diagnosis for a new cycle.
@@ -290,7 +158,9 @@ s_dispatch (diagnoser_t *self, job_t *job)
 {
     char id [32];
     snprintf (id, sizeof id, "%llu", (unsigned long long) job->id);
-    if (zsock_send (self->actor, "sss", "CHAT", id, job->body)) {
+    char estimate [32];
+    snprintf (estimate, sizeof estimate, "%lld", (long long) job->estimated_tokens);
+    if (zsock_send (self->actor, "ssss", "CHAT", id, job->body, estimate)) {
         zsys_error ("diagnoser: cannot reach the Ollama actor");
         s_job_destroy (&job);
         return;
@@ -306,9 +176,20 @@ s_dispatch (diagnoser_t *self, job_t *job)
 static void
 s_submit (diagnoser_t *self, job_t *job)
 {
-    const event_t *cached = s_cache_get (self, job->fingerprint);
+    const event_t *cached = diag_cache_get (self->cache, job->fingerprint);
     if (cached) {
         s_publish_cached (self, cached, job->cycle);
+        s_job_destroy (&job);
+        return;
+    }
+    if (self->backoff_until && heal_monotonic_ms () < self->backoff_until) {
+        //  The last request failed: no new one until the pause ends (a slow
+        //  or broken model is not kept busy with answers thrown away).
+        self->skipped_backoff++;
+        if (self->verbose)
+            zsys_debug ("diagnoser: cycle %llu: not asking, backing off after an error "
+                        "for %lld ms more", (unsigned long long) job->cycle,
+                        (long long) (self->backoff_until - heal_monotonic_ms ()));
         s_job_destroy (&job);
         return;
     }
@@ -353,9 +234,25 @@ s_on_result (diagnoser_t *self)
         diag->cached = false;
         if (!diag->summary && !diag->error)
             event_set_string (&diag->error, "no diagnosis (out of memory)", EVENT_MAX_TEXT);
+        bool cacheable = !diag->error;
+        ollama_keep_requested (diag, job->checks, job->check_count);
+        if (!diag->summary) {
+            //  failed: pause before the next request, doubling each time
+            self->backoff_ms = self->backoff_ms > 0
+                ? (self->backoff_ms * 2 < DIAG_MAX_BACKOFF_MS ? self->backoff_ms * 2
+                                                              : DIAG_MAX_BACKOFF_MS)
+                : self->settings->backoff_ms;
+            if (self->backoff_ms > 0)
+                self->backoff_until = heal_monotonic_ms () + self->backoff_ms;
+        }
+        else {
+            self->backoff_ms = 0;
+            self->backoff_until = 0;
+        }
         s_publish (self, diag);
-        if (!diag->error)
-            s_cache_put (self, job->fingerprint, diag);
+        diag_history_add (self->history, diag);
+        if (cacheable)
+            diag_cache_put (self->cache, job->fingerprint, diag);
     }
     event_destroy (&diag);
     s_job_destroy (&job);
@@ -408,6 +305,42 @@ s_tracked (diagnoser_t *self, const char *name)
     return t;
 }
 
+//  A critical check that cannot run (a program missing from PATH: exit 127
+//  -> unknown) makes the machine degraded too: it is a critical symptom.
+static bool
+s_is_symptom (const event_t *e)
+{
+    return e->severity == SEVERITY_CRITICAL
+        || (e->severity == SEVERITY_UNKNOWN && e->critical);
+}
+
+//  Once every check the diagnosis in force covers passes again, republish it
+//  with `resolved` so that nobody reads it as current any more.
+static void
+s_check_resolved (diagnoser_t *self)
+{
+    event_t *current = self->current;
+    if (!current || current->check_count == 0)
+        return;
+    for (size_t i = 0; i < current->check_count; i++) {
+        tracked_t *t = (tracked_t *) zhashx_lookup (self->tracked, current->checks [i]);
+        if (!t || !t->known || t->severity != SEVERITY_OK)
+            return;
+    }
+    self->current = NULL;
+    current->resolved = event_now_ms ();
+    current->cycle = self->last_cycle;
+    current->ts = 0;
+    current->seq = 0;
+    current->cached = true;     //  no new model call
+    current->latency_ms = 0;
+    zsys_info ("diagnoser: %s: resolved: every check it covered passes again",
+               current->fingerprint ? current->fingerprint : "-");
+    s_publish (self, current);
+    diag_history_resolved (self->history, current->summary, current->resolved);
+    event_destroy (&current);
+}
+
 static void
 s_on_check (diagnoser_t *self, event_t **event_p)
 {
@@ -418,7 +351,17 @@ s_on_check (diagnoser_t *self, event_t **event_p)
     if (!t)
         return;
     t->seen = heal_monotonic_ms ();
-    if (e->severity == SEVERITY_CRITICAL) {
+    t->known = true;
+    t->severity = e->severity;
+    t->critical_check = e->critical;
+    t->since = e->since;
+    free (t->message);
+    t->message = e->message ? strdup (e->message) : NULL;
+    if (e->cycle > self->last_cycle)
+        self->last_cycle = e->cycle;
+    if (e->severity == SEVERITY_OK)
+        s_check_resolved (self);
+    if (s_is_symptom (e)) {
         event_destroy (&t->critical);
         t->critical = e;
         *event_p = NULL;
@@ -448,18 +391,72 @@ s_recent_heals (diagnoser_t *self, tracked_t *t)
     return n;
 }
 
+static bool
+s_listed (diag_symptom_t *const *symptoms, size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++)
+        if (symptoms [i]->event->check && streq (symptoms [i]->event->check, name))
+            return true;
+    return false;
+}
+
+//  The context section: other checks (warnings, unknowns) that changed state
+//  within DIAG_CONTEXT_WINDOW_MS, labelled as context; and the previous
+//  diagnosis of these checks with its outcome. Caller frees; NULL when empty.
+static char *
+s_context (diagnoser_t *self, diag_symptom_t *const *symptoms, size_t count,
+           char *const *checks, int64_t now)
+{
+    heal_strbuf_t b = HEAL_STRBUF_INIT (0);
+    size_t lines = 0;
+    for (tracked_t *t = (tracked_t *) zhashx_first (self->tracked);
+         t && lines < DIAG_MAX_CONTEXT; t = (tracked_t *) zhashx_next (self->tracked)) {
+        const char *name = (const char *) zhashx_cursor (self->tracked);
+        if (!t->known || s_listed (symptoms, count, name)
+        ||  (t->severity != SEVERITY_WARNING && t->severity != SEVERITY_UNKNOWN)
+        ||  t->since <= 0 || t->since < now - DIAG_CONTEXT_WINDOW_MS
+        ||  t->since > now + DIAG_CONTEXT_WINDOW_MS)
+            continue;
+        if (!lines++)
+            heal_strbuf_str (&b, "## context (NOT problems: other checks that changed state "
+                                 "within 10 minutes; use them only as clues)\n");
+        char *message = heal_redact (self->redactor, t->message ? t->message : "");
+        heal_strbuf_fmt (&b, "- %s: %s since ", name, severity_name (t->severity));
+        diag_add_time (&b, t->since);
+        heal_strbuf_fmt (&b, ": %.200s\n", message ? message : "");
+        free (message);
+    }
+    diag_history_render (self->history, self->redactor, checks, count, &b);
+    if (!b.len) {
+        heal_strbuf_reset (&b);
+        return NULL;
+    }
+    return heal_strbuf_take (&b);
+}
+
+static diag_symptom_t *
+s_symptom (diagnoser_t *self, const event_t *source)
+{
+    diag_symptom_t *s = diag_symptom_new (source, self->redactor);
+    if (s && self->evidence && diag_evidence_annotate (self->evidence, s))
+        diag_symptom_destroy (&s);
+    return s;
+}
+
 static void
 s_on_cycle (diagnoser_t *self, const event_t *cycle)
 {
     diag_symptom_t *symptoms [DIAG_MAX_SYMPTOMS];
     size_t count = 0;
     const bool first_cycle = self->cycles_seen++ == 0;
+    if (cycle->cycle > self->last_cycle)
+        self->last_cycle = cycle->cycle;
     //  The critical checks: the cycle's issues, or (an agent that does not list
     //  them) the critical events seen for this cycle.
     if (cycle->issue_count > 0) {
         for (size_t i = 0; i < cycle->issue_count && count < DIAG_MAX_SYMPTOMS; i++) {
             const char *name = cycle->issues [i];
-            if (!heal_name_valid (name))
+            if (!heal_name_valid (name) || s_listed (symptoms, count, name))
                 continue;
             tracked_t *t = (tracked_t *) zhashx_lookup (self->tracked, name);
             event_t *synth = NULL;
@@ -486,20 +483,29 @@ s_on_cycle (diagnoser_t *self, const event_t *cycle)
                 synth->severity = SEVERITY_CRITICAL;
                 source = synth;
             }
-            diag_symptom_t *s = diag_symptom_new (source, self->redactor);
+            diag_symptom_t *s = s_symptom (self, source);
             event_destroy (&synth);
             if (s)
                 symptoms [count++] = s;
         }
     }
-    else {
-        for (tracked_t *t = (tracked_t *) zhashx_first (self->tracked);
-             t && count < DIAG_MAX_SYMPTOMS; t = (tracked_t *) zhashx_next (self->tracked))
-            if (t->critical && t->critical->cycle == cycle->cycle) {
-                diag_symptom_t *s = diag_symptom_new (t->critical, self->redactor);
-                if (s)
-                    symptoms [count++] = s;
-            }
+    //  Critical checks whose last event is critical or unknown: those the
+    //  issues do not list (an agent without issues; a critical check that
+    //  could not run, exit 127 -> unknown, which the issues leave out).
+    for (tracked_t *t = (tracked_t *) zhashx_first (self->tracked);
+         t && count < DIAG_MAX_SYMPTOMS; t = (tracked_t *) zhashx_next (self->tracked)) {
+        const char *name = (const char *) zhashx_cursor (self->tracked);
+        if (!t->critical || !t->known || !s_is_symptom (t->critical)
+        ||  t->severity != t->critical->severity || s_listed (symptoms, count, name))
+            continue;
+        //  still unknown: a symptom in every cycle until it runs again;
+        //  critical: only the fallback for a cycle without issues
+        bool unknown = t->critical->severity == SEVERITY_UNKNOWN;
+        if (!unknown && (cycle->issue_count > 0 || t->critical->cycle != cycle->cycle))
+            continue;
+        diag_symptom_t *s = s_symptom (self, t->critical);
+        if (s)
+            symptoms [count++] = s;
     }
     //  Flapping checks: healed flap_count times within flap_window, once more
     //  in this cycle. Their cause is still there.
@@ -512,7 +518,7 @@ s_on_cycle (diagnoser_t *self, const event_t *cycle)
         if (self->settings->flap_count <= 0 || heals < self->settings->flap_count
         ||  count >= DIAG_MAX_SYMPTOMS || !t->healed)
             continue;
-        diag_symptom_t *s = diag_symptom_new (t->healed, self->redactor);
+        diag_symptom_t *s = s_symptom (self, t->healed);
         if (s) {
             s->flaps = heals;
             s->flap_window_ms = self->settings->flap_window_ms;
@@ -523,7 +529,7 @@ s_on_cycle (diagnoser_t *self, const event_t *cycle)
         return;
 
     job_t *job = (job_t *) calloc (1, sizeof *job);
-    char *system = NULL, *user = NULL;
+    char *system = NULL, *user = NULL, *environment = NULL, *context = NULL;
     if (!job)
         goto cleanup;
     job->id = ++self->next_id;
@@ -539,14 +545,32 @@ s_on_cycle (diagnoser_t *self, const event_t *cycle)
             goto cleanup;
         job->check_count++;
     }
+    if (diag_cache_get (self->cache, job->fingerprint) || (self->backoff_until
+                                                 && heal_monotonic_ms () < self->backoff_until)) {
+        //  answered from the cache, or not asked now: no prompt to build
+        s_submit (self, job);
+        job = NULL;
+        goto cleanup;
+    }
+    int64_t now = event_now_ms ();
+    environment = self->evidence
+                ? diag_evidence_environment (self->evidence, symptoms, count, now) : NULL;
+    context = s_context (self, symptoms, count, job->checks, now);
+    if (environment && strlen (environment) > DIAG_MAX_ENVIRONMENT)
+        environment [DIAG_MAX_ENVIRONMENT] = 0;
+    if (context && strlen (context) > DIAG_MAX_ENVIRONMENT / 2)
+        context [DIAG_MAX_ENVIRONMENT / 2] = 0;
     int level = 0;
     size_t budget = diag_prompt_budget (self->settings->num_ctx, self->settings->num_predict);
-    if (diag_prompt_render (self->prompt, symptoms, count, heal_hostname (), budget,
-                            self->settings->max_evidence, &system, &user, &level))
+    if (diag_prompt_render (self->prompt, symptoms, count, heal_hostname (), environment,
+                            context, budget, self->settings->max_evidence, &system, &user,
+                            &level))
         goto cleanup;
     if (level > 0 && self->verbose)
         zsys_debug ("diagnoser: cycle %llu: prompt trimmed (level %d) to fit num_ctx %d",
                     (unsigned long long) cycle->cycle, level, self->settings->num_ctx);
+    job->estimated_tokens = (int64_t) ((strlen (user) + (system ? strlen (system) : 0))
+                                       / DIAG_CHARS_PER_TOKEN);
     job->body = ollama_chat_request (self->settings, system, user);
     if (!job->body)
         goto cleanup;
@@ -559,6 +583,8 @@ cleanup:
     s_job_destroy (&job);
     free (system);
     free (user);
+    free (environment);
+    free (context);
     for (size_t i = 0; i < count; i++)
         diag_symptom_destroy (&symptoms [i]);
 }
@@ -601,19 +627,24 @@ diagnoser_new (diag_settings_t **settings_p, const heal_config_t *config, bool v
         snprintf (err, errlen, "diagnoser: %s", perr);
         goto fail;
     }
-    self->redactor = diag_redactor_new (s->redact, s->redact_count, s->redact_defaults,
+    self->redactor = heal_redactor_new (s->redact, s->redact_count, s->redact_defaults,
                                         perr, sizeof perr);
     if (!self->redactor) {
         snprintf (err, errlen, "diagnoser: redact: %s", perr);
         goto fail;
     }
+    self->evidence = diag_evidence_new (config, self->redactor);
+    self->history = diag_history_new ();
+    if (!self->evidence || !self->history)
+        goto fail;
     self->tracked = zhashx_new ();
-    self->cache = zhashx_new ();
+    self->cache = diag_cache_new (s->ttl_ms);
     if (!self->tracked || !self->cache)
         goto fail;
     zhashx_set_destructor (self->tracked, s_tracked_destroy);
-    zhashx_set_destructor (self->cache, s_cache_destroy);
-    const char *prefixes [] = { TOPIC_CHECK "critical.", TOPIC_CHECK "healed.", TOPIC_CYCLE, NULL };
+    //  every check event: critical and unknown ones are symptoms, ok ones
+    //  resolve a diagnosis, warnings and unknowns are context
+    const char *prefixes [] = { TOPIC_CHECK, TOPIC_CYCLE, NULL };
     self->sub = bus_subscriber_new_secure (config, s->publish, prefixes);
     if (!self->sub) {
         snprintf (err, errlen, "diagnoser: cannot connect to the bus at %s", s->publish);
@@ -629,8 +660,10 @@ diagnoser_new (diag_settings_t **settings_p, const heal_config_t *config, bool v
     self->actor_args.model = s->model;
     self->actor_args.connect_timeout_ms = s->connect_timeout_ms;
     self->actor_args.timeout_ms = s->timeout_ms;
+    self->actor_args.allow_remote = s->allow_remote;
+    self->actor_args.num_ctx = s->num_ctx;
     self->actor_args.abort_flag = &self->abort_flag;
-    self->actor = zactor_new (s_actor, &self->actor_args);
+    self->actor = zactor_new (diag_actor, &self->actor_args);
     if (!self->actor) {
         snprintf (err, errlen, "diagnoser: cannot start the HTTP client (libcurl)");
         goto fail;
@@ -670,8 +703,11 @@ diagnoser_destroy (diagnoser_t **self_p)
     bus_subscriber_destroy (&self->sub);
     bus_pusher_destroy (&self->pusher);
     zhashx_destroy (&self->tracked);
-    zhashx_destroy (&self->cache);
-    diag_redactor_destroy (&self->redactor);
+    diag_cache_destroy (&self->cache);
+    event_destroy (&self->current);
+    diag_history_destroy (&self->history);
+    diag_evidence_destroy (&self->evidence);
+    heal_redactor_destroy (&self->redactor);
     diag_prompt_destroy (&self->prompt);
     diag_settings_destroy (&self->settings);
     free (self);

@@ -236,6 +236,71 @@ cleanup:
     return rc;
 }
 
+static bool
+s_requested (char *const *list, size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++)
+        if (streq (list [i], name))
+            return true;
+    return false;
+}
+
+//  Keep only related_checks the request contained; say so when the model
+//  named others (a hallucinated check must not reach the operator).
+void
+ollama_keep_requested (event_t *diag, char *const *checks, size_t count)
+{
+    if (!diag->related_count)
+        return;
+    heal_strbuf_t dropped = HEAL_STRBUF_INIT (0);
+    size_t keep = 0;
+    for (size_t i = 0; i < diag->related_count; i++) {
+        if (s_requested (checks, count, diag->related [i]))
+            diag->related [keep++] = diag->related [i];
+        else {
+            heal_strbuf_str (&dropped, dropped.len ? ", " : "");
+            heal_strbuf_str (&dropped, diag->related [i]);
+            free (diag->related [i]);
+        }
+    }
+    diag->related_count = keep;
+    if (!dropped.len) {
+        heal_strbuf_reset (&dropped);
+        return;
+    }
+    char *names = heal_strbuf_take (&dropped);
+    char *note = zsys_sprintf ("%s%sthe model named checks it was not asked about, dropped "
+                               "from related: %s", diag->error ? diag->error : "",
+                               diag->error ? "; " : "", names ? names : "?");
+    if (note)
+        event_set_text (&diag->error, note, EVENT_MAX_TEXT);
+    zstr_free (&note);
+    free (names);
+}
+
+int64_t
+ollama_prompt_tokens (const char *body, size_t size)
+{
+    json_error_t jerr;
+    json_t *root = body && size ? json_loadb (body, size, 0, &jerr) : NULL;
+    json_t *count = json_object_get (root, "prompt_eval_count");
+    int64_t n = json_is_integer (count) ? (int64_t) json_integer_value (count) : -1;
+    json_decref (root);
+    return n;
+}
+
+bool
+ollama_prompt_truncated (int64_t prompt_tokens, int64_t estimated_tokens, int num_ctx)
+{
+    if (prompt_tokens < 0 || num_ctx <= 0)
+        return false;
+    if (prompt_tokens >= num_ctx)
+        return true;
+    //  Ollama keeps the start and drops about half the window: far fewer
+    //  tokens than our (low: chars / 4) estimate of a long prompt
+    return estimated_tokens >= num_ctx / 4 && prompt_tokens * 2 < estimated_tokens;
+}
+
 //  --------------------------------------------------------------------------
 //  HTTP (libheal's client: one per actor, its connection reused)
 
@@ -244,11 +309,12 @@ struct ollama_client_t {
     char *url;
     int64_t connect_timeout_ms;
     int64_t timeout_ms;
+    bool allow_remote;          //  the only case a proxy may be used
 };
 
 ollama_client_t *
 ollama_client_new (const char *url, int64_t connect_timeout_ms, int64_t timeout_ms,
-                   atomic_int *abort_flag)
+                   bool allow_remote, atomic_int *abort_flag)
 {
     ollama_client_t *self = (ollama_client_t *) calloc (1, sizeof *self);
     if (!self)
@@ -267,6 +333,7 @@ ollama_client_new (const char *url, int64_t connect_timeout_ms, int64_t timeout_
         self->url [--len] = 0;
     self->connect_timeout_ms = connect_timeout_ms;
     self->timeout_ms = timeout_ms;
+    self->allow_remote = allow_remote;
     return self;
 }
 
@@ -299,7 +366,8 @@ s_request (ollama_client_t *self, const char *path, const char *body, int64_t ti
         .url = url, .body = body,
         .connect_timeout_ms = self->connect_timeout_ms, .timeout_ms = timeout_ms,
         .max_body = DIAG_MAX_REPLY,
-        .proxy = true,          //  a remote Ollama (allow_remote) may sit behind one
+        .proxy = self->allow_remote,    //  never a proxy unless allow_remote:
+                                        //  local-only means the prompt stays here
         .user_agent = "heal-diagnoser/" HEAL_VERSION
     };
     heal_http_reply_t reply;

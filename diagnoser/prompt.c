@@ -30,11 +30,12 @@ s_utf8_prefix (const char *text, size_t len, size_t max)
 //  Template
 
 typedef enum {
-    PART_TEXT, PART_HOST, PART_COUNT, PART_CHECKS, PART_SYMPTOMS, PART_SCHEMA
+    PART_TEXT, PART_HOST, PART_COUNT, PART_CHECKS, PART_SYMPTOMS, PART_SCHEMA,
+    PART_ENVIRONMENT, PART_CONTEXT
 } part_kind_t;
 
 static const char *s_placeholders [] = {
-    NULL, "host", "count", "checks", "symptoms", "schema"
+    NULL, "host", "count", "checks", "symptoms", "schema", "environment", "context"
 };
 
 typedef struct {
@@ -105,13 +106,13 @@ s_section_parse (section_t *s, const char *text, size_t len, int *symptoms_seen,
             }
             size_t nlen = (size_t) (close - (text + i + 2));
             int kind = -1;
-            for (int k = PART_HOST; k <= PART_SCHEMA; k++)
+            for (int k = PART_HOST; k <= PART_CONTEXT; k++)
                 if (strlen (s_placeholders [k]) == nlen
                 &&  memcmp (s_placeholders [k], text + i + 2, nlen) == 0)
                     kind = k;
             if (kind < 0) {
                 snprintf (err, errlen, "template: unknown placeholder '{{%.*s}}' "
-                          "(known: host count checks symptoms schema)", (int) nlen, text + i + 2);
+                          "(known: host count checks symptoms schema environment context)", (int) nlen, text + i + 2);
                 return -1;
             }
             if (i > lit && s_section_add (s, PART_TEXT, text + lit, i - lit))
@@ -309,6 +310,18 @@ s_render_symptom (heal_strbuf_t *b, const diag_symptom_t *s, const level_t *lv, 
     }
     else
         heal_strbuf_str (b, "remediation tried: none\n");
+    if (s->description)
+        heal_strbuf_fmt (b, "description: %s\n", s->description);
+    if (s->command)
+        heal_strbuf_fmt (b, "command: %s\n", s->command);
+    if (s->settings)
+        heal_strbuf_fmt (b, "config: %s\n", s->settings);
+    if (s->remedy_config)
+        heal_strbuf_fmt (b, "remedy config: %s\n", s->remedy_config);
+    if (s->depends)
+        heal_strbuf_fmt (b, "depends on: %s\n", s->depends);
+    if (s->probe)
+        heal_strbuf_fmt (b, "missing program: %s\n", s->probe);
     int lines = lv->evidence_lines < max_evidence ? lv->evidence_lines : max_evidence;
     if (lines > 0 && e->evidence_count > 0) {
         heal_strbuf_str (b, "evidence:\n");
@@ -325,7 +338,8 @@ s_render_symptom (heal_strbuf_t *b, const diag_symptom_t *s, const level_t *lv, 
 static void
 s_render_section (heal_strbuf_t *b, const diag_prompt_t *self, const section_t *sec,
                   diag_symptom_t *const *symptoms, size_t count, size_t shown,
-                  const char *host, const level_t *lv, int max_evidence)
+                  const char *host, const char *environment, const char *context,
+                  const level_t *lv, int max_evidence)
 {
     for (size_t i = 0; i < sec->count; i++) {
         const part_t *p = &sec->parts [i];
@@ -341,6 +355,14 @@ s_render_section (heal_strbuf_t *b, const diag_prompt_t *self, const section_t *
                 break;
             case PART_SCHEMA:
                 heal_strbuf_str (b, self->schema);
+                break;
+            case PART_ENVIRONMENT:
+                if (environment)
+                    heal_strbuf_str (b, environment);
+                break;
+            case PART_CONTEXT:
+                if (context)
+                    heal_strbuf_str (b, context);
                 break;
             case PART_CHECKS:
                 for (size_t k = 0; k < shown; k++) {
@@ -373,7 +395,8 @@ s_render_section (heal_strbuf_t *b, const diag_prompt_t *self, const section_t *
 
 int
 diag_prompt_render (diag_prompt_t *self, diag_symptom_t *const *symptoms, size_t count,
-                    const char *host, size_t budget, int max_evidence,
+                    const char *host, const char *environment, const char *context,
+                    size_t budget, int max_evidence,
                     char **system_out, char **user_out, int *level_out)
 {
     *system_out = NULL;
@@ -387,9 +410,15 @@ diag_prompt_render (diag_prompt_t *self, diag_symptom_t *const *symptoms, size_t
     while (true) {
         const level_t *lv = &s_levels [level < LEVEL_COUNT ? level : LEVEL_COUNT - 1];
         heal_strbuf_t sb = HEAL_STRBUF_INIT (0), ub = HEAL_STRBUF_INIT (0);
+        //  the context section is the first thing given up, the environment
+        //  block only with the messages
+        const char *ctx = level > 0 ? NULL : context;
+        const char *env = level >= LEVEL_COUNT - 1 ? NULL : environment;
         if (self->has_system)
-            s_render_section (&sb, self, &self->system, symptoms, count, shown, host, lv, max_evidence);
-        s_render_section (&ub, self, &self->user, symptoms, count, shown, host, lv, max_evidence);
+            s_render_section (&sb, self, &self->system, symptoms, count, shown, host, env, ctx,
+                              lv, max_evidence);
+        s_render_section (&ub, self, &self->user, symptoms, count, shown, host, env, ctx,
+                          lv, max_evidence);
         free (system);
         free (user);
         system = self->has_system ? heal_strbuf_take (&sb) : NULL;
@@ -412,6 +441,10 @@ diag_prompt_render (diag_prompt_t *self, diag_symptom_t *const *symptoms, size_t
         else {
             //  The template alone is too large: cut the user message.
             size_t sys = system ? strlen (system) : 0;
+            if (sys > budget) {
+                system [s_utf8_prefix (system, sys, budget)] = 0;
+                sys = strlen (system);
+            }
             size_t room = budget > sys ? budget - sys : 0;
             user [s_utf8_prefix (user, strlen (user), room)] = 0;
             level++;

@@ -132,6 +132,7 @@ diag_settings_new (const heal_config_t *config, char *err, size_t errlen)
     self->flap_count = DIAG_DEFAULT_FLAP_COUNT;
     self->flap_window_ms = DIAG_DEFAULT_FLAP_WINDOW_MS;
     self->max_evidence = DIAG_DEFAULT_MAX_EVIDENCE;
+    self->backoff_ms = DIAG_DEFAULT_BACKOFF_MS;
     self->redact_defaults = true;
 
     zconfig_t *node = config->root ? zconfig_locate (config->root, "diagnoser") : NULL;
@@ -227,6 +228,11 @@ diag_settings_new (const heal_config_t *config, char *err, size_t errlen)
                  v, EVENT_MAX_EVIDENCE);
         goto fail;
     }
+    if ((v = VALUE ("backoff")) && (heal_parse_duration_ms (v, &self->backoff_ms)
+                                    || self->backoff_ms > DIAG_MAX_BACKOFF_MS)) {
+        s_error (err, errlen, config, "backoff", "'%s' is not a duration up to 30m (0 = none)", v);
+        goto fail;
+    }
     if ((v = VALUE ("redact_defaults")) && heal_parse_bool (v, &self->redact_defaults)) {
         s_error (err, errlen, config, "redact_defaults", "'%s' is not a boolean", v);
         goto fail;
@@ -241,13 +247,13 @@ diag_settings_new (const heal_config_t *config, char *err, size_t errlen)
             goto fail;
     }
     char rerr [512];
-    diag_redactor_t *redactor = diag_redactor_new (self->redact, self->redact_count,
+    heal_redactor_t *redactor = heal_redactor_new (self->redact, self->redact_count,
                                                    self->redact_defaults, rerr, sizeof rerr);
     if (!redactor) {
         s_error (err, errlen, config, "redact", "%s", rerr);
         goto fail;
     }
-    diag_redactor_destroy (&redactor);
+    heal_redactor_destroy (&redactor);
     //  template: the operator's file, else the built-in one
     if ((v = VALUE ("template")) && *v) {
         self->template_file = s_template_path (v, config);

@@ -13,11 +13,11 @@
 //  Symptoms
 
 static int
-s_redact_field (diag_redactor_t *redactor, char **field)
+s_redact_field (heal_redactor_t *redactor, char **field)
 {
     if (!*field)
         return 0;
-    char *clean = diag_redact (redactor, *field);
+    char *clean = heal_redact (redactor, *field);
     if (!clean)
         return -1;
     free (*field);
@@ -26,7 +26,7 @@ s_redact_field (diag_redactor_t *redactor, char **field)
 }
 
 diag_symptom_t *
-diag_symptom_new (const event_t *event, diag_redactor_t *redactor)
+diag_symptom_new (const event_t *event, heal_redactor_t *redactor)
 {
     diag_symptom_t *self = (diag_symptom_t *) calloc (1, sizeof *self);
     if (!self)
@@ -37,9 +37,9 @@ diag_symptom_new (const event_t *event, diag_redactor_t *redactor)
     event_t *e = self->event;
     if (s_redact_field (redactor, &e->message))
         goto fail;
-    for (size_t i = 0; i < e->evidence_count; i++)
-        if (s_redact_field (redactor, &e->evidence [i]))
-            goto fail;
+    //  evidence lines together: a PEM block spans several
+    if (heal_redact_lines (redactor, e->evidence, e->evidence_count))
+        goto fail;
     if (e->remedy && s_redact_field (redactor, &e->remedy->output))
         goto fail;
     return self;
@@ -53,8 +53,15 @@ diag_symptom_destroy (diag_symptom_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    event_destroy (&(*self_p)->event);
-    free (*self_p);
+    diag_symptom_t *self = *self_p;
+    event_destroy (&self->event);
+    free (self->command);
+    free (self->settings);
+    free (self->remedy_config);
+    free (self->description);
+    free (self->depends);
+    free (self->probe);
+    free (self);
     *self_p = NULL;
 }
 
@@ -117,9 +124,25 @@ diag_fingerprint (diag_symptom_t *const *symptoms, size_t count,
         heal_strbuf_t b = HEAL_STRBUF_INIT (0);
         heal_strbuf_str (&b, e->check ? e->check : "");
         heal_strbuf_str (&b, "\x1f");
+        heal_strbuf_str (&b, severity_name (e->severity));
+        heal_strbuf_str (&b, "\x1f");
         heal_strbuf_str (&b, norm);
         heal_strbuf_str (&b, symptoms [i]->flaps > 0 ? "\x1f" "flapping" : "\x1f" "critical");
         free (norm);
+        //  the evidence a diagnosis rests on (issue 18: a PATH diagnosis must
+        //  not be republished for a full disk that fails with the same message)
+        for (size_t k = 0; k < e->evidence_count; k++) {
+            char *line = diag_normalise (e->evidence [k]);
+            heal_strbuf_str (&b, "\x1f");
+            heal_strbuf_str (&b, line ? line : "");
+            free (line);
+        }
+        if (e->remedy && e->remedy->output) {
+            char *out = diag_normalise (e->remedy->output);
+            heal_strbuf_str (&b, "\x1fremedy\x1f");
+            heal_strbuf_str (&b, out ? out : "");
+            free (out);
+        }
         items [i].key = heal_strbuf_take (&b);
         if (!items [i].key)
             goto cleanup;

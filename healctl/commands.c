@@ -287,6 +287,12 @@ s_render_diagnosis (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
         printf (", %s", model);
     if (json_is_true (json_object_get (data, "cached")))
         printf (", cached");
+    int64_t resolved = healctl_json_int (data, "resolved", 0);
+    if (resolved > 0) {
+        char when [32];
+        healctl_relative_time (resolved, event_now_ms (), when, sizeof when);
+        printf (", resolved %s: every check it covered passes again", when);
+    }
     printf (")");
     if (json_is_array (checks)) {
         size_t index;
@@ -297,9 +303,10 @@ s_render_diagnosis (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
     }
     printf ("\n");
     const char *error = healctl_json_string (data, "error");
-    if (error)
-        printf ("no diagnosis could be had: %s\n", error);
     const char *summary = healctl_json_string (data, "summary");
+    //  with a summary, error is a note on it (truncated, checks dropped)
+    if (error)
+        printf (summary && *summary ? "note: %s\n" : "no diagnosis could be had: %s\n", error);
     const char *cause = healctl_json_string (data, "root_cause");
     const char *confidence = healctl_json_string (data, "confidence");
     if (summary)

@@ -55,6 +55,7 @@ typedef struct {
     char *state_dir;
     char *path;                 //  PATH for every command heal runs
     bool report_readable_by_others;     //  report.json 0644 instead of 0600
+    bool redact;                //  redact credentials in events on the bus
     //  bus and control endpoints (defaults under heal_runtime_dir ())
     char *publish;
     char *inbound;

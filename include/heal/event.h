@@ -120,6 +120,8 @@ typedef struct {
     int64_t latency_ms;
     bool cached;
     char *error;                //  set when no diagnosis could be had
+    int64_t resolved;           //  unix ms when every check it covers passed
+                                //  again (0: the problem is current)
 
     //  agent: lifecycle ("started", "stopping", "reloaded", "reload_failed")
     char *event;

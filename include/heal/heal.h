@@ -12,5 +12,6 @@
 #include "heal/http.h"
 #include "heal/ollama.h"
 #include "heal/strbuf.h"
+#include "heal/redact.h"
 #include "heal/cli.h"
 #endif

@@ -100,7 +100,11 @@ def test_diagnosis_end_to_end(heal, ollama):
     text = chat_text(reqs[0])
     assert CRIT in text and "CRIT: db down" in text
     assert "  | evidence-line-from-payments" in text      # its evidence, quoted as data
-    assert OPT not in text and "OPTIONAL-WARN" not in text
+    # a warning is never a problem; it changed state just now, so it is
+    # context, in its own labelled section (issue 18)
+    problems, _, context = text.partition("## context (NOT problems")
+    assert OPT not in problems and "OPTIONAL-WARN" not in problems
+    assert "- %s: warning since " % OPT in context
     assert GOOD not in text and "all fine here" not in text
 
     # the same symptoms next cycle: served from the cache, no new request
@@ -154,12 +158,15 @@ MODES = [
     ("disconnect", "Empty reply"),
     ("busy", "HTTP 503"),
     ("huge", "larger than"),
+    ("schema", "model reply"),
+    ("midbody", "ollama:"),
+    ("giant", "larger than"),
 ]
 
 
 def test_failure_modes_publish_errors_and_agent_is_unaffected(heal, ollama):
     heal.config(checks(heal.dir), interval=1,
-                diagnoser=diag_section(ollama.url, ttl="0", timeout="2"))
+                diagnoser=diag_section(ollama.url, ttl="0", timeout="2", backoff="0"))
     heal.start_agent()
     diag = start_diagnoser(heal)
     seen = 0
@@ -188,7 +195,7 @@ def test_failure_modes_publish_errors_and_agent_is_unaffected(heal, ollama):
 
 def test_recovers_after_errors(heal, ollama):
     ollama.control(mode="error500", times=1, paths=["/api/chat"])
-    heal.config(checks(heal.dir), interval=1, diagnoser=diag_section(ollama.url))
+    heal.config(checks(heal.dir), interval=1, diagnoser=diag_section(ollama.url, backoff="1"))
     heal.start_agent()
     start_diagnoser(heal)
     e = diagnoses(heal, lambda p: p.get("error"))

@@ -34,6 +34,8 @@ Control (test side, not Ollama):
       content: "..."  (message.content / response text for normal replies;
                        default: a diagnosis JSON matching the diagnoser schema)
       version: "0.x.y"
+      prompt_eval_count: N  (report this instead of prompt chars / 4: a
+                             prompt the model saw truncated)
       reset: true  (back to the command line state; requests kept)
 
 Modes:
@@ -49,6 +51,9 @@ Modes:
   empty        200, message.content ""
   length       200, done_reason "length" and content cut in the middle
   huge         200 with a multi-megabyte content (bounded-buffer tests)
+  schema       200, message.content is JSON that breaks the schema
+  midbody      200, Content-Length promised, the connection closed halfway
+  giant        200, a 100 MB body streamed (the client must stop reading)
   midstream    streaming replies end with an {"error": ...} line
   hang         accept the request and never answer (until shutdown)
   disconnect   close the connection without answering
@@ -58,7 +63,7 @@ Per-model magic: a request whose model is "mode-<MODE>" (e.g. "mode-error500",
 with or without ":tag") is answered in that mode whatever the global mode.
 
 Command line: --port-file FILE (written once listening, atomically), --port N
-(default 0 = any), --mode, --delay-ms, --models "a:latest b:7b", --version,
+(default 0 = any), --host ADDR (default 127.0.0.1), --mode, --delay-ms, --models "a:latest b:7b", --version,
 --pull-total BYTES, --pull-steps N. Binds 127.0.0.1; prints "PORT n" on stdout.
 SIGTERM/SIGINT stop it (hanging requests are released).
 
@@ -84,6 +89,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MODES = ("normal", "slow", "error500", "notfound", "badrequest", "busy",
          "malformed", "badcontent", "empty", "length", "huge", "midstream",
+         "schema", "midbody", "giant",
          "hang", "disconnect", "pull_fail")
 
 MAX_BODY = 16 * 1024 * 1024
@@ -139,6 +145,7 @@ class State:
         self.models = [full_name(m) for m in a.models.split()] if a.models else []
         self.content = None
         self.version = a.version
+        self.prompt_eval_count = None
 
     def snapshot(self):
         return {"mode": self.mode, "delay_ms": self.delay_ms, "times": self.times,
@@ -418,14 +425,18 @@ class Handler(BaseHTTPRequestHandler):
                 st.content = req["content"]
             if "version" in req:
                 st.version = req["version"]
+            if "prompt_eval_count" in req:
+                st.prompt_eval_count = req["prompt_eval_count"]
             snap = st.snapshot()
         return self._send(200, snap)
 
     def _timings(self, req, text):
         n_prompt = sum(len(m.get("content") or "") for m in req.get("messages") or []
                        if isinstance(m, dict)) + len(req.get("prompt") or "")
+        with self.st.lock:
+            forced = self.st.prompt_eval_count
         return {"total_duration": 5191566416, "load_duration": 2154458,
-                "prompt_eval_count": max(1, n_prompt // 4),
+                "prompt_eval_count": forced if forced is not None else max(1, n_prompt // 4),
                 "prompt_eval_duration": 383809000,
                 "eval_count": max(1, len(text) // 4), "eval_duration": 4799921000}
 
@@ -442,6 +453,9 @@ class Handler(BaseHTTPRequestHandler):
             return "I think the disk is full. Check it."
         if mode == "huge":
             return "x" * (8 * 1024 * 1024)
+        if mode == "schema":
+            return json.dumps({"summary": 7, "root_cause": ["not", "a", "string"],
+                               "operator_checks": "df -h", "confidence": "certain"})
         with self.st.lock:
             content = self.st.content
         text = content if content is not None else json.dumps(DEFAULT_DIAGNOSIS)
@@ -461,6 +475,31 @@ class Handler(BaseHTTPRequestHandler):
         return out
 
     def _generate(self, req, name, mode, field):
+        if mode == "midbody":
+            body = json.dumps(self._wrap(name, field, self._text("normal"), True, "stop"))
+            data = body.encode()
+            self._mark(200)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data) * 2))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            return self._disconnect()
+        if mode == "giant":
+            total, chunk = 100 * 1024 * 1024, b"x" * (1024 * 1024)
+            self._mark(200)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(total))
+            self.end_headers()
+            try:
+                for _ in range(total // len(chunk)):
+                    self.wfile.write(chunk)
+            except OSError:
+                pass                    # the client stopped reading: as it should
+            self.close_connection = True
+            return None
         text = self._text(mode)
         reason = "length" if mode == "length" else "stop"
         stream = req.get("stream", True)
@@ -563,7 +602,7 @@ class FakeOllama:
             time.sleep(0.01)
         with open(self.port_file) as f:
             self.port = int(f.read())
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.url = "http://%s:%d" % (opts.get("host", "127.0.0.1"), self.port)
 
     def _call(self, method, path, obj=None, timeout=5.0):
         import urllib.request
@@ -613,6 +652,7 @@ class FakeOllama:
 def main(argv=None):
     ap = argparse.ArgumentParser(description="fake Ollama server for tests")
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port-file")
     ap.add_argument("--mode", default="normal", choices=MODES)
     ap.add_argument("--delay-ms", type=int, default=0)
@@ -623,7 +663,7 @@ def main(argv=None):
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
 
-    srv = Server(("127.0.0.1", args.port), Handler)
+    srv = Server((args.host, args.port), Handler)
     srv.state = State(args)
     srv.verbose = args.verbose
     srv.pull_total = args.pull_total

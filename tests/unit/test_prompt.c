@@ -45,7 +45,7 @@ static void
 test_redaction (void)
 {
     char err [512] = "";
-    diag_redactor_t *r = diag_redactor_new (NULL, 0, true, err, sizeof err);
+    heal_redactor_t *r = heal_redactor_new (NULL, 0, true, err, sizeof err);
     CHECK (r);
     struct { const char *in, *out; } cases [] = {
         { "login failed password=hunter2 user=bob", "login failed password=[redacted] user=bob" },
@@ -58,9 +58,32 @@ test_redaction (void)
         { "token expired at 10:00", "token expired at 10:00" },
         { "env DB_PASSWORD=hunter2 x", "env DB_PASSWORD=[redacted] x" },
         { "mysql_root_password: 'a b'", "mysql_root_password: [redacted]" },
+        //  issue 18: the shapes that reached the prompt, and their class
+        { "mysql -uroot -pSECRET db", "mysql -uroot -p[redacted] db" },
+        { "mysqldump -pHunter2x --all", "mysqldump -p[redacted] --all" },
+        { "login password SECRET rejected", "login password [redacted] rejected" },
+        { "client --password SECRET -h db", "client --password [redacted] -h db" },
+        { "client --api-token abc.def -v", "client --api-token [redacted] -v" },
+        { "client --password=SECRET", "client --password=[redacted]" },
+        { "pass token 4f9a8b7c6d", "pass token [redacted]" },
+        { "password incorrect for bob", "password incorrect for bob" },
+        { "stripe sk_live_51HxAbCdEfGhIjKlMnOp failed", "stripe [redacted] failed" },
+        { "rk_test_abcdefghijklmnop", "[redacted]" },
+        { "maps AIzaSyA1bCdEfGhIjKlMnOpQrStUvWxYz012345 denied", "maps [redacted] denied" },
+        { "POST https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX: 404",
+          "POST https://hooks.slack.com/services/[redacted]: 404" },
+        { "https://discord.com/api/webhooks/123/abcDEF-ghi", "https://discord.com/api/webhooks/[redacted]" },
+        { "GET /cb?code=1&sig=abcdef&x=1", "GET /cb?code=1&sig=[redacted]&x=1" },
+        { "redis://:p4ss@127.0.0.1:6379", "redis://:[redacted]@127.0.0.1:6379" },
+        { "amqp://app:s3cr3t@mq/vhost", "amqp://app:[redacted]@mq/vhost" },
+        { "glpat-abcdefghijklmnopqrstu ok", "[redacted] ok" },
+        { "hf_abcdefghijklmnopqrstuvwxyz used", "[redacted] used" },
+        { "key -----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7\nabcd\n-----END RSA PRIVATE KEY----- end",
+          "key [redacted] end" },
+        { "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk", "[redacted]" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
-        char *out = diag_redact (r, cases [i].in);
+        char *out = heal_redact (r, cases [i].in);
         if (!out || strcmp (out, cases [i].out)) {
             fprintf (stderr, "test_prompt: redact '%s' gave '%s', want '%s'\n",
                      cases [i].in, out ? out : "(null)", cases [i].out);
@@ -68,40 +91,50 @@ test_redaction (void)
         }
         free (out);
     }
-    diag_redactor_destroy (&r);
+    heal_redactor_destroy (&r);
     CHECK (r == NULL);
 
     //  operator patterns; defaults off
     char *patterns [] = { (char *) "[0-9]{3}-[0-9]{4}", (char *) "(?i)customer-[a-z]+" };
-    r = diag_redactor_new (patterns, 2, false, err, sizeof err);
+    r = heal_redactor_new (patterns, 2, false, err, sizeof err);
     CHECK (r);
-    char *out = diag_redact (r, "call 555-1234 for Customer-Acme, password=x");
+    char *out = heal_redact (r, "call 555-1234 for Customer-Acme, password=x");
     CHECK (out && streq (out, "call [redacted] for [redacted], password=x"));
     free (out);
-    CHECK (diag_redact (r, NULL) == NULL);
-    diag_redactor_destroy (&r);
+    CHECK (heal_redact (r, NULL) == NULL);
+    heal_redactor_destroy (&r);
 
     //  a bad pattern is refused with a reason
     char *bad [] = { (char *) "(unclosed" };
-    r = diag_redactor_new (bad, 1, true, err, sizeof err);
+    r = heal_redactor_new (bad, 1, true, err, sizeof err);
     CHECK (r == NULL);
     CHECK (s_has (err, "(unclosed"));
-    CHECK (diag_redact_default_count () >= 5);
+    CHECK (heal_redact_default_count () >= 5);
 }
 
 static void
 test_symptom (void)
 {
     char err [256];
-    diag_redactor_t *r = diag_redactor_new (NULL, 0, true, err, sizeof err);
+    heal_redactor_t *r = heal_redactor_new (NULL, 0, true, err, sizeof err);
     event_t *e = s_check_event ("db", "auth failed password=topsecret", 0, 0);
     event_add_evidence (e, "connecting with token=abcdef123");
     e->remedy = (event_remedy_t *) calloc (1, sizeof *e->remedy);
     event_set_string (&e->remedy->action, "restart", EVENT_MAX_SHORT);
     event_set_string (&e->remedy->result, "failed", EVENT_MAX_SHORT);
     event_set_string (&e->remedy->output, "restart: secret=hush", EVENT_MAX_TEXT);
+    //  a PEM key spread over evidence lines: the body goes too, not only
+    //  its header line (issue 18)
+    event_add_evidence (e, "-----BEGIN PRIVATE KEY-----");
+    event_add_evidence (e, "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7");
+    event_add_evidence (e, "-----END PRIVATE KEY-----");
+    event_add_evidence (e, "after the key");
     diag_symptom_t *s = diag_symptom_new (e, r);
     CHECK (s && s->event != e);
+    CHECK (s && s->event->evidence_count == 5);
+    for (size_t i = 1; s && i < 4; i++)
+        CHECK (streq (s->event->evidence [i], "[redacted]"));
+    CHECK (s && streq (s->event->evidence [4], "after the key"));
     CHECK (s && !s_has (s->event->message, "topsecret"));
     CHECK (s && s_has (s->event->message, "password=[redacted]"));
     CHECK (s && !s_has (s->event->evidence [0], "abcdef123"));
@@ -110,7 +143,7 @@ test_symptom (void)
     diag_symptom_destroy (&s);
     CHECK (s == NULL);
     event_destroy (&e);
-    diag_redactor_destroy (&r);
+    heal_redactor_destroy (&r);
 }
 
 static void
@@ -145,7 +178,7 @@ test_template (void)
     diag_symptom_t *s [2] = { diag_symptom_new (a, NULL), diag_symptom_new (b, NULL) };
     char *system = NULL, *user = NULL;
     int level = -1;
-    CHECK (diag_prompt_render (p, s, 2, "box", 100000, 8, &system, &user, &level) == 0);
+    CHECK (diag_prompt_render (p, s, 2, "box", NULL, NULL, 100000, 8, &system, &user, &level) == 0);
     CHECK (level == 0);
     CHECK (s_has (system, "SYS {\"type\": \"object\"") || s_has (system, "SYS {\"type\":\"object\""));
     CHECK (s_has (system, "root_cause"));
@@ -188,7 +221,7 @@ test_bounding (void)
     //  Everything fits a big budget: full evidence
     char *system = NULL, *user = NULL;
     int level = -1;
-    CHECK (diag_prompt_render (p, s, 2, "h", 1000000, 8, &system, &user, &level) == 0);
+    CHECK (diag_prompt_render (p, s, 2, "h", NULL, NULL, 1000000, 8, &system, &user, &level) == 0);
     CHECK (level == 0);
     CHECK (s_has (user, "(+") == false);
     CHECK (s_has (user, "ev07-check00-"));          //  8 lines of evidence shown
@@ -199,7 +232,7 @@ test_bounding (void)
 
     //  The default budget (4096/512): evidence trimmed, every message kept
     size_t budget = diag_prompt_budget (4096, 512);
-    CHECK (diag_prompt_render (p, s, N, "h", budget, 8, &system, &user, &level) == 0);
+    CHECK (diag_prompt_render (p, s, N, "h", NULL, NULL, budget, 8, &system, &user, &level) == 0);
     CHECK (strlen (user) + strlen (system) <= budget);
     CHECK (level > 0);
     for (int i = 0; i < N; i++) {
@@ -216,7 +249,7 @@ test_bounding (void)
 
     //  A small budget: later symptoms dropped and named, the first kept
     budget = 3000;
-    CHECK (diag_prompt_render (p, s, N, "h", budget, 8, &system, &user, &level) == 0);
+    CHECK (diag_prompt_render (p, s, N, "h", NULL, NULL, budget, 8, &system, &user, &level) == 0);
     CHECK (strlen (user) + strlen (system) <= budget);
     CHECK (s_has (user, "MESSAGE-00"));
     CHECK (s_has (user, "more problems not shown"));
@@ -225,13 +258,13 @@ test_bounding (void)
     free (user);
 
     //  A budget smaller than the template: still bounded
-    CHECK (diag_prompt_render (p, s, N, "h", 1000, 8, &system, &user, &level) == 0);
+    CHECK (diag_prompt_render (p, s, N, "h", NULL, NULL, 1000, 8, &system, &user, &level) == 0);
     CHECK (strlen (user) + (system ? strlen (system) : 0) <= 1000);
     free (system);
     free (user);
 
     //  max_evidence 0: no evidence at all
-    CHECK (diag_prompt_render (p, s, 1, "h", 1000000, 0, &system, &user, &level) == 0);
+    CHECK (diag_prompt_render (p, s, 1, "h", NULL, NULL, 1000000, 0, &system, &user, &level) == 0);
     CHECK (!s_has (user, "evidence:"));
     free (system);
     free (user);
@@ -251,7 +284,7 @@ test_fingerprint (void)
     free (n);
 
     event_t *a1 = s_check_event ("disk", "disk 97% full", 0, 0);
-    event_t *a2 = s_check_event ("disk", "disk 98% full", 2, 30);   //  digits, evidence differ
+    event_t *a2 = s_check_event ("disk", "disk 98% full", 0, 0);    //  digits differ
     event_t *b = s_check_event ("web", "connection refused", 0, 0);
     event_t *c = s_check_event ("web", "timed out", 0, 0);
     diag_symptom_t *sa1 = diag_symptom_new (a1, NULL), *sa2 = diag_symptom_new (a2, NULL);
@@ -277,6 +310,30 @@ test_fingerprint (void)
     sb->flaps = 3;
     char *f7 = diag_fingerprint (set1, 2, "m", "t");
     CHECK (f1 && f7 && !streq (f1, f7));            //  flapping is another symptom
+    sb->flaps = 0;
+    //  issue 18: evidence is part of the question. The same message with
+    //  other evidence (a full disk, not a clobbered PATH) is a new question;
+    //  evidence that differs only in numbers is not.
+    event_t *p1 = s_check_event ("job", "exit 1", 0, 0);
+    event_t *p2 = s_check_event ("job", "exit 1", 0, 0);
+    event_t *p3 = s_check_event ("job", "exit 1", 0, 0);
+    event_add_evidence (p1, "sh: 1: backup-tool: not found");
+    event_add_evidence (p2, "write /var/backup/x: No space left on device");
+    event_add_evidence (p3, "sh: 2: backup-tool: not found");
+    diag_symptom_t *sp1 = diag_symptom_new (p1, NULL), *sp2 = diag_symptom_new (p2, NULL);
+    diag_symptom_t *sp3 = diag_symptom_new (p3, NULL);
+    char *g1 = diag_fingerprint (&sp1, 1, "m", "t");
+    char *g2 = diag_fingerprint (&sp2, 1, "m", "t");
+    char *g3 = diag_fingerprint (&sp3, 1, "m", "t");
+    CHECK (g1 && g2 && !streq (g1, g2));
+    CHECK (g1 && g3 && streq (g1, g3));
+    free (g1); free (g2); free (g3);
+    diag_symptom_destroy (&sp1);
+    diag_symptom_destroy (&sp2);
+    diag_symptom_destroy (&sp3);
+    event_destroy (&p1);
+    event_destroy (&p2);
+    event_destroy (&p3);
     free (f1); free (f2); free (f3); free (f4); free (f5); free (f6); free (f7);
     diag_symptom_destroy (&sa1);
     diag_symptom_destroy (&sa2);
@@ -456,9 +513,15 @@ test_settings (void)
         CHECK (s->ttl_ms == DIAG_DEFAULT_TTL_MS && s->flap_count == DIAG_DEFAULT_FLAP_COUNT);
         CHECK (streq (s->template_text, diag_prompt_default_template ()));
         CHECK (s->redact_defaults);
+        CHECK (s->backoff_ms == DIAG_DEFAULT_BACKOFF_MS);
     }
     diag_settings_destroy (&s);
     CHECK (s == NULL);
+    s = s_settings ("    backoff = 0\n", err, sizeof err);
+    CHECK (s && s->backoff_ms == 0);
+    diag_settings_destroy (&s);
+    s = s_settings ("    backoff = 2h\n", err, sizeof err);
+    CHECK (!s && s_has (err, "backoff"));
 
     s = s_settings ("    url = \"http://10.1.2.3:11434\"\n", err, sizeof err);
     CHECK (s == NULL && s_has (err, "allow_remote"));
@@ -513,9 +576,80 @@ test_settings (void)
     }
 }
 
+//  issue 18: evidence from the config, never from the bus; depends (hook);
+//  timeline; a program lookup only for a plain name; truncation detection.
+static void
+test_evidence (void)
+{
+    char err [CONFIG_ERROR_MAX] = "";
+    heal_config_t *config = heal_config_load_text (
+        "agent\n"
+        "    path = \"/usr/bin:/bin\"\n"
+        "check = db\n"
+        "    kind = command\n"
+        "    critical = true\n"
+        "    run = \"PGHOST=x heal18-no-such-program --ping\"\n"
+        "    description = \"the database, password hunter2x9\"\n"
+        "    remedy\n"
+        "        run = \"mysql -pS3cret -e restart\"\n"
+        "check = api\n"
+        "    kind = command\n"
+        "    critical = true\n"
+        "    run = \"$(cat /etc/cmd) --serve\"\n"
+        "    depends = \"db, cache\"\n", "evidence.conf", err, sizeof err);
+    CHECK (config);
+    if (!config) {
+        fprintf (stderr, "test_prompt: %s\n", err);
+        return;
+    }
+    heal_redactor_t *r = heal_redactor_new (NULL, 0, true, err, sizeof err);
+    diag_evidence_t *ev = diag_evidence_new (config, r);
+    CHECK (ev);
+    event_t *db = s_check_event ("db", "sh: 1: heal18-no-such-program: not found", 0, 0);
+    event_t *api = s_check_event ("api", "sh: 1: evil-from-the-bus: not found", 0, 0);
+    db->since = 1764561127000;          //  2025-12-01 03:52:07Z
+    api->since = 1764561128200;
+    diag_symptom_t *s [2] = { diag_symptom_new (db, r), diag_symptom_new (api, r) };
+    CHECK (diag_evidence_annotate (ev, s [0]) == 0);
+    CHECK (diag_evidence_annotate (ev, s [1]) == 0);
+    //  from the config, redacted
+    CHECK (s_has (s [0]->command, "heal18-no-such-program --ping"));
+    CHECK (s_has (s [0]->description, "password [redacted]"));
+    CHECK (s_has (s [0]->remedy_config, "-p[redacted]") && !s_has (s [0]->remedy_config, "S3cret"));
+    CHECK (s_has (s [1]->depends, "db cache"));
+    //  the program named by the config is looked up; a word from the bus never is
+    CHECK (s_has (s [0]->probe, "`command -v heal18-no-such-program` with heal's PATH: not found"));
+    CHECK (s [1]->probe == NULL);       //  `$(...)`: not a plain name, not looked up
+    CHECK (!s_has (s [1]->probe, "evil-from-the-bus"));
+    char *env = diag_evidence_environment (ev, s, 2, 1764561130000);
+    CHECK (s_has (env, "PATH heal's commands run with: /usr/bin:/bin"));
+    CHECK (s_has (env, "2 checks failed within 1.2 s, the first at 2025-12-01 03:52:07Z"));
+    CHECK (s_has (env, "api depends on db, which is failing too"));
+    CHECK (!s_has (env, "depends on cache"));
+    free (env);
+    diag_symptom_destroy (&s [0]);
+    diag_symptom_destroy (&s [1]);
+    event_destroy (&db);
+    event_destroy (&api);
+    diag_evidence_destroy (&ev);
+    CHECK (ev == NULL);
+    heal_redactor_destroy (&r);
+    heal_config_destroy (&config);
+
+    //  the truncation signature
+    CHECK (ollama_prompt_truncated (4096, 1000, 4096));
+    CHECK (ollama_prompt_truncated (1500, 3200, 4096));
+    CHECK (!ollama_prompt_truncated (900, 1000, 4096));
+    CHECK (!ollama_prompt_truncated (-1, 3200, 4096));
+    const char *reply = "{\"done\":true,\"prompt_eval_count\":321}";
+    CHECK (ollama_prompt_tokens (reply, strlen (reply)) == 321);
+    CHECK (ollama_prompt_tokens ("{}", 2) == -1);
+}
+
 int
 main (void)
 {
+    test_evidence ();
     test_redaction ();
     test_symptom ();
     test_template ();
