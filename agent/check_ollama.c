@@ -770,6 +770,10 @@ s_remedy (void *self_v, const check_ctx_t *ctx, const check_result_t *failed,
                              self->job_models [i]);
     }
     self->job_count = self->missing_count;
+    //  The first model is being pulled from now on, not from when the thread
+    //  gets to it: a run in between says which (it raced here under load).
+    self->job_model = self->job_count ? self->job_models [0] : NULL;
+    self->job_completed = self->job_total = 0;
     self->emit = ctx->emit;
     self->emit_arg = ctx->emit_arg;
     self->verbose = ctx->verbose;
