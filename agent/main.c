@@ -74,6 +74,12 @@ main (int argc, char *argv [])
         int rc = agent_validate (options.config_file, err, sizeof err);
         if (rc)
             fprintf (stderr, "%s\n", err);
+        else {
+            //  as every binary's -n: say what was validated
+            char *path = heal_config_locate (options.config_file);
+            printf ("%s: ok\n", path? path: "built-in defaults");
+            free (path);
+        }
         return rc;
     }
 #if defined (__GLIBC__)

@@ -56,7 +56,11 @@ s_check_json (const agent_check_t *check, const status_key_t *key)
         "backoff_ms", (json_int_t) cfg->backoff_ms,
         "gave_up", key->gave_up,
         "backoff_until", (json_int_t) key->backoff_until);
-    return json_pack ("{s:s, s:s, s:b, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:I, s:o}",
+    //  "check" as on the bus and in the report; "name" is the same, kept for
+    //  readers written before (schemas/control-commands.md).
+    return json_pack ("{s:s, s:s, s:s, s:b, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:b, s:I, s:I,"
+                      " s:I, s:o}",
+        "check", check->name,
         "name", check->name,
         "kind", cfg->kind? cfg->kind: "",
         "critical", cfg->critical,

@@ -375,6 +375,24 @@ heal_config_destroy (heal_config_t **self_p)
 static zconfig_t *
 s_parse (const char *text, const char *file, char *err, size_t errlen)
 {
+    //  A tab in the indentation: zconfig calls the line invalid syntax; say
+    //  what is wrong instead.
+    long number = 1;
+    for (const char *line = text; *line; number++) {
+        size_t indent = strspn (line, " \t");
+        if (memchr (line, '\t', indent) && line [indent] && line [indent] != '\n'
+        &&  line [indent] != '\r') {
+            s_error (err, errlen, file, NULL, NULL,
+                     "line %ld: tabs are not allowed in the indentation, use 4 spaces",
+                     number);
+            return NULL;
+        }
+        const char *nl = strchr (line, '\n');
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+
     char logbuf [512];
     memset (logbuf, 0, sizeof logbuf);
     fflush (stdout);

@@ -403,11 +403,14 @@ s_parse (const heal_keys_ctx_t *ctx, const heal_key_t *key, const char *value,
         }
         case HEAL_KEY_DURATION: {
             int64_t ms;
-            if (heal_parse_duration_ms (value, &ms)
-            ||  (ms == 0 && !(key->flags & HEAL_KEY_ZERO)))
+            if (heal_parse_duration_ms (value, &ms))
                 return s_refused (ctx, key, value, err, errlen,
                                   "is not a duration (e.g. 30 = seconds, 500ms, 5m, "
                                   "6h, 2d)");
+            if (ms == 0 && !(key->flags & HEAL_KEY_ZERO))
+                return s_refused (ctx, key, value, err, errlen,
+                                  "is too short: the duration must be above 0 (e.g. "
+                                  "30 = seconds, 500ms, 5m)");
             if (key->min && ms < key->min) {
                 if (key->invalid)
                     return s_refused (ctx, key, value, err, errlen, "%s", "");

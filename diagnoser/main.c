@@ -5,6 +5,7 @@
 //  heal-diagnoser [-c FILE] [-n] [-v] [--version] [-h]
 
 #include "diagnoser.h"
+#include "agent.h"          //  agent_validate: -n as heal-agent -n
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,10 +21,16 @@ main (int argc, char *argv [])
     const char *explicit_path = cli.config_path;
     bool check_only = cli.check_only, verbose = cli.verbose;
     char err [CONFIG_ERROR_MAX] = "";
+    //  -n validates as heal-agent -n does (every check's keys too), then
+    //  this binary's own section below.
+    if (check_only && agent_validate (explicit_path, err, sizeof err)) {
+        fprintf (stderr, "%s\n", err);
+        return CONFIG_EXIT_INVALID;
+    }
     char *path = heal_config_locate (explicit_path);
     heal_config_t *config = heal_config_load (path, err, sizeof err);
-    free (path);
     if (!config) {
+        free (path);
         fprintf (stderr, "%s\n", err);
         return CONFIG_EXIT_INVALID;
     }
@@ -31,15 +38,19 @@ main (int argc, char *argv [])
                                                 err, sizeof err)
                               ? NULL : diag_settings_new (config, err, sizeof err);
     if (!settings) {
+        free (path);
         heal_config_destroy (&config);
         fprintf (stderr, "%s\n", err);
         return CONFIG_EXIT_INVALID;
     }
     if (check_only) {
+        printf ("%s: ok\n", path ? path : "built-in defaults");
+        free (path);
         heal_config_destroy (&config);
         diag_settings_destroy (&settings);
         return 0;
     }
+    free (path);
     zsys_init ();
     zsys_set_logstream (stderr);
     zsys_set_logident ("heal-diagnoser");

@@ -27,10 +27,28 @@ s_explain_silence (healctl_t *ctl, const char *cmd, const char *endpoint,
     (void) ctl;
 }
 
+bool
+healctl_agent_absent (const char *cmd, const char *endpoint)
+{
+    if (strncmp (endpoint, "ipc://", 6) != 0)
+        return false;
+    struct stat st;
+    if (stat (endpoint + 6, &st) == 0 || errno != ENOENT)
+        return false;
+    fprintf (stderr, "healctl: %s: heal-agent is not running: %s does not exist\n"
+             "hint: start it with `heal-agent` (or `make run`, `make agents`), or name "
+             "another agent with -c FILE or -e ENDPOINT\n", cmd, endpoint + 6);
+    return true;
+}
+
 int
 healctl_request (healctl_t *ctl, const char *cmd, const char *const *args,
                  size_t argc, int64_t timeout_ms, json_t **data, int64_t *elapsed_us)
 {
+    //  An ipc socket file that is not there cannot answer: say so now
+    //  instead of after the whole timeout.
+    if (healctl_agent_absent (cmd, ctl->endpoint))
+        return HEALCTL_EXIT_UNAVAILABLE;
     int rc = HEALCTL_EXIT_SOFTWARE;
     char err [CONFIG_ERROR_MAX] = "";
     msgpack_sbuffer buf;
@@ -99,7 +117,13 @@ healctl_request (healctl_t *ctl, const char *cmd, const char *const *args,
         goto cleanup;
     }
     if (!ok) {
-        fprintf (stderr, "healctl: %s: %s\n", cmd, error && *error ? error : "failed");
+        //  The agent's errors already start with the command ("reload: ..."):
+        //  print that prefix once.
+        size_t cmd_len = strlen (cmd);
+        bool prefixed = error && strncmp (error, cmd, cmd_len) == 0
+                     && error [cmd_len] == ':';
+        fprintf (stderr, "healctl: %s%s%s\n", prefixed ? "" : cmd, prefixed ? "" : ": ",
+                 error && *error ? error : "failed");
         json_decref (*data);
         *data = NULL;
         rc = HEALCTL_EXIT_FAILED;

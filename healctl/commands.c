@@ -305,15 +305,17 @@ s_render_diagnosis (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
     const char *error = healctl_json_string (data, "error");
     const char *summary = healctl_json_string (data, "summary");
     //  with a summary, error is a note on it (truncated, checks dropped)
-    if (error)
+    if (error && *error)
         printf (summary && *summary ? "note: %s\n" : "no diagnosis could be had: %s\n", error);
     const char *cause = healctl_json_string (data, "root_cause");
     const char *confidence = healctl_json_string (data, "confidence");
-    if (summary)
+    //  A diagnosis that failed (Ollama down, a bad reply) carries an error and
+    //  empty fields: print only what is there.
+    if (summary && *summary)
         printf ("summary: %s\n", summary);
-    if (cause)
+    if (cause && *cause)
         printf ("root cause: %s\n", cause);
-    if (confidence)
+    if (confidence && *confidence)
         printf ("confidence: %s\n", confidence);
     s_print_list ("operator checks", json_object_get (data, "operator_checks"));
     s_print_list ("related", json_object_get (data, "related"));
@@ -339,6 +341,10 @@ const healctl_command_t healctl_commands [] = {
     { S_C (INCIDENTS), S_T, healctl_request_run, healctl_render_incidents, NULL },
     { S_C (SHOW),      S_T, healctl_show, NULL, NULL },
     { S_C (WATCH),     0, healctl_watch, NULL, NULL },
+    { &healctl_local_specs [HEALCTL_SPEC_HELP], HEALCTL_LOCAL, healctl_help, NULL, NULL },
+    { &healctl_local_specs [HEALCTL_SPEC_INIT], HEALCTL_LOCAL, healctl_init, NULL, NULL },
+    { &healctl_local_specs [HEALCTL_SPEC_COMPLETION], HEALCTL_LOCAL, healctl_completion,
+      NULL, NULL },
     { NULL, 0, NULL, NULL, NULL }
 };
 

@@ -3,7 +3,9 @@
 //  main.c parses the command line and loads the config; commands.c holds the
 //  one table of commands; client.c does the REQ round trip to the agent;
 //  status.c renders the status table; watch.c follows the bus; history.c and
-//  show.c print what heal did and one check in detail.
+//  show.c print what heal did and one check in detail; local.c, completion.c
+//  and init.c are the commands that need no agent (help, completion, init;
+//  init's detection: init_platform.h); options.c the table of options.
 
 #ifndef HEALCTL_H_INCLUDED
 #define HEALCTL_H_INCLUDED
@@ -24,6 +26,9 @@
 #define HEALCTL_DEFAULT_TIMEOUT_MS  5000
 #define HEALCTL_RUN_TIMEOUT_MS      60000   //  run/heal wait for checks to finish
 #define HEALCTL_MAX_TIMEOUT_MS      (24LL * 3600 * 1000)
+//  timeout_ms of a command that runs without the agent or its config (help,
+//  init, completion): main runs it before loading the config.
+#define HEALCTL_LOCAL               (-1)
 
 typedef struct healctl_command_t healctl_command_t;
 
@@ -55,6 +60,57 @@ struct healctl_command_t {
     int (*exit_code) (json_t *data);
 };
 
+//  healctl's options (options.c): parsed, printed and completed from one table.
+typedef enum {
+    HEALCTL_OPT_NONE = 0,           //  ends the table
+    HEALCTL_OPT_CONFIG,
+    HEALCTL_OPT_ENDPOINT,
+    HEALCTL_OPT_BUS,
+    HEALCTL_OPT_JSON,
+    HEALCTL_OPT_TIMEOUT,
+    HEALCTL_OPT_SINCE,
+    HEALCTL_OPT_NO_COLOR,
+    HEALCTL_OPT_VALIDATE,
+    HEALCTL_OPT_VERBOSE,
+    HEALCTL_OPT_VERSION,
+    HEALCTL_OPT_HELP
+} healctl_option_id_t;
+
+typedef struct {
+    healctl_option_id_t id;
+    const char *short_name;         //  "c" for -c, or NULL
+    const char *long_name;          //  "config" for --config, or NULL
+    const char *arg;                //  the value's name ("FILE"), NULL: a flag
+    const char *help;               //  NULL: a hidden alias
+} healctl_option_t;
+
+extern const healctl_option_t healctl_options [];
+
+//  The option arg names: its first len bytes ("-c", "--config"), or NULL.
+const healctl_option_t *healctl_option_find (const char *arg, size_t len);
+
+//  The options' lines of `healctl -h`.
+void healctl_options_usage (FILE *out);
+
+//  The specs of the commands healctl runs itself (local.c).
+typedef enum {
+    HEALCTL_SPEC_HELP = 0,
+    HEALCTL_SPEC_INIT,
+    HEALCTL_SPEC_COMPLETION,
+    HEALCTL_SPEC_COUNT
+} healctl_spec_id_t;
+extern const control_command_t healctl_local_specs [HEALCTL_SPEC_COUNT];
+
+//  healctl's usage (main.c): commands from the table, options.
+void healctl_usage (FILE *out);
+
+//  help [COMMAND] (local.c), completion SHELL (completion.c), init [FILE]
+//  (init.c): run without the agent (timeout_ms HEALCTL_LOCAL).
+int healctl_help (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **argv);
+int healctl_completion (healctl_t *ctl, const healctl_command_t *cmd, int argc,
+                        char **argv);
+int healctl_init (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **argv);
+
 //  The table, NULL-name terminated.
 extern const healctl_command_t healctl_commands [];
 
@@ -64,12 +120,22 @@ const healctl_command_t *healctl_command_find (const char *name);
 //  Print the help of one command to out.
 void healctl_command_help (const healctl_command_t *cmd, FILE *out);
 
+//  Load ctl's config (-c, $HEAL_CONFIG, ...) and settle the endpoints (-e,
+//  --bus, else the config's); bus: check the bus endpoint rather than the
+//  control one. Returns HEALCTL_EXIT_OK, or the exit code after printing why.
+int healctl_load_config (healctl_t *ctl, bool bus);
+
 //  One request/reply round trip. args are sent as strings. On an ok reply
 //  *data gets a new reference (NULL when nil) and 0 is returned; otherwise the
 //  exit code to use after the message has been printed on stderr.
 int healctl_request (healctl_t *ctl, const char *cmd, const char *const *args,
                      size_t argc, int64_t timeout_ms, json_t **data,
                      int64_t *elapsed_us);
+
+//  Is endpoint an ipc:// socket file that does not exist? Then heal-agent is
+//  not running: prints why and a hint on stderr (cmd: the command, for the
+//  prefix) and returns true. Never blocks.
+bool healctl_agent_absent (const char *cmd, const char *endpoint);
 
 //  Print a JSON value (any type, NULL = null) on stdout, indented or compact.
 int healctl_print_json (const json_t *value, bool compact);
@@ -83,6 +149,10 @@ const char *healctl_color_reset (const healctl_t *ctl);
 
 //  Status table (status.c). Returns the exit code for the worst severity.
 int healctl_render_status (healctl_t *ctl, const healctl_command_t *cmd, json_t *data);
+
+//  Width of the terminal in columns: stdout's (ioctl) when it is one, else
+//  $COLUMNS (20 to 9999), else 0 (no limit).
+size_t healctl_terminal_width (void);
 
 //  Worst severity of a status or run reply's checks, as an exit code.
 int healctl_status_exit_code (json_t *data);

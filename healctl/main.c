@@ -7,12 +7,13 @@
 //  ~/.config/heal/heal.conf, built-in defaults). Exit codes: healctl.h.
 
 #include "healctl.h"
+#include "agent.h"          //  agent_validate: -n validates as heal-agent -n
 
 #include <string.h>
 #include <unistd.h>
 
-static void
-s_usage (FILE *out)
+void
+healctl_usage (FILE *out)
 {
     fprintf (out,
         "usage: healctl [OPTIONS] COMMAND [ARGS]\n"
@@ -27,26 +28,14 @@ s_usage (FILE *out)
     }
     fprintf (out,
         "\n"
-        "Options:\n"
-        "  -c, --config FILE     config file (default: $HEAL_CONFIG, else\n"
-        "                        ~/.config/heal/heal.conf, else built-in defaults)\n"
-        "  -e, --endpoint EP     the agent's control endpoint (default: control.endpoint\n"
-        "                        of the config), e.g. ipc:///run/user/1000/heal/control\n"
-        "      --bus EP          the bus for watch (default: bus.publish of the config)\n"
-        "  -j, --json            print the reply's data as JSON (watch: JSON lines)\n"
-        "  -t, --timeout MS      how long to wait for the agent: milliseconds, or with a\n"
-        "                        unit (2s, 1m); default 5000, run and heal 60000\n"
-        "      --since DURATION  history: how far back (default 7d; 30m, 12h, 90d)\n"
-        "      --no-color        no colour (also when NO_COLOR is set or stdout is not\n"
-        "                        a terminal)\n"
-        "  -n                    validate the config and exit (0 valid, 78 invalid)\n"
-        "  -v, --verbose         say what healctl does on stderr\n"
-        "      --version         print healctl's version\n"
-        "  -h, --help            this help; `healctl COMMAND -h` explains a command\n"
+        "Options:\n");
+    healctl_options_usage (out);
+    fprintf (out,
         "\n"
         "Exit codes: 0 ok; 1 the agent refused the request (its error is printed);\n"
         "status and run: the worst severity (0 ok/healed, 1 warning, 2 critical,\n"
-        "3 unknown); 64 usage error; 69 no answer from the agent within --timeout;\n"
+        "3 unknown); 64 usage error; 69 no answer from the agent within --timeout\n"
+        "(at once when its socket file is missing); 73 init: the file exists;\n"
         "76 malformed reply; 78 invalid config; 130 interrupted.\n"
         "\n"
         "Environment: HEAL_CONFIG (config file), NO_COLOR (no colour).\n"
@@ -101,6 +90,69 @@ s_option_value (int argc, char **argv, int *i, const char *eq)
     return argv [++*i];
 }
 
+//  -n: the same full validation as heal-agent -n (every check's kind keys),
+//  and the same output: "FILE: ok" on stdout, or the error on stderr.
+static int
+s_validate (healctl_t *ctl)
+{
+    char err [CONFIG_ERROR_MAX] = "";
+    if (agent_validate (ctl->config_path, err, sizeof err)) {
+        fprintf (stderr, "%s\n", err);
+        return HEALCTL_EXIT_CONFIG;
+    }
+    char *path = heal_config_locate (ctl->config_path);
+    //  What healctl itself uses: its connects and its client keys.
+    heal_config_t *config = heal_config_load (path, err, sizeof err);
+    int rc = !config || heal_preflight (config, HEAL_USE_CONTROL | HEAL_USE_SUBSCRIBE,
+                                        err, sizeof err);
+    heal_config_destroy (&config);
+    if (rc) {
+        fprintf (stderr, "%s\n", err);
+        free (path);
+        return HEALCTL_EXIT_CONFIG;
+    }
+    printf ("%s: ok\n", path ? path : "built-in defaults");
+    free (path);
+    return HEALCTL_EXIT_OK;
+}
+
+int
+healctl_load_config (healctl_t *ctl, bool bus)
+{
+    //  The config: where the agent listens, and the CURVE keys if any.
+    char err [CONFIG_ERROR_MAX] = "";
+    char *path = heal_config_locate (ctl->config_path);
+    ctl->config = heal_config_load (path, err, sizeof err);
+    free (path);
+    if (!ctl->config) {
+        fprintf (stderr, "%s\n", err);
+        if (!ctl->endpoint || ctl->config_path)
+            return HEALCTL_EXIT_CONFIG;
+        //  -e names the agent: a broken default config need not stop us.
+        fprintf (stderr, "healctl: using built-in defaults for everything but -e\n");
+        ctl->config = heal_config_load (NULL, err, sizeof err);
+        if (!ctl->config) {
+            fprintf (stderr, "%s\n", err);
+            return HEALCTL_EXIT_CONFIG;
+        }
+    }
+    if (!ctl->endpoint)
+        ctl->endpoint = ctl->config->control;
+    if (!ctl->bus_endpoint)
+        ctl->bus_endpoint = ctl->config->publish;
+    if (!ctl->endpoint || !ctl->bus_endpoint) {
+        fprintf (stderr, "healctl: no control endpoint (use -e or control.endpoint)\n");
+        heal_config_destroy (&ctl->config);
+        return HEALCTL_EXIT_CONFIG;
+    }
+    if (!heal_endpoint_valid (bus ? ctl->bus_endpoint : ctl->endpoint, err, sizeof err)) {
+        fprintf (stderr, "healctl: %s\n", err);
+        heal_config_destroy (&ctl->config);
+        return HEALCTL_EXIT_USAGE;
+    }
+    return HEALCTL_EXIT_OK;
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -130,54 +182,36 @@ main (int argc, char *argv [])
         //  Long options may be written --name=value.
         const char *eq = strncmp (arg, "--", 2) == 0 ? strchr (arg, '=') : NULL;
         size_t len = eq ? (size_t) (eq - arg) : strlen (arg);
-        #define S_IS(name) (strlen (name) == len && strncmp (arg, name, len) == 0)
-        if (S_IS ("-h") || S_IS ("--help"))
-            help = true;
-        else
-        if (S_IS ("--version")) {
-            printf ("healctl %s\n", HEAL_VERSION);
-            return HEALCTL_EXIT_OK;
+        const healctl_option_t *opt = healctl_option_find (arg, len);
+        if (!opt) {
+            fprintf (stderr, "healctl: unknown option '%s' (see healctl -h)\n", arg);
+            return HEALCTL_EXIT_USAGE;
         }
-        else
-        if (S_IS ("-v") || S_IS ("--verbose"))
-            ctl.verbose = true;
-        else
-        if (S_IS ("-n"))
-            validate = true;
-        else
-        if (S_IS ("-j") || S_IS ("--json"))
-            ctl.json = true;
-        else
-        if (S_IS ("--no-color") || S_IS ("--no-colour"))
-            no_color = true;
-        else
-        if (S_IS ("-c") || S_IS ("--config") || S_IS ("-e") || S_IS ("--endpoint")
-        ||  S_IS ("--bus") || S_IS ("-t") || S_IS ("--timeout") || S_IS ("--since")) {
-            const char *value = s_option_value (argc, argv, &i, eq);
+        const char *value = NULL;
+        if (opt->arg) {
+            value = s_option_value (argc, argv, &i, eq);
             if (!value || !*value) {
                 fprintf (stderr, "healctl: option %.*s needs a value (see healctl -h)\n",
                          (int) len, arg);
                 return HEALCTL_EXIT_USAGE;
             }
-            if (S_IS ("-c") || S_IS ("--config"))
-                ctl.config_path = value;
-            else
-            if (S_IS ("-e") || S_IS ("--endpoint"))
-                ctl.endpoint = value;
-            else
-            if (S_IS ("--bus"))
-                ctl.bus_endpoint = value;
-            else
-            if (S_IS ("--since"))
-                ctl.since = value;
-            else
-                timeout_text = value;
         }
-        else {
-            fprintf (stderr, "healctl: unknown option '%s' (see healctl -h)\n", arg);
-            return HEALCTL_EXIT_USAGE;
+        switch (opt->id) {
+            case HEALCTL_OPT_HELP:     help = true; break;
+            case HEALCTL_OPT_VERSION:
+                printf ("healctl %s\n", HEAL_VERSION);
+                return HEALCTL_EXIT_OK;
+            case HEALCTL_OPT_VERBOSE:  ctl.verbose = true; break;
+            case HEALCTL_OPT_VALIDATE: validate = true; break;
+            case HEALCTL_OPT_JSON:     ctl.json = true; break;
+            case HEALCTL_OPT_NO_COLOR: no_color = true; break;
+            case HEALCTL_OPT_CONFIG:   ctl.config_path = value; break;
+            case HEALCTL_OPT_ENDPOINT: ctl.endpoint = value; break;
+            case HEALCTL_OPT_BUS:      ctl.bus_endpoint = value; break;
+            case HEALCTL_OPT_TIMEOUT:  timeout_text = value; break;
+            case HEALCTL_OPT_SINCE:    ctl.since = value; break;
+            case HEALCTL_OPT_NONE:     break;
         }
-        #undef S_IS
     }
 
     const healctl_command_t *cmd = NULL;
@@ -196,7 +230,7 @@ main (int argc, char *argv [])
         if (cmd)
             healctl_command_help (cmd, stdout);
         else
-            s_usage (stdout);
+            healctl_usage (stdout);
         return HEALCTL_EXIT_OK;
     }
     if (timeout_text && s_parse_timeout (timeout_text, &ctl.timeout_ms)) {
@@ -206,7 +240,7 @@ main (int argc, char *argv [])
         return HEALCTL_EXIT_USAGE;
     }
     if (!cmd && !validate) {
-        s_usage (stderr);
+        healctl_usage (stderr);
         return HEALCTL_EXIT_USAGE;
     }
     if (cmd) {
@@ -224,59 +258,18 @@ main (int argc, char *argv [])
         }
     }
 
-    //  The config: where the agent listens, and the CURVE keys if any.
-    char err [CONFIG_ERROR_MAX] = "";
-    char *path = heal_config_locate (ctl.config_path);
-    ctl.config = heal_config_load (path, err, sizeof err);
-    if (!ctl.config) {
-        fprintf (stderr, "%s\n", err);
-        if (validate || !ctl.endpoint || ctl.config_path) {
-            free (path);
-            return HEALCTL_EXIT_CONFIG;
-        }
-        //  -e names the agent: a broken default config need not stop us.
-        fprintf (stderr, "healctl: using built-in defaults for everything but -e\n");
-        ctl.config = heal_config_load (NULL, err, sizeof err);
-        if (!ctl.config) {
-            fprintf (stderr, "%s\n", err);
-            free (path);
-            return HEALCTL_EXIT_CONFIG;
-        }
-    }
-    if (validate && heal_preflight (ctl.config, HEAL_USE_CONTROL | HEAL_USE_SUBSCRIBE,
-                                    err, sizeof err)) {
-        fprintf (stderr, "%s\n", err);
-        free (path);
-        heal_config_destroy (&ctl.config);
-        return HEALCTL_EXIT_CONFIG;
-    }
-    if (validate) {
-        printf ("%s: ok\n", path ? path : "built-in defaults");
-        free (path);
-        heal_config_destroy (&ctl.config);
-        return HEALCTL_EXIT_OK;
-    }
-    free (path);
-    if (!ctl.endpoint)
-        ctl.endpoint = ctl.config->control;
-    if (!ctl.bus_endpoint)
-        ctl.bus_endpoint = ctl.config->publish;
-    if (!ctl.endpoint || !ctl.bus_endpoint) {
-        fprintf (stderr, "healctl: no control endpoint (use -e or control.endpoint)\n");
-        heal_config_destroy (&ctl.config);
-        return HEALCTL_EXIT_CONFIG;
-    }
-    if (!heal_endpoint_valid (cmd->run == healctl_watch ? ctl.bus_endpoint : ctl.endpoint,
-                              err, sizeof err)) {
-        fprintf (stderr, "healctl: %s\n", err);
-        heal_config_destroy (&ctl.config);
-        return HEALCTL_EXIT_USAGE;
-    }
+    if (validate)
+        return s_validate (&ctl);
+    if (cmd->timeout_ms == HEALCTL_LOCAL)
+        return cmd->run (&ctl, cmd, count - 1, positional + 1);
+    int rc = healctl_load_config (&ctl, cmd->run == healctl_watch);
+    if (rc != HEALCTL_EXIT_OK)
+        return rc;
     ctl.color = !no_color && !getenv ("NO_COLOR") && isatty (STDOUT_FILENO);
 
     //  czmq catches SIGINT/SIGTERM and sets zsys_interrupted: a request ends
     //  with 130, watch with 0.
-    int rc = cmd->run (&ctl, cmd, count - 1, positional + 1);
+    rc = cmd->run (&ctl, cmd, count - 1, positional + 1);
     heal_config_destroy (&ctl.config);
     if (fflush (stdout) != 0 && rc == HEALCTL_EXIT_OK)
         rc = HEALCTL_EXIT_SOFTWARE;

@@ -16,6 +16,7 @@
 #define WATCH_HEARTBEAT_MS      2000    //  tcp: ping the agent this often
 #define WATCH_HEARTBEAT_TTL_MS  6000    //  tcp: drop the link after this silence
 #define WATCH_POLL_MS           500     //  wake up to notice signals
+#define WATCH_NOTICE_MS         1000    //  not connected after this: say so
 
 //  "12:34:56" (local time) of a unix-ms timestamp.
 static void
@@ -25,6 +26,16 @@ s_clock (int64_t ts_ms, char *buf, size_t len)
     struct tm tm;
     if (ts_ms <= 0 || !localtime_r (&secs, &tm) || !strftime (buf, len, "%H:%M:%S", &tm))
         snprintf (buf, len, "--:--:--");
+}
+
+//  "remedy restart: failed"; an action that is itself "remedy" (no action of
+//  its own) once: "remedy: skipped", not "remedy remedy: skipped".
+static void
+s_print_remedy (const event_remedy_t *remedy)
+{
+    const char *action = remedy->action ? remedy->action : "?";
+    printf ("remedy%s%s: %s", streq (action, "remedy") ? "" : " ",
+            streq (action, "remedy") ? "" : action, remedy->result ? remedy->result : "?");
 }
 
 //  One readable line per event: time, severity (or type), check, message, remedy.
@@ -40,12 +51,12 @@ s_print_line (healctl_t *ctl, const event_t *event)
             printf ("%s  %s%-8s%s  %-20s %s", clock, healctl_severity_color (ctl, severity),
                     severity, reset, event->check ? event->check : "?",
                     event->message ? event->message : "");
-            if (event->remedy)
-                printf ("  [remedy %s: %s, attempt %lld, %lld ms]",
-                        event->remedy->action ? event->remedy->action : "?",
-                        event->remedy->result ? event->remedy->result : "?",
-                        (long long) event->remedy->attempt,
+            if (event->remedy) {
+                printf ("  [");
+                s_print_remedy (event->remedy);
+                printf (", attempt %lld, %lld ms]", (long long) event->remedy->attempt,
                         (long long) event->remedy->duration_ms);
+            }
             break;
         }
         case EVENT_ALERT: {
@@ -55,10 +66,11 @@ s_print_line (healctl_t *ctl, const event_t *event)
                     event->check ? event->check : "?",
                     event->alert ? event->alert : severity,
                     event->message ? event->message : "");
-            if (event->remedy)
-                printf ("  [remedy %s: %s]",
-                        event->remedy->action ? event->remedy->action : "?",
-                        event->remedy->result ? event->remedy->result : "?");
+            if (event->remedy) {
+                printf ("  [");
+                s_print_remedy (event->remedy);
+                printf ("]");
+            }
             break;
         }
         case EVENT_CYCLE: {
@@ -132,18 +144,62 @@ healctl_watch (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **ar
     zsock_set_heartbeat_timeout (sub, WATCH_HEARTBEAT_TTL_MS);
     zsock_set_maxmsgsize (sub, EVENT_MAX_FRAME + 64);
     zsock_set_subscribe (sub, prefix);
+    //  The monitor tells us when the agent's bus is there or gone, so an
+    //  operator watching nothing learns why (on stderr: stdout stays events).
+    zactor_t *monitor = zactor_new (zmonitor, sub);
+    if (monitor) {
+        zstr_sendx (monitor, "LISTEN", "CONNECTED", "DISCONNECTED", NULL);
+        zstr_sendx (monitor, "START", NULL);
+        zsock_wait (monitor);
+    }
     if (heal_secure_connect (ctl->config, sub, ctl->bus_endpoint, err, sizeof err)) {
         fprintf (stderr, "healctl: watch: %s\n", err);
+        zactor_destroy (&monitor);
         rc = HEALCTL_EXIT_USAGE;
         goto cleanup;
     }
     if (ctl->verbose)
         fprintf (stderr, "healctl: watching %s%s%s\n", ctl->bus_endpoint,
                  *prefix ? " for " : "", prefix);
-    zpoller_t *poller = zpoller_new (sub, NULL);
+    zpoller_t *poller = zpoller_new (sub, monitor, NULL);
     uint64_t invalid = 0;
+    bool connected = false;
+    bool told = false;          //  said "no agent" and not yet "connected"
+    int64_t notice_at = zclock_mono () + WATCH_NOTICE_MS;
+    if (!monitor || healctl_agent_absent ("watch", ctl->bus_endpoint)) {
+        fprintf (stderr, "healctl: watch: waiting for heal-agent at %s (Ctrl-C to stop)\n",
+                 ctl->bus_endpoint);
+        told = true;
+    }
     while (!zsys_interrupted) {
         void *which = zpoller_wait (poller, WATCH_POLL_MS);
+        if (!connected && !told && monitor && zclock_mono () >= notice_at) {
+            fprintf (stderr, "healctl: watch: no heal-agent at %s yet; waiting for it "
+                     "(Ctrl-C to stop)\n", ctl->bus_endpoint);
+            told = true;
+        }
+        if (which && which == monitor) {
+            //  zmonitor: [event name, value, address]
+            zmsg_t *note = zmsg_recv (monitor);
+            char *name = note ? zmsg_popstr (note) : NULL;
+            if (name && streq (name, "CONNECTED")) {
+                if (told)
+                    fprintf (stderr, "healctl: watch: connected to heal-agent at %s\n",
+                             ctl->bus_endpoint);
+                connected = true;
+                told = false;
+            }
+            else
+            if (name && streq (name, "DISCONNECTED") && connected) {
+                fprintf (stderr, "healctl: watch: lost heal-agent at %s; waiting for it "
+                         "to come back\n", ctl->bus_endpoint);
+                connected = false;
+                told = true;
+            }
+            zstr_free (&name);
+            zmsg_destroy (&note);
+            continue;
+        }
         if (!which) {
             if (zpoller_terminated (poller))
                 break;
@@ -180,6 +236,7 @@ healctl_watch (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **ar
             break;              //  reader went away
     }
     zpoller_destroy (&poller);
+    zactor_destroy (&monitor);
     if (ctl->verbose && invalid)
         fprintf (stderr, "healctl: watch: %llu invalid messages ignored\n",
                  (unsigned long long) invalid);

@@ -6,6 +6,7 @@
 //  heal-notify [-c FILE] [-n] [-v] [--version] [-h]
 
 #include "notify_run.h"
+#include "agent.h"          //  agent_validate: -n as heal-agent -n
 
 #include <signal.h>
 #include <stdio.h>
@@ -22,10 +23,16 @@ main (int argc, char *argv [])
     const char *explicit_path = cli.config_path;
     bool check_only = cli.check_only, verbose = cli.verbose;
     char err [CONFIG_ERROR_MAX] = "";
+    //  -n validates as heal-agent -n does (every check's keys too), then
+    //  this binary's own section below.
+    if (check_only && agent_validate (explicit_path, err, sizeof err)) {
+        fprintf (stderr, "%s\n", err);
+        return CONFIG_EXIT_INVALID;
+    }
     char *path = heal_config_locate (explicit_path);
     heal_config_t *config = heal_config_load (path, err, sizeof err);
-    free (path);
     if (!config) {
+        free (path);
         fprintf (stderr, "%s\n", err);
         return CONFIG_EXIT_INVALID;
     }
@@ -33,15 +40,19 @@ main (int argc, char *argv [])
                                                      err, sizeof err)
                                    ? NULL : notify_config_new (config, err, sizeof err);
     if (!notify_config) {
+        free (path);
         heal_config_destroy (&config);
         fprintf (stderr, "%s\n", err);
         return CONFIG_EXIT_INVALID;
     }
     if (check_only) {
+        printf ("%s: ok\n", path ? path : "built-in defaults");
+        free (path);
         notify_config_destroy (&notify_config);
         heal_config_destroy (&config);
         return 0;
     }
+    free (path);
     //  A command that does not read its input must not kill us.
     signal (SIGPIPE, SIG_IGN);
     zsys_init ();

@@ -112,7 +112,9 @@ flags="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DARWIN_C_SOURCE -Wall -Wextra -Wped
 -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Werror \
 -Iinclude -Iagent -isystem $inc"
 # generated headers (the build's gen/ dir, made by make before this script)
-[ -n "${GEN_DIR:-}" ] && [ -d "$GEN_DIR" ] && flags="$flags -I$GEN_DIR"
+# (default build/gen: `sh scripts/check-macos.sh` after a `make` finds them too)
+gen_dir=${GEN_DIR:-build/gen}
+[ -d "$gen_dir" ] && flags="$flags -I$gen_dir"
 log="$OUT/log"
 rm -rf "$log"
 mkdir -p "$log"

@@ -22,7 +22,7 @@ command -v dpkg-query >/dev/null 2>&1 || {
     exit 0; }
 
 build_pkgs="build-essential pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libcurl4-openssl-dev libjansson-dev libpcre2-dev"
-test_pkgs="python3 python3-zmq python3-msgpack python3-jsonschema python3-pytest redis-server monitoring-plugins-basic tini clang libclang-rt-14-dev procps iproute2 systemd prometheus-alertmanager"
+test_pkgs="python3 python3-zmq python3-msgpack python3-jsonschema python3-pytest redis-server monitoring-plugins-basic tini clang libclang-rt-14-dev procps iproute2 systemd prometheus-alertmanager zsh fish"
 bench_pkgs="monit grep"
 
 case "$want" in

@@ -209,7 +209,7 @@ def test_gave_up_once_then_heal_resets(heal):
     assert [a["alert"] for a in alerts].count("gave_up") == 1
     assert [a["alert"] for a in alerts].count("critical") == 1
     st = heal.ctl("status")["data"]
-    dead = [c for c in st["checks"] if c["name"] == "dead"][0]
+    dead = [c for c in st["checks"] if c["check"] == "dead"][0]
     assert dead["budget"]["gave_up"] is True and dead["remedy"] == "gave_up"
     # `heal` resets the spent budget and remediates now
     r = heal.ctl("heal", "dead", timeout=15)
@@ -291,7 +291,7 @@ def test_mute(heal):
     assert not [t for t, _ in heal.bus.seen if t == "heal.alert.noisy"]
     assert lines(count) == []
     st = heal.ctl("status")["data"]
-    assert [c for c in st["checks"] if c["name"] == "noisy"][0]["muted_until"]
+    assert [c for c in st["checks"] if c["check"] == "noisy"][0]["muted_until"]
     assert heal.ctl("unmute", "noisy")["ok"]
     ev = run(heal, "noisy")["checks"]["noisy"]
     assert ev["remedy"]["result"] == "failed"
@@ -448,13 +448,13 @@ def test_reload_invalid_keeps_old_config(heal):
     heal.agent.send_signal(signal.SIGHUP)
     heal.bus.wait(lambda t, p: t == "heal.agent" and p.get("event") == "reload_failed"
                   and "colour" in p.get("message", ""), 10)
-    names = [c["name"] for c in heal.ctl("status")["data"]["checks"]]
+    names = [c["check"] for c in heal.ctl("status")["data"]["checks"]]
     assert names == ["keep"]
     assert run(heal, "keep")["checks"]["keep"]["severity"] == "ok"
     write_config(heal.conf, text + command_check("added", "exit 1"))
     heal.agent.send_signal(signal.SIGHUP)
     heal.bus.wait(lambda t, p: t == "heal.agent" and p.get("event") == "reloaded", 10)
-    names = [c["name"] for c in heal.ctl("status")["data"]["checks"]]
+    names = [c["check"] for c in heal.ctl("status")["data"]["checks"]]
     assert names == ["keep", "added"]
     assert run(heal, "added")["checks"]["added"]["severity"] == "warning"
 

@@ -70,6 +70,22 @@ def agent(heal):
 
 def test_no_agent_exits_69(heal):
     heal.config()
+    # The ipc socket file is missing: healctl knows at once, and says how to
+    # start the agent (the default timeout is 5 s: it must not be waited).
+    for cmd in ("status", "ping", "run"):
+        # the fastest of three: the machine is shared, a start can be slow
+        took = 10.0
+        for _ in range(3):
+            t0 = time.monotonic()
+            r = ctl(heal, cmd)
+            took = min(took, time.monotonic() - t0)
+        assert r.returncode == 69, (cmd, r.returncode, r.stderr)
+        assert "heal-agent is not running" in r.stderr and "does not exist" in r.stderr
+        assert heal.control[len("ipc://"):] in r.stderr and "hint:" in r.stderr
+        assert r.stderr.startswith("healctl: %s: heal-agent" % cmd), r.stderr
+        assert took < 0.2 * SLOW, (cmd, took)
+    # A stale socket file nobody listens on: the timeout, then why.
+    open(heal.control[len("ipc://"):], "w").close()
     t0 = time.monotonic()
     r = ctl(heal, "--timeout", "300", "ping")
     assert r.returncode == 69, (r.returncode, r.stderr)

@@ -176,6 +176,18 @@ def installed_files(prefix, user_dir):
         files[os.path.join(prefix, "share/heal/prompt.txt")] = 0o644
     if os.path.exists(os.path.join(ROOT, "docs/healctl.1")):
         files[os.path.join(prefix, "share/man/man1/healctl.1")] = 0o644
+    # mk/operator.mk: heal.conf(5) (generated), the daemons' pages, init's
+    # templates, healctl's completion for bash, zsh and fish
+    files[os.path.join(prefix, "share/man/man5/heal.conf.5")] = 0o644
+    for page in os.listdir(os.path.join(ROOT, "docs")):
+        if page.endswith(".8"):
+            files[os.path.join(prefix, "share/man/man8", page)] = 0o644
+    for t in os.listdir(os.path.join(ROOT, "docs/templates")):
+        if t.endswith(".conf"):
+            files[os.path.join(prefix, "share/heal/templates", t)] = 0o644
+    files[os.path.join(prefix, "share/bash-completion/completions/healctl")] = 0o644
+    files[os.path.join(prefix, "share/zsh/site-functions/_healctl")] = 0o644
+    files[os.path.join(prefix, "share/fish/vendor_completions.d/healctl.fish")] = 0o644
     return files
 
 
@@ -211,6 +223,25 @@ def test_make_install_and_uninstall_under_destdir(tmp):
     for label, binary in PLISTS.items():
         validate_plist(dest + "/usr/local/share/heal/launchd/%s.plist" % label, binary,
                        "/usr/local/bin")
+
+    # every binary has its man page; heal.conf(5) lists every kind's keys
+    # (generated from the key tables) and renders without warnings
+    pages = {os.path.basename(p) for p in want if "/share/man/" in p}
+    for b in BINS:
+        assert b + ".1" in pages or b + ".8" in pages, "no man page for " + b
+    with open(dest + "/usr/local/share/man/man5/heal.conf.5") as f:
+        conf5 = f.read()
+    for kind in ("disk", "file", "command", "http", "tcp", "process", "log", "ollama",
+                 "launchd", "systemd"):
+        assert ".SS kind = %s\n" % kind in conf5, kind
+    assert "\n.B min_free\n" in conf5 and "\n.B remedy/rotate\n" in conf5
+    if shutil.which("groff"):
+        for page in sorted(p for p in want if "/share/man/" in p):
+            g = subprocess.run(["groff", "-man", "-ww", "-z", dest + page],
+                               capture_output=True, text=True)
+            assert g.returncode == 0 and not g.stderr, (page, g.stderr)
+    with open(dest + "/usr/local/share/bash-completion/completions/healctl") as f:
+        assert "complete -F _healctl healctl" in f.read()
 
     p = make("uninstall", *args)
     assert p.returncode == 0, p.stdout + p.stderr

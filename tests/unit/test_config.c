@@ -153,8 +153,8 @@ s_test_errors (void)
         "t.conf: agent: key 'interval': 'soon' is not a duration (e.g. 30 = seconds, "
         "500ms, 5m, 6h, 2d)");
     EXPECT_ERROR ("agent\n    interval = 0\n",
-        "t.conf: agent: key 'interval': '0' is not a duration (e.g. 30 = seconds, "
-        "500ms, 5m, 6h, 2d)");
+        "t.conf: agent: key 'interval': '0' is too short: the duration must be above 0 "
+        "(e.g. 30 = seconds, 500ms, 5m)");
     EXPECT_ERROR ("agent\n    interval = 5ms\n",
         "t.conf: agent: key 'interval': must be at least 100ms");
     EXPECT_ERROR ("agent\n    state_dir = relative\n",
@@ -225,8 +225,10 @@ s_test_errors (void)
         "t.conf: check 'web': key 'remedy/attempts': '1001' is not a whole number from "
         "0 to 1000");
     EXPECT_ERROR (HEAD "check = web\n    kind = disk\n    remedy\n        within = 0\n",
-        "t.conf: check 'web': key 'remedy/within': '0' is not a duration (e.g. 30 = "
-        "seconds, 500ms, 5m, 6h, 2d)");
+        "t.conf: check 'web': key 'remedy/within': '0' is too short: the duration must "
+        "be above 0 (e.g. 30 = seconds, 500ms, 5m)");
+    EXPECT_ERROR (HEAD "check = web\n\tkind = disk\n",
+        "t.conf: line 10: tabs are not allowed in the indentation, use 4 spaces");
     EXPECT_ERROR (HEAD "check = web\n    kind = disk\n    remedy\n        backoff = x\n",
         "t.conf: check 'web': key 'remedy/backoff': 'x' is not a duration (e.g. 30 = "
         "seconds, 500ms, 5m, 6h, 2d)");

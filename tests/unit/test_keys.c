@@ -210,8 +210,8 @@ main (void)
               "k.conf: check 't': key 'duration': 'soon' is not a duration (e.g. 30 = "
               "seconds, 500ms, 5m, 6h, 2d)");
     s_refuse ("    duration = 0\n", s_table,
-              "k.conf: check 't': key 'duration': '0' is not a duration (e.g. 30 = "
-              "seconds, 500ms, 5m, 6h, 2d)");
+              "k.conf: check 't': key 'duration': '0' is too short: the duration must "
+              "be above 0 (e.g. 30 = seconds, 500ms, 5m)");
     s_refuse ("    duration = 50ms\n", s_table,
               "k.conf: check 't': key 'duration': must be at least 100ms");
     s_refuse ("    duration = 2m\n", s_table,
