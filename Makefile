@@ -67,7 +67,7 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 
-.PHONY: all deps test unit unit-bins bench-bins run bench fuzz fuzz-build sanitize check-macos \
+.PHONY: all deps test unit unit-bins bench-bins run selftest bench fuzz fuzz-build sanitize check-macos \
         install uninstall agents agents-stop clean
 .DEFAULT_GOAL := all
 
@@ -148,6 +148,10 @@ bench:
 	HEAL_DEPS=bench sh scripts/deps.sh
 	$(MAKE) all unit-bins bench-bins
 	BUILD=$(BUILD) sh bench/run.sh $(BENCH)
+
+# make selftest: every platform call for real on this machine (docs/macos.md).
+selftest: all
+	$(BUILD)/bin/heal-agent --selftest
 
 # make run: build, then the agent and the diagnoser on the default config (Ctrl-C stops both).
 # Builds with one job per core (a fresh clone: ~3x faster than one at a time on 2).

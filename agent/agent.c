@@ -117,7 +117,6 @@ s_check_init (agent_check_t *check, const heal_check_config_t *cfg, size_t index
     check->index = index;
     check->present = true;
     check->health.severity = SEVERITY_OK;
-    check->watch_fd = -1;
 }
 
 static void
@@ -130,9 +129,6 @@ s_check_free (agent_check_t *check)
     free (check->last_remedy_output);
     check->last_remedy_output = NULL;
     status_cache_free (&check->status);
-    if (check->watch_fd >= 0)
-        platform_exit_watch_close (check->watch_fd);
-    check->watch_fd = -1;
 }
 
 agent_check_t *
@@ -198,8 +194,8 @@ agent_publish (agent_t *self, event_t **event_p)
     event_destroy (event_p);
 }
 
-static void
-s_publish_agent (agent_t *self, const char *what, const char *message)
+void
+agent_publish_agent (agent_t *self, const char *what, const char *message)
 {
     event_t *event = event_new (EVENT_AGENT);
     if (!event)
@@ -267,7 +263,7 @@ s_checks_build (agent_t *self, agent_gen_t *gen)
             old->last_remedy_result = NULL;
             old->last_remedy_output = NULL;
             old->status.data = NULL;
-            old->watch_fd = -1;
+            old->watch_pid = 0;         //  the watch moved with checks [i]
         }
         else {
             s_check_init (&checks [i], cfg, i);
@@ -280,6 +276,8 @@ s_checks_build (agent_t *self, agent_gen_t *gen)
         if (self->checks [i].present) {
             if (self->checks [i].job)
                 self->checks [i].job->abandoned = true;
+            if (self->checks [i].watch_pid)
+                platform_watches_remove (self->watches, (int) self->checks [i].watch_pid);
             s_check_free (&self->checks [i]);
         }
     }
@@ -297,7 +295,7 @@ agent_reload (agent_t *self, char *err, size_t errlen)
     agent_gen_t *gen = generation_load (self->config_file, err, errlen);
     if (!gen) {
         zsys_error ("agent: reload failed, keeping the running config: %s", err);
-        s_publish_agent (self, "reload_failed", err);
+        agent_publish_agent (self, "reload_failed", err);
         return -1;
     }
     agent_gen_t *old = self->gen;
@@ -306,7 +304,7 @@ agent_reload (agent_t *self, char *err, size_t errlen)
         self->gen = old;
         generation_unref (&gen);
         snprintf (err, errlen, "out of memory");
-        s_publish_agent (self, "reload_failed", err);
+        agent_publish_agent (self, "reload_failed", err);
         return -1;
     }
     generation_unref (&old);
@@ -317,7 +315,7 @@ agent_reload (agent_t *self, char *err, size_t errlen)
                       scheduler_now (&self->sched));
     zsys_info ("agent: reloaded %s (%zu checks)",
                self->config_file? self->config_file: "built-in defaults", self->check_count);
-    s_publish_agent (self, "reloaded", NULL);
+    agent_publish_agent (self, "reloaded", NULL);
     runs_cycle_maybe_end (self);
     agent_state_changed (self, true);
     return 0;
@@ -440,6 +438,7 @@ agent_new (const agent_options_t *options, char *err, size_t errlen, int *exit_c
     }
     self->pendings = zlistx_new ();
     self->workers = worker_pool_new (AGENT_MAX_WORKERS);
+    self->watches = platform_watches_new ();        //  NULL: intervals only
     if (!self->queue || !self->pendings || !self->workers) {
         snprintf (err, errlen, "out of memory");
         goto fail;
@@ -481,6 +480,7 @@ agent_destroy (agent_t **self_p)
         if (self->checks [i].present)
             s_check_free (&self->checks [i]);
     free (self->checks);
+    platform_watches_destroy (&self->watches);
     zsock_destroy (&self->control);
     //  Give the last events ("stopping") a moment to reach the subscribers.
     if (self->pub)
@@ -532,7 +532,7 @@ s_tick (agent_t *self, int64_t mono)
     bool repeat = !self->options.once;
     scheduler_tick_t tick = scheduler_tick (&self->sched, mono, repeat);
     if (tick == SCHEDULER_FIRST) {
-        s_publish_agent (self, "started", NULL);
+        agent_publish_agent (self, "started", NULL);
         zsys_info ("agent: started: %zu checks, config %s, state %s", self->check_count,
                    self->config_file? self->config_file: "built-in defaults",
                    self->gen->config->state_dir);
@@ -614,9 +614,9 @@ agent_run (agent_t *self)
                                              0, ZMQ_POLLIN, 0 };
         n += worker_pool_poll_items (self->workers, items + n, items_max - n);
         size_t first_watch = n;
-        for (size_t i = 0; i < self->check_count; i++)
-            if (self->checks [i].present && self->checks [i].watch_fd >= 0)
-                items [n++] = (zmq_pollitem_t) { NULL, self->checks [i].watch_fd, ZMQ_POLLIN, 0 };
+        if (self->watches && platform_watches_count (self->watches))
+            items [n++] = (zmq_pollitem_t) { NULL, platform_watches_fd (self->watches),
+                                             ZMQ_POLLIN, 0 };
 
         int polled = zmq_poll (items, (int) n, timeout);
         if (polled < 0) {
@@ -635,12 +635,13 @@ agent_run (agent_t *self)
             control_server_handle (self);
         if (self->inbound)
             s_inbound_handle (self);
-        for (size_t k = first_watch; k < n; k++) {
-            if (!(items [k].revents & (ZMQ_POLLIN | ZMQ_POLLERR)))
-                continue;
-            for (size_t i = 0; i < self->check_count; i++) {
-                agent_check_t *check = &self->checks [i];
-                if (check->present && check->watch_fd == items [k].fd) {
+        if (first_watch < n && (items [first_watch].revents & (ZMQ_POLLIN | ZMQ_POLLERR))) {
+            int pid;
+            while ((pid = platform_watches_next (self->watches)) > 0) {
+                for (size_t i = 0; i < self->check_count; i++) {
+                    agent_check_t *check = &self->checks [i];
+                    if (!check->present || check->watch_pid != pid)
+                        continue;
                     runs_watch_fired (self, check);
                     break;
                 }
@@ -651,7 +652,7 @@ agent_run (agent_t *self)
     if (self->options.once && rc == 0)
         rc = self->once_exit < 0? 3: self->once_exit;   //  3: interrupted first
     //  Stop: tell the bus, keep the state.
-    s_publish_agent (self, "stopping", NULL);
+    agent_publish_agent (self, "stopping", NULL);
     if (self->state_dirty || incidents_unsaved (self))
         state_save (self);
     zsys_info ("agent: stopping");

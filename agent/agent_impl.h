@@ -21,6 +21,7 @@
 #include "check.h"
 #include "outcome.h"
 #include "remedy.h"
+#include "platform.h"
 #include "scheduler.h"
 #include "statelock.h"
 #include "status.h"
@@ -55,9 +56,8 @@ typedef struct agent_check_t {
     bool force_remedy;              //  `heal`: remediate the next run whatever the budget
     bool again;                     //  run again as soon as the current run is over
     job_t *job;                     //  the job in flight, NULL when none
-    //  exit watch
-    int watch_fd;                   //  -1 none
-    int64_t watch_pid;
+    //  exit watch (in agent_t.watches)
+    int64_t watch_pid;              //  0 none
 } agent_check_t;
 
 //  A `run` request waiting for results before its reply.
@@ -81,6 +81,9 @@ struct agent_t {
     bus_inbound_t *inbound;
     zsock_t *control;
     worker_pool_t *workers;
+    platform_watches_t *watches;    //  exit watches: one fd in the poll loop
+    bool fds_exhausted;             //  an exit watch failed with EMFILE (reported once)
+    bool workers_exhausted;         //  the pool could not grow for EMFILE (reported once)
     scheduler_t sched;
     int64_t cycle_started_wall;
     zlistx_t *queue;                //  check names waiting for a worker
@@ -118,6 +121,8 @@ struct agent_t {
 void agent_publish (agent_t *self, event_t **event_p);
 //  Publish, borrowing event (its seq/ts/host/source are stamped).
 void agent_publish_borrowed (agent_t *self, event_t *event);
+//  Publish a heal.agent event (what: started, reloaded, fd_exhausted, ...).
+void agent_publish_agent (agent_t *self, const char *what, const char *message);
 agent_check_t *agent_check_find (agent_t *self, const char *name);
 //  Reload the config file. 0, or -1 with err (old config kept).
 int agent_reload (agent_t *self, char *err, size_t errlen);

@@ -7,15 +7,17 @@
 //  Metrics: free_bytes, total_bytes, free_pct, free_inodes, total_inodes,
 //  free_inodes_pct. free_pct is what df shows as 100 - Use%: the space an
 //  unprivileged user can still write over the space not reserved for root.
+//  The figures come from platform_disk_stats: on macOS, free space does not
+//  count purgeable space, and APFS inode limits are not checked (docs/macos.md).
 
 #include "check.h"
 #include "kind_util.h"
+#include "platform.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statvfs.h>
 
 typedef struct {
     char *path;
@@ -100,19 +102,18 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     (void) ctx;
     disk_t *self = (disk_t *) self_;
     event_t *ev = result->event;
-    struct statvfs st;
-    if (statvfs (self->path, &st)) {
+    platform_disk_t st;
+    if (platform_disk_stats (self->path, &st)) {
         kind_message (ev, "%s: cannot read the file system: %s", self->path,
                       strerror (errno));
         return CHECK_UNKNOWN;
     }
-    uint64_t frsize = st.f_frsize ? st.f_frsize : st.f_bsize;
-    uint64_t total = (uint64_t) st.f_blocks * frsize;
-    uint64_t avail = (uint64_t) st.f_bavail * frsize;
-    uint64_t used = ((uint64_t) st.f_blocks - (uint64_t) st.f_bfree) * frsize;
+    uint64_t total = st.total_bytes;
+    uint64_t avail = st.avail_bytes;
+    uint64_t used = st.used_bytes;
     double free_pct = used + avail ? 100.0 * (double) avail / (double) (used + avail) : 100.0;
-    uint64_t inodes = (uint64_t) st.f_files;
-    uint64_t inodes_free = (uint64_t) st.f_favail;
+    uint64_t inodes = st.inodes;
+    uint64_t inodes_free = st.inodes_free;
     double inodes_pct = inodes ? 100.0 * (double) inodes_free / (double) inodes : 100.0;
 
     event_add_metric (ev, "free_bytes", (double) avail);
@@ -141,8 +142,13 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
         }
     }
     char need_inodes [48] = "";
-    //  Some file systems (btrfs, ZFS datasets) report no inode counts at all.
-    if (self->has_inodes && inodes > 0) {
+    //  Some file systems (btrfs, ZFS datasets) report no inode counts at all;
+    //  APFS makes them up from free space (and they can wrap): no alert on
+    //  either, and the event says so.
+    if (self->has_inodes && st.inodes_synthetic)
+        kind_evidence (ev, "min_inodes_free not checked: %s inode counts are synthetic",
+                       st.fstype);
+    if (self->has_inodes && platform_disk_inodes_checkable (&st)) {
         if (self->min_inodes.is_percent) {
             low_inodes = inodes_pct < self->min_inodes.percent;
             snprintf (need_inodes, sizeof need_inodes, "%g%%", self->min_inodes.percent);

@@ -97,6 +97,10 @@ launchd_job_clear (launchd_job_t *job)
         free (job->env [i].name);
         free (job->env [i].value);
     }
+    for (size_t i = 0; i < job->inherited_count; i++) {
+        free (job->inherited [i].name);
+        free (job->inherited [i].value);
+    }
     memset (job, 0, sizeof (*job));
     job->pid = -1;
     job->runs = -1;
@@ -173,31 +177,42 @@ s_job_field (launchd_job_t *job, const char *key, const char *value)
         job->fields++;
 }
 
-typedef enum { BLOCK_OTHER, BLOCK_ENV, BLOCK_DEFAULT_ENV, BLOCK_SEMAPHORES } block_t;
+typedef enum {
+    BLOCK_OTHER, BLOCK_ENV, BLOCK_INHERITED_ENV, BLOCK_DEFAULT_ENV, BLOCK_SEMAPHORES
+} block_t;
+
+//  Set name => value in an environment array of LAUNCHD_MAX_ENV entries.
+static void
+s_env_put (launchd_env_t *env, size_t *count, const char *name, const char *value)
+{
+    for (size_t i = 0; i < *count; i++)
+        if (streq (env [i].name, name)) {
+            s_set (&env [i].value, value);
+            return;
+        }
+    if (*count < LAUNCHD_MAX_ENV) {
+        launchd_env_t *e = &env [*count];
+        e->name = strndup (name, LAUNCHD_MAX_FIELD);
+        e->value = strndup (value, LAUNCHD_MAX_FIELD);
+        if (e->name && e->value)
+            (*count)++;
+        else {
+            free (e->name);
+            free (e->value);
+            e->name = e->value = NULL;
+        }
+    }
+}
 
 //  An entry `NAME => value` inside a block we want.
 static void
 s_block_entry (launchd_job_t *job, block_t block, const char *name, const char *value)
 {
-    if (block == BLOCK_ENV) {
-        for (size_t i = 0; i < job->env_count; i++)
-            if (streq (job->env [i].name, name)) {
-                s_set (&job->env [i].value, value);
-                return;
-            }
-        if (job->env_count < LAUNCHD_MAX_ENV) {
-            launchd_env_t *e = &job->env [job->env_count];
-            e->name = strndup (name, LAUNCHD_MAX_FIELD);
-            e->value = strndup (value, LAUNCHD_MAX_FIELD);
-            if (e->name && e->value)
-                job->env_count++;
-            else {
-                free (e->name);
-                free (e->value);
-                e->name = e->value = NULL;
-            }
-        }
-    }
+    if (block == BLOCK_ENV)
+        s_env_put (job->env, &job->env_count, name, value);
+    else
+    if (block == BLOCK_INHERITED_ENV)
+        s_env_put (job->inherited, &job->inherited_count, name, value);
     else
     if (block == BLOCK_DEFAULT_ENV) {
         if (streq (name, "PATH"))
@@ -279,6 +294,7 @@ launchd_print_parse (const char *text, size_t len, launchd_job_t *job)
                 else {
                     if (depth == 1)
                         block = streq (key, "environment")? BLOCK_ENV
+                              : streq (key, "inherited environment")? BLOCK_INHERITED_ENV
                               : streq (key, "default environment")? BLOCK_DEFAULT_ENV
                               : streq (key, "semaphores")? BLOCK_SEMAPHORES
                               : BLOCK_OTHER;
@@ -352,6 +368,58 @@ launchd_job_last_failed (const launchd_job_t *job)
     return (job->has_exit_code && job->last_exit_code != 0) || job->last_signal != NULL;
 }
 
+//  The signal number at the end of "Terminated: 15", or -1.
+static int64_t
+s_signal_number (const char *text)
+{
+    const char *colon = text? strrchr (text, ':'): NULL;
+    int64_t n;
+    if (!colon)
+        return -1;
+    colon++;
+    while (*colon == ' ')
+        colon++;
+    return s_leading_int (colon, &n) == 0? n: -1;
+}
+
+bool
+launchd_job_crashed (const launchd_job_t *job)
+{
+    if (job->has_exit_code && job->last_exit_code != 0)
+        return true;
+    return job->last_signal && s_signal_number (job->last_signal) != 15;
+}
+
+bool
+launchd_crash_loop (const launchd_job_t *job, int64_t prev_runs, bool keepalive)
+{
+    if (!launchd_job_crashed (job))
+        return false;
+    if (job->successive_crashes >= LAUNCHD_CRASH_STREAK)
+        return true;
+    return keepalive && prev_runs >= 0 && job->runs - prev_runs >= LAUNCHD_CRASH_RUNS;
+}
+
+bool
+launchd_env_added_at_start (const char *name)
+{
+    static const char *const added [] = { "HOME", "USER", "LOGNAME", "SHELL", "TMPDIR", NULL };
+    for (size_t i = 0; added [i]; i++)
+        if (streq (name, added [i]))
+            return true;
+    return false;
+}
+
+//  The value of name in the inherited environment block, or NULL.
+static const char *
+s_inherited (const launchd_job_t *job, const char *name)
+{
+    for (size_t i = 0; i < job->inherited_count; i++)
+        if (streq (job->inherited [i].name, name))
+            return job->inherited [i].value;
+    return NULL;
+}
+
 //  Is entry one of the colon-separated entries of path?
 static bool
 s_path_has (const char *path, const char *entry, size_t entry_len)
@@ -378,8 +446,19 @@ int
 launchd_env_missing (const launchd_job_t *job, const char *spec,
                      char *missing, size_t missing_len)
 {
+    return launchd_env_check (job, spec, missing, missing_len, NULL, 0);
+}
+
+int
+launchd_env_check (const launchd_job_t *job, const char *spec,
+                   char *missing, size_t missing_len,
+                   char *unverified, size_t unverified_len)
+{
     if (missing && missing_len)
         missing [0] = 0;
+    if (unverified && unverified_len)
+        unverified [0] = 0;
+    int unverified_count = 0;
     if (!spec)
         return 0;
     int count = 0;
@@ -407,6 +486,14 @@ launchd_env_missing (const launchd_job_t *job, const char *spec,
         const char *want = eq? eq + 1: NULL;
         const char *have = streq (name, "PATH")? launchd_job_path (job)
                                                : launchd_job_env (job, name);
+        if (!have)
+            have = s_inherited (job, name);
+        if (!have && launchd_env_added_at_start (name)) {
+            //  launchd sets it when the job starts: present, value unseen.
+            if (want && unverified)
+                kind_append (unverified, unverified_len, "%s%s", unverified_count++? "; ": "", name);
+            continue;
+        }
         if (!want) {
             if (!have) {
                 count++;
@@ -735,11 +822,20 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     bool running = job.state && streq (job.state, "running") && job.pid > 0;
     bool expect = s_expect_running (self, &job);
     bool failed = launchd_job_last_failed (&job);
-    bool crash_loop = failed
-        && ((job.successive_crashes >= LAUNCHD_CRASH_STREAK)
-        ||  (self->prev_runs >= 0 && job.runs > self->prev_runs));
-    char missing [EVENT_MAX_EVIDENCE_LEN];
-    int env_missing = launchd_env_missing (&job, self->env, missing, sizeof missing);
+    //  Only a job launchd restarts on exit can loop through restarts; an
+    //  interval or calendar job runs again on schedule whatever it exits with.
+    bool keepalive = self->running == 1 || launchd_job_has_property (&job, "keepalive")
+                  || job.successful_exit >= 0;
+    bool crash_loop = launchd_crash_loop (&job, self->prev_runs, keepalive);
+    //  launchd is waiting out its throttle before the next spawn: a kickstart
+    //  now would bypass it and fight launchd.
+    bool respawn_pending = job.state && streq (job.state, "spawn scheduled");
+    char missing [EVENT_MAX_EVIDENCE_LEN], unverified [EVENT_MAX_EVIDENCE_LEN];
+    int env_missing = launchd_env_check (&job, self->env, missing, sizeof missing,
+                                         unverified, sizeof unverified);
+    if (unverified [0])
+        kind_evidence (ev, "environment not checked (launchd sets these when the job "
+                       "starts; print does not show them): %s", unverified);
     const char *last = job.last_exit_code_text? job.last_exit_code_text: "unknown";
     check_status_t status = CHECK_OK;
 
@@ -752,7 +848,7 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     if (crash_loop) {
         self->finding = self->plist && s_reason_needs_rebootstrap (&job)
                       ? FINDING_STALE: FINDING_CRASH_LOOP;
-        if (self->prev_runs >= 0 && job.runs > self->prev_runs)
+        if (job.successive_crashes < LAUNCHD_CRASH_STREAK)
             kind_message (result->event, "%s is crash-looping: %lld runs since the last check, last exit code = %s%s%s",
                        self->target, (long long) (job.runs - self->prev_runs), last,
                        job.last_signal? ", signal ": "", job.last_signal? job.last_signal: "");
@@ -761,6 +857,14 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
                        self->target, (long long) job.successive_crashes, last,
                        job.last_signal? ", signal ": "", job.last_signal? job.last_signal: "");
         status = CHECK_FAIL;
+    }
+    else
+    if (!running && expect && respawn_pending) {
+        kind_message (result->event, "%s is waiting for launchd to respawn it "
+                      "(state = spawn scheduled, last exit code = %s%s%s)",
+                      self->target, last,
+                      job.last_signal? ", signal ": "", job.last_signal? job.last_signal: "");
+        status = CHECK_WARN;
     }
     else
     if (!running && expect) {

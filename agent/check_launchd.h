@@ -5,7 +5,7 @@
 //  `launchctl print` output is "NOT API in any sense at all" (man launchctl):
 //  the parser reads only the job-level `key = value` lines (depth 1, counted by
 //  braces, so TAB or 4-space indentation both work), the `environment`,
-//  `default environment` and `semaphores` blocks, and ignores everything else
+//  `inherited environment`, `default environment` and `semaphores` blocks, and ignores everything else
 //  (nested coalitions, LWCR, endpoints, odd lines). A field that is absent
 //  stays "unknown" (-1 / NULL), never a default.
 
@@ -25,6 +25,7 @@
 #define LAUNCHD_EXIT_IO        5       //  bootstrap: "Bootstrap failed: 5: Input/output error"
 #define LAUNCHD_EXIT_IN_PROGRESS 37    //  "Operation already in progress"
 #define LAUNCHD_CRASH_STREAK   3       //  successive crashes that make a crash loop
+#define LAUNCHD_CRASH_RUNS     2       //  runs between two checks, each ending in a crash
 
 typedef struct {
     char *name;
@@ -51,6 +52,8 @@ typedef struct {
     int successful_exit;        //  semaphores: successful exit => 0/1, -1 absent
     launchd_env_t env [LAUNCHD_MAX_ENV];         //  `environment` block
     size_t env_count;
+    launchd_env_t inherited [LAUNCHD_MAX_ENV];   //  `inherited environment` block
+    size_t inherited_count;
     char *default_path;         //  PATH of `default environment`, or NULL
     size_t fields;              //  job-level fields recognised (0 = not print output)
 } launchd_job_t;
@@ -78,11 +81,36 @@ bool launchd_job_has_property (const launchd_job_t *job, const char *flag);
 //  Did the last run fail: a non-zero exit code or a terminating signal?
 bool launchd_job_last_failed (const launchd_job_t *job);
 
+//  Did the last run crash: fail other than by SIGTERM (15), which is how a
+//  `kickstart -k`, a bootout or a logout stops a job?
+bool launchd_job_crashed (const launchd_job_t *job);
+
+//  Is the job crash-looping? A crash streak of LAUNCHD_CRASH_STREAK (any job),
+//  or, for a job launchd keeps alive (keepalive), at least
+//  LAUNCHD_CRASH_RUNS runs since the previous check (prev_runs, -1 unknown)
+//  ending in a crash. One restart after one crash is launchd doing its job;
+//  interval and calendar jobs run again on schedule whatever they exit with.
+bool launchd_crash_loop (const launchd_job_t *job, int64_t prev_runs, bool keepalive);
+
+//  Is name one of the variables launchd adds when the job starts (HOME, USER,
+//  LOGNAME, SHELL, TMPDIR), which `print` never shows unless the plist sets
+//  them?
+bool launchd_env_added_at_start (const char *name);
+
 //  Check a required environment spec against the job: tokens separated by
 //  spaces, each `NAME` (present), `NAME=value` (equal) or `PATH=a:b` (each
 //  entry on the job's PATH). Writes one line per missing item into missing
 //  (bounded, NUL-terminated, "; " separated). Returns the number missing.
+//  A name is present when the `environment` or `inherited environment` block
+//  has it, or when launchd adds it at start (launchd_env_added_at_start).
 int launchd_env_missing (const launchd_job_t *job, const char *spec,
                          char *missing, size_t missing_len);
+
+//  The same, and also names in unverified ("; " separated, bounded; may be
+//  NULL) the NAME=value items print cannot show (launchd sets them at start):
+//  they are not counted as missing.
+int launchd_env_check (const launchd_job_t *job, const char *spec,
+                       char *missing, size_t missing_len,
+                       char *unverified, size_t unverified_len);
 
 #endif

@@ -54,7 +54,7 @@
 #define PROCESS_POLL_FAST_MS       5           //  readiness poll step, first second
 #define PROCESS_POLL_SLOW_MS       25          //  ... then
 #define PROCESS_CONNECT_MAX_MS     1000        //  one port probe at most
-#define PROCESS_NAME_COMM_LEN      15          //  Linux truncates names to this
+#define PROCESS_MAX_LABEL          256         //  XPC_SERVICE_NAME bytes kept
 
 //  Why the service is not healthy, as seen by the last run: picks the remedy.
 typedef enum {
@@ -85,6 +85,7 @@ typedef struct {
     int reject_pid;             //  a process judged not to be the service
     uint64_t reject_start;
     process_state_t last_state;
+    char launchd_label [PROCESS_MAX_LABEL];   //  the service's launchd job, "" none
 } process_t;
 
 typedef struct {
@@ -92,6 +93,9 @@ typedef struct {
     int pid;                    //  0 when none
     uint64_t start_time;
     char name [64];
+    bool name_short;            //  the kernel cut the name (another user's, macOS)
+    bool restricted;            //  another user's process: no details
+    int hidden;                 //  match: others' processes whose cut names could fit
     char why [512];             //  one line: what was found
 } process_found_t;
 
@@ -277,29 +281,62 @@ s_error_text (int code, char *buf, size_t len)
 //  ---------------------------------------------------------------------------
 //  Finding the process
 
-//  Does the process fit `match`? Name: the short name, exactly; a name
-//  longer than Linux keeps (15 bytes) is compared to argv[0]'s basename.
-//  Regex: the command line.
+//  Interpreters whose first non-option argument is the script they run.
+static bool
+s_interpreter (const char *base)
+{
+    static const char *const names [] = {
+        "sh", "bash", "zsh", "dash", "ksh", "fish", "perl", "ruby", "node", "php",
+        "lua", "osascript", "tclsh", NULL
+    };
+    for (size_t i = 0; names [i]; i++)
+        if (streq (base, names [i]))
+            return true;
+    return strncmp (base, "python", 6) == 0 || strncmp (base, "Python", 6) == 0;
+}
+
+static const char *
+s_basename (const char *path)
+{
+    const char *slash = strrchr (path, '/');
+    return slash? slash + 1: path;
+}
+
+//  Does name fit the process's arguments: argv[0]'s basename, or, when
+//  argv[0] is an interpreter (bash, python3...), its script's basename (the
+//  first argument not starting with '-')? On macOS the process name of a
+//  script is its interpreter's, and the name a symlink was run by is lost.
+static bool
+s_argv_matches (int pid, const char *name)
+{
+    char args [PLATFORM_MAX_CMDLINE];
+    size_t argc = 0;
+    if (platform_proc_argv (pid, args, sizeof args, &argc) || argc == 0)
+        return false;
+    const char *arg0 = s_basename (args);
+    if (streq (arg0, name))
+        return true;
+    if (!s_interpreter (arg0))
+        return false;
+    const char *arg = args;
+    for (size_t i = 1; i < argc; i++) {
+        arg += strlen (arg) + 1;
+        if (arg [0] == '-')
+            continue;
+        return streq (s_basename (arg), name);
+    }
+    return false;
+}
+
+//  Does the process fit `match`? Name: the process name exactly, else
+//  argv (s_argv_matches). Regex: the command line.
 static bool
 s_matches (const process_t *self, const platform_proc_t *proc)
 {
     if (self->match_name) {
         if (streq (proc->name, self->match_name))
             return true;
-        size_t comm_len = strlen (proc->name);
-        if (comm_len < PROCESS_NAME_COMM_LEN
-        ||  strlen (self->match_name) <= comm_len
-        ||  strncmp (proc->name, self->match_name, comm_len) != 0)
-            return false;
-        char cmdline [PLATFORM_MAX_CMDLINE];
-        if (platform_proc_cmdline (proc->pid, cmdline, sizeof cmdline))
-            return false;
-        char *space = strchr (cmdline, ' ');
-        if (space)
-            *space = 0;
-        const char *base = strrchr (cmdline, '/');
-        base = base ? base + 1 : cmdline;
-        return streq (base, self->match_name);
+        return s_argv_matches (proc->pid, self->match_name);
     }
     if (self->match_regex) {
         char cmdline [PLATFORM_MAX_CMDLINE];
@@ -356,7 +393,27 @@ s_found_alive (process_found_t *found, const platform_proc_t *proc)
     found->state = PROCESS_STATE_OK;
     found->pid = proc->pid;
     found->start_time = proc->start_time;
+    found->name_short = proc->name_short;
+    found->restricted = proc->restricted;
     snprintf (found->name, sizeof found->name, "%s", proc->name);
+}
+
+//  The launchd job that runs pid, from the XPC_SERVICE_NAME launchd sets in
+//  its jobs' environment, into label ("" when none). Not a job: "0" (a
+//  login shell's), "application.*" (an app and what it started), heal's own
+//  label (what heal's remedies started inherit it), or unreadable.
+static void
+s_launchd_label (int pid, char *label, size_t len)
+{
+    label [0] = 0;
+    char value [PROCESS_MAX_LABEL];
+    if (platform_proc_getenv (pid, "XPC_SERVICE_NAME", value, sizeof value)
+    ||  !value [0] || streq (value, "0") || strncmp (value, "application.", 12) == 0)
+        return;
+    const char *own = getenv ("XPC_SERVICE_NAME");
+    if (own && streq (own, value))
+        return;
+    snprintf (label, len, "%s", value);
 }
 
 static void
@@ -447,8 +504,15 @@ s_find_by_match (process_t *self, process_found_t *found)
             continue;
         if (platform_proc_info (pids [i], &proc) || proc.zombie)
             continue;
-        if (!s_matches (self, &proc))
+        if (!s_matches (self, &proc)) {
+            //  Another user's process whose name the kernel cut (macOS: 16
+            //  bytes) and whose arguments we may not read could be it.
+            size_t n = strlen (proc.name);
+            if (proc.restricted && proc.name_short && self->match_name
+            &&  strlen (self->match_name) > n && strncmp (proc.name, self->match_name, n) == 0)
+                found->hidden++;
             continue;
+        }
         if (!have || proc.start_time < best.start_time
         ||  (proc.start_time == best.start_time && proc.pid < best.pid)) {
             best = proc;
@@ -460,6 +524,10 @@ s_find_by_match (process_t *self, process_found_t *found)
         found->state = PROCESS_STATE_DEAD;
         snprintf (found->why, sizeof found->why, "not running (no process matches %s)",
                   self->match);
+        if (found->hidden)
+            snprintf (found->why, sizeof found->why, "not running (no process matches %s; "
+                      "%d other users' processes have names cut to '%.16s...' and "
+                      "arguments heal may not read)", self->match, found->hidden, self->match);
         return;
     }
     s_found_alive (found, &best);
@@ -598,6 +666,11 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     self->last_state = found.state;
     event_t *event = result->event;
 
+    if (found.pid && (found.state == PROCESS_STATE_OK || found.state == PROCESS_STATE_UNHEALTHY))
+        s_launchd_label (found.pid, self->launchd_label, sizeof self->launchd_label);
+    if (self->launchd_label [0])
+        kind_evidence (event, "launchd job %s runs it (XPC_SERVICE_NAME)",
+                       self->launchd_label);
     if (found.state == PROCESS_STATE_OK) {
         if (found.pid) {
             self->known_pid = found.pid;
@@ -608,6 +681,13 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
         char message [512];
         platform_proc_stats_t stats;
         bool have_stats = found.pid && platform_proc_stats (found.pid, &stats) == 0;
+        if (found.pid && !have_stats)
+            kind_evidence (event, "no cpu/memory figures for pid %d: %s", found.pid,
+                           errno == EPERM? "another user's process (EPERM): run heal as "
+                           "that user or root": strerror (errno));
+        if (found.name_short)
+            kind_evidence (event, "process name '%s' may be cut short by the kernel",
+                           found.name);
         if (found.pid) {
             int n = snprintf (message, sizeof message, "%s (pid %d) running",
                               found.name, found.pid);
@@ -773,6 +853,18 @@ s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
     }
     if (!action)
         return REMEDY_NONE;
+    if (self->launchd_label [0]) {
+        //  launchd runs it (brew services: KeepAlive): a start here races
+        //  launchd's own respawn and two copies fight over the port.
+        char line [PROCESS_MAX_LABEL * 2 + 256];
+        snprintf (line, sizeof line, "not run: launchd job %s runs this process and a "
+                  "%s here would race launchd's own restart; check it with kind = launchd, "
+                  "label = %s (brew services: homebrew.mxcl.<formula>)",
+                  self->launchd_label, action, self->launchd_label);
+        event_set_string (&out->action, "none", EVENT_MAX_SHORT);
+        event_set_string (&out->output, line, EVENT_MAX_TEXT);
+        return REMEDY_NONE;
+    }
     event_set_string (&out->action, action, EVENT_MAX_SHORT);
 
     //  Someone else (launchd, systemd, an operator) may have brought it back

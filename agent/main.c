@@ -3,7 +3,10 @@
 //  (launchd/systemd supervise it). Flags: SPEC "Binaries"; docs/agent.md.
 
 #include "agent.h"
+#include "platform.h"
+#include "selftest.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #if defined (__GLIBC__)
@@ -14,7 +17,7 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-        "usage: heal-agent [-c FILE] [-n] [-v] [--once] [--version] [-h]\n"
+        "usage: heal-agent [-c FILE] [-n] [-v] [--once] [--selftest] [--version] [-h]\n"
         "  -c FILE    config file (default: $HEAL_CONFIG, ~/.config/heal/heal.conf,\n"
         "             else built-in defaults)\n"
         "  -n         validate the config (every check's keys) and exit: 0 valid, 78 not\n"
@@ -22,6 +25,8 @@ s_usage (FILE *out)
         "  --once     run one full cycle and exit with the worst severity\n"
         "             (0 ok/healed, 1 warning, 2 critical, 3 unknown); refused\n"
         "             (75) while an agent runs on the same state dir\n"
+        "  --selftest exercise every platform call on this machine, one line per\n"
+        "             fact (pass/FAIL/skip and raw values); exit 1 on a failure\n"
         "  --version  print the version\n"
         "  -h         this help\n"
         "Runs in the foreground until SIGTERM/SIGINT; SIGHUP reloads the config.\n"
@@ -53,6 +58,9 @@ main (int argc, char *argv [])
         else
         if (streq (arg, "--once"))
             options.once = true;
+        else
+        if (streq (arg, "--selftest"))
+            return selftest_run (stdout);
         else
         if (streq (arg, "--version")) {
             printf ("heal-agent %s\n", HEAL_VERSION);
@@ -88,8 +96,22 @@ main (int argc, char *argv [])
     //  memory. Two arenas keep allocation contention negligible.
     mallopt (M_ARENA_MAX, 2);
 #endif
+    //  launchd starts agents with a soft limit of 256 descriptors: a few
+    //  hundred checks (sockets, 3 per command, exit watches) would hit EMFILE.
+    uint64_t fds_before = 0, fds_after = 0;
+    int fd_rc = platform_fd_limit_raise (PLATFORM_WANT_FDS, &fds_before, &fds_after);
     zsys_init ();
     zsys_set_logident ("heal-agent");
+    if (fd_rc)
+        zsys_warning ("heal-agent: cannot read the descriptor limit: %s", strerror (errno));
+    else
+    if (fds_after < 1024)
+        zsys_warning ("heal-agent: descriptor limit %llu (was %llu): raise the hard limit",
+                      (unsigned long long) fds_after, (unsigned long long) fds_before);
+    else
+    if (options.verbose)
+        zsys_info ("heal-agent: descriptor limit %llu (was %llu)",
+                   (unsigned long long) fds_after, (unsigned long long) fds_before);
     int code = HEAL_EX_SOFTWARE;
     agent_t *agent = agent_new (&options, err, sizeof err, &code);
     if (!agent) {

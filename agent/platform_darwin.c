@@ -1,5 +1,5 @@
 //  platform_darwin — processes from libproc and sysctl, exit watching with
-//  kqueue (EVFILT_PROC / NOTE_EXIT).
+//  one kqueue (EVFILT_PROC / NOTE_EXIT), disk figures from statfs.
 //
 //  proc_pidinfo (PROC_PIDTBSDINFO) gives the status (SZOMB = exited, not
 //  reaped: dead), the parent, the short name and the start time (seconds and
@@ -7,18 +7,19 @@
 //  from sysctl KERN_PROCARGS2: an int argc, the executable path, NUL padding,
 //  then argc NUL-terminated arguments (then the environment, which we skip).
 
-#include "platform.h"
+#include "platform_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libproc.h>
-#include <mach/mach_time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/event.h>
+#include <sys/mount.h>
 #include <sys/proc.h>
 #include <sys/proc_info.h>
+#include <sys/resource.h>
 #include <sys/sysctl.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -32,15 +33,29 @@ platform_name (void)
     return "darwin";
 }
 
+int
+platform_translated (void)
+{
+    int value = 0;
+    size_t size = sizeof value;
+    if (sysctlbyname ("sysctl.proc_translated", &value, &size, NULL, 0))
+        return errno == ENOENT? 0: -1;      //  absent on Intel Macs
+    return value? 1: 0;
+}
+
 static int
 s_bsdinfo (int pid, struct proc_bsdinfo *info)
 {
     if (pid <= 0)
         return -1;
     memset (info, 0, sizeof *info);
+    errno = 0;
     int size = proc_pidinfo (pid, PROC_PIDTBSDINFO, 0, info, (int) sizeof *info);
-    if (size != (int) sizeof *info)
+    if (size != (int) sizeof *info) {
+        if (errno != EPERM)
+            errno = ESRCH;      //  0 bytes, errno ESRCH or unset: no such process
         return -1;
+    }
     return 0;
 }
 
@@ -69,6 +84,7 @@ s_info_sysctl (int pid, platform_proc_t *out)
         n = sizeof out->name - 1;
     memcpy (out->name, kp.kp_proc.p_comm, n);
     out->name [n] = 0;
+    out->name_short = n >= MAXCOMLEN;       //  p_comm keeps 16 bytes
     return 0;
 }
 
@@ -76,8 +92,15 @@ int
 platform_proc_info (int pid, platform_proc_t *out)
 {
     struct proc_bsdinfo info;
-    if (s_bsdinfo (pid, &info))
-        return pid > 0 ? s_info_sysctl (pid, out) : -1;
+    if (s_bsdinfo (pid, &info)) {
+        //  Another user's process (EPERM without root), or the moment
+        //  between exit and zombie: sysctl still sees it.
+        bool refused = errno == EPERM;
+        if (pid <= 0 || s_info_sysctl (pid, out))
+            return -1;
+        out->restricted = refused;
+        return 0;
+    }
     memset (out, 0, sizeof *out);
     out->pid = pid;
     out->ppid = (int) info.pbi_ppid;
@@ -101,6 +124,86 @@ platform_proc_info (int pid, platform_proc_t *out)
     return 0;
 }
 
+//  KERN_PROCARGS2 of pid: malloc'd into *args (caller frees), *size bytes.
+//  Returns 0, or -1 with errno (EPERM: another user's process).
+static int
+s_procargs (int pid, char **args, size_t *size)
+{
+    *args = NULL;
+    int argmax = 0;
+    size_t len = sizeof argmax;
+    int mib_argmax [2] = { CTL_KERN, KERN_ARGMAX };
+    if (sysctl (mib_argmax, 2, &argmax, &len, NULL, 0) || argmax <= 0)
+        return -1;
+    if (argmax > PLATFORM_MAX_ARGMAX)
+        argmax = PLATFORM_MAX_ARGMAX;
+    char *buf = malloc ((size_t) argmax);
+    if (!buf)
+        return -1;
+    len = (size_t) argmax;
+    int mib [3] = { CTL_KERN, KERN_PROCARGS2, pid };
+    if (sysctl (mib, 3, buf, &len, NULL, 0) || len < sizeof (int)) {
+        //  EINVAL for other users' processes and for zombies
+        int code = errno;
+        free (buf);
+        platform_proc_t info;
+        errno = s_info_sysctl (pid, &info)? ESRCH: code == EINVAL? EPERM: code;
+        return -1;
+    }
+    *args = buf;
+    *size = len;
+    return 0;
+}
+
+//  Walk KERN_PROCARGS2: an int argc, the executable path, NUL padding, then
+//  argc NUL-terminated arguments, then the environment. Returns the first
+//  argument (cursor) and sets *argc; the environment follows the last one.
+static char *
+s_procargs_first (char *args, size_t size, int *argc)
+{
+    char *end = args + size;
+    memcpy (argc, args, sizeof *argc);
+    char *cursor = args + sizeof *argc;
+    while (cursor < end && *cursor)
+        cursor++;
+    while (cursor < end && *cursor == 0)
+        cursor++;
+    return cursor;
+}
+
+int
+platform_proc_argv (int pid, char *buf, size_t len, size_t *argc_out)
+{
+    *argc_out = 0;
+    if (pid <= 0 || !buf || len < 2) {
+        errno = EINVAL;
+        return -1;
+    }
+    buf [0] = 0;
+    char *args;
+    size_t size;
+    if (s_procargs (pid, &args, &size))
+        return -1;
+    int argc = 0;
+    char *cursor = s_procargs_first (args, size, &argc);
+    char *end = args + size;
+    size_t out = 0;
+    for (int i = 0; i < argc && cursor < end; i++) {
+        char *arg_end = memchr (cursor, 0, (size_t) (end - cursor));
+        if (!arg_end)
+            break;
+        size_t arg_len = (size_t) (arg_end - cursor) + 1;
+        if (out + arg_len > len)
+            break;              //  whole arguments only
+        memcpy (buf + out, cursor, arg_len);
+        out += arg_len;
+        (*argc_out)++;
+        cursor = arg_end + 1;
+    }
+    free (args);
+    return 0;
+}
+
 int
 platform_proc_cmdline (int pid, char *buf, size_t len)
 {
@@ -109,32 +212,13 @@ platform_proc_cmdline (int pid, char *buf, size_t len)
     buf [0] = 0;
     if (len > PLATFORM_MAX_CMDLINE)
         len = PLATFORM_MAX_CMDLINE;
-
-    int argmax = 0;
-    size_t size = sizeof argmax;
-    int mib_argmax [2] = { CTL_KERN, KERN_ARGMAX };
-    if (sysctl (mib_argmax, 2, &argmax, &size, NULL, 0) || argmax <= 0)
+    char *args;
+    size_t size;
+    if (s_procargs (pid, &args, &size))
         return -1;
-    if (argmax > PLATFORM_MAX_ARGMAX)
-        argmax = PLATFORM_MAX_ARGMAX;
-    char *args = malloc ((size_t) argmax);
-    if (!args)
-        return -1;
-    size = (size_t) argmax;
-    int mib [3] = { CTL_KERN, KERN_PROCARGS2, pid };
-    if (sysctl (mib, 3, args, &size, NULL, 0) || size < sizeof (int)) {
-        free (args);
-        return -1;
-    }
-    int argc;
-    memcpy (&argc, args, sizeof argc);
-    char *cursor = args + sizeof argc;
+    int argc = 0;
+    char *cursor = s_procargs_first (args, size, &argc);
     char *end = args + size;
-    //  Skip the executable path and the NUL padding after it.
-    while (cursor < end && *cursor)
-        cursor++;
-    while (cursor < end && *cursor == 0)
-        cursor++;
     size_t out = 0;
     for (int i = 0; i < argc && cursor < end; i++) {
         char *arg_end = memchr (cursor, 0, (size_t) (end - cursor));
@@ -152,6 +236,44 @@ platform_proc_cmdline (int pid, char *buf, size_t len)
     buf [out] = 0;
     free (args);
     return 0;
+}
+
+int
+platform_proc_getenv (int pid, const char *name, char *buf, size_t len)
+{
+    size_t name_len = name? strlen (name): 0;
+    if (!name_len || !buf || !len) {
+        errno = EINVAL;
+        return -1;
+    }
+    char *args;
+    size_t size;
+    if (s_procargs (pid, &args, &size))
+        return -1;
+    int argc = 0;
+    char *cursor = s_procargs_first (args, size, &argc);
+    char *end = args + size;
+    //  Past the arguments, then NAME=value strings until an empty one.
+    for (int i = 0; i < argc && cursor < end; i++) {
+        char *arg_end = memchr (cursor, 0, (size_t) (end - cursor));
+        cursor = arg_end? arg_end + 1: end;
+    }
+    int rc = -1;
+    errno = ENOENT;
+    while (cursor < end && *cursor) {
+        size_t entry_len = strnlen (cursor, (size_t) (end - cursor));
+        if (entry_len > name_len && cursor [name_len] == '='
+        &&  memcmp (cursor, name, name_len) == 0) {
+            snprintf (buf, len, "%.*s", (int) (entry_len - name_len - 1), cursor + name_len + 1);
+            rc = 0;
+            break;
+        }
+        cursor += entry_len + 1;
+    }
+    int code = errno;
+    free (args);
+    errno = code;
+    return rc;
 }
 
 int
@@ -183,12 +305,29 @@ platform_proc_list (int **pids, size_t *count)
     return 0;
 }
 
+//  Ticks per second of Mach absolute time, the unit of pti_total_*. Not
+//  mach_timebase_info: under Rosetta 2 it answers 1/1 (nanoseconds) while
+//  task times stay in native ticks (24 MHz on Apple silicon), 41.7x too low.
+static uint64_t
+s_tick_frequency (void)
+{
+    static uint64_t frequency = 0;
+    if (frequency == 0) {
+        uint64_t value = 0;
+        size_t size = sizeof value;
+        if (sysctlbyname ("hw.tbfrequency", &value, &size, NULL, 0) || value == 0)
+            value = 1000000000u;        //  Intel: ticks are nanoseconds
+        frequency = value;
+    }
+    return frequency;
+}
+
 int
 platform_proc_stats (int pid, platform_proc_stats_t *out)
 {
     struct proc_bsdinfo info;
     if (s_bsdinfo (pid, &info))
-        return -1;
+        return -1;              //  errno EPERM: another user's process
     memset (out, 0, sizeof *out);
     struct timeval now;
     gettimeofday (&now, NULL);
@@ -201,43 +340,105 @@ platform_proc_stats (int pid, platform_proc_stats_t *out)
     if (proc_pidinfo (pid, PROC_PIDTASKINFO, 0, &task, (int) sizeof task)
         == (int) sizeof task) {
         out->rss_bytes = task.pti_resident_size;
-        //  pti_total_* are in Mach absolute time units: nanoseconds on
-        //  Intel, timebase ticks on Apple silicon.
-        mach_timebase_info_data_t timebase = { 1, 1 };
-        if (mach_timebase_info (&timebase) != KERN_SUCCESS || timebase.denom == 0)
-            timebase.numer = timebase.denom = 1;
         uint64_t ticks = task.pti_total_user + task.pti_total_system;
-        out->cpu_ms = (uint64_t) ((double) ticks * timebase.numer / timebase.denom / 1e6);
+        out->cpu_ms = (uint64_t) ((double) ticks * 1000.0 / (double) s_tick_frequency ());
     }
     return 0;
 }
 
 int
-platform_exit_watch_open (int pid)
+platform_disk_stats (const char *path, platform_disk_t *out)
 {
-    if (pid <= 0)
+    //  statfs, not statvfs: Darwin's statvfs has 32-bit block and inode
+    //  counts, truncated on large (network) volumes.
+    struct statfs st;
+    if (!path || statfs (path, &st))
         return -1;
-    platform_proc_t info;
-    if (platform_proc_info (pid, &info) || info.zombie)
-        return -1;
+    memset (out, 0, sizeof *out);
+    uint64_t bsize = st.f_bsize;
+    out->total_bytes = (uint64_t) st.f_blocks * bsize;
+    //  f_bavail leaves purgeable space out (Finder's "available" counts it).
+    out->avail_bytes = (uint64_t) st.f_bavail * bsize;
+    out->used_bytes = ((uint64_t) st.f_blocks - (uint64_t) st.f_bfree) * bsize;
+    out->inodes = (uint64_t) st.f_files;
+    out->inodes_free = (uint64_t) st.f_ffree;
+    snprintf (out->fstype, sizeof out->fstype, "%s", st.f_fstypename);
+    //  APFS makes inode counts up from free space; they can wrap.
+    out->inodes_synthetic = strcmp (st.f_fstypename, "apfs") == 0;
+    return 0;
+}
+
+
+//  ---------------------------------------------------------------------------
+//  Exit watches: one kqueue, one EVFILT_PROC/NOTE_EXIT per pid
+
+int
+platform_os_watch_set (void)
+{
     int kq = kqueue ();
-    if (kq < 0)
-        return -1;
-    fcntl (kq, F_SETFD, FD_CLOEXEC);
-    struct kevent change;
-    EV_SET (&change, (uintptr_t) pid, EVFILT_PROC, EV_ADD | EV_ONESHOT,
-            NOTE_EXIT, 0, NULL);
-    //  ESRCH when the process is already gone.
-    if (kevent (kq, &change, 1, NULL, 0, NULL) < 0) {
-        close (kq);
-        return -1;
-    }
+    if (kq >= 0)
+        fcntl (kq, F_SETFD, FD_CLOEXEC);
     return kq;
 }
 
-void
-platform_exit_watch_close (int fd)
+int
+platform_os_watch_arm (int set, int pid, int *handle)
 {
-    if (fd >= 0)
-        close (fd);
+    *handle = -1;
+    struct kevent change;
+    EV_SET (&change, (uintptr_t) pid, EVFILT_PROC, EV_ADD | EV_ONESHOT, NOTE_EXIT, 0, NULL);
+    //  ESRCH when the process is gone or already exiting (between NOTE_EXIT
+    //  and the zombie, when the sysctl fallback still says alive).
+    if (kevent (set, &change, 1, NULL, 0, NULL) < 0)
+        return -1;
+    return 0;
+}
+
+int
+platform_os_watch_cost (void)
+{
+    return 0;                   //  a kevent in the one kqueue
+}
+
+void
+platform_os_watch_disarm (int set, int pid, int handle)
+{
+    (void) handle;
+    struct kevent change;
+    EV_SET (&change, (uintptr_t) pid, EVFILT_PROC, EV_DELETE, 0, 0, NULL);
+    kevent (set, &change, 1, NULL, 0, NULL);        //  ENOENT once fired: fine
+}
+
+int
+platform_os_watch_read (int set, int *pids, int max)
+{
+    struct kevent events [PLATFORM_WATCH_BATCH];
+    if (max > PLATFORM_WATCH_BATCH)
+        max = PLATFORM_WATCH_BATCH;
+    struct timespec zero = { 0, 0 };
+    int n = kevent (set, NULL, 0, events, max, &zero);
+    int got = 0;
+    for (int i = 0; i < n; i++) {
+        if (events [i].filter != EVFILT_PROC)
+            continue;
+        bool exited = (events [i].fflags & NOTE_EXIT) != 0;
+        //  An error on a watch of a process that is gone is an exit too.
+        if ((events [i].flags & EV_ERROR) && events [i].data == ESRCH)
+            exited = true;
+        if (exited)
+            pids [got++] = (int) events [i].ident;
+    }
+    return got;
+}
+
+uint64_t
+platform_os_fd_ceiling (void)
+{
+    //  setrlimit fails (EINVAL) above kern.maxfilesperproc, and the hard
+    //  limit is often RLIM_INFINITY.
+    int value = 0;
+    size_t size = sizeof value;
+    if (sysctlbyname ("kern.maxfilesperproc", &value, &size, NULL, 0) || value <= 0)
+        return 10240;           //  OPEN_MAX
+    return (uint64_t) value;
 }

@@ -6,7 +6,7 @@
 //  pid reuse guard needs). pidfd_open(2) (Linux 5.3) gives a descriptor that
 //  polls readable when the process exits, child of ours or not.
 
-#include "platform.h"
+#include "platform_impl.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -17,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <time.h>
@@ -32,11 +35,18 @@
 
 #define PLATFORM_MAX_STAT 4096          //  bytes of /proc/<pid>/stat we read
 #define PLATFORM_MAX_STATUS 8192        //  bytes of /proc/<pid>/status we read
+#define PLATFORM_MAX_ENVIRON (256 * 1024) //  bytes of /proc/<pid>/environ we read
 
 const char *
 platform_name (void)
 {
     return "linux";
+}
+
+int
+platform_translated (void)
+{
+    return 0;
 }
 
 //  Read at most len - 1 bytes of a small /proc file into buf, NUL-terminated.
@@ -186,6 +196,7 @@ platform_proc_info (int pid, platform_proc_t *out)
     if (st.state == 'Z' && s_threads (pid) > 1)
         out->zombie = false;
     snprintf (out->name, sizeof out->name, "%s", st.comm);
+    out->name_short = strlen (st.comm) >= 15;       //  TASK_COMM_LEN - 1
     return 0;
 }
 
@@ -258,8 +269,10 @@ int
 platform_proc_stats (int pid, platform_proc_stats_t *out)
 {
     s_stat_t st;
-    if (s_read_stat (pid, &st))
+    if (s_read_stat (pid, &st)) {
+        errno = ESRCH;
         return -1;
+    }
     memset (out, 0, sizeof *out);
     long ticks = sysconf (_SC_CLK_TCK);
     long page = sysconf (_SC_PAGESIZE);
@@ -279,22 +292,183 @@ platform_proc_stats (int pid, platform_proc_stats_t *out)
     return 0;
 }
 
-int
-platform_exit_watch_open (int pid)
+//  A process's raw NUL-separated file from /proc (cmdline, environ) into
+//  buf. Returns the byte count, or -1 with errno (EPERM: another user's).
+static ssize_t
+s_read_proc_raw (int pid, const char *what, char *buf, size_t len)
 {
-    if (pid <= 0)
+    if (pid <= 0 || !buf || len < 2) {
+        errno = EINVAL;
         return -1;
-    //  pidfd_open (pid, 0): close-on-exec by default. ENOSYS on kernels
-    //  before 5.3, ESRCH when the pid is gone: both mean "no watch".
+    }
+    char path [64];
+    snprintf (path, sizeof path, "/proc/%d/%s", pid, what);
+    ssize_t n = s_read_small (path, buf, len);
+    if (n < 0) {
+        if (errno == ENOENT)
+            errno = ESRCH;
+        else
+        if (errno == EACCES)
+            errno = EPERM;
+        return -1;
+    }
+    return n;
+}
+
+int
+platform_proc_argv (int pid, char *buf, size_t len, size_t *argc)
+{
+    *argc = 0;
+    ssize_t n = s_read_proc_raw (pid, "cmdline", buf, len);
+    if (n < 0)
+        return -1;
+    //  Keep whole arguments only: a last one without its NUL was cut short.
+    while (n > 0 && buf [n - 1] != 0)
+        n--;
+    for (ssize_t i = 0; i < n; i++)
+        if (buf [i] == 0)
+            (*argc)++;
+    if (n == 0)
+        buf [0] = 0;
+    return 0;
+}
+
+int
+platform_proc_getenv (int pid, const char *name, char *buf, size_t len)
+{
+    size_t name_len = name? strlen (name): 0;
+    if (!name_len || !buf || !len) {
+        errno = EINVAL;
+        return -1;
+    }
+    char *environ_text = malloc (PLATFORM_MAX_ENVIRON);
+    if (!environ_text)
+        return -1;
+    ssize_t n = s_read_proc_raw (pid, "environ", environ_text, PLATFORM_MAX_ENVIRON);
+    if (n < 0) {
+        int code = errno;
+        free (environ_text);
+        errno = code;
+        return -1;
+    }
+    int rc = -1;
+    errno = ENOENT;
+    for (ssize_t at = 0; n > 0 && at < n; ) {
+        const char *entry = environ_text + at;
+        size_t entry_len = strnlen (entry, (size_t) (n - at));
+        if (entry_len > name_len && entry [name_len] == '='
+        &&  memcmp (entry, name, name_len) == 0) {
+            snprintf (buf, len, "%.*s", (int) (entry_len - name_len - 1), entry + name_len + 1);
+            rc = 0;
+            break;
+        }
+        at += (ssize_t) entry_len + 1;
+    }
+    int code = errno;
+    free (environ_text);
+    errno = code;
+    return rc;
+}
+
+//  Names of the file systems we may meet (statfs f_type magic numbers).
+static const char *
+s_fstype (long type)
+{
+    switch ((unsigned long) type) {
+        case 0xEF53UL:      return "ext2/3/4";
+        case 0x58465342UL:  return "xfs";
+        case 0x9123683EUL:  return "btrfs";
+        case 0x01021994UL:  return "tmpfs";
+        case 0x794C7630UL:  return "overlay";
+        case 0x2FC12FC1UL:  return "zfs";
+        case 0x6969UL:      return "nfs";
+        default:            return "";
+    }
+}
+
+int
+platform_disk_stats (const char *path, platform_disk_t *out)
+{
+    struct statvfs st;
+    if (!path || statvfs (path, &st))
+        return -1;
+    memset (out, 0, sizeof *out);
+    //  Linux's statvfs has 64-bit counts (fsblkcnt_t) on every ABI we build.
+    uint64_t frsize = st.f_frsize? st.f_frsize: st.f_bsize;
+    out->total_bytes = (uint64_t) st.f_blocks * frsize;
+    out->avail_bytes = (uint64_t) st.f_bavail * frsize;
+    out->used_bytes = ((uint64_t) st.f_blocks - (uint64_t) st.f_bfree) * frsize;
+    out->inodes = (uint64_t) st.f_files;
+    out->inodes_free = (uint64_t) st.f_favail;
+    struct statfs fs;
+    if (statfs (path, &fs) == 0)
+        snprintf (out->fstype, sizeof out->fstype, "%s", s_fstype ((long) fs.f_type));
+    return 0;
+}
+
+
+//  ---------------------------------------------------------------------------
+//  Exit watches: an epoll set of pidfds (pidfd_open(2), Linux 5.3)
+
+int
+platform_os_watch_set (void)
+{
+    return epoll_create1 (EPOLL_CLOEXEC);
+}
+
+int
+platform_os_watch_arm (int set, int pid, int *handle)
+{
+    //  pidfd_open (pid, 0): close-on-exec by default. ESRCH when the pid is
+    //  gone, ENOSYS before 5.3. A zombie's pidfd polls readable at once.
     long fd = syscall (SYS_pidfd_open, (pid_t) pid, 0);
     if (fd < 0)
         return -1;
-    return (int) fd;
+    struct epoll_event ev;
+    memset (&ev, 0, sizeof ev);
+    ev.events = EPOLLIN;
+    ev.data.u64 = (uint64_t) (uint32_t) pid;
+    if (epoll_ctl (set, EPOLL_CTL_ADD, (int) fd, &ev)) {
+        int code = errno;
+        close ((int) fd);
+        errno = code;
+        return -1;
+    }
+    *handle = (int) fd;
+    return 0;
+}
+
+int
+platform_os_watch_cost (void)
+{
+    return 1;                   //  the pidfd
 }
 
 void
-platform_exit_watch_close (int fd)
+platform_os_watch_disarm (int set, int pid, int handle)
 {
-    if (fd >= 0)
-        close (fd);
+    (void) set;
+    (void) pid;
+    if (handle >= 0)
+        close (handle);         //  leaves the epoll set with its last descriptor
+}
+
+int
+platform_os_watch_read (int set, int *pids, int max)
+{
+    struct epoll_event events [PLATFORM_WATCH_BATCH];
+    if (max > PLATFORM_WATCH_BATCH)
+        max = PLATFORM_WATCH_BATCH;
+    int n = epoll_wait (set, events, max, 0);
+    int got = 0;
+    for (int i = 0; i < n; i++)
+        if (events [i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+            pids [got++] = (int) (uint32_t) events [i].data.u64;
+    return got;
+}
+
+uint64_t
+platform_os_fd_ceiling (void)
+{
+    return UINT64_MAX;          //  the hard limit is already <= fs.nr_open
 }

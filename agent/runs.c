@@ -15,6 +15,7 @@
 #include "runs.h"
 #include "state.h"
 
+#include <errno.h>
 #include <string.h>
 
 static void s_complete (agent_t *self, agent_check_t *check, event_t *event,
@@ -57,16 +58,39 @@ s_start_job (agent_t *self, agent_check_t *check)
     job->ctx.deadline_ms = job->started + job->timeout_ms;
     job->ctx.verbose = self->options.verbose;
 
-    if (worker_pool_start (self->workers, job)) {
+    int rc = worker_pool_start (self->workers, job);
+    int code = errno;
+    if (rc == 0 && self->workers_exhausted && !worker_pool_stalled (self->workers))
+        self->workers_exhausted = false;
+    if (rc != 0) {
+        generation_unref (&job->gen);
+        job_destroy (&job);
+    }
+    if (rc > 0) {
+        //  No worker free and no new one now: first in line for a busy one.
+        check->queued = true;
+        zlistx_add_start (self->queue, check->name);
+        if ((code == EMFILE || code == ENFILE) && !self->workers_exhausted) {
+            char message [256];
+            snprintf (message, sizeof message,
+                      "out of file descriptors (%s): no new check worker (%zu running), "
+                      "checks wait for a free one", strerror (code),
+                      worker_pool_size (self->workers));
+            agent_publish_agent (self, "fd_exhausted", message);
+            self->workers_exhausted = true;
+        }
+        return;
+    }
+    if (rc < 0) {
         zsys_error ("agent: cannot start a worker for '%s'", check->name);
         event_t *event = event_new (EVENT_CHECK);
         if (event) {
-            event_set_string (&event->message, "cannot start a worker thread",
-                              EVENT_MAX_MESSAGE);
+            char message [EVENT_MAX_MESSAGE];
+            snprintf (message, sizeof message, "cannot start a worker thread: %s",
+                      strerror (code));
+            event_set_string (&event->message, message, EVENT_MAX_MESSAGE);
             s_complete (self, check, event, NULL, false);
         }
-        generation_unref (&job->gen);
-        job_destroy (&job);
         return;
     }
     check->job = job;
@@ -140,28 +164,48 @@ s_alert (agent_t *self, const event_t *source, const char *what)
     agent_publish (self, &event);
 }
 
+//  The check's exit watch, in the agent's one watch set (one fd for all).
 static void
-s_watch_update (agent_check_t *check, int64_t pid, uint64_t start)
+s_watch_update (agent_t *self, agent_check_t *check, int64_t pid, uint64_t start)
 {
-    if (check->watch_fd >= 0 && check->watch_pid == pid && pid)
+    if (check->watch_pid && check->watch_pid == pid)
         return;                 //  same pid, already watched
-    if (check->watch_fd >= 0) {
-        platform_exit_watch_close (check->watch_fd);
-        check->watch_fd = -1;
-    }
+    if (check->watch_pid)
+        platform_watches_remove (self->watches, (int) check->watch_pid);
     check->watch_pid = 0;
-    if (pid > 0 && pid <= INT32_MAX && check->cfg->critical) {
-        check->watch_fd = platform_exit_watch_open ((int) pid);
-        if (!platform_proc_alive ((int) pid, start)) {
-            //  Gone (or the pid was reused) since the run: run again at once.
-            if (check->watch_fd >= 0)
-                platform_exit_watch_close (check->watch_fd);
-            check->watch_fd = -1;
-            check->again = true;
+    if (pid > 0 && pid <= INT32_MAX && check->cfg->critical && self->watches) {
+        int rc = platform_watches_add (self->watches, (int) pid);
+        int code = errno;
+        //  Gone since the run, or its pid reused? (Out of descriptors we
+        //  cannot tell: keep the watch rather than run the check in a loop.)
+        if (rc == 0 && platform_proc_gone ((int) pid, start) == 1) {
+            platform_watches_remove (self->watches, (int) pid);
+            rc = -1;
+            code = ESRCH;
         }
-        //  Still alive and no watch: unsupported here, the interval decides.
-        if (check->watch_fd >= 0)
+        if (rc == 0)
             check->watch_pid = pid;
+        else
+        if (code == ESRCH)
+            check->again = true;        //  gone (or exiting) since the run: run again now
+        else
+        if (code == EMFILE || code == ENFILE) {
+            //  Never silent: the check falls back to its interval.
+            zsys_error ("agent: '%s': cannot watch pid %" PRId64 ": %s",
+                        check->name, pid, strerror (code));
+            if (!self->fds_exhausted) {
+                char message [256];
+                snprintf (message, sizeof message,
+                          "out of file descriptors (%s): exit watch of '%s' (pid %" PRId64
+                          ") lost, checks fall back to their interval", strerror (code),
+                          check->name, pid);
+                agent_publish_agent (self, "fd_exhausted", message);
+            }
+            self->fds_exhausted = true;
+        }
+        //  Else no exit watch here: the interval decides.
+        if (rc == 0)
+            self->fds_exhausted = false;
     }
 }
 
@@ -240,7 +284,7 @@ s_complete (agent_t *self, agent_check_t *check, event_t *event, const job_t *jo
     //  Exit watch: re-armed on every result (the pid may have changed), before
     //  anyone hears of this result and could act on the process.
     if (!timed_out)
-        s_watch_update (check, job? job->result.watch_pid: 0,
+        s_watch_update (self, check, job? job->result.watch_pid: 0,
                         job? job->result.watch_start: 0);
     agent_publish_borrowed (self, event);
 
@@ -366,9 +410,7 @@ runs_watch_fired (agent_t *self, agent_check_t *check)
     if (self->options.verbose)
         zsys_info ("agent: '%s': watched pid %" PRId64 " exited",
                    check->name, check->watch_pid);
-    platform_exit_watch_close (check->watch_fd);
-    check->watch_fd = -1;
-    check->watch_pid = 0;
+    check->watch_pid = 0;           //  platform_watches_next dropped it
     runs_dispatch (self, check, false);
 }
 

@@ -1,14 +1,25 @@
-//  worker — check runs off the main thread: a pool of czmq actors (see
+//  worker — check runs off the main thread: a pool of worker threads (see
 //  worker.h for the protocol on the pipes).
+//
+//  A worker is a thread and a PAIR-PAIR pipe, like a zactor, but the pool
+//  makes the pipe itself: czmq 4.2's zactor_new and zsock_new assert when
+//  libzmq cannot create a socket (out of descriptors: each socket's mailbox is
+//  an eventfd on Linux, a socketpair on macOS; or the context's socket limit,
+//  zsys_set_max_sockets), which would abort the agent. zsys_socket returns
+//  NULL instead (and counts the socket for zsys_shutdown like zsock_new), so
+//  the pool stops growing and the caller queues the check for a busy worker.
 
 #include "worker.h"
+#include "platform.h"
 #include "command.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
 #include <string.h>
 
 typedef struct {
-    zactor_t *actor;
+    void *pipe;                     //  main end of the pipe (libzmq PAIR)
     job_t *job;                     //  the job out, NULL when idle
 } worker_t;
 
@@ -17,6 +28,8 @@ struct worker_pool_t {
     size_t max;
     size_t count;
     size_t busy;
+    int64_t grow_after;             //  monotonic: no new worker before (0 = any time)
+    uint64_t serial;                //  names its inproc endpoints
     zsock_t *emits;                 //  PULL: kinds' extra events, any thread
     char *emit_endpoint;            //  what ctx->emit_arg points to
 };
@@ -52,11 +65,11 @@ job_destroy (job_t **self_p)
 }
 
 //  ---------------------------------------------------------------------
-//  The worker actor (its own thread)
+//  The worker (its own thread)
 
 //  Receive from pipe, retrying when a signal interrupted the wait.
 static int
-s_recv (zsock_t *pipe, const char *picture, char **command, job_t **job,
+s_recv (void *pipe, const char *picture, char **command, job_t **job,
         int *answer, int *attempt, uint64_t *deadline)
 {
     while (true) {
@@ -71,7 +84,7 @@ s_recv (zsock_t *pipe, const char *picture, char **command, job_t **job,
 //  Ask the main thread whether job may remediate; wait for its answer no
 //  longer than the run's deadline.
 static job_answer_t
-s_ask (zsock_t *pipe, job_t *job)
+s_ask (void *pipe, job_t *job)
 {
     if (zsock_send (pipe, "sp", "ASK", job))
         return JOB_ANSWER_LATE;
@@ -137,7 +150,7 @@ s_remedy (job_t *job)
 }
 
 static void
-s_run (zsock_t *pipe, job_t *job)
+s_run (void *pipe, job_t *job)
 {
     int64_t t0 = heal_monotonic_ms ();
     job->result.event = event_new (EVENT_CHECK);
@@ -154,11 +167,11 @@ s_run (zsock_t *pipe, job_t *job)
     job->duration_ms = heal_monotonic_ms () - t0;
 }
 
-static void
-s_actor (zsock_t *pipe, void *args)
+//  The worker thread. It owns its end of the pipe and closes it on leaving.
+static void *
+s_worker_thread (void *args)
 {
-    (void) args;
-    zsock_signal (pipe, 0);
+    void *pipe = args;
     while (true) {
         char *command = NULL;
         job_t *job = NULL;
@@ -174,6 +187,53 @@ s_actor (zsock_t *pipe, void *args)
         s_run (pipe, job);
         zsock_send (pipe, "sp", "DONE", job);
     }
+    //  Say goodbye without blocking: the main end may be gone already.
+    zsock_set_sndtimeo (pipe, 0);
+    zsock_signal (pipe, 0);
+    zsys_close (pipe, NULL, 0);
+    return NULL;
+}
+
+//  Start a worker thread in an empty slot: 0, or -1 with errno (EMFILE or
+//  ENFILE out of descriptors or libzmq sockets, EAGAIN no thread).
+static int
+s_worker_start (worker_pool_t *self, worker_t *worker, size_t index)
+{
+    char endpoint [80];
+    snprintf (endpoint, sizeof endpoint, "inproc://heal-agent-worker-%" PRIu64 "-%zu",
+              self->serial, index);
+    void *front = zsys_socket (ZMQ_PAIR, NULL, 0);
+    void *back = front? zsys_socket (ZMQ_PAIR, NULL, 0): NULL;
+    int code = back? 0: zmq_errno ();
+    if (!code && (zmq_bind (front, endpoint) || zmq_connect (back, endpoint)))
+        code = zmq_errno ();
+    pthread_t thread;
+    if (!code)
+        code = pthread_create (&thread, NULL, s_worker_thread, back);
+    if (code) {
+        if (back)
+            zsys_close (back, NULL, 0);
+        if (front)
+            zsys_close (front, NULL, 0);
+        errno = code;
+        return -1;
+    }
+    pthread_detach (thread);
+    worker->pipe = front;           //  back is the thread's now
+    return 0;
+}
+
+//  Stop an idle worker and wait for it to leave (like zactor_destroy).
+static void
+s_worker_stop (worker_t *worker)
+{
+    if (!worker->pipe)
+        return;
+    zsock_set_sndtimeo (worker->pipe, 0);
+    if (zstr_send (worker->pipe, "$TERM") == 0)
+        zsock_wait (worker->pipe);
+    zsys_close (worker->pipe, NULL, 0);
+    worker->pipe = NULL;
 }
 
 //  ---------------------------------------------------------------------
@@ -187,7 +247,11 @@ worker_pool_new (size_t max)
         return NULL;
     self->max = max == 0? 1: max > WORKER_POOL_MAX? WORKER_POOL_MAX: max;
     self->workers = (worker_t *) calloc (self->max, sizeof (worker_t));
-    self->emit_endpoint = zsys_sprintf ("inproc://heal-agent-emit-%p", (void *) self);
+    //  Endpoints by serial, not address: a pool made where a destroyed one
+    //  was would find its inproc names still bound (closing is asynchronous).
+    static uint64_t s_serial = 0;   //  pools are made on the main thread
+    self->serial = ++s_serial;
+    self->emit_endpoint = zsys_sprintf ("inproc://heal-agent-emit-%" PRIu64, self->serial);
     self->emits = self->emit_endpoint? zsock_new (ZMQ_PULL): NULL;
     if (!self->workers || !self->emits
     ||  zsock_bind (self->emits, "%s", self->emit_endpoint) != 0) {
@@ -220,10 +284,10 @@ worker_pool_drain (worker_pool_t *self, const worker_handlers_t *handlers, void 
     for (size_t i = 0; i < self->count; i++) {
         worker_t *worker = &self->workers [i];
         while (worker->job
-           && (zsock_events (zactor_sock (worker->actor)) & ZMQ_POLLIN)) {
+           && (zsock_events (worker->pipe) & ZMQ_POLLIN)) {
             char *command = NULL;
             job_t *job = NULL;
-            if (zsock_recv (worker->actor, "sp", &command, &job))
+            if (zsock_recv (worker->pipe, "sp", &command, &job))
                 break;
             if (command && streq (command, "ASK") && job == worker->job) {
                 int attempt = 0;
@@ -231,7 +295,7 @@ worker_pool_drain (worker_pool_t *self, const worker_handlers_t *handlers, void 
                 job_answer_t answer = JOB_ANSWER_NO;
                 if (handlers && handlers->on_ask)
                     answer = handlers->on_ask (arg, job, &attempt, &deadline);
-                zsock_send (worker->actor, "spii8", "ANSWER", job, (int) answer,
+                zsock_send (worker->pipe, "spii8", "ANSWER", job, (int) answer,
                             attempt, (uint64_t) deadline);
             }
             else
@@ -257,19 +321,29 @@ worker_pool_start (worker_pool_t *self, job_t *job)
         if (!self->workers [i].job)
             worker = &self->workers [i];
     if (!worker) {
-        if (self->count >= self->max)
-            return -1;
-        zactor_t *actor = zactor_new (s_actor, NULL);
-        if (!actor) {
-            zsys_error ("agent: cannot start a worker: %s", strerror (errno));
-            return -1;
+        if (worker_pool_full (self)) {
+            errno = EBUSY;
+            return 1;
+        }
+        //  The first worker is always tried; the next ones only while they
+        //  leave descriptors free for the checks (commands, exit watches).
+        int code = self->count > 0
+                 ? platform_fds_free (WORKER_FDS_EACH + PLATFORM_FD_RESERVE): 0;
+        if (!code && s_worker_start (self, &self->workers [self->count], self->count))
+            code = errno;
+        if (code) {
+            self->grow_after = heal_monotonic_ms () + WORKER_REGROW_MS;
+            zsys_error ("agent: cannot start a worker (%zu running): %s",
+                        self->count, strerror (code));
+            errno = code;
+            return self->count > 0? 1: -1;
         }
         worker = &self->workers [self->count++];
-        worker->actor = actor;
+        self->grow_after = 0;
     }
     job->ctx.emit = worker_pool_emit;
     job->ctx.emit_arg = self->emit_endpoint;
-    if (zsock_send (worker->actor, "sp", "RUN", job))
+    if (zsock_send (worker->pipe, "sp", "RUN", job))
         return -1;
     worker->job = job;
     self->busy++;
@@ -285,7 +359,23 @@ worker_pool_busy (const worker_pool_t *self)
 bool
 worker_pool_full (const worker_pool_t *self)
 {
-    return self->busy >= self->max;
+    if (self->busy < self->count || self->count == 0)
+        return false;           //  an idle worker, or none yet: always try one
+    if (self->count >= self->max)
+        return true;
+    return self->grow_after > heal_monotonic_ms ();
+}
+
+bool
+worker_pool_stalled (const worker_pool_t *self)
+{
+    return self->grow_after != 0;
+}
+
+size_t
+worker_pool_size (const worker_pool_t *self)
+{
+    return self->count;
 }
 
 size_t
@@ -303,7 +393,7 @@ worker_pool_poll_items (worker_pool_t *self, zmq_pollitem_t *items, size_t max)
     for (size_t i = 0; i < self->count && n < max; i++)
         if (self->workers [i].job)
             items [n++] = (zmq_pollitem_t) {
-                zsock_resolve (zactor_sock (self->workers [i].actor)), 0, ZMQ_POLLIN, 0 };
+                self->workers [i].pipe, 0, ZMQ_POLLIN, 0 };
     return n;
 }
 
@@ -324,7 +414,7 @@ worker_pool_destroy (worker_pool_t **self_p, int64_t grace_ms,
     }
     for (size_t i = 0; i < self->count; i++)
         if (!self->workers [i].job)
-            zactor_destroy (&self->workers [i].actor);
+            s_worker_stop (&self->workers [i]);
     s_emits_drain (self, handlers, arg);
     size_t stuck = self->busy;
     if (stuck)
@@ -348,9 +438,15 @@ worker_pool_emit (const check_ctx_t *ctx, event_t **event_p)
     event_t *event = *event_p;
     *event_p = NULL;
     const char *endpoint = ctx? (const char *) ctx->emit_arg: NULL;
-    zsock_t *push = endpoint? zsock_new (ZMQ_PUSH): NULL;
-    if (!push || zsock_connect (push, "%s", endpoint) != 0) {
-        zsock_destroy (&push);
+    //  zsys_socket, not zsock_new: out of descriptors this must fail, not
+    //  abort (see the top of this file). Never silent: the log says so.
+    void *push = endpoint? zsys_socket (ZMQ_PUSH, NULL, 0): NULL;
+    if (!push || zmq_connect (push, endpoint) != 0) {
+        if (endpoint)
+            zsys_error ("agent: '%s': event lost, cannot emit: %s",
+                        ctx->name? ctx->name: "?", zmq_strerror (zmq_errno ()));
+        if (push)
+            zsys_close (push, NULL, 0);
         event_destroy (&event);
         return;
     }
@@ -358,5 +454,5 @@ worker_pool_emit (const check_ctx_t *ctx, event_t **event_p)
     zsock_set_linger (push, 1000);
     if (zsock_send (push, "p", event))
         event_destroy (&event);
-    zsock_destroy (&push);
+    zsys_close (push, NULL, 0);
 }

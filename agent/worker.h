@@ -1,6 +1,7 @@
-//  worker — check runs off the main thread: a pool of czmq actors, each
-//  running one job at a time and talking to the main thread over its actor
-//  pipe (no shared state besides the job it was handed).
+//  worker — check runs off the main thread: a pool of worker threads, each
+//  running one job at a time and talking to the main thread over its PAIR
+//  pipe (no shared state besides the job it was handed). Out of descriptors
+//  the pool stops growing instead of failing: see worker_pool_start.
 //
 //  A job's life, all messages on the worker's pipe:
 //      main    RUN job          ->  worker runs the check (kind->run)
@@ -76,6 +77,9 @@ typedef struct {
 } worker_handlers_t;
 
 #define WORKER_POOL_MAX 64          //  workers in one pool at most
+#define WORKER_FDS_EACH 4           //  descriptors a worker's pipe may cost (2 sockets:
+                                    //  an eventfd each on Linux, a socketpair on macOS)
+#define WORKER_REGROW_MS 60000      //  after a worker could not start, no new one sooner
 
 //  At most max workers (clamped to WORKER_POOL_MAX), started as needed and kept for the next jobs.
 worker_pool_t *worker_pool_new (size_t max);
@@ -86,13 +90,23 @@ worker_pool_t *worker_pool_new (size_t max);
 size_t worker_pool_destroy (worker_pool_t **self_p, int64_t grace_ms,
                             const worker_handlers_t *handlers, void *arg);
 
-//  Hand job to a free worker: 0, or -1 when none is free or can be started
-//  (the job stays the caller's). The pool borrows the job until on_done.
+//  Hand job to a free worker, starting one if needed: 0; 1 when none is free
+//  and none can start now (errno EBUSY: pool full; EMFILE/ENFILE: out of
+//  descriptors or libzmq sockets, EAGAIN: no thread): queue the job for a
+//  busy worker; -1 when there is no worker at all and none could start, or
+//  the pipe failed (errno). The job stays the caller's unless 0; the pool
+//  borrows it until on_done. Never aborts: the pipe's sockets are checked.
 int worker_pool_start (worker_pool_t *self, job_t *job);
 
 //  Jobs out (including abandoned ones still running).
 size_t worker_pool_busy (const worker_pool_t *self);
+//  True when a job would wait: every worker busy and no new one may start now
+//  (at max, or within WORKER_REGROW_MS of a failed start).
 bool worker_pool_full (const worker_pool_t *self);
+//  True from a failed worker start until one starts again.
+bool worker_pool_stalled (const worker_pool_t *self);
+//  Workers started.
+size_t worker_pool_size (const worker_pool_t *self);
 
 //  Fill items with the sockets to poll (busy workers' pipes, the emit
 //  socket); returns how many (at most max).

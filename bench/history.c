@@ -144,7 +144,6 @@ main (int argc, char *argv [])
         table [i].cfg = &cfgs [i];
         table [i].index = (size_t) i;
         table [i].present = true;
-        table [i].watch_fd = -1;
     }
     json_t *ok = s_event ("ok", "pid 4242 answers PING", NULL, 0);
     json_t *healed = s_event ("healed", "pid 4242 answers PING", "healed", 1);

@@ -28,8 +28,29 @@
 //  pushes a diagnosis and exits still gets it out), in milliseconds.
 #define BUS_PUSH_LINGER 500
 
+//  Between the two probes of a socket file that refused a connection.
+#define BUS_STALE_RECHECK_MS 100
+
 //  --------------------------------------------------------------------------
 //  Helpers
+
+//  One non-blocking connect to addr. Returns 0 when it connected, else the
+//  errno (EAGAIN/EINPROGRESS: a listener with a full backlog; ECONNREFUSED:
+//  nobody listens, or macOS's full backlog), -1 when no socket could be made.
+static int
+s_ipc_probe (const struct sockaddr_un *addr)
+{
+    int fd = socket (AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    int flags = fcntl (fd, F_GETFL, 0);
+    if (flags >= 0)
+        fcntl (fd, F_SETFL, flags | O_NONBLOCK);
+    int rc = connect (fd, (const struct sockaddr *) addr, sizeof *addr);
+    int saved = rc == 0? 0: errno;
+    close (fd);
+    return saved;
+}
 
 //  For an ipc endpoint whose socket file already exists: remove it when
 //  nobody listens (stale, left by a killed process); refuse when a live
@@ -58,22 +79,14 @@ s_ipc_prepare (const char *endpoint)
         return -1;
     }
     memcpy (addr.sun_path, path, strlen (path) + 1);
-    int fd = socket (AF_UNIX, SOCK_STREAM, 0);
-    if (fd < 0)
-        return 0;
-    //  Non-blocking: a listener with a full backlog answers EAGAIN (= alive)
-    //  instead of holding us up.
-    int flags = fcntl (fd, F_GETFL, 0);
-    if (flags >= 0)
-        fcntl (fd, F_SETFL, flags | O_NONBLOCK);
-    int rc = connect (fd, (struct sockaddr *) &addr, sizeof addr);
-    int saved = errno;
-    close (fd);
-    if (rc == 0) {
-        zsys_error ("bus: cannot bind %s: another process is listening on it", endpoint);
-        return -1;
+    //  macOS answers ECONNREFUSED, not EAGAIN, when a live listener's backlog
+    //  is full: refused twice, BUS_STALE_RECHECK_MS apart, before unlinking.
+    int saved = s_ipc_probe (&addr);
+    if (saved == ECONNREFUSED) {
+        zclock_sleep (BUS_STALE_RECHECK_MS);
+        saved = s_ipc_probe (&addr);
     }
-    if (saved == EAGAIN || saved == EINPROGRESS) {
+    if (saved == 0 || saved == EAGAIN || saved == EINPROGRESS) {
         zsys_error ("bus: cannot bind %s: another process is listening on it", endpoint);
         return -1;
     }

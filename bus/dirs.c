@@ -72,7 +72,8 @@ heal_runtime_dir (void)
     char dir [PATH_MAX];
     const char *base = heal_platform_runtime_base ();
     struct stat st;
-    //  Keep ipc paths short: sockets are limited to ~104 bytes.
+    //  Keep ipc paths short: sockets are limited to 104 bytes on macOS
+    //  (/var/folders/xx/<28 chars>/T/ is 49).
     if (base && base [0] == '/' && strlen (base) < 64
     &&  stat (base, &st) == 0 && S_ISDIR (st.st_mode)) {
         size_t blen = strlen (base);

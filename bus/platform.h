@@ -11,7 +11,8 @@
 #include <stddef.h>
 
 //  The per-user base directory heal's runtime dir goes under (borrowed from
-//  the environment, may be NULL): $XDG_RUNTIME_DIR on Linux, $TMPDIR on macOS.
+//  the environment, may be NULL): $XDG_RUNTIME_DIR on Linux; on macOS
+//  confstr (_CS_DARWIN_USER_TEMP_DIR), which follows the uid (not $TMPDIR).
 const char *heal_platform_runtime_base (void);
 
 //  Write heal's default state directory into dir (size bytes): Linux

@@ -90,6 +90,23 @@ test_parser (void)
     CHECK (launchd_env_missing (&job, "PATH=/usr/bin:/sbin/ DDC_DISPLAY=PA27JCV XPC_SERVICE_NAME",
                                 missing, sizeof missing) == 0);
     CHECK (launchd_env_missing (&job, "DDC_DISPLAY=other HOMEBREW_PREFIX", missing, sizeof missing) == 2);
+    //  What launchd adds at start or passes on is there, though not in
+    //  `environment`; a value it sets at start cannot be compared.
+    CHECK (launchd_job_env (&job, "SSH_AUTH_SOCK") == NULL);
+    CHECK (job.inherited_count == 1);
+    CHECK (launchd_env_missing (&job, "HOME USER LOGNAME SHELL TMPDIR SSH_AUTH_SOCK",
+                                missing, sizeof missing) == 0);
+    char unverified [256];
+    CHECK (launchd_env_check (&job, "HOME=/Users/x SSH_AUTH_SOCK=/nope NOPE", missing,
+                              sizeof missing, unverified, sizeof unverified) == 2);
+    CHECK (s_eq (unverified, "HOME"));
+    CHECK (strstr (missing, "SSH_AUTH_SOCK=/nope wanted") != NULL);
+    CHECK (strstr (missing, "NOPE not set") != NULL);
+    CHECK (launchd_env_added_at_start ("TMPDIR"));
+    CHECK (!launchd_env_added_at_start ("PATH"));
+    //  A healthy KeepAlive job is never a crash loop.
+    CHECK (!launchd_job_crashed (&job));
+    CHECK (!launchd_crash_loop (&job, 0, true));
     CHECK (s_eq (job.path, "/Users/sglavoie/scripts/launchagents/Library/LaunchAgents/com.sglavoie.ddc-brightnessd.plist"));
 
     //  F2: running, KeepAlive {SuccessfulExit: false}, PATH in environment
@@ -143,6 +160,8 @@ test_parser (void)
     CHECK (s_parse_fixture ("print-crash-loop-spawn-scheduled.txt", &job) == 0);
     CHECK (s_eq (job.state, "spawn scheduled") && job.pid == -1);
     CHECK (job.runs == 105 && job.successive_crashes == 98);
+    CHECK (launchd_job_crashed (&job));                 //  Bus error: 10
+    CHECK (launchd_crash_loop (&job, -1, false));       //  the streak alone says so
     CHECK (s_eq (job.last_signal, "Bus error: 10"));
     CHECK (launchd_job_last_failed (&job));
     CHECK (job.minimum_runtime == 80);
@@ -206,6 +225,33 @@ test_parser (void)
 
 
 //  ---------------------------------------------------------------------------
+//  The crash-loop rule on its own: a crash streak, or runs climbing between
+//  checks for a KeepAlive job; never signal 15, never a scheduled job.
+static void
+test_crash_rule (void)
+{
+    launchd_job_t job;
+    memset (&job, 0, sizeof job);
+    CHECK (s_parse_fixture ("print-keepalive-running-after-kickstart.txt", &job) == 0);
+    CHECK (job.runs == 4 && job.pid == 4343);
+    CHECK (launchd_job_last_failed (&job));
+    CHECK (!launchd_job_crashed (&job));                //  Terminated: 15
+    CHECK (!launchd_crash_loop (&job, 0, true));
+    CHECK (s_parse_fixture ("print-keepalive-running-after-crash.txt", &job) == 0);
+    CHECK (launchd_job_crashed (&job));
+    CHECK (!launchd_crash_loop (&job, 1, true));        //  one restart: launchd's job
+    CHECK (launchd_crash_loop (&job, 0, true));         //  two runs, crashing
+    CHECK (!launchd_crash_loop (&job, 0, false));       //  not kept alive
+    CHECK (!launchd_crash_loop (&job, -1, true));       //  first look
+    CHECK (s_parse_fixture ("print-not-running-last-exit-1.txt", &job) == 0);
+    CHECK (launchd_job_crashed (&job));
+    CHECK (!launchd_crash_loop (&job, 0, false));       //  F4: calendar job
+    CHECK (s_parse_fixture ("print-keepalive-spawn-scheduled-exit-0.txt", &job) == 0);
+    CHECK (s_eq (job.state, "spawn scheduled"));
+    CHECK (!launchd_job_crashed (&job));
+    launchd_job_clear (&job);
+}
+
 //  The kind against fake-launchctl
 
 typedef struct {
@@ -418,15 +464,64 @@ test_kind (void)
         s_failed++;
     s_teardown (&e);
 
-    //  Runs growing between checks with a failing last run: crash loop.
+    //  An interval/calendar job (F4) that exits 1 on every run: its runs grow
+    //  on schedule, it is not a crash loop, only a warning each time.
     if (s_setup (&e, NULL) == 0) {
         s_state (&e, true, true, "print-not-running-last-exit-1.txt", NULL);
         CHECK (s_run (&e, msg, sizeof msg) == CHECK_WARN);     //  last run failed
         s_state (&e, true, true, "print-running-keepalive-never-exited.txt", NULL);
         CHECK (s_run (&e, msg, sizeof msg) == CHECK_OK);       //  runs 4 -> 1: not growing
         s_state (&e, true, true, "print-not-running-last-exit-1.txt", NULL);
-        CHECK (s_run (&e, msg, sizeof msg) == CHECK_FAIL);     //  runs 1 -> 4, exit 1
-        CHECK (strstr (msg, "3 runs since the last check") != NULL);
+        CHECK (s_run (&e, msg, sizeof msg) == CHECK_WARN);     //  runs 1 -> 4, exit 1
+        CHECK (strstr (msg, "crash-looping") == NULL);
+        CHECK (s_remedy (&e, action, sizeof action) == REMEDY_NONE);
+        s_expect_calls (&e, "print T");
+    }
+    else
+        s_failed++;
+    s_teardown (&e);
+
+    //  A KeepAlive job: one crash that launchd already restarted is fine; the
+    //  user's own `kickstart -k` (signal 15) is no crash; runs climbing with
+    //  exit 1 is a crash loop, and no restart is tried.
+    if (s_setup (&e, NULL) == 0) {
+        s_state (&e, true, true, "print-running-keepalive-never-exited.txt", NULL);
+        CHECK (s_run (&e, msg, sizeof msg) == CHECK_OK);       //  runs 1
+        s_state (&e, true, true, "print-keepalive-running-after-crash.txt", NULL);
+        CHECK (s_run (&e, msg, sizeof msg) == CHECK_OK);       //  runs 2, SIGSEGV once
+        CHECK (strstr (msg, "running (pid 4242)") != NULL);
+        s_state (&e, true, true, "print-keepalive-running-after-kickstart.txt", NULL);
+        CHECK (s_run (&e, msg, sizeof msg) == CHECK_OK);       //  runs 4, SIGTERM
+        s_state (&e, true, true, "print-keepalive-crashing-exit-1.txt", NULL);
+        CHECK (s_run (&e, msg, sizeof msg) == CHECK_FAIL);     //  runs 9, exit 1
+        CHECK (strstr (msg, "5 runs since the last check") != NULL);
+        CHECK (s_remedy (&e, action, sizeof action) == REMEDY_NONE);
+        s_expect_calls (&e, "print T");
+    }
+    else
+        s_failed++;
+    s_teardown (&e);
+
+    //  KeepAlive, `spawn scheduled` after exit 0: launchd is throttling the
+    //  respawn; a kickstart -k would bypass it. A warning, no remedy.
+    if (s_setup (&e, NULL) == 0) {
+        s_state (&e, true, true, "print-keepalive-spawn-scheduled-exit-0.txt", NULL);
+        CHECK (s_run (&e, msg, sizeof msg) == CHECK_WARN);
+        CHECK (strstr (msg, "waiting for launchd to respawn") != NULL);
+        CHECK (s_remedy (&e, action, sizeof action) == REMEDY_NONE);
+        s_expect_calls (&e, "print T");
+    }
+    else
+        s_failed++;
+    s_teardown (&e);
+
+    //  Variables launchd adds at start (HOME...) or that are inherited
+    //  (SSH_AUTH_SOCK) are present although `environment` lacks them; a value
+    //  launchd sets at start cannot be compared and is said so.
+    if (s_setup (&e, "    env = \"HOME USER SSH_AUTH_SOCK TMPDIR=/tmp/x\"\n") == 0) {
+        s_state (&e, true, true, "print-running-keepalive-never-exited.txt", NULL);
+        CHECK (s_run (&e, msg, sizeof msg) == CHECK_OK);
+        CHECK (strstr (msg, "environment") == NULL);
     }
     else
         s_failed++;
@@ -482,6 +577,7 @@ int
 main (void)
 {
     test_parser ();
+    test_crash_rule ();
     test_kind ();
     if (s_failed) {
         fprintf (stderr, "test_launchd: %d failure(s)\n", s_failed);

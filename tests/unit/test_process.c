@@ -618,6 +618,141 @@ s_copy_file (const char *from, const char *to)
     return rc;
 }
 
+//  A child running argv (exec'd from path) with env; waits (bounded) until
+//  the exec is done (its argv[0] is argv [0]).
+static pid_t
+s_spawn_argv (const char *path, char *const argv [], char *const env [])
+{
+    pid_t pid = fork ();
+    if (pid == 0) {
+        setpgid (0, 0);         //  its own group: s_kill_group ends what it started
+        execve (path, argv, env);
+        _exit (127);
+    }
+    setpgid (pid, pid);
+    for (int i = 0; i < 2000; i++) {
+        char args [256];
+        size_t argc = 0;
+        if (platform_proc_argv ((int) pid, args, sizeof args, &argc) == 0 && argc > 0
+        &&  streq (args, argv [0]))
+            break;
+        usleep (1000);
+    }
+    return pid;
+}
+
+static void
+s_kill_group (pid_t pid)
+{
+    if (pid > 0) {
+        kill (-pid, SIGKILL);
+        waitpid (pid, NULL, 0);
+    }
+}
+
+static bool
+s_evidence_has (const event_t *event, const char *part)
+{
+    for (size_t i = 0; i < event->evidence_count; i++)
+        if (strstr (event->evidence [i], part))
+            return true;
+    return false;
+}
+
+//  macOS names a process after its executable (after symlinks and #!):
+//  `match` also compares argv[0]'s basename, and an interpreter's script.
+static void
+s_test_match_argv (void)
+{
+    fixture_t f;
+    char keys [256];
+    char argv0 [64], script_name [64], script [PATH_MAX];
+    snprintf (argv0, sizeof argv0, "a0-%s", s_sleeper_name);
+    snprintf (script_name, sizeof script_name, "sc-%s", s_sleeper_name);
+    snprintf (script, sizeof script, "%s/%s", s_dir, script_name);
+    char body [PATH_MAX + 64];
+    snprintf (body, sizeof body, "#!/bin/sh\nsleep 100000\n");
+    s_write_file (script, body);
+    char *const env [] = { "PATH=/usr/bin:/bin", NULL };
+
+    //  argv[0] differs from the executable's name.
+    snprintf (keys, sizeof keys, "    match = \"%s\"\n", argv0);
+    CHECK (s_configure (&f, keys, NULL) == 0);
+    if (f.self) {
+        char *const argv [] = { argv0, "100000", NULL };
+        pid_t child = s_spawn_argv (s_sleeper, argv, env);
+        CHECK (s_run (&f) == CHECK_OK);
+        CHECK (f.result.watch_pid == child);
+        s_kill_group (child);
+    }
+    s_fixture_free (&f);
+
+    //  A script run by its interpreter (process name "sh").
+    snprintf (keys, sizeof keys, "    match = \"%s\"\n", script_name);
+    CHECK (s_configure (&f, keys, NULL) == 0);
+    if (f.self) {
+        char *const argv [] = { "/bin/sh", "-e", script, NULL };
+        pid_t child = s_spawn_argv ("/bin/sh", argv, env);
+        CHECK (s_run (&f) == CHECK_OK);
+        CHECK (f.result.watch_pid == child);
+        s_kill_group (child);
+    }
+    s_fixture_free (&f);
+
+    //  A program that is no interpreter: its arguments are not its name.
+    CHECK (s_configure (&f, "    match = \"100000\"\n", NULL) == 0);
+    if (f.self) {
+        pid_t child = s_spawn_sleeper ();
+        CHECK (s_run (&f) == CHECK_FAIL);
+        s_kill (child);
+    }
+    s_fixture_free (&f);
+    unlink (script);
+}
+
+//  A process launchd runs (brew services): heal never starts a second copy
+//  beside launchd's own restart, and says to use kind = launchd.
+static void
+s_test_launchd_job (void)
+{
+    fixture_t f;
+    char keys [256];
+    event_remedy_t out;
+    snprintf (keys, sizeof keys, "    match = \"%s\"\n", s_sleeper_name);
+    CHECK (s_configure (&f, keys, "        start = \"true\"\n") == 0);
+    if (f.self) {
+        char *const argv [] = { s_sleeper_name, "100000", NULL };
+        char *const env [] = { "XPC_SERVICE_NAME=homebrew.mxcl.hs", NULL };
+        pid_t child = s_spawn_argv (s_sleeper, argv, env);
+        CHECK (s_run (&f) == CHECK_OK);
+        CHECK (s_evidence_has (f.event, "launchd job homebrew.mxcl.hs"));
+        s_kill_group (child);
+        CHECK (s_run (&f) == CHECK_FAIL);
+        CHECK (s_remedy (&f, &out) == REMEDY_NONE);
+        CHECK (out.action && streq (out.action, "none"));
+        CHECK (s_contains (out.output, "kind = launchd, label = homebrew.mxcl.hs"));
+        s_remedy_free (&out);
+    }
+    s_fixture_free (&f);
+
+    //  "0" (a login shell's) is no job: the start runs.
+    snprintf (keys, sizeof keys, "    match = \"%s\"\n    start_timeout = 1\n", s_sleeper_name);
+    CHECK (s_configure (&f, keys, "        start = \"true\"\n") == 0);
+    if (f.self) {
+        char *const argv [] = { s_sleeper_name, "100000", NULL };
+        char *const env [] = { "XPC_SERVICE_NAME=0", NULL };
+        pid_t child = s_spawn_argv (s_sleeper, argv, env);
+        CHECK (s_run (&f) == CHECK_OK);
+        CHECK (!s_evidence_has (f.event, "launchd job"));
+        s_kill_group (child);
+        CHECK (s_run (&f) == CHECK_FAIL);
+        CHECK (s_remedy (&f, &out) == REMEDY_FAILED);       //  true starts nothing
+        CHECK (out.action && streq (out.action, "start"));
+        s_remedy_free (&out);
+    }
+    s_fixture_free (&f);
+}
+
 int
 main (void)
 {
@@ -638,6 +773,8 @@ main (void)
     s_test_pidfile ();
     s_test_pidfile_and_match ();
     s_test_match ();
+    s_test_match_argv ();
+    s_test_launchd_job ();
     s_test_remedy_start ();
     s_test_port ();
 
