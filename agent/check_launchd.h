@@ -26,6 +26,8 @@
 #define LAUNCHD_EXIT_IN_PROGRESS 37    //  "Operation already in progress"
 #define LAUNCHD_CRASH_STREAK   3       //  successive crashes that make a crash loop
 #define LAUNCHD_CRASH_RUNS     2       //  runs between two checks, each ending in a crash
+#define LAUNCHD_DEFAULT_PATH   "/usr/bin:/bin:/usr/sbin:/sbin"  //  launchd's PATH when
+                                               //  the plist sets none
 
 typedef struct {
     char *name;
