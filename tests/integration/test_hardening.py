@@ -290,7 +290,16 @@ def test_planted_state_is_ignored(heal):
     def restart():
         h = type(heal)(heal.dir)
         h.conf, h.state = heal.conf, heal.state
-        h.start_agent()
+        # wait for an answer, not for "started" (a subscriber that joins late
+        # under load misses it)
+        h.start_agent(wait=False)
+
+        def answers():
+            try:
+                return h.ctl("ping", timeout=1.0)["ok"]
+            except AssertionError:
+                return False
+        wait_for(answers, 15, "agent answers")
         return h
 
     h = restart()
