@@ -89,8 +89,11 @@ agent_validate (const char *config_file, char *err, size_t errlen)
     free (file);
     if (!gen)
         return CONFIG_EXIT_INVALID;
+    //  The same refusals as agent_new: endpoints, keys, state dir.
+    int rc = heal_preflight (gen->config, HEAL_USE_AGENT, err, errlen)
+           ? CONFIG_EXIT_INVALID : 0;
     generation_unref (&gen);
-    return 0;
+    return rc;
 }
 
 //  ---------------------------------------------------------------------
@@ -227,8 +230,9 @@ s_paths (agent_t *self)
     const char *dir = self->gen->config->state_dir;
     if (!dir)
         return -1;
-    if (heal_mkdir_p (dir, 0700)) {
-        zsys_error ("agent: cannot create state dir %s: %s", dir, strerror (errno));
+    char why [512];
+    if (heal_state_dir_check (dir, true, why, sizeof why)) {
+        zsys_error ("agent: state dir refused: %s", why);
         return -1;
     }
     self->state_path = zsys_sprintf ("%s/state.json", dir);
@@ -352,7 +356,9 @@ s_sockets (agent_t *self, char *err, size_t errlen)
     }
     zsock_set_maxmsgsize (self->control, AGENT_CONTROL_MAX_MSG);
     zsock_set_linger (self->control, 0);
-    zsock_set_sndhwm (self->control, 1000);
+    zsock_set_sndhwm (self->control, AGENT_CONTROL_SNDHWM);
+    //  A full client queue makes the send fail (counted), not drop silently.
+    zsock_set_router_mandatory (self->control, 1);
     char why [512] = "";
     if (heal_secure_bind (self->security, self->control, config->control,
                           why, sizeof why)) {
@@ -408,7 +414,8 @@ agent_new (const agent_options_t *options, char *err, size_t errlen, int *exit_c
     self->config_file = heal_config_locate (options->config_file);
     self->options.config_file = self->config_file;
     self->gen = generation_load (self->config_file, err, errlen);
-    if (!self->gen) {
+    if (!self->gen
+    ||  heal_preflight (self->gen->config, HEAL_USE_AGENT, err, errlen)) {
         *exit_code = CONFIG_EXIT_INVALID;
         goto fail;
     }
@@ -541,6 +548,7 @@ s_tick (agent_t *self, int64_t mono)
     if (self->sched.started && repeat)
         runs_due (self, mono);
     runs_timeouts (self, mono);
+    bus_inbound_log_flush (self->inbound);
     if (self->state_flush_at && mono >= self->state_flush_at) {
         self->state_flush_at = 0;
         if (self->state_dirty)

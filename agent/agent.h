@@ -20,6 +20,8 @@
 #define AGENT_INCIDENTS_MAX   (1024 * 1024) //  incidents.jsonl rotates past this
 #define AGENT_STATE_FLUSH_MS  1000          //  streak/severity state: at most 1/s
 #define AGENT_CONTROL_MAX_MSG (1024 * 1024) //  ZMQ_MAXMSGSIZE on the control socket
+#define AGENT_CONTROL_SNDHWM  1000          //  replies queued per client before they are
+                                            //  dropped (counted: control_replies_dropped)
 
 typedef struct {
     const char *config_file;    //  -c, or NULL: heal_config_locate decides

@@ -106,6 +106,7 @@ struct agent_t {
     //  counters
     uint64_t control_requests;
     uint64_t control_errors;
+    uint64_t control_replies_dropped;   //  client's queue full (ROUTER_MANDATORY)
     uint64_t results_discarded;
     uint64_t timeouts;
     uint64_t remediations;

@@ -142,7 +142,8 @@ int
 state_load (agent_t *self)
 {
     size_t size = 0;
-    char *text = heal_read_file (self->state_path, AGENT_STATE_MAX_FILE, &size);
+    //  Never through a symlink, never a file someone else could have planted.
+    char *text = heal_read_file_private (self->state_path, AGENT_STATE_MAX_FILE, &size);
     if (!text) {
         if (errno != ENOENT)
             zsys_warning ("agent: cannot read %s: %s; starting afresh",

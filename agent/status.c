@@ -123,13 +123,15 @@ s_head_json (agent_t *self)
     for (int s = 0; s < SEVERITY_COUNT; s++)
         json_object_set_new (counts_json, severity_name ((severity_t) s),
                              json_integer (counts [s]));
-    json_t *counters = json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+    json_t *counters = json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
         "bus_sent", (json_int_t) (self->pub? bus_publisher_sent (self->pub): 0),
         "bus_dropped", (json_int_t) (self->pub? bus_publisher_dropped (self->pub): 0),
         "inbound_forwarded", (json_int_t) (self->inbound? bus_inbound_forwarded (self->inbound): 0),
         "inbound_invalid", (json_int_t) (self->inbound? bus_inbound_invalid (self->inbound): 0),
+        "inbound_refused", (json_int_t) (self->inbound? bus_inbound_refused (self->inbound): 0),
         "control_requests", (json_int_t) self->control_requests,
         "control_errors", (json_int_t) self->control_errors,
+        "control_replies_dropped", (json_int_t) self->control_replies_dropped,
         "timeouts", (json_int_t) self->timeouts,
         "results_discarded", (json_int_t) self->results_discarded,
         "remediations", (json_int_t) self->remediations,

@@ -37,6 +37,9 @@ static const heal_key_t s_agent_keys [] = {
       .def = CONFIG_DEFAULT_PATH, .flags = HEAL_KEY_EMPTY, .help = "the PATH of every command heal runs" },
     { .name = "timeout", .type = HEAL_KEY_DURATION, .at = AGENT_AT (timeout_ms),
       .def = "10", .help = "default per-check timeout" },
+    { .name = "report_readable_by_others", .type = HEAL_KEY_BOOL,
+      .at = AGENT_AT (report_readable_by_others), .def = "false",
+      .help = "report.json (evidence, command output) readable by every local user" },
     { .name = "redact", .type = HEAL_KEY_BOOL, .at = AGENT_AT (redact), .def = "false",
       .help = "redact credentials (heal/redact.h) in check events before they go on the bus" },
     { .name = NULL }
@@ -65,6 +68,8 @@ static const heal_key_t s_security_keys [] = {
       .help = "directory of the public certificates of allowed clients" },
     { .name = "server_public", .type = HEAL_KEY_PATH,
       .help = "the agent's public certificate" },
+    { .name = "allow_unauthenticated_tcp", .type = HEAL_KEY_BOOL, .def = "false",
+      .help = "plain tcp on loopback: every local user may command heal" },
     { .name = NULL }
 };
 
@@ -271,6 +276,15 @@ int
 heal_config_check_permissions (const char *path, char *err, size_t errlen)
 {
     struct stat st;
+    //  A symlink is the operator's only when they own it: a link planted by
+    //  someone else (to a file they may not read) would have heal read it
+    //  with our rights, and quote it in errors.
+    if (lstat (path, &st) == 0 && S_ISLNK (st.st_mode) && st.st_uid != geteuid ()) {
+        s_error (err, errlen, path, NULL, NULL,
+                 "a symlink owned by uid %ld, not by the user running heal (uid %ld): "
+                 "refusing it", (long) st.st_uid, (long) geteuid ());
+        return -1;
+    }
     if (stat (path, &st)) {
         s_error (err, errlen, path, NULL, NULL, "%s", strerror (errno));
         return -1;
@@ -420,10 +434,15 @@ s_parse (const char *text, const char *file, char *err, size_t errlen)
             what = end + 2;
     }
     if (what && line > 0) {
+        //  czmq quotes the rest of the line ("invalid syntax 'TEXT'"): keep
+        //  its words, never the file's text (errors quote only what we know
+        //  the operator wrote: keys and section names that parsed).
         char msg [256];
-        size_t n = strcspn (what, "\r\n");
+        size_t n = strcspn (what, "\r\n'");
         if (n >= sizeof msg)
             n = sizeof msg - 1;
+        while (n > 0 && (what [n - 1] == ' ' || what [n - 1] == ':'))
+            n--;
         memcpy (msg, what, n);
         msg [n] = 0;
         char *safe = heal_safe_string (msg, n, 200);

@@ -61,6 +61,7 @@ typedef struct {
     int64_t timeout_ms;         //  default per-check timeout
     char *state_dir;
     char *path;                 //  PATH for every command heal runs
+    bool report_readable_by_others;     //  report.json 0644 instead of 0600
     bool redact;                //  redact credentials in events on the bus
     //  bus and control endpoints (defaults under heal_runtime_dir ())
     char *publish;
