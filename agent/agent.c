@@ -89,8 +89,11 @@ agent_validate (const char *config_file, char *err, size_t errlen)
     free (file);
     if (!gen)
         return CONFIG_EXIT_INVALID;
+    //  The same refusals as agent_new: endpoints, keys, state dir.
+    int rc = heal_preflight (gen->config, HEAL_USE_AGENT, err, errlen)
+           ? CONFIG_EXIT_INVALID : 0;
     generation_unref (&gen);
-    return 0;
+    return rc;
 }
 
 //  ---------------------------------------------------------------------
@@ -123,6 +126,7 @@ s_check_free (agent_check_t *check)
     check->last = NULL;
     free (check->last_remedy_result);
     check->last_remedy_result = NULL;
+    remedy_budget_free (&check->health.budget);
     free (check->last_remedy_output);
     check->last_remedy_output = NULL;
     status_cache_free (&check->status);
@@ -226,8 +230,9 @@ s_paths (agent_t *self)
     const char *dir = self->gen->config->state_dir;
     if (!dir)
         return -1;
-    if (heal_mkdir_p (dir, 0700)) {
-        zsys_error ("agent: cannot create state dir %s: %s", dir, strerror (errno));
+    char why [512];
+    if (heal_state_dir_check (dir, true, why, sizeof why)) {
+        zsys_error ("agent: state dir refused: %s", why);
         return -1;
     }
     self->state_path = zsys_sprintf ("%s/state.json", dir);
@@ -257,6 +262,8 @@ s_checks_build (agent_t *self, agent_gen_t *gen)
             old->present = false;       //  moved
             old->last = NULL;
             old->last_remedy_result = NULL;
+            old->health.budget.attempts = NULL;     //  moved too
+            old->health.budget.cap = 0;
             old->last_remedy_output = NULL;
             old->status.data = NULL;
             old->watch_pid = 0;         //  the watch moved with checks [i]
@@ -312,6 +319,7 @@ agent_reload (agent_t *self, char *err, size_t errlen)
     zsys_info ("agent: reloaded %s (%zu checks)",
                self->config_file? self->config_file: "built-in defaults", self->check_count);
     agent_publish_agent (self, "reloaded", NULL);
+    runs_waiting_go (self);
     runs_cycle_maybe_end (self);
     agent_state_changed (self, true);
     return 0;
@@ -348,7 +356,9 @@ s_sockets (agent_t *self, char *err, size_t errlen)
     }
     zsock_set_maxmsgsize (self->control, AGENT_CONTROL_MAX_MSG);
     zsock_set_linger (self->control, 0);
-    zsock_set_sndhwm (self->control, 1000);
+    zsock_set_sndhwm (self->control, AGENT_CONTROL_SNDHWM);
+    //  A full client queue makes the send fail (counted), not drop silently.
+    zsock_set_router_mandatory (self->control, 1);
     char why [512] = "";
     if (heal_secure_bind (self->security, self->control, config->control,
                           why, sizeof why)) {
@@ -404,7 +414,8 @@ agent_new (const agent_options_t *options, char *err, size_t errlen, int *exit_c
     self->config_file = heal_config_locate (options->config_file);
     self->options.config_file = self->config_file;
     self->gen = generation_load (self->config_file, err, errlen);
-    if (!self->gen) {
+    if (!self->gen
+    ||  heal_preflight (self->gen->config, HEAL_USE_AGENT, err, errlen)) {
         *exit_code = CONFIG_EXIT_INVALID;
         goto fail;
     }
@@ -537,6 +548,7 @@ s_tick (agent_t *self, int64_t mono)
     if (self->sched.started && repeat)
         runs_due (self, mono);
     runs_timeouts (self, mono);
+    bus_inbound_log_flush (self->inbound);
     if (self->state_flush_at && mono >= self->state_flush_at) {
         self->state_flush_at = 0;
         if (self->state_dirty)

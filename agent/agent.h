@@ -12,11 +12,16 @@
 
 #define AGENT_MAX_WORKERS     32            //  check runs in flight at once
 #define AGENT_STOP_GRACE_MS   5000          //  wait for workers at exit
+#define AGENT_RUN_GRACE_MS    2000          //  past a run's deadline before the main
+                                            //  thread calls it timed out (covers the
+                                            //  worker's ASK: WORKER_ASK_WAIT_MS)
 #define AGENT_START_GRACE_MS  250           //  bound, then "started" and cycle 1
 #define AGENT_STATE_MAX_FILE  (16 * 1024 * 1024)
 #define AGENT_INCIDENTS_MAX   (1024 * 1024) //  incidents.jsonl rotates past this
 #define AGENT_STATE_FLUSH_MS  1000          //  streak/severity state: at most 1/s
 #define AGENT_CONTROL_MAX_MSG (1024 * 1024) //  ZMQ_MAXMSGSIZE on the control socket
+#define AGENT_CONTROL_SNDHWM  1000          //  replies queued per client before they are
+                                            //  dropped (counted: control_replies_dropped)
 
 typedef struct {
     const char *config_file;    //  -c, or NULL: heal_config_locate decides

@@ -58,6 +58,7 @@ typedef struct agent_check_t {
     bool queued;                    //  waiting for a free worker
     bool force_remedy;              //  `heal`: remediate the next run whatever the budget
     bool again;                     //  run again as soon as the current run is over
+    bool wait_deps;                 //  in the cycle, waiting for its dependencies' runs
     job_t *job;                     //  the job in flight, NULL when none
     //  exit watch (in agent_t.watches)
     int64_t watch_pid;              //  0 none
@@ -108,6 +109,7 @@ struct agent_t {
     //  counters
     uint64_t control_requests;
     uint64_t control_errors;
+    uint64_t control_replies_dropped;   //  client's queue full (ROUTER_MANDATORY)
     uint64_t results_discarded;
     uint64_t timeouts;
     uint64_t remediations;

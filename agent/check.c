@@ -68,3 +68,14 @@ check_configure (const check_kind_t *kind, const heal_config_t *config,
     }
     return kind->configure (config, check, err, errlen);
 }
+
+int64_t
+check_verify_ms (const check_kind_t *kind, const void *instance,
+                 const heal_check_config_t *check)
+{
+    if (check->verify_given)
+        return check->verify_ms;
+    if (kind->verify_ms && instance)
+        return kind->verify_ms (instance);
+    return kind->verify_default_ms;
+}

@@ -21,8 +21,10 @@ typedef enum {
     CHECK_UNKNOWN           //  could not tell (timeout, no permission, exit 3)
 } check_status_t;
 
+#define CHECK_VERIFY_SERVICE_MS  10000  //  remedy/verify default of the service kinds
+
 typedef enum {
-    REMEDY_NONE = 0,        //  nothing configured for this failure: "skipped"
+    REMEDY_NONE = 0,        //  nothing configured for this failure: remedy null
     REMEDY_DONE,            //  remediation ran; the re-check decides healed/failed
     REMEDY_FAILED,          //  remediation itself failed (command exit != 0 ...)
     REMEDY_PENDING          //  started in the background (e.g. a pull); a later
@@ -69,7 +71,17 @@ typedef struct {
                                const check_result_t *failed, event_remedy_t *out);
     //  Free the instance; NULL-safe, nulls the pointer.
     void (*destroy) (void **self_p);
+    //  After a remedy the agent re-checks until the check passes or this
+    //  window ends (remedy/verify overrides it): 0 = one re-check.
+    int64_t verify_default_ms;
+    //  The instance's own window when remedy/verify is not set (the process
+    //  kind's start_timeout), or NULL: verify_default_ms.
+    int64_t (*verify_ms) (const void *self);
 } check_kind_t;
+
+//  The verify window of a configured check (ms).
+int64_t check_verify_ms (const check_kind_t *kind, const void *instance,
+                         const heal_check_config_t *check);
 
 //  The kind descriptor for name, or NULL.
 const check_kind_t *check_kind_find (const char *name);

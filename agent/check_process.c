@@ -7,7 +7,8 @@
 //    match = "/regex/"          a PCRE2 regex on its command line
 //    port = 6379                optional: a TCP port that must accept
 //    host = "127.0.0.1"         where the port is (default 127.0.0.1)
-//    start_timeout = 10         how long a (re)start may take to be ready
+//    start_timeout = 10         old name of remedy/verify: how long a (re)start
+//                               may take to be ready (still accepted)
 //  Remedy keys: start, restart, stop (commands run through command_run with
 //  the config's PATH).
 //
@@ -75,7 +76,8 @@ typedef struct {
     bool host_given;
     int64_t port_setting;       //  port as configured
     int port;                   //  0 = none
-    int64_t start_timeout_ms;
+    int64_t start_timeout_ms;   //  remedy/verify, or start_timeout (its old name)
+    bool start_timeout_given;
     char *start;                //  remedy commands, NULL when absent
     char *restart;
     char *stop;
@@ -114,10 +116,10 @@ static const heal_key_t s_keys [] = {
       .seen = PROCESS_AT (host_given), .max_len = PROCESS_MAX_NAME, .def = "127.0.0.1",
       .help = "host of port" },
     { .name = "start_timeout", .type = HEAL_KEY_DURATION,
-      .at = PROCESS_AT (start_timeout_ms), .max = PROCESS_MAX_START_MS,
-      .def = PROCESS_DEFAULT_START,
+      .at = PROCESS_AT (start_timeout_ms), .seen = PROCESS_AT (start_timeout_given),
+      .max = PROCESS_MAX_START_MS, .def = PROCESS_DEFAULT_START,
       .invalid = "must be a duration from 1ms to 1h (e.g. 10 or 500ms)",
-      .help = "time the service has to come up" },
+      .help = "old name of remedy/verify: time the service has to come up" },
     { .name = NULL }
 };
 static const heal_key_t s_remedy_keys [] = {
@@ -204,6 +206,13 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
     if (kind_configure (config, check, s_keys, s_remedy_keys, self, err, errlen))
         goto failed;
     self->port = (int) self->port_setting;
+    if (check->verify_given && self->start_timeout_given) {
+        heal_config_error (err, errlen, config->file, check->name, "start_timeout",
+                           "is the old name of remedy/verify: give only one");
+        goto failed;
+    }
+    if (check->verify_given)
+        self->start_timeout_ms = check->verify_ms > 0 ? check->verify_ms : 1;
     if (self->match && s_configure_match (self, config, check, err, errlen))
         goto failed;
     if (!self->pidfile && !self->match && !self->port) {
@@ -908,8 +917,11 @@ s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
         status = REMEDY_FAILED;
         goto done;
     }
-    //  Ready = running (found again: a new pid) and, with port, accepting.
+    //  Ready = running (found again: a new pid) and, with port, accepting:
+    //  the verify window (remedy/verify, alias start_timeout).
+    int64_t verify0 = heal_monotonic_ms ();
     s_wait (self, &found, until, deadline, false);
+    out->verify_ms = heal_monotonic_ms () - verify0;
     char line [640];
     if (found.state == PROCESS_STATE_OK) {
         if (found.pid) {
@@ -935,6 +947,13 @@ done:
     return status;
 }
 
+//  The verify window when remedy/verify is not set: start_timeout.
+static int64_t
+s_verify_ms (const void *self_)
+{
+    return ((const process_t *) self_)->start_timeout_ms;
+}
+
 const check_kind_t check_kind_process = {
     .name = "process",
     .keys = s_keys,
@@ -943,4 +962,6 @@ const check_kind_t check_kind_process = {
     .run = s_run,
     .remedy = s_remedy,
     .destroy = s_destroy,
+    .verify_default_ms = 10000,
+    .verify_ms = s_verify_ms,
 };

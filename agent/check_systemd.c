@@ -410,4 +410,5 @@ const check_kind_t check_kind_systemd = {
     .run = s_run,
     .remedy = s_remedy,
     .destroy = s_destroy,
+    .verify_default_ms = CHECK_VERIFY_SERVICE_MS,
 };

@@ -24,16 +24,27 @@
 #define CONTROL_MAX_MUTE_S  (30 * 24 * 3600)    //  mute at most 30 days
 #define CONTROL_MAX_PENDING 256                 //  `run`/`heal` requests waiting
 
-//  Send an encoded reply to envelope (identity [+ empty delimiter]).
+//  Send an encoded reply to envelope (identity [+ empty delimiter]) without
+//  ever blocking. The ROUTER is ZMQ_ROUTER_MANDATORY: a client that pipelines
+//  requests without reading fills its queue (sndhwm), and then its replies are
+//  dropped and counted (control_replies_dropped) instead of vanishing.
 static void
 s_send (agent_t *self, zmsg_t *envelope, const msgpack_sbuffer *buf)
 {
-    zmsg_t *msg = zmsg_dup (envelope);
-    if (msg) {
-        zmsg_addmem (msg, buf->data, buf->size);
-        zmsg_send (&msg, self->control);
-        zmsg_destroy (&msg);
+    void *handle = zsock_resolve (self->control);
+    bool first = true;
+    for (zframe_t *frame = zmsg_first (envelope); frame; frame = zmsg_next (envelope)) {
+        if (zmq_send (handle, zframe_data (frame), zframe_size (frame),
+                      ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+            //  Only the first frame can fail: the rest of a message follows it.
+            if (first)
+                self->control_replies_dropped++;
+            return;
+        }
+        first = false;
     }
+    if (zmq_send (handle, buf->data, buf->size, ZMQ_DONTWAIT) < 0 && first)
+        self->control_replies_dropped++;
 }
 
 //  Send a reply to envelope; borrows data.
@@ -242,12 +253,8 @@ s_cmd_mute (agent_t *self, zmsg_t *envelope, control_request_t *req)
     agent_check_t *check = s_named_check (self, envelope, req, 0);
     if (!check)
         return;
-    const char *text = req->args [1];
-    char *end = NULL;
-    errno = 0;
-    long long seconds = strtoll (text, &end, 10);
-    if (errno || !end || *end || end == text || seconds <= 0
-    ||  seconds > CONTROL_MAX_MUTE_S) {
+    uint64_t seconds = 0;
+    if (heal_parse_decimal (req->args [1], CONTROL_MAX_MUTE_S, &seconds) || seconds == 0) {
         s_error (self, envelope, "mute: seconds must be an integer from 1 to %d",
                  CONTROL_MAX_MUTE_S);
         return;

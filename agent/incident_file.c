@@ -89,7 +89,7 @@ static bool
 s_scan_file (const char *path, incident_file_fn *fn, void *arg)
 {
     size_t size = 0;
-    char *text = heal_read_file (path, 2 * INCIDENT_FILE_MAX, &size);
+    char *text = heal_read_file_private (path, 2 * INCIDENT_FILE_MAX, &size);
     if (!text)
         return true;
     bool go_on = true;

@@ -176,10 +176,9 @@ remedy_status_t
 kind_remedy_run (const check_ctx_t *ctx, const char *command, event_remedy_t *out)
 {
     event_set_string (&out->action, "run", EVENT_MAX_SHORT);
-    //  Leave half of what is left for the check to run again afterwards.
+    //  The worker gives the remedy its own deadline (the check's timeout); the
+    //  re-checks after it have their own time (remedy/verify).
     int64_t limit = kind_time_left (ctx);
-    if (limit > 2)
-        limit /= 2;
     command_result_t res;
     char head [160];
     if (command_run (command, ctx && ctx->config ? ctx->config->path : NULL, limit,

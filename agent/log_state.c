@@ -160,7 +160,7 @@ log_state_load (log_check_t *self, bool verbose)
     if (!self->state_file)
         return;
     size_t size = 0;
-    char *text = heal_read_file (self->state_file, LOG_STATE_MAX, &size);
+    char *text = heal_read_file_private (self->state_file, LOG_STATE_MAX, &size);
     if (!text) {
         if (errno != ENOENT)
             zsys_warning ("check_log: %s: cannot read state: %s",

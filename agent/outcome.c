@@ -22,6 +22,7 @@ s_remedy_new (const char *action, const char *result, int64_t attempt,
     event_remedy_t *remedy = (event_remedy_t *) zmalloc (sizeof (event_remedy_t));
     if (!remedy)
         return NULL;
+    remedy->verify_ms = -1;
     event_set_string (&remedy->action, action? action: "remedy", EVENT_MAX_SHORT);
     event_set_string (&remedy->result, result, EVENT_MAX_SHORT);
     remedy->attempt = attempt;
@@ -47,19 +48,22 @@ s_remedy_free (event_remedy_t **remedy_p)
 //  After a failed or throttled remediation, run the check again when its
 //  backoff ends rather than a whole interval later: a dead service stays down
 //  no longer than the backoff says, and the budget still bounds the attempts.
-//  No backoff (0) means no early run: the next one is at the interval.
+//  A backoff that already ended (the remedy and its verification took longer)
+//  means at once. No backoff (0) means no early run: the next is at the interval.
 static void
-s_retry_after_backoff (const check_health_t *health, int64_t now, outcome_t *out)
+s_retry_after_backoff (const check_health_t *health, const heal_check_config_t *cfg,
+                       int64_t now, outcome_t *out)
 {
-    if (health->budget.gave_up || health->budget.backoff_until <= now)
+    if (health->budget.gave_up || cfg->backoff_ms <= 0)
         return;
-    out->retry_in_ms = health->budget.backoff_until - now + OUTCOME_RETRY_SLACK_MS;
+    int64_t left = health->budget.backoff_until - now;
+    out->retry_in_ms = (left > 0 ? left : 0) + OUTCOME_RETRY_SLACK_MS;
 }
 
 //  The remedy field when the kind's remedy ran.
 static event_remedy_t *
-s_remedied (check_health_t *health, const outcome_run_t *run, int64_t now,
-            bool *healed, outcome_t *out)
+s_remedied (check_health_t *health, const heal_check_config_t *cfg,
+            const outcome_run_t *run, int64_t now, bool *healed, outcome_t *out)
 {
     const char *result = "failed";
     bool pending = false;
@@ -69,11 +73,11 @@ s_remedied (check_health_t *health, const outcome_run_t *run, int64_t now,
             *healed = run->status == CHECK_OK;
             result = *healed? "healed": "failed";
             if (!*healed)
-                s_retry_after_backoff (health, now, out);
+                s_retry_after_backoff (health, cfg, now, out);
             break;
         case REMEDY_FAILED:
             result = "failed";
-            s_retry_after_backoff (health, now, out);
+            s_retry_after_backoff (health, cfg, now, out);
             break;
         case REMEDY_PENDING:
             //  Started in the background (e.g. a model pull): not an outcome
@@ -83,12 +87,11 @@ s_remedied (check_health_t *health, const outcome_run_t *run, int64_t now,
             pending = true;
             break;
         case REMEDY_NONE:
-            //  Nothing configured for this failure: the attempt is given back.
-            result = "skipped";
+            //  Nothing configured for this failure: the attempt is given back
+            //  and the event has no remedy (null), as for a kind without one.
             remedy_budget_unrecord (&health->budget);
-            attempt = 0;
             out->persist_now = true;
-            break;
+            return NULL;
     }
     const event_remedy_t *done = run->remedy;
     const char *done_output = done? done->output: NULL;
@@ -100,7 +103,9 @@ s_remedied (check_health_t *health, const outcome_run_t *run, int64_t now,
                                            done? done->duration_ms: 0,
                                            output? output: done_output);
     zstr_free (&output);
-    out->remediated = run->remedy_status != REMEDY_NONE;
+    if (remedy && done)
+        remedy->verify_ms = done->verify_ms;
+    out->remediated = true;
     return remedy;
 }
 
@@ -136,7 +141,7 @@ s_not_remedied (check_health_t *health, const heal_check_config_t *cfg,
             break;
     }
     if (decision == REMEDY_THROTTLED)
-        s_retry_after_backoff (health, now, out);
+        s_retry_after_backoff (health, cfg, now, out);
     return s_remedy_new ("remedy", result, health->budget.count, 0, output);
 }
 
@@ -157,17 +162,19 @@ outcome_apply (check_health_t *health, const char *name, const heal_check_config
     bool healed = false;
     bool wanted_remedy = false;
     event_remedy_t *remedy = NULL;
+    bool blocked = run->blocked_by && !run->remedied && run->status != CHECK_OK;
     if (run->remedied) {
-        wanted_remedy = true;
-        remedy = s_remedied (health, run, now, &healed, out);
+        wanted_remedy = run->remedy_status != REMEDY_NONE;
+        remedy = s_remedied (health, cfg, run, now, &healed, out);
     }
     else
-    if (run->first == CHECK_FAIL && !run->timed_out && run->has_remedy) {
+    if (run->first == CHECK_FAIL && !run->timed_out && run->has_remedy && !blocked) {
         wanted_remedy = true;
         remedy = s_not_remedied (health, cfg, run, now, &gave_up_alert, out);
     }
 
-    severity_t severity = outcome_severity (cfg, run->status, healed);
+    severity_t severity = blocked ? SEVERITY_BLOCKED
+                                  : outcome_severity (cfg, run->status, healed);
     bool had = health->has_severity;
     severity_t previous = health->severity;
     bool changed = !had || previous != severity;
@@ -190,11 +197,22 @@ outcome_apply (check_health_t *health, const char *name, const heal_check_config
     event->changed = changed;
     s_remedy_free (&event->remedy);     //  a kind should not set it; ours wins
     event->remedy = remedy;
+    free (event->blocked_by);
+    event->blocked_by = NULL;
+    if (blocked) {
+        //  The dependency is the news: this check's own message stays after it.
+        event_set_string (&event->blocked_by, run->blocked_by, EVENT_MAX_NAME);
+        char *message = zsys_sprintf ("blocked by '%s': %s", run->blocked_by,
+                                      event->message ? event->message : "failing");
+        if (message)
+            event_set_string (&event->message, message, EVENT_MAX_MESSAGE);
+        zstr_free (&message);
+    }
     health->has_severity = true;
     health->severity = severity;
 
-    //  Alerts (never when muted).
-    if (!muted) {
+    //  Alerts (never when muted, nor while blocked by a dependency).
+    if (!muted && !blocked) {
         if (severity == SEVERITY_CRITICAL && (!had || previous != SEVERITY_CRITICAL))
             s_alert (out, "critical");
         if (gave_up_alert)
@@ -211,5 +229,6 @@ outcome_apply (check_health_t *health, const char *name, const heal_check_config
     out->incident = run->first != CHECK_OK || severity != SEVERITY_OK;
     out->severity = severity;
     out->changed = changed;
+    out->passing = severity == SEVERITY_OK || severity == SEVERITY_HEALED;
     return wanted_remedy && !remedy? -1: 0;
 }

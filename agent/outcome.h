@@ -37,8 +37,11 @@ typedef struct {
     bool denied;                    //  it asked to remediate and was told no
     bool remedied;                  //  the kind's remedy ran
     remedy_status_t remedy_status;  //  ... and said this
-    const event_remedy_t *remedy;   //  its action/output/duration, NULL if none
+    const event_remedy_t *remedy;   //  its action/output/duration/verify, NULL if none
     int attempt;                    //  attempt number granted (0 none)
+    const char *blocked_by;         //  a dependency that is failing (borrowed), or
+                                    //  NULL: a failure is then `blocked`, no remedy,
+                                    //  no alert
 } outcome_run_t;
 
 //  What the caller must do about it.
@@ -51,6 +54,7 @@ typedef struct {
     bool persist_now;               //  the budget changed: save state.json now
     bool remediated;                //  a remediation happened (for the counter)
     int64_t retry_in_ms;            //  > 0: run again this soon (backoff ends)
+    bool passing;                   //  ok or healed (dependents may go on)
 } outcome_t;
 
 //  The severity of a run (docs/agent.md).

@@ -2,7 +2,50 @@
 
 #include "remedy.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+//  Room for n attempt times (n <= the configured attempts, at least 1).
+//  0, or -1 when out of memory (the budget is unchanged).
+static int
+s_room (remedy_budget_t *self, int n)
+{
+    if (n <= self->cap)
+        return 0;
+    int64_t *grown = (int64_t *) realloc (self->attempts, sizeof (int64_t) * (size_t) n);
+    if (!grown)
+        return -1;
+    self->attempts = grown;
+    self->cap = n;
+    return 0;
+}
+
+//  Attempts kept for check: its configured attempts, at least 1 (a forced
+//  `heal` with attempts = 0 still records one).
+static int
+s_limit (const heal_check_config_t *check)
+{
+    int n = remedy_budget_attempts (check);
+    return n > 0 ? n : 1;
+}
+
+void
+remedy_budget_free (remedy_budget_t *self)
+{
+    free (self->attempts);
+    self->attempts = NULL;
+    self->cap = 0;
+    self->count = 0;
+}
+
+void
+remedy_budget_restore (remedy_budget_t *self, const heal_check_config_t *check, int64_t at)
+{
+    int limit = s_limit (check);
+    if (self->count >= limit || s_room (self, self->count + 1))
+        return;
+    self->attempts [self->count++] = at;
+}
 
 int
 remedy_budget_attempts (const heal_check_config_t *check)
@@ -53,12 +96,19 @@ remedy_budget_record (remedy_budget_t *self, const heal_check_config_t *check,
                       int64_t now)
 {
     remedy_budget_prune (self, check, now);
-    if (self->count >= REMEDY_MAX_ATTEMPTS) {
+    int limit = s_limit (check);
+    while (self->count > 0
+       && (self->count >= limit || s_room (self, self->count + 1))) {
+        //  Full (or no memory to grow): the oldest attempt makes room.
         memmove (self->attempts, self->attempts + 1,
-                 sizeof (int64_t) * (REMEDY_MAX_ATTEMPTS - 1));
+                 sizeof (int64_t) * (size_t) (self->count - 1));
         self->count--;
     }
-    self->attempts [self->count++] = now;
+    if (self->count == 0 && s_room (self, 1) == 0)
+        self->attempts [self->count++] = now;
+    else
+    if (self->count < self->cap)
+        self->attempts [self->count++] = now;
     //  Backoff before the next attempt: backoff_ms, doubling per attempt in
     //  the window, capped.
     int64_t delay = check->backoff_ms > 0? check->backoff_ms: 0;

@@ -14,8 +14,12 @@
 #define REMEDY_MAX_ATTEMPTS  CONFIG_MAX_ATTEMPTS  //  budget attempts kept: the config bound
 #define REMEDY_MAX_BACKOFF_MS (3600 * 1000) //  backoff never grows past 1 h
 
+//  The attempt times are allocated per check, as many as its configured
+//  `attempts` (not REMEDY_MAX_ATTEMPTS each: 1000 checks would cost ~8 MB).
+//  A zeroed budget is valid (no attempts, nothing allocated).
 typedef struct {
-    int64_t attempts [REMEDY_MAX_ATTEMPTS]; //  wall ms of each attempt in the window
+    int64_t *attempts;          //  owned: wall ms of each attempt in the window
+    int cap;                    //  room in attempts
     int count;
     int64_t backoff_until;      //  wall ms: no attempt before this
     bool gave_up;               //  spent: no attempt until recovery or `heal`
@@ -45,6 +49,14 @@ remedy_decision_t remedy_budget_decide (remedy_budget_t *self,
 //  attempt number within the window.
 int remedy_budget_record (remedy_budget_t *self, const heal_check_config_t *check,
                           int64_t now);
+
+//  Add an attempt made at `at` (loading state.json): kept when the window
+//  has room (configured attempts), without touching the backoff.
+void remedy_budget_restore (remedy_budget_t *self, const heal_check_config_t *check,
+                            int64_t at);
+
+//  Free the attempt times; the budget is then empty.
+void remedy_budget_free (remedy_budget_t *self);
 
 //  Forget the last recorded attempt (the kind had nothing to do).
 void remedy_budget_unrecord (remedy_budget_t *self);

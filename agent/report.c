@@ -70,7 +70,10 @@ report_write (agent_t *self)
     json_decref (root);
     if (!text)
         return -1;
-    int rc = heal_write_atomic (self->report_path, text, strlen (text), 0644);
+    //  Evidence (log lines, command output) is for the operator: 0600 unless
+    //  the config says agent/report_readable_by_others = true.
+    int mode = self->gen->config->report_readable_by_others ? 0644 : 0600;
+    int rc = heal_write_atomic (self->report_path, text, strlen (text), mode);
     if (rc)
         zsys_error ("agent: cannot write %s: %s", self->report_path, strerror (errno));
     free (text);

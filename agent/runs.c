@@ -28,6 +28,98 @@ runs_busy (const agent_check_t *check)
 }
 
 //  ---------------------------------------------------------------------
+//  Dependencies (config `depends`): the checks array is in config order, so
+//  a dependency's config index is its place in self->checks.
+
+static bool
+s_passing (const agent_check_t *check)
+{
+    return !check->health.has_severity
+        || check->health.severity == SEVERITY_OK
+        || check->health.severity == SEVERITY_HEALED;
+}
+
+//  The first dependency of check failing now (its last result), or NULL.
+static const char *
+s_blocked_by (agent_t *self, const agent_check_t *check)
+{
+    const heal_check_config_t *cfg = check->cfg;
+    for (size_t d = 0; cfg && d < cfg->depends.count; d++) {
+        size_t at = cfg->depends_index [d];
+        if (at < self->check_count && self->checks [at].present
+        &&  !s_passing (&self->checks [at]))
+            return self->checks [at].name;
+    }
+    return NULL;
+}
+
+//  Is a dependency of check still to run (or running) in check's cycle?
+static bool
+s_deps_pending (agent_t *self, const agent_check_t *check)
+{
+    const heal_check_config_t *cfg = check->cfg;
+    for (size_t d = 0; cfg && d < cfg->depends.count; d++) {
+        size_t at = cfg->depends_index [d];
+        if (at >= self->check_count || !self->checks [at].present)
+            continue;
+        const agent_check_t *dep = &self->checks [at];
+        if (runs_busy (dep) || (dep->job && !dep->job->abandoned) || dep->wait_deps
+        || (check->slot.member && dep->slot.member == check->slot.member))
+            return true;
+    }
+    return false;
+}
+
+//  Does check depend on the check at index?
+static bool
+s_depends_on (const agent_check_t *check, size_t index)
+{
+    const heal_check_config_t *cfg = check->cfg;
+    for (size_t d = 0; cfg && d < cfg->depends.count; d++)
+        if (cfg->depends_index [d] == index)
+            return true;
+    return false;
+}
+
+//  The check at index finished a run. Dependents waiting for it in a cycle
+//  start now; when it passes again, failing or blocked dependents run at
+//  once rather than at their next interval.
+static void
+s_dependents_go (agent_t *self, size_t index, bool recovered)
+{
+    for (size_t i = 0; i < self->check_count; i++) {
+        agent_check_t *check = &self->checks [i];
+        if (!check->present || !s_depends_on (check, index))
+            continue;
+        if (check->wait_deps) {
+            if (!s_deps_pending (self, check)) {
+                check->wait_deps = false;
+                runs_dispatch (self, check, false);
+            }
+        }
+        else
+        if (recovered && !s_passing (check) && !s_deps_pending (self, check)) {
+            if (self->options.verbose)
+                zsys_info ("agent: '%s' passes again: running '%s' now",
+                           self->checks [index].name, check->name);
+            runs_dispatch (self, check, false);
+        }
+    }
+}
+
+void
+runs_waiting_go (agent_t *self)
+{
+    for (size_t i = 0; i < self->check_count; i++) {
+        agent_check_t *check = &self->checks [i];
+        if (check->present && check->wait_deps && !s_deps_pending (self, check)) {
+            check->wait_deps = false;
+            runs_dispatch (self, check, false);
+        }
+    }
+}
+
+//  ---------------------------------------------------------------------
 //  Dispatch
 
 static int64_t
@@ -51,7 +143,13 @@ s_start_job (agent_t *self, agent_check_t *check)
     int64_t now_wall = event_now_ms ();
     job->may_remedy = job->forced
         || remedy_budget_decide (&check->health.budget, check->cfg, now_wall) == REMEDY_ALLOW;
+    const char *blocked_by = s_blocked_by (self, check);
+    if (blocked_by) {
+        job->may_remedy = false;
+        snprintf (job->blocked_by, sizeof job->blocked_by, "%s", blocked_by);
+    }
     job->timeout_ms = s_timeout (check->cfg);
+    job->verify_ms = check_verify_ms (job->kind, job->instance, check->cfg);
     job->started = scheduler_now (&self->sched);
     job->ctx.config = job->gen->config;
     job->ctx.check = &job->gen->config->checks [check->index];
@@ -94,7 +192,9 @@ s_start_job (agent_t *self, agent_check_t *check)
         return;
     }
     check->job = job;
-    scheduler_run_start (&check->slot, job->started, job->timeout_ms);
+    //  The probe's own timeout ends at ctx.deadline_ms; the grace lets a probe
+    //  that timed out (a hung service) still ask to remediate.
+    scheduler_run_start (&check->slot, job->started, job->timeout_ms + AGENT_RUN_GRACE_MS);
     if (self->options.verbose)
         zsys_debug ("agent: run '%s' (cycle %" PRIu64 ")", check->name, self->sched.cycle);
 }
@@ -158,6 +258,8 @@ s_alert (agent_t *self, const event_t *source, const char *what)
     event->severity = source->severity;
     event_set_string (&event->message, source->message, EVENT_MAX_MESSAGE);
     event_set_string (&event->alert, what, EVENT_MAX_SHORT);
+    if (source->description)
+        event_set_string (&event->description, source->description, EVENT_MAX_MESSAGE);
     event->streak = source->streak;
     event->since = source->since;
     event->changed = source->changed;
@@ -260,7 +362,9 @@ s_complete (agent_t *self, agent_check_t *check, event_t *event, const job_t *jo
         .remedy_status = job? job->remedy_status: REMEDY_NONE,
         .remedy = job && job->remedied? &job->remedy: NULL,
         .attempt = job? job->attempt: 0,
+        .blocked_by = job && job->blocked_by [0]? job->blocked_by: s_blocked_by (self, check),
     };
+    bool was_passing = s_passing (check);
     outcome_t out;
     check_health_t before = check->health;
     outcome_apply (&check->health, check->name, check->cfg, &run, now, event, &out);
@@ -283,6 +387,16 @@ s_complete (agent_t *self, agent_check_t *check, event_t *event, const job_t *jo
     scheduler_retry (&check->slot, mono, out.retry_in_ms);
 
     event->cycle = job? job->cycle: self->sched.cycle;
+    if (check->cfg->description)
+        event_set_string (&event->description, check->cfg->description, EVENT_MAX_MESSAGE);
+    if (job && job->carried) {
+        //  Its cycle was published without it: say where its result went.
+        char line [EVENT_MAX_EVIDENCE_LEN];
+        snprintf (line, sizeof line, "carried over: started in cycle %" PRIu64
+                  ", which ended while it ran; counted in cycle %" PRIu64,
+                  job->cycle, job->carried_into);
+        event_add_evidence (event, line);
+    }
     event->duration_ms = job? job->duration_ms
                             : (check->job? mono - check->job->started: 0);
     event->ts = 0;
@@ -306,10 +420,12 @@ s_complete (agent_t *self, agent_check_t *check, event_t *event, const job_t *jo
     if (health_changed || totals_more)
         agent_state_changed (self, false);
     control_server_result (self, check);
-    if (check->slot.member) {
-        check->slot.member = 0;
+    bool member = check->slot.member != 0;
+    check->slot.member = 0;
+    if (check->present)
+        s_dependents_go (self, check->index, out.passing && !was_passing);
+    if (member)
         runs_cycle_maybe_end (self);
-    }
 }
 
 //  A worker asks whether its job may remediate.
@@ -321,6 +437,12 @@ s_on_ask (void *arg, job_t *job, int *attempt, int64_t *deadline_ms)
     if (job->abandoned || self->stopping || !check || !check->present || check->job != job)
         return JOB_ANSWER_NO;
     int64_t now = event_now_ms ();
+    const char *blocked_by = job->blocked_by [0]? job->blocked_by: s_blocked_by (self, check);
+    if (blocked_by) {
+        //  The dependency is remediated, not this (a main-thread field).
+        snprintf (job->blocked_by, sizeof job->blocked_by, "%s", blocked_by);
+        return JOB_ANSWER_NO;
+    }
     remedy_decision_t decision = remedy_budget_decide (&check->health.budget, check->cfg, now);
     if (job->forced && decision != REMEDY_MUTED)
         decision = REMEDY_ALLOW;
@@ -330,10 +452,11 @@ s_on_ask (void *arg, job_t *job, int *attempt, int64_t *deadline_ms)
     job->granted = *attempt;
     //  Persist before the remedy may start.
     agent_state_changed (self, true);
-    //  The remedy and the re-run get their own time; our deadline allows both.
+    //  The remedy and its verification get their own time: the remedy a
+    //  timeout, the re-checks the verify window and one more probe's timeout.
     int64_t mono = scheduler_now (&self->sched);
-    *deadline_ms = mono + job->timeout_ms;
-    check->slot.deadline = mono + 2 * job->timeout_ms;
+    *deadline_ms = mono + 2 * job->timeout_ms + job->verify_ms;
+    check->slot.deadline = *deadline_ms + AGENT_RUN_GRACE_MS;
     return JOB_ANSWER_YES;
 }
 
@@ -505,6 +628,23 @@ void
 runs_cycle_start (agent_t *self, bool all)
 {
     int64_t mono = scheduler_now (&self->sched);
+    if (self->sched.cycle_open) {
+        //  A run outlasted the interval: end its cycle now (published, report
+        //  written) and carry what still runs over into the next one, where
+        //  its event says so. Every cycle that starts ends.
+        uint64_t next = self->sched.cycle + 1;
+        for (size_t i = 0; i < self->check_count; i++) {
+            agent_check_t *check = &self->checks [i];
+            if (check->slot.member && check->job && !check->job->abandoned) {
+                check->job->carried = true;
+                check->job->carried_into = next;
+            }
+        }
+        if (self->options.verbose)
+            zsys_info ("agent: cycle %" PRIu64 " ends with runs still out: carried over",
+                       self->sched.cycle);
+        s_cycle_end (self);
+    }
     uint64_t cycle = scheduler_cycle_open (&self->sched, mono);
     self->cycle_started_wall = event_now_ms ();
     //  Members first, then dispatch: a check that completes at once must
@@ -518,9 +658,17 @@ runs_cycle_start (agent_t *self, bool all)
             continue;           //  still out after its timeout: reported unknown
         check->slot.member = cycle;
     }
+    //  A check whose dependencies run in this cycle waits for them: the
+    //  dependency is remediated first (s_dependents_go starts it).
     for (size_t i = 0; i < self->check_count; i++) {
         agent_check_t *check = &self->checks [i];
-        if (check->slot.member == cycle && !runs_busy (check))
+        check->wait_deps = false;
+        if (check->slot.member == cycle && !runs_busy (check) && s_deps_pending (self, check))
+            check->wait_deps = true;
+    }
+    for (size_t i = 0; i < self->check_count; i++) {
+        agent_check_t *check = &self->checks [i];
+        if (check->slot.member == cycle && !runs_busy (check) && !check->wait_deps)
             runs_dispatch (self, check, false);
     }
     runs_cycle_maybe_end (self);

@@ -21,6 +21,9 @@ void runs_dispatch (agent_t *self, agent_check_t *check, bool force);
 void runs_cycle_start (agent_t *self, bool all);
 //  End the open cycle when no member is still out.
 void runs_cycle_maybe_end (agent_t *self);
+//  Start the checks of the cycle that waited for their dependencies and no
+//  longer need to (after a reload changed `depends`).
+void runs_waiting_go (agent_t *self);
 //  Checks with their own interval that are due at mono.
 void runs_due (agent_t *self, int64_t mono);
 //  Runs past their deadline: reported unknown now, their result discarded.

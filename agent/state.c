@@ -109,18 +109,14 @@ s_check_restore (agent_check_t *check, json_t *obj)
         return false;
     copy.health.budget.gave_up = json_is_true (gave_up);
     json_t *attempts = json_object_get (obj, "attempts");
-    copy.health.budget.count = 0;
     if (attempts) {
         if (!json_is_array (attempts))
             return false;
         size_t i;
         json_t *a;
-        json_array_foreach (attempts, i, a) {
+        json_array_foreach (attempts, i, a)
             if (!json_is_integer (a) || json_integer_value (a) < 0)
                 return false;
-            if (copy.health.budget.count < REMEDY_MAX_ATTEMPTS)
-                copy.health.budget.attempts [copy.health.budget.count++] = (int64_t) json_integer_value (a);
-        }
     }
     (void) n;
     json_t *last = json_object_get (obj, "last");
@@ -129,6 +125,15 @@ s_check_restore (agent_check_t *check, json_t *obj)
     if (totals_restore (&copy.totals, json_object_get (obj, "totals")))
         return false;
     *check = copy;
+    //  Valid: the attempt times (allocated per check, as many as configured).
+    check->health.budget.count = 0;
+    if (attempts) {
+        size_t i;
+        json_t *a;
+        json_array_foreach (attempts, i, a)
+            remedy_budget_restore (&check->health.budget, check->cfg,
+                                   (int64_t) json_integer_value (a));
+    }
     if (last) {
         json_decref (check->last);
         check->last = json_incref (last);
@@ -141,7 +146,8 @@ int
 state_load (agent_t *self)
 {
     size_t size = 0;
-    char *text = heal_read_file (self->state_path, AGENT_STATE_MAX_FILE, &size);
+    //  Never through a symlink, never a file someone else could have planted.
+    char *text = heal_read_file_private (self->state_path, AGENT_STATE_MAX_FILE, &size);
     if (!text) {
         if (errno != ENOENT)
             zsys_warning ("agent: cannot read %s: %s; starting afresh",

@@ -57,10 +57,11 @@ s_check_json (const agent_check_t *check, const status_key_t *key)
         "backoff_ms", (json_int_t) cfg->backoff_ms,
         "gave_up", key->gave_up,
         "backoff_until", (json_int_t) key->backoff_until);
+    json_t *blocked_by = last? json_object_get (last, "blocked_by"): NULL;
     //  "check" as on the bus and in the report; "name" is the same, kept for
     //  readers written before (schemas/control-commands.md).
     return json_pack ("{s:s, s:s, s:s, s:b, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:b, s:I, s:I,"
-                      " s:I, s:o, s:o}",
+                      " s:I, s:o, s:o, s:o, s:o}",
         "check", check->name,
         "name", check->name,
         "kind", cfg->kind? cfg->kind: "",
@@ -80,6 +81,8 @@ s_check_json (const agent_check_t *check, const status_key_t *key)
                                                         : CONFIG_DEFAULT_TIMEOUT_MS),
         "heals_7d", (json_int_t) key->heals_7d,
         "last", last? json_incref (last): json_null (),
+        "description", cfg->description? json_string (cfg->description): json_null (),
+        "blocked_by", json_is_string (blocked_by)? json_incref (blocked_by): json_null (),
         "totals", totals_json (&key->totals));
 }
 
@@ -123,13 +126,15 @@ s_head_json (agent_t *self)
     for (int s = 0; s < SEVERITY_COUNT; s++)
         json_object_set_new (counts_json, severity_name ((severity_t) s),
                              json_integer (counts [s]));
-    json_t *counters = json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+    json_t *counters = json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
         "bus_sent", (json_int_t) (self->pub? bus_publisher_sent (self->pub): 0),
         "bus_dropped", (json_int_t) (self->pub? bus_publisher_dropped (self->pub): 0),
         "inbound_forwarded", (json_int_t) (self->inbound? bus_inbound_forwarded (self->inbound): 0),
         "inbound_invalid", (json_int_t) (self->inbound? bus_inbound_invalid (self->inbound): 0),
+        "inbound_refused", (json_int_t) (self->inbound? bus_inbound_refused (self->inbound): 0),
         "control_requests", (json_int_t) self->control_requests,
         "control_errors", (json_int_t) self->control_errors,
+        "control_replies_dropped", (json_int_t) self->control_replies_dropped,
         "timeouts", (json_int_t) self->timeouts,
         "results_discarded", (json_int_t) self->results_discarded,
         "remediations", (json_int_t) self->remediations,

@@ -47,6 +47,8 @@ job_new (const char *name, const check_kind_t *kind, void *instance)
     self->kind = kind;
     self->instance = instance;
     self->ctx.name = self->name;
+    self->remedy.verify_ms = -1;
+    atomic_init (&self->stop, false);
     return self;
 }
 
@@ -82,14 +84,16 @@ s_recv (void *pipe, const char *picture, char **command, job_t **job,
 }
 
 //  Ask the main thread whether job may remediate; wait for its answer no
-//  longer than the run's deadline.
+//  longer than WORKER_ASK_WAIT_MS (the probe may have used its whole time:
+//  a service that does not answer is the failure to remediate).
 static job_answer_t
 s_ask (void *pipe, job_t *job)
 {
     if (zsock_send (pipe, "sp", "ASK", job))
         return JOB_ANSWER_LATE;
+    int64_t until = heal_monotonic_ms () + WORKER_ASK_WAIT_MS;
     while (true) {
-        int64_t left = job->ctx.deadline_ms - heal_monotonic_ms ();
+        int64_t left = until - heal_monotonic_ms ();
         if (left <= 0)
             return JOB_ANSWER_LATE;
         zmq_pollitem_t item = { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 };
@@ -118,11 +122,71 @@ s_ask (void *pipe, job_t *job)
     }
 }
 
-//  Remediate, then check again: that run decides healed or failed.
+//  After a remedy: check again, polling, until the check passes or the verify
+//  window ends (a restarted service takes a moment to answer); the last run
+//  decides healed or failed. Each run is bounded by the run's deadline.
+static void
+s_verify (job_t *job)
+{
+    char *before = job->result.event && job->result.event->message
+                 ? strdup (job->result.event->message) : NULL;
+    int64_t v0 = heal_monotonic_ms ();
+    int64_t until = v0 + (job->verify_ms > 0 ? job->verify_ms : 0);
+    int64_t now = v0;
+    while (true) {
+        event_t *again = event_new (EVENT_CHECK);
+        if (!again)
+            break;
+        check_result_t rerun = { again, 0, 0 };
+        job->status = job->kind->run (job->instance, &job->ctx, &rerun);
+        job->verify_runs++;
+        event_destroy (&job->result.event);
+        job->result = rerun;
+        now = heal_monotonic_ms ();
+        if (job->status == CHECK_OK || now >= until || now >= job->ctx.deadline_ms
+        ||  atomic_load (&job->stop))
+            break;
+        int64_t step = now - v0 < 2000 ? WORKER_VERIFY_FAST_MS : WORKER_VERIFY_SLOW_MS;
+        if (step > until - now)
+            step = until - now;
+        //  In steps of at most the fast one: the agent stopping ends it soon.
+        for (int64_t slept = 0; slept < step && !atomic_load (&job->stop);
+             slept += WORKER_VERIFY_FAST_MS)
+            zclock_sleep ((int) (step - slept < WORKER_VERIFY_FAST_MS
+                                 ? step - slept : WORKER_VERIFY_FAST_MS));
+        now = heal_monotonic_ms ();
+    }
+    int64_t took = now - v0;
+    //  A kind that waited for readiness itself (process) said how long.
+    job->remedy.verify_ms = (job->remedy.verify_ms > 0 ? job->remedy.verify_ms : 0) + took;
+    if (!job->result.event) {
+        free (before);
+        return;
+    }
+    char line [EVENT_MAX_EVIDENCE_LEN];
+    snprintf (line, sizeof line, job->status == CHECK_OK
+              ? "verified: passed after %lld ms (%d re-check%s)"
+              : "verify: still failing after %lld ms (%d re-check%s)",
+              (long long) job->remedy.verify_ms, job->verify_runs,
+              job->verify_runs == 1 ? "" : "s");
+    event_add_evidence (job->result.event, line);
+    if (before) {
+        snprintf (line, sizeof line, "before remedy: %s", before);
+        event_add_evidence (job->result.event, line);
+    }
+    free (before);
+}
+
+//  Remediate (within the check's timeout; a kind that waits for readiness
+//  itself, the process kind, also gets the verify window), then verify.
 static void
 s_remedy (job_t *job)
 {
     int64_t r0 = heal_monotonic_ms ();
+    int64_t deadline = job->ctx.deadline_ms;
+    int64_t own = job->timeout_ms + (job->kind->verify_ms ? job->verify_ms : 0);
+    if (r0 + own < deadline)
+        job->ctx.deadline_ms = r0 + own;
     job->remedied = true;
     //  Everything the remedy runs is a remedy: what it starts outlives it
     //  and the agent (agent/command.h).
@@ -131,22 +195,9 @@ s_remedy (job_t *job)
                                             &job->remedy);
     command_role_set (role);
     job->remedy.duration_ms = heal_monotonic_ms () - r0;
-    if (job->remedy_status != REMEDY_DONE)
-        return;
-    event_t *again = event_new (EVENT_CHECK);
-    if (!again)
-        return;
-    char *before = job->result.event->message? strdup (job->result.event->message): NULL;
-    check_result_t rerun = { again, 0, 0 };
-    job->status = job->kind->run (job->instance, &job->ctx, &rerun);
-    event_destroy (&job->result.event);
-    job->result = rerun;
-    if (before) {
-        char line [EVENT_MAX_EVIDENCE_LEN];
-        snprintf (line, sizeof line, "before remedy: %s", before);
-        event_add_evidence (job->result.event, line);
-    }
-    free (before);
+    job->ctx.deadline_ms = deadline;
+    if (job->remedy_status == REMEDY_DONE)
+        s_verify (job);
 }
 
 static void
@@ -406,6 +457,10 @@ worker_pool_destroy (worker_pool_t **self_p, int64_t grace_ms,
         return 0;
     *self_p = NULL;
     int64_t until = heal_monotonic_ms () + grace_ms;
+    //  Jobs re-checking after a remedy stop doing so (their result still comes).
+    for (size_t i = 0; i < self->count; i++)
+        if (self->workers [i].job)
+            atomic_store (&self->workers [i].job->stop, true);
     zmq_pollitem_t items [WORKER_POOL_MAX + 1];
     while (self->busy > 0 && heal_monotonic_ms () < until) {
         size_t n = worker_pool_poll_items (self, items, sizeof items / sizeof items [0]);

@@ -8,14 +8,18 @@
 //      worker  ASK job          ->  it failed and may remediate: may it?
 //      main    ANSWER job YES   ->  (attempt counted and persisted first)
 //      worker  DONE job         ->  result, remedy and re-run in the job
-//  The worker waits for ANSWER no longer than the run's deadline; an answer
-//  that comes later is discarded and the job says JOB_ANSWER_LATE. Kinds'
+//  The worker waits for ANSWER at most WORKER_ASK_WAIT_MS (even when the probe
+//  used its whole timeout: a probe that timed out is a failure to remediate);
+//  an answer that comes later is discarded and the job says JOB_ANSWER_LATE.
+//  After a remedy the worker re-checks, polling, until the check passes or the
+//  verify window ends (worker_verify). Kinds'
 //  ctx->emit (any thread, e.g. a background pull) pushes extra events to the
 //  pool's emit socket, which the main thread reads.
 
 #ifndef HEAL_WORKER_H_INCLUDED
 #define HEAL_WORKER_H_INCLUDED
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "check.h"
@@ -44,7 +48,13 @@ typedef struct {
     bool forced;                    //  `heal` command
     int64_t started;                //  monotonic
     int64_t timeout_ms;
+    int64_t verify_ms;              //  re-check window after a remedy
     bool abandoned;                 //  main: timed out, result discarded on return
+    atomic_bool stop;               //  main sets (agent stopping): end the verify
+                                    //  re-checks now; the worker reads it
+    bool carried;                   //  main: its cycle ended while it ran
+    uint64_t carried_into;          //  main: ... the cycle open then
+    char blocked_by [EVENT_MAX_NAME + 1];   //  main: remedy refused: this dependency failed
     int granted;                    //  main: attempt number it said YES with (0 none)
     check_ctx_t ctx;
     //  worker: results
@@ -55,7 +65,8 @@ typedef struct {
     check_result_t result;          //  result.event owned
     bool remedied;                  //  kind->remedy was called
     remedy_status_t remedy_status;
-    event_remedy_t remedy;          //  action/output owned
+    event_remedy_t remedy;          //  action/output owned; verify_ms: re-checks
+    int verify_runs;                //  re-checks after the remedy
     int64_t duration_ms;
 } job_t;
 
@@ -80,6 +91,9 @@ typedef struct {
 #define WORKER_FDS_EACH 4           //  descriptors a worker's pipe may cost (2 sockets:
                                     //  an eventfd each on Linux, a socketpair on macOS)
 #define WORKER_REGROW_MS 60000      //  after a worker could not start, no new one sooner
+#define WORKER_ASK_WAIT_MS 1000     //  wait for the main thread's ANSWER
+#define WORKER_VERIFY_FAST_MS 100   //  re-check step after a remedy, first 2 s
+#define WORKER_VERIFY_SLOW_MS 500   //  ... then
 
 //  At most max workers (clamped to WORKER_POOL_MAX), started as needed and kept for the next jobs.
 worker_pool_t *worker_pool_new (size_t max);

@@ -21,6 +21,7 @@
 #include "heal/util.h"
 #include "heal/bus.h"
 #include "heal/security.h"
+#include "heal/ratelog.h"
 #include "wire.h"
 
 //  How long a pusher keeps unsent messages when destroyed (a diagnoser that
@@ -406,7 +407,43 @@ struct bus_inbound_t {
     void *handle;
     uint64_t forwarded;
     uint64_t invalid;
+    uint64_t refused;           //  valid, but of a type only the agent publishes
+    heal_ratelog_t log;         //  drops: one line, then a summary per minute
 };
+
+//  The types tools may publish into the bus (SPEC "Added with the second
+//  round"): check, alert, cycle and agent events come from the agent alone.
+//  A type added for tools gets a line here.
+static const event_type_t s_tool_types [] = {
+    EVENT_DIAGNOSIS,
+};
+
+bool
+bus_inbound_accepts (event_type_t type)
+{
+    for (size_t i = 0; i < sizeof s_tool_types / sizeof s_tool_types [0]; i++)
+        if (s_tool_types [i] == type)
+            return true;
+    return false;
+}
+
+//  A dropped message: counted by the caller, logged here at most once per
+//  RATELOG_WINDOW_MS with a summary of the rest (an outsider sets the pace).
+static void
+s_inbound_drop_log (bus_inbound_t *self, const char *reason)
+{
+    char line [RATELOG_MAX_REASON + 256];
+    if (heal_ratelog_hit (&self->log, zclock_mono (), reason, line, sizeof line))
+        zsys_warning ("bus: %s", line);
+}
+
+void
+bus_inbound_log_flush (bus_inbound_t *self)
+{
+    char line [RATELOG_MAX_REASON + 256];
+    if (self && heal_ratelog_flush (&self->log, zclock_mono (), line, sizeof line))
+        zsys_warning ("bus: %s", line);
+}
 
 bus_inbound_t *
 bus_inbound_new (const char *endpoint)
@@ -426,6 +463,7 @@ bus_inbound_new_secure (const char *endpoint, heal_security_t *security)
         return NULL;
     }
     self->handle = zsock_resolve (self->sock);
+    self->log.what = "invalid inbound messages";
     return self;
 }
 
@@ -457,6 +495,15 @@ bus_inbound_forward (bus_inbound_t *self, bus_publisher_t *pub, event_t **decode
         event_t *event = event_decode_message ((const char *) zmq_msg_data (&topic), topic_size,
                                                zmq_msg_data (&payload), zmq_msg_size (&payload),
                                                err, sizeof err);
+        if (event && !bus_inbound_accepts (event->type)) {
+            self->refused++;
+            char why [96];
+            snprintf (why, sizeof why, "type '%s' is published by heal-agent alone",
+                      event_type_name (event->type) ? event_type_name (event->type) : "?");
+            s_inbound_drop_log (self, why);
+            event_destroy (&event);
+        }
+        else
         if (event) {
             //  The topic was validated (UTF-8, no NUL, bounded): make it a C string.
             char name [EVENT_MAX_TOPIC + 1];
@@ -474,13 +521,13 @@ bus_inbound_forward (bus_inbound_t *self, bus_publisher_t *pub, event_t **decode
         }
         else {
             self->invalid++;
-            zsys_debug ("bus: inbound message dropped: %s", err);
+            s_inbound_drop_log (self, err);
         }
     }
     else
     if (rc < 0) {
         self->invalid++;
-        zsys_debug ("bus: inbound message dropped: not two frames");
+        s_inbound_drop_log (self, "not two frames");
     }
     zmq_msg_close (&topic);
     zmq_msg_close (&payload);
@@ -489,6 +536,7 @@ bus_inbound_forward (bus_inbound_t *self, bus_publisher_t *pub, event_t **decode
 
 uint64_t bus_inbound_forwarded (bus_inbound_t *self) { return self->forwarded; }
 uint64_t bus_inbound_invalid (bus_inbound_t *self) { return self->invalid; }
+uint64_t bus_inbound_refused (bus_inbound_t *self) { return self->refused; }
 zsock_t *bus_inbound_sock (bus_inbound_t *self) { return self->sock; }
 
 //  --------------------------------------------------------------------------

@@ -40,6 +40,9 @@ static const heal_key_t s_agent_keys [] = {
       .def = "10", .help = "default per-check timeout" },
     { .name = "host", .type = HEAL_KEY_STRING, .at = AGENT_AT (host),
       .help = "this host's name on the bus (heal_hostname_set)" },
+    { .name = "report_readable_by_others", .type = HEAL_KEY_BOOL,
+      .at = AGENT_AT (report_readable_by_others), .def = "false",
+      .help = "report.json (evidence, command output) readable by every local user" },
     { .name = "redact", .type = HEAL_KEY_BOOL, .at = AGENT_AT (redact), .def = "false",
       .help = "redact credentials (heal/redact.h) in check events before they go on the bus" },
     { .name = NULL }
@@ -78,6 +81,8 @@ static const heal_key_t s_security_keys [] = {
       .help = "directory of the public certificates of allowed clients" },
     { .name = "server_public", .type = HEAL_KEY_PATH,
       .help = "the agent's public certificate" },
+    { .name = "allow_unauthenticated_tcp", .type = HEAL_KEY_BOOL, .def = "false",
+      .help = "plain tcp on loopback: every local user may command heal" },
     { .name = NULL }
 };
 
@@ -140,8 +145,11 @@ const heal_key_t heal_config_check_keys [] = {
       .min = CONFIG_MIN_INTERVAL_MS, .help = "default: the agent's interval" },
     { .name = "timeout", .type = HEAL_KEY_DURATION, .at = CHECK_AT (timeout_ms),
       .help = "default: the agent's timeout" },
-    { .name = "description", .type = HEAL_KEY_STRING, .flags = HEAL_KEY_EMPTY,
-      .help = "for people and the diagnoser" },
+    { .name = "description", .type = HEAL_KEY_STRING, .at = CHECK_AT (description),
+      .flags = HEAL_KEY_EMPTY, .max_len = 1024, .help = "for people and the diagnoser" },
+    { .name = "depends", .type = HEAL_KEY_LIST, .at = CHECK_AT (depends),
+      .max = CONFIG_MAX_DEPENDS, .max_len = 64,
+      .help = "checks this one needs: no remedy or alert while one fails" },
     { .name = "remedy", .type = HEAL_KEY_BLOCK,
       .help = "what to do when the check fails" },
     { .name = NULL }
@@ -156,6 +164,9 @@ const heal_key_t heal_config_remedy_keys [] = {
       .def = "900", .help = "... in any window this long; then heal gives up" },
     { .name = "backoff", .type = HEAL_KEY_DURATION, .at = CHECK_AT (backoff_ms),
       .flags = HEAL_KEY_ZERO, .def = "1", .help = "first delay between attempts, doubling" },
+    { .name = "verify", .type = HEAL_KEY_DURATION, .at = CHECK_AT (verify_ms),
+      .seen = CHECK_AT (verify_given), .flags = HEAL_KEY_ZERO, .max = CONFIG_MAX_VERIFY_MS,
+      .help = "after a remedy, re-check until it passes or this long has passed" },
     { .name = NULL }
 };
 
@@ -279,6 +290,15 @@ int
 heal_config_check_permissions (const char *path, char *err, size_t errlen)
 {
     struct stat st;
+    //  A symlink is the operator's only when they own it: a link planted by
+    //  someone else (to a file they may not read) would have heal read it
+    //  with our rights, and quote it in errors.
+    if (lstat (path, &st) == 0 && S_ISLNK (st.st_mode) && st.st_uid != geteuid ()) {
+        s_error (err, errlen, path, NULL, NULL,
+                 "a symlink owned by uid %ld, not by the user running heal (uid %ld): "
+                 "refusing it", (long) st.st_uid, (long) geteuid ());
+        return -1;
+    }
     if (stat (path, &st)) {
         s_error (err, errlen, path, NULL, NULL, "%s", strerror (errno));
         return -1;
@@ -345,7 +365,8 @@ heal_config_destroy (heal_config_t **self_p)
     heal_config_t *self = *self_p;
     for (size_t i = 0; i < self->check_count; i++) {
         free (self->checks [i].name);
-        free (self->checks [i].kind);
+        heal_keys_free (heal_config_check_keys, &self->checks [i]);
+        free (self->checks [i].depends_index);
     }
     free (self->checks);
     zconfig_destroy (&self->root);
@@ -429,10 +450,15 @@ s_parse (const char *text, const char *file, char *err, size_t errlen)
             what = end + 2;
     }
     if (what && line > 0) {
+        //  czmq quotes the rest of the line ("invalid syntax 'TEXT'"): keep
+        //  its words, never the file's text (errors quote only what we know
+        //  the operator wrote: keys and section names that parsed).
         char msg [256];
-        size_t n = strcspn (what, "\r\n");
+        size_t n = strcspn (what, "\r\n'");
         if (n >= sizeof msg)
             n = sizeof msg - 1;
+        while (n > 0 && (what [n - 1] == ' ' || what [n - 1] == ':'))
+            n--;
         memcpy (msg, what, n);
         msg [n] = 0;
         char *safe = heal_safe_string (msg, n, 200);
@@ -695,6 +721,8 @@ s_load_tree (zconfig_t **root_p, const char *file, char *err, size_t errlen)
             goto failed;
         }
     }
+    if (heal_config_depends_check (self, err, errlen))
+        goto failed;
     //  heal-notify's blocks, so every binary's -n validates them
     notify_config_t *notify = notify_config_new (self, err, errlen);
     if (!notify)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <czmq.h>
 #include "heal/dirs.h"
+#include "heal/file.h"
 #include "platform.h"
 
 int
@@ -94,4 +95,39 @@ heal_default_state_dir (void)
     if (heal_platform_state_dir (dir, sizeof dir))
         return NULL;
     return strdup (dir);
+}
+
+int
+heal_state_dir_check (const char *dir, bool create, char *err, size_t errlen)
+{
+    struct stat st;
+    if (!dir || !*dir) {
+        snprintf (err, errlen, "no state directory");
+        return -1;
+    }
+    if (stat (dir, &st)) {
+        if (!create)
+            return 0;           //  the agent creates it 0700 (or says why it cannot)
+        if (errno != ENOENT || heal_mkdir_p (dir, 0700) || stat (dir, &st)) {
+            snprintf (err, errlen, "%s: %s", dir, strerror (errno));
+            return -1;
+        }
+    }
+    if (!S_ISDIR (st.st_mode)) {
+        snprintf (err, errlen, "%s: not a directory", dir);
+        return -1;
+    }
+    if (st.st_uid != geteuid ()) {
+        snprintf (err, errlen, "%s: owned by uid %ld, not by the user running heal "
+                  "(uid %ld): another user could plant its state", dir,
+                  (long) st.st_uid, (long) geteuid ());
+        return -1;
+    }
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        snprintf (err, errlen, "%s: writable by group or others (mode %03o): another "
+                  "user could plant its state (chmod go-w %s)", dir,
+                  (unsigned) (st.st_mode & 0777), dir);
+        return -1;
+    }
+    return 0;
 }

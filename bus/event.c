@@ -22,7 +22,7 @@ static const char *s_type_names [EVENT_TYPE_COUNT] = {
 };
 
 static const char *s_severity_names [SEVERITY_COUNT] = {
-    "ok", "healed", "warning", "critical", "unknown"
+    "ok", "healed", "warning", "critical", "unknown", "blocked"
 };
 
 static const char *s_remedy_results [] = {
@@ -101,7 +101,8 @@ severity_exit_code (severity_t severity)
     switch (severity) {
         case SEVERITY_OK:
         case SEVERITY_HEALED:   return 0;
-        case SEVERITY_WARNING:  return 1;
+        case SEVERITY_WARNING:
+        case SEVERITY_BLOCKED:  return 1;
         case SEVERITY_CRITICAL: return 2;
         default:                return 3;
     }
@@ -114,9 +115,10 @@ s_severity_rank (severity_t s)
         case SEVERITY_OK:       return 0;
         case SEVERITY_HEALED:   return 1;
         case SEVERITY_WARNING:  return 2;
-        case SEVERITY_UNKNOWN:  return 3;
-        case SEVERITY_CRITICAL: return 4;
-        default:                return 3;
+        case SEVERITY_BLOCKED:  return 3;
+        case SEVERITY_UNKNOWN:  return 4;
+        case SEVERITY_CRITICAL: return 5;
+        default:                return 4;
     }
 }
 
@@ -208,6 +210,8 @@ event_destroy (event_t **self_p)
         s_free (self, self->metrics [i].name);
     s_free (self, self->metrics);
     s_remedy_free (self, &self->remedy);
+    s_free (self, self->description);
+    s_free (self, self->blocked_by);
     s_free (self, self->alert);
     s_list_free (self, &self->issues, &self->issue_count);
     s_list_free (self, &self->checks, &self->check_count);
@@ -270,6 +274,7 @@ event_dup (const event_t *src)
     self->evidence = NULL; self->evidence_count = 0;
     self->metrics = NULL; self->metric_count = 0;
     self->remedy = NULL;
+    self->description = self->blocked_by = NULL;
     self->alert = NULL;
     self->issues = NULL; self->issue_count = 0;
     self->checks = NULL; self->check_count = 0;
@@ -303,11 +308,14 @@ event_dup (const event_t *src)
         else {
             self->remedy->attempt = src->remedy->attempt;
             self->remedy->duration_ms = src->remedy->duration_ms;
+            self->remedy->verify_ms = src->remedy->verify_ms;
             rc |= s_dup_opt (&self->remedy->action, src->remedy->action);
             rc |= s_dup_opt (&self->remedy->result, src->remedy->result);
             rc |= s_dup_opt (&self->remedy->output, src->remedy->output);
         }
     }
+    rc |= s_dup_opt (&self->description, src->description);
+    rc |= s_dup_opt (&self->blocked_by, src->blocked_by);
     rc |= s_dup_opt (&self->alert, src->alert);
     rc |= s_dup_list (&self->issues, &self->issue_count, src->issues, src->issue_count);
     rc |= s_dup_list (&self->checks, &self->check_count, src->checks, src->check_count);
@@ -485,11 +493,17 @@ event_to_json (const event_t *self)
                 json_object_set_new (r, "attempt", json_integer (self->remedy->attempt));
                 json_object_set_new (r, "duration_ms", json_integer (self->remedy->duration_ms));
                 json_object_set_new (r, "output", s_json_str (self->remedy->output));
+                if (self->remedy->verify_ms >= 0)
+                    json_object_set_new (r, "verify_ms", json_integer (self->remedy->verify_ms));
             }
             SET ("remedy", r);
         }
         else
             SET ("remedy", json_null ());
+        if (self->description)
+            SET ("description", s_json_str (self->description));
+        if (self->blocked_by)
+            SET ("blocked_by", s_json_str (self->blocked_by));
         if (self->type == EVENT_ALERT)
             SET ("alert", s_json_str (self->alert));
     }

@@ -72,6 +72,7 @@ typedef struct {
 //  Sorted by name (kept so for readers; test_event checks the order).
 static const field_t s_fields [] = {
     { FN ("alert"), F_STR, OFF (alert), NO, EVENT_MAX_SHORT, T_ALERT, T_ALERT, true },
+    { FN ("blocked_by"), F_OPTSTR, OFF (blocked_by), NO, EVENT_MAX_NAME, 0, T_CHECK | T_ALERT, false },
     { FN ("cached"), F_BOOL, OFF (cached), NO, 0, T_DIAG, T_DIAG, false },
     { FN ("changed"), F_BOOL, OFF (changed), NO, 0, T_CHECK, T_CHECK | T_ALERT, false },
     { FN ("check"), F_NAME, OFF (check), NO, EVENT_MAX_NAME, T_CHECK | T_ALERT, T_CHECK | T_ALERT, true },
@@ -82,6 +83,7 @@ static const field_t s_fields [] = {
     { FN ("cycle"), F_UINT, OFF (cycle), NO, 0, T_CHECK | T_ALERT | T_CYCLE | T_DIAG,
       T_CHECK | T_ALERT | T_CYCLE | T_DIAG, false },
     { FN ("degraded"), F_BOOL, OFF (degraded), NO, 0, T_CYCLE, T_CYCLE, false },
+    { FN ("description"), F_OPTSTR, OFF (description), NO, EVENT_MAX_MESSAGE, 0, T_CHECK | T_ALERT, false },
     { FN ("duration_ms"), F_INT, OFF (duration_ms), NO, 0, T_CHECK | T_CYCLE,
       T_CHECK | T_ALERT | T_CYCLE, false },
     { FN ("error"), F_OPTSTR, OFF (error), NO, EVENT_MAX_TEXT, 0, T_DIAG, false },
@@ -427,6 +429,8 @@ s_remedy_key (const char *k, size_t n)
                  : memcmp (k, "output", 6) == 0 ? 4 : -1;
         case 7:
             return memcmp (k, "attempt", 7) == 0 ? 2 : -1;
+        case 9:
+            return memcmp (k, "verify_ms", 9) == 0 ? 5 : -1;
         case 11:
             return memcmp (k, "duration_ms", 11) == 0 ? 3 : -1;
         default:
@@ -447,7 +451,9 @@ s_remedy (wire_reader_t *r, const wire_tok_t *t, event_t *self)
     if (!rem)
         return -1;
     memset (rem, 0, sizeof *rem);
-    static const char *keys [] = { "action", "result", "attempt", "duration_ms", "output" };
+    rem->verify_ms = -1;                //  optional: none ran
+    static const char *keys [] = { "action", "result", "attempt", "duration_ms", "output",
+                                   "verify_ms" };
     unsigned seen = 0;
     for (size_t i = 0; i < t->n; i++) {
         wire_tok_t k, v;
@@ -488,6 +494,9 @@ s_remedy (wire_reader_t *r, const wire_tok_t *t, event_t *self)
                 break;
             case 3:
                 rc = s_int (r, &v, &rem->duration_ms, "remedy.duration_ms");
+                break;
+            case 5:
+                rc = s_int (r, &v, &rem->verify_ms, "remedy.verify_ms");
                 break;
             default:
                 rc = s_str (r, &v, EVENT_MAX_TEXT, false, true, &rem->output, "remedy.output");
@@ -547,7 +556,7 @@ s_field (wire_reader_t *r, const field_t *f, event_t *self)
             int s = t.kind == WIRE_TOK_STR ? wire_severity_index (t.str, t.n) : -1;
             if (s < 0) {
                 wire_err (r->err, r->errlen, "field severity: not one of ok, healed, warning, "
-                          "critical, unknown");
+                          "critical, unknown, blocked");
                 return -1;
             }
             self->severity = (severity_t) s;

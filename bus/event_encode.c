@@ -278,7 +278,9 @@ s_remedy (writer_t *w, const event_remedy_t *r)
         return s_nil (w);
     if (!r->result || !wire_remedy_result_valid (r->result))
         return -1;
-    if (s_map (w, 5)
+    bool verify = r->verify_ms >= 0;
+    if (s_map (w, 5 + verify)
+    ||  (verify && (KEY ("verify_ms") || s_int (w, r->verify_ms)))
     ||  KEY ("action") || s_str (w, r->action, EVENT_MAX_SHORT, false)
     ||  KEY ("result") || s_str (w, r->result, EVENT_MAX_SHORT, false)
     ||  KEY ("attempt") || s_int (w, r->attempt)
@@ -299,10 +301,11 @@ s_encode (const event_t *self, writer_t *w)
     size_t fields = 6;
     switch (self->type) {
         case EVENT_CHECK:
-            fields += 13;
+            fields += 13 + (self->description != NULL) + (self->blocked_by != NULL);
             break;
         case EVENT_ALERT:
-            fields += 13 + (self->metric_count > 0);
+            fields += 13 + (self->metric_count > 0) + (self->description != NULL)
+                        + (self->blocked_by != NULL);
             break;
         case EVENT_CYCLE:
             fields += 5;
@@ -349,6 +352,12 @@ s_encode (const event_t *self, writer_t *w)
         if (self->type == EVENT_CHECK || self->metric_count > 0)
             if (KEY ("metrics") || s_metrics (w, self))
                 return -1;
+        if (self->description
+        &&  (KEY ("description") || s_str (w, self->description, EVENT_MAX_MESSAGE, false)))
+            return -1;
+        if (self->blocked_by
+        &&  (KEY ("blocked_by") || s_str (w, self->blocked_by, EVENT_MAX_NAME, false)))
+            return -1;
         if (self->type == EVENT_ALERT) {
             if (!self->alert || !*self->alert)
                 return -1;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,15 +89,23 @@ failed:
     return -1;
 }
 
-char *
-heal_read_file (const char *path, size_t max, size_t *size)
+//  Ours: owned by the effective user and not writable by group or others.
+static bool
+s_private (const struct stat *st)
+{
+    return st->st_uid == geteuid () && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+static char *
+s_read_file (const char *path, size_t max, size_t *size, bool private_file)
 {
     if (!path || max >= SIZE_MAX - 1) {
         errno = EINVAL;
         return NULL;
     }
     //  O_NONBLOCK: opening a FIFO must not hang; we refuse non-regular files.
-    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK
+                         | (private_file ? O_NOFOLLOW : 0));
     if (fd < 0)
         return NULL;
     struct stat st;
@@ -109,6 +118,11 @@ heal_read_file (const char *path, size_t max, size_t *size)
     if (!S_ISREG (st.st_mode)) {
         close (fd);
         errno = S_ISDIR (st.st_mode) ? EISDIR : EINVAL;
+        return NULL;
+    }
+    if (private_file && !s_private (&st)) {
+        close (fd);
+        errno = EPERM;
         return NULL;
     }
     if ((uint64_t) st.st_size > (uint64_t) max) {
@@ -168,6 +182,34 @@ heal_read_file (const char *path, size_t max, size_t *size)
     return buf;
 }
 
+char *
+heal_read_file (const char *path, size_t max, size_t *size)
+{
+    return s_read_file (path, max, size, false);
+}
+
+char *
+heal_read_file_private (const char *path, size_t max, size_t *size)
+{
+    return s_read_file (path, max, size, true);
+}
+
+int
+heal_open_append_private (const char *path, int mode)
+{
+    int fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW
+                         | O_NONBLOCK, (mode_t) mode);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat (fd, &st) || !S_ISREG (st.st_mode) || !s_private (&st)) {
+        close (fd);
+        errno = EPERM;
+        return -1;
+    }
+    return fd;
+}
+
 int
 heal_mkdir_p (const char *path, int mode)
 {
@@ -207,8 +249,7 @@ heal_append_file (const char *path, const void *data, size_t size, int mode)
 {
     if (!path || (!data && size))
         return -1;
-    int fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
-                   (mode_t) mode);
+    int fd = heal_open_append_private (path, mode);
     if (fd < 0)
         return -1;
     //  One write: O_APPEND puts it whole at the end (a regular file).

@@ -201,6 +201,24 @@ heal_parse_bool (const char *text, bool *value)
     return 0;
 }
 
+int
+heal_parse_decimal (const char *text, uint64_t max, uint64_t *value)
+{
+    if (!text || !*text || strlen (text) > 20)
+        return -1;
+    uint64_t n = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        uint64_t digit = (uint64_t) (*p - '0');
+        if (n > (max - digit) / 10)
+            return -1;
+        n = n * 10 + digit;
+    }
+    *value = n;
+    return 0;
+}
+
 bool
 heal_name_valid (const char *name)
 {

@@ -1,11 +1,16 @@
 //  security — who may connect to heal's sockets (include/heal/security.h).
 //
-//  Two rules, applied to every bind and connect:
+//  The rules, applied to every bind and connect (and by -n, through
+//  heal_secure_check, without touching the network):
 //  - ipc: the socket file lives in a directory owned by the effective user and
 //    closed to group and others (created 0700 when absent); the socket file
 //    itself is made 0600 right after bind. Abstract sockets (ipc://@name) have
 //    no permissions at all, so they are refused.
-//  - tcp on an address that is not loopback: CURVE or nothing. The server side
+//  - tcp, loopback included (any local user can connect to a loopback port):
+//    CURVE, or plain on loopback only when the config says
+//    `security/allow_unauthenticated_tcp = true`; on any other address CURVE
+//    or nothing. A bind names an address (127.0.0.1, [::1]), never a host or
+//    interface name (ZeroMQ does not resolve names to bind). The server side
 //    loads its certificate (czmq zcert format: FILE holds the public key,
 //    FILE_secret the secret key) and a zauth actor checks every client key
 //    against the certificates in the clients directory. A client needs its own
@@ -17,11 +22,15 @@
 //    client_cert   = "/path/client.cert"   (healctl, diagnoser; + client.cert_secret)
 //    server_public = "/path/server.cert"   (clients; the server's public cert;
 //                                           defaults to server_cert when set)
+//    allow_unauthenticated_tcp = true      (plain tcp on loopback: every local
+//                                           user may command heal and push)
 
 #include "heal/security.h"
 #include "heal/util.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,6 +41,7 @@
 struct heal_security_t {
     zactor_t *auth;             //  zauth, only when CURVE is configured
     zcert_t *server_cert;       //  with secret key, NULL without CURVE
+    bool allow_plain;           //  security/allow_unauthenticated_tcp
 };
 
 //  A czmq zcert that failed to load a secret has an all-zero secret key.
@@ -123,6 +133,121 @@ s_server_public_path (const heal_config_t *config)
                                   "server_cert");
 }
 
+//  security/allow_unauthenticated_tcp (validated as a boolean by the loader).
+static bool
+s_allow_plain (const heal_config_t *config)
+{
+    const char *value = s_key (config, NULL, "allow_unauthenticated_tcp");
+    return value && (streq (value, "true") || streq (value, "yes") || streq (value, "1")
+                     || streq (value, "on"));
+}
+
+//  The host of a tcp endpoint (no brackets) into host; ipv6 when bracketed.
+static int
+s_tcp_host (const char *endpoint, char *host, size_t len, bool *ipv6)
+{
+    const char *address = endpoint + 6;
+    const char *colon = strrchr (address, ':');
+    if (!colon)
+        return -1;
+    size_t hlen = (size_t) (colon - address);
+    *ipv6 = hlen >= 2 && address [0] == '[' && address [hlen - 1] == ']';
+    if (*ipv6) {
+        address++;
+        hlen -= 2;
+    }
+    if (hlen == 0 || hlen >= len)
+        return -1;
+    memcpy (host, address, hlen);
+    host [hlen] = 0;
+    return 0;
+}
+
+//  The policy for one endpoint, without touching the network. curve: this
+//  side has its CURVE keys configured. Returns 0, or -1 with err set.
+static int
+s_policy (const char *endpoint, bool bind, bool curve, bool allow_plain,
+          char *err, size_t errlen)
+{
+    if (!endpoint || !*endpoint) {
+        snprintf (err, errlen, "no endpoint");
+        return -1;
+    }
+    char why [256] = "";
+    if (!heal_endpoint_valid (endpoint, why, sizeof why)) {
+        snprintf (err, errlen, "%s", why);
+        return -1;
+    }
+    if (strncmp (endpoint, "ipc://", 6) == 0 && (endpoint [6] == '@' || endpoint [6] == 0)) {
+        snprintf (err, errlen, "abstract sockets have no permissions; use a path "
+                  "in a 0700 directory");
+        return -1;
+    }
+    if (strncmp (endpoint, "tcp://", 6) != 0)
+        return 0;
+    char host [256];
+    bool ipv6 = false;
+    if (s_tcp_host (endpoint, host, sizeof host, &ipv6)) {
+        snprintf (err, errlen, "tcp endpoint needs host:port");
+        return -1;
+    }
+    struct in_addr a4;
+    struct in6_addr a6;
+    bool numeric = ipv6 ? inet_pton (AF_INET6, host, &a6) == 1
+                        : inet_pton (AF_INET, host, &a4) == 1;
+    if (bind && !numeric && !streq (host, "*")) {
+        snprintf (err, errlen, "a bind needs an address, not the name '%s' "
+                  "(ZeroMQ does not resolve names to bind): write 127.0.0.1 or [::1]",
+                  host);
+        return -1;
+    }
+    if (ipv6 && numeric && IN6_IS_ADDR_V4MAPPED (&a6)) {
+        snprintf (err, errlen, "'%s' is an IPv4 address in IPv6 clothing: write it "
+                  "as IPv4 (127.0.0.1)", host);
+        return -1;
+    }
+    if (curve)
+        return 0;
+    bool loopback = heal_endpoint_is_local (endpoint) && (numeric || !bind);
+    if (!loopback) {
+        snprintf (err, errlen, "not a loopback address: refused without CURVE "
+                  "(set security/%s)", bind ? "server_cert and security/clients_dir"
+                                            : "client_cert and security/server_public");
+        return -1;
+    }
+    if (!allow_plain) {
+        snprintf (err, errlen, "plain tcp, even on loopback, lets every local user "
+                  "%s: use ipc, or CURVE (security/%s), or say so with "
+                  "security/allow_unauthenticated_tcp = true",
+                  bind ? "command heal and push into its bus" : "impersonate the agent",
+                  bind ? "server_cert and clients_dir" : "client_cert and server_public");
+        return -1;
+    }
+    return 0;
+}
+
+//  For an existing ipc socket directory: ours and closed to others. Absent
+//  is fine (the bind creates it 0700). 0 or -1 with err.
+static int s_ipc_dir_check (const char *path, bool create, char *err, size_t errlen);
+
+int
+heal_secure_check (const heal_config_t *config, const char *endpoint, bool bind,
+                   char *err, size_t errlen)
+{
+    bool curve;
+    if (bind)
+        curve = s_key (config, config ? config->curve_server_cert : NULL, "server_cert")
+             && s_key (config, config ? config->curve_clients_dir : NULL, "clients_dir");
+    else
+        curve = s_key (config, config ? config->curve_client_cert : NULL, "client_cert")
+             && s_server_public_path (config);
+    if (s_policy (endpoint, bind, curve, s_allow_plain (config), err, errlen))
+        return -1;
+    if (bind && strncmp (endpoint, "ipc://", 6) == 0)
+        return s_ipc_dir_check (endpoint + 6, false, err, errlen);
+    return 0;
+}
+
 heal_security_t *
 heal_security_new (const heal_config_t *config, char *err, size_t errlen)
 {
@@ -135,8 +260,9 @@ heal_security_new (const heal_config_t *config, char *err, size_t errlen)
                                      "server_cert");
     const char *clients_dir = s_key (config, config ? config->curve_clients_dir : NULL,
                                      "clients_dir");
+    self->allow_plain = s_allow_plain (config);
     if (!server_cert)
-        return self;            //  no CURVE: loopback and ipc only
+        return self;            //  no CURVE: ipc (and plain loopback when allowed)
 
     if (!clients_dir) {
         snprintf (err, errlen, "security: server_cert is set but clients_dir is not: "
@@ -207,9 +333,10 @@ s_ipc_dir (const char *path, char *dir, size_t dirlen)
     return 0;
 }
 
-//  Make sure the directory of an ipc socket is ours and closed to others.
+//  Make sure the directory of an ipc socket is ours and closed to others
+//  (created 0700 when absent and create is set).
 static int
-s_ipc_prepare (const char *path, char *err, size_t errlen)
+s_ipc_dir_check (const char *path, bool create, char *err, size_t errlen)
 {
     if (*path == '@' || *path == 0) {
         snprintf (err, errlen, "security: ipc://%s: abstract sockets have no "
@@ -228,6 +355,8 @@ s_ipc_prepare (const char *path, char *err, size_t errlen)
     }
     struct stat st;
     if (lstat (dir, &st) != 0) {
+        if (errno == ENOENT && !create)
+            return 0;
         if (errno != ENOENT || heal_mkdir_p (dir, 0700) != 0
         ||  lstat (dir, &st) != 0) {
             snprintf (err, errlen, "security: cannot create %s: %s", dir, strerror (errno));
@@ -257,22 +386,21 @@ heal_secure_bind (heal_security_t *self, zsock_t *sock, const char *endpoint,
                   char *err, size_t errlen)
 {
     assert (sock);
-    if (!endpoint || !heal_endpoint_valid (endpoint, err, errlen)) {
-        if (!endpoint)
-            snprintf (err, errlen, "security: no endpoint");
+    bool curve = self && self->server_cert;
+    char why [384] = "";
+    if (s_policy (endpoint, true, curve, self && self->allow_plain, why, sizeof why)) {
+        snprintf (err, errlen, "security: %s: %s", endpoint ? endpoint : "(none)", why);
         return -1;
     }
     bool ipc = strncmp (endpoint, "ipc://", 6) == 0;
     bool tcp = strncmp (endpoint, "tcp://", 6) == 0;
-    if (ipc && s_ipc_prepare (endpoint + 6, err, errlen))
+    if (ipc && s_ipc_dir_check (endpoint + 6, true, err, errlen))
         return -1;
-    if (tcp && !heal_endpoint_is_local (endpoint)) {
-        if (!self || !self->server_cert) {
-            snprintf (err, errlen, "security: %s is not a loopback address: refused "
-                      "without CURVE (set security/server_cert and "
-                      "security/clients_dir)", endpoint);
-            return -1;
-        }
+    if (tcp && strchr (endpoint + 6, '['))
+        zsock_set_ipv6 (sock, 1);
+    if (tcp && curve) {
+        //  CURVE on every tcp endpoint, loopback included: any local user
+        //  can reach a loopback port.
         zcert_apply (self->server_cert, sock);
         zsock_set_curve_server (sock, 1);
     }
@@ -296,25 +424,18 @@ heal_secure_connect (const heal_config_t *config, zsock_t *sock,
                      const char *endpoint, char *err, size_t errlen)
 {
     assert (sock);
-    if (!endpoint || !heal_endpoint_valid (endpoint, err, errlen)) {
-        if (!endpoint)
-            snprintf (err, errlen, "security: no endpoint");
+    const char *server_path = s_server_public_path (config);
+    const char *client_cert = s_key (config, config ? config->curve_client_cert : NULL,
+                                     "client_cert");
+    bool curve = client_cert && server_path;
+    char why [384] = "";
+    if (s_policy (endpoint, false, curve, s_allow_plain (config), why, sizeof why)) {
+        snprintf (err, errlen, "security: %s: %s", endpoint ? endpoint : "(none)", why);
         return -1;
     }
-    if (strncmp (endpoint, "ipc://", 6) == 0 && endpoint [6] == '@') {
-        snprintf (err, errlen, "security: %s: abstract sockets are refused", endpoint);
-        return -1;
-    }
-    if (strncmp (endpoint, "tcp://", 6) == 0 && !heal_endpoint_is_local (endpoint)) {
-        const char *server_path = s_server_public_path (config);
-        const char *client_cert = s_key (config, config ? config->curve_client_cert : NULL,
-                                         "client_cert");
-        if (!client_cert || !server_path) {
-            snprintf (err, errlen, "security: %s is not a loopback address: refused "
-                      "without CURVE (set security/client_cert and "
-                      "security/server_public)", endpoint);
-            return -1;
-        }
+    if (strncmp (endpoint, "tcp://", 6) == 0 && strchr (endpoint + 6, '['))
+        zsock_set_ipv6 (sock, 1);
+    if (strncmp (endpoint, "tcp://", 6) == 0 && curve) {
         zcert_t *client = s_load_secret_cert (client_cert, "client_cert",
                                               err, errlen);
         if (!client)
@@ -335,6 +456,70 @@ heal_secure_connect (const heal_config_t *config, zsock_t *sock,
         snprintf (err, errlen, "security: cannot connect %s: %s", endpoint,
                   zmq_strerror (zmq_errno ()));
         return -1;
+    }
+    return 0;
+}
+
+//  `FILE: section: key 'key': why` for the preflight.
+static int
+s_preflight_error (const heal_config_t *config, const char *section, const char *key,
+                   const char *why, char *err, size_t errlen)
+{
+    heal_keys_ctx_t ctx = { .file = config ? config->file : NULL, .where = section };
+    heal_keys_error (&ctx, key, err, errlen, "%s", why);
+    return -1;
+}
+
+int
+heal_preflight (const heal_config_t *config, int uses, char *err, size_t errlen)
+{
+    char why [CONFIG_ERROR_MAX / 2] = "";
+    if (!config)
+        return s_preflight_error (NULL, NULL, NULL, "no config", err, errlen);
+    struct {
+        int use;
+        bool bind;
+        const char *endpoint, *section, *key;
+    } ends [] = {
+        { HEAL_USE_AGENT, true, config->publish, "bus", "publish" },
+        { HEAL_USE_AGENT, true, config->inbound, "bus", "inbound" },
+        { HEAL_USE_AGENT, true, config->control, "control", "endpoint" },
+        { HEAL_USE_CONTROL, false, config->control, "control", "endpoint" },
+        { HEAL_USE_SUBSCRIBE, false, config->publish, "bus", "publish" },
+        { HEAL_USE_PUSH, false, config->inbound, "bus", "inbound" },
+    };
+    for (size_t i = 0; i < sizeof ends / sizeof ends [0]; i++) {
+        if (!(uses & ends [i].use))
+            continue;
+        if (heal_secure_check (config, ends [i].endpoint, ends [i].bind, why, sizeof why))
+            return s_preflight_error (config, ends [i].section, ends [i].key, why,
+                                      err, errlen);
+    }
+    if (uses & HEAL_USE_AGENT) {
+        if (heal_state_dir_check (config->state_dir, false, why, sizeof why))
+            return s_preflight_error (config, "agent", "state_dir", why, err, errlen);
+        //  The server keys, loaded as the agent loads them at start.
+        heal_security_t *security = heal_security_new (config, why, sizeof why);
+        if (!security)
+            return s_preflight_error (config, "security", NULL, why, err, errlen);
+        heal_security_destroy (&security);
+    }
+    if (uses & (HEAL_USE_CONTROL | HEAL_USE_SUBSCRIBE | HEAL_USE_PUSH)) {
+        //  The client keys, when this side uses CURVE.
+        const char *client_cert = s_key (config, config->curve_client_cert, "client_cert");
+        const char *server_path = s_server_public_path (config);
+        if (client_cert && server_path) {
+            zcert_t *client = s_load_secret_cert (client_cert, "client_cert", why, sizeof why);
+            if (!client)
+                return s_preflight_error (config, "security", "client_cert", why,
+                                          err, errlen);
+            zcert_destroy (&client);
+            zcert_t *server = zcert_load (server_path);
+            if (!server)
+                return s_preflight_error (config, "security", "server_public",
+                                          "cannot load the certificate", err, errlen);
+            zcert_destroy (&server);
+        }
     }
     return 0;
 }

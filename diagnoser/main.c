@@ -34,7 +34,9 @@ main (int argc, char *argv [])
         fprintf (stderr, "%s\n", err);
         return CONFIG_EXIT_INVALID;
     }
-    diag_settings_t *settings = diag_settings_new (config, err, sizeof err);
+    diag_settings_t *settings = heal_preflight (config, HEAL_USE_SUBSCRIBE | HEAL_USE_PUSH,
+                                                err, sizeof err)
+                              ? NULL : diag_settings_new (config, err, sizeof err);
     if (!settings) {
         free (path);
         heal_config_destroy (&config);

@@ -276,6 +276,14 @@ s_render_symptom (heal_strbuf_t *b, const diag_symptom_t *s, const level_t *lv, 
     const event_t *e = s->event;
     heal_strbuf_fmt (b, "### check %s (kind %s, %s)\n", e->check ? e->check : "?",
                e->kind ? e->kind : "?", e->critical ? "critical" : "optional");
+    if (e->description && *e->description) {
+        //  The operator's words for what the check is about (config `description`).
+        size_t dlen = strlen (e->description);
+        size_t dkeep = s_utf8_prefix (e->description, dlen, lv->message_len);
+        heal_strbuf_str (b, "description: ");
+        heal_strbuf_add (b, e->description, dkeep);
+        heal_strbuf_str (b, dkeep < dlen ? "...\n" : "\n");
+    }
     if (s->flaps > 0) {
         heal_strbuf_fmt (b, "status: flapping: failed and was healed %d times in the last ", s->flaps);
         s_add_duration (b, s->flap_window_ms);

@@ -35,7 +35,8 @@ diag_symptom_new (const event_t *event, heal_redactor_t *redactor)
     if (!self->event)
         goto fail;
     event_t *e = self->event;
-    if (s_redact_field (redactor, &e->message))
+    if (s_redact_field (redactor, &e->message)
+    ||  s_redact_field (redactor, &e->description))
         goto fail;
     //  evidence lines together: a PEM block spans several
     if (heal_redact_lines (redactor, e->evidence, e->evidence_count))

@@ -71,10 +71,13 @@ healctl_request_run (healctl_t *ctl, const healctl_command_t *cmd, int argc, cha
         return HEALCTL_EXIT_USAGE;
     int64_t timeout = ctl->timeout_ms >= 0 ? ctl->timeout_ms : cmd->timeout_ms;
     if (ctl->timeout_ms < 0 && cmd->timeout_ms == HEALCTL_RUN_TIMEOUT_MS && ctl->config) {
-        //  run/heal wait for the check: run, remedy, run again. Leave room for
-        //  the slowest configured check to do all three.
+        //  run/heal wait for the check: run, remedy, re-checks for the verify
+        //  window. Leave room for the slowest configured check to do all.
+        //  (An unset verify is the kind's default: at most 10 s.)
         for (size_t i = 0; i < ctl->config->check_count; i++) {
-            int64_t need = 3 * ctl->config->checks [i].timeout_ms + 5000;
+            const heal_check_config_t *check = &ctl->config->checks [i];
+            int64_t verify = check->verify_given ? check->verify_ms : 10000;
+            int64_t need = 3 * check->timeout_ms + verify + 5000;
             if (need > timeout && need <= HEALCTL_MAX_TIMEOUT_MS)
                 timeout = need;
         }

@@ -101,6 +101,16 @@ s_validate (healctl_t *ctl)
         return HEALCTL_EXIT_CONFIG;
     }
     char *path = heal_config_locate (ctl->config_path);
+    //  What healctl itself uses: its connects and its client keys.
+    heal_config_t *config = heal_config_load (path, err, sizeof err);
+    int rc = !config || heal_preflight (config, HEAL_USE_CONTROL | HEAL_USE_SUBSCRIBE,
+                                        err, sizeof err);
+    heal_config_destroy (&config);
+    if (rc) {
+        fprintf (stderr, "%s\n", err);
+        free (path);
+        return HEALCTL_EXIT_CONFIG;
+    }
     printf ("%s: ok\n", path ? path : "built-in defaults");
     free (path);
     return HEALCTL_EXIT_OK;

@@ -97,6 +97,10 @@ healctl_show (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **arg
     if (streak > 1)
         printf (", %lld runs in a row", (long long) streak);
     printf ("\n");
+    const char *blocked_by = healctl_json_string (entry, "blocked_by");
+    if (blocked_by)
+        printf ("  blocked    by %s (a check it depends on is failing: no remedy, "
+                "no alert)\n", blocked_by);
     const char *message = healctl_json_string (entry, "message");
     printf ("  message    %s\n", message? message: "-");
     //  Why it was last healed: the failure the remedy fixed.
@@ -119,9 +123,13 @@ healctl_show (healctl_t *ctl, const healctl_command_t *cmd, int argc, char **arg
     json_t *remedy = json_object_get (last, "remedy");
     const char *remedy_output = healctl_json_string (remedy, "output");
     const char *remedy_result = healctl_json_string (remedy, "result");
-    //  "skipped", attempt 0, no output: nothing is configured for it.
-    if (json_is_object (remedy) && healctl_json_int (remedy, "attempt", 0) == 0
-    &&  !remedy_output && remedy_result && streq (remedy_result, "skipped"))
+    //  remedy null on a failing run (or, from an older agent, "skipped",
+    //  attempt 0, no output): nothing is configured for it.
+    bool failing = severity && !streq (severity, "ok") && !streq (severity, "healed")
+                && !streq (severity, "blocked");
+    if ((json_is_object (remedy) && healctl_json_int (remedy, "attempt", 0) == 0
+    &&   !remedy_output && remedy_result && streq (remedy_result, "skipped"))
+    ||  (last && json_is_null (remedy) && failing))
         printf ("  remedy     none configured for this failure\n");
     else
     if (json_is_object (remedy)) {

@@ -253,7 +253,7 @@ typedef struct {
     char since [32];
     char heals [24];
     char remedy [128];
-    char severity [48];
+    char severity [128];            //  "blocked by NAME (muted)"
     const char *color;
 } s_row_t;
 
@@ -309,10 +309,19 @@ healctl_render_status (healctl_t *ctl, const healctl_command_t *cmd, json_t *dat
         row->cells [1] = kind ? kind : "-";
         row->cells [2] = json_is_true (json_object_get (entry, "critical")) ? "yes" : "no";
         int64_t muted = healctl_json_int (entry, "muted_until", 0);
-        if (muted > now)
-            snprintf (row->severity, sizeof row->severity, "%s (muted)", severity);
+        //  blocked: by which dependency (status entry, or the run's event)
+        const char *blocked_by = healctl_json_string (entry, "blocked_by");
+        if (!blocked_by)
+            blocked_by = healctl_json_string (json_object_get (entry, "last"), "blocked_by");
+        char shown [48 + 64 + 1];
+        if (blocked_by && streq (severity, "blocked"))
+            snprintf (shown, sizeof shown, "blocked by %.64s", blocked_by);
         else
-            snprintf (row->severity, sizeof row->severity, "%s", severity);
+            snprintf (shown, sizeof shown, "%s", severity);
+        if (muted > now)
+            snprintf (row->severity, sizeof row->severity, "%s (muted)", shown);
+        else
+            snprintf (row->severity, sizeof row->severity, "%s", shown);
         row->cells [3] = row->severity;
         row->color = healctl_severity_color (ctl, severity);
         healctl_relative_time (healctl_json_int (entry, "since", 0), now,

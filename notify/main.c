@@ -36,7 +36,9 @@ main (int argc, char *argv [])
         fprintf (stderr, "%s\n", err);
         return CONFIG_EXIT_INVALID;
     }
-    notify_config_t *notify_config = notify_config_new (config, err, sizeof err);
+    notify_config_t *notify_config = heal_preflight (config, HEAL_USE_SUBSCRIBE,
+                                                     err, sizeof err)
+                                   ? NULL : notify_config_new (config, err, sizeof err);
     if (!notify_config) {
         free (path);
         heal_config_destroy (&config);

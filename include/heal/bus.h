@@ -66,12 +66,21 @@ bus_inbound_t *bus_inbound_new_secure (const char *endpoint, heal_security_t *se
 void bus_inbound_destroy (bus_inbound_t **self_p);
 
 //  Read one message (non-blocking), validate it (two frames, topic agrees with
-//  a decodable payload), and forward it on pub. When decoded is not NULL and the
+//  a decodable payload, a type tools may publish: bus_inbound_accepts), and
+//  forward it on pub. Drops are counted (invalid, refused) and logged at most
+//  once a minute plus a summary (heal/ratelog.h). When decoded is not NULL and the
 //  message was valid, *decoded receives an owned copy (the agent keeps the last
 //  diagnosis). Returns 0 forwarded, -1 dropped (counted) or nothing to read.
 int bus_inbound_forward (bus_inbound_t *self, bus_publisher_t *pub, event_t **decoded);
 uint64_t bus_inbound_forwarded (bus_inbound_t *self);
 uint64_t bus_inbound_invalid (bus_inbound_t *self);
+//  Valid events of a type only the agent publishes (check, alert, cycle, agent).
+uint64_t bus_inbound_refused (bus_inbound_t *self);
+//  Does inbound forward events of this type (those tools publish: diagnosis)?
+bool bus_inbound_accepts (event_type_t type);
+//  Log the summary of drops when a minute has passed since the first (call
+//  from the owner's loop; cheap).
+void bus_inbound_log_flush (bus_inbound_t *self);
 zsock_t *bus_inbound_sock (bus_inbound_t *self);         //  borrowed
 
 typedef struct bus_pusher_t bus_pusher_t;

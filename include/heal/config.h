@@ -21,8 +21,10 @@
 #define CONFIG_MAX_VALUE     4096            //  bytes per value
 #define CONFIG_ERROR_MAX     1024            //  error message, bytes
 #define CONFIG_EXIT_INVALID  HEAL_EX_CONFIG  //  -n on a bad config (heal/exit.h)
-#define CONFIG_MAX_ATTEMPTS  1000            //  remedy/attempts at most (remedy.h keeps
-                                             //  this many attempts in its window)
+#define CONFIG_MAX_ATTEMPTS  1000            //  remedy/attempts at most (the budget keeps
+                                             //  one time per configured attempt)
+#define CONFIG_MAX_VERIFY_MS (3600 * 1000)   //  remedy/verify at most
+#define CONFIG_MAX_DEPENDS   16              //  depends: names per check
 #define CONFIG_MIN_INTERVAL_MS 100           //  interval at least
 
 //  Defaults (the key tables write them as text; test_keys checks they agree)
@@ -47,6 +49,11 @@ typedef struct {
     int64_t attempts;           //  remediation budget: attempts ...
     int64_t within_ms;          //  ... within this window
     int64_t backoff_ms;         //  first delay between attempts (doubles)
+    int64_t verify_ms;          //  remedy/verify: re-check window after a remedy
+    bool verify_given;          //  ... set in the config (else the kind's default)
+    char *description;          //  for people and the diagnoser, or NULL
+    heal_list_t depends;        //  names of the checks this one depends on
+    size_t *depends_index;      //  their positions in checks, depends.count
     zconfig_t *node;            //  the check block (borrowed from root)
     zconfig_t *remedy;          //  its remedy block or NULL (borrowed)
 } heal_check_config_t;
@@ -60,6 +67,7 @@ typedef struct {
     char *state_dir;
     char *path;                 //  PATH for every command heal runs
     char *host;                 //  agent.host: this host's name on the bus, or NULL
+    bool report_readable_by_others;     //  report.json 0644 instead of 0600
     bool redact;                //  redact credentials in events on the bus
     //  bus and control endpoints (defaults under heal_runtime_dir ())
     char *publish;
@@ -105,6 +113,12 @@ heal_config_t *heal_config_load (const char *path, char *err, size_t errlen);
 heal_config_t *heal_config_load_text (const char *text, const char *name,
                                       char *err, size_t errlen);
 void heal_config_destroy (heal_config_t **self_p);
+
+//  Check every check's `depends` (called by load): names of other configured
+//  checks, each once, and no dependency cycle (`FILE: check 'a': key
+//  'depends': dependency cycle: a -> b -> a`). Fills depends_index. 0, or -1
+//  with err set.
+int heal_config_depends_check (heal_config_t *self, char *err, size_t errlen);
 
 //  Find a check by name (borrowed) or NULL.
 const heal_check_config_t *heal_config_check (const heal_config_t *self,

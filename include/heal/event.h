@@ -52,6 +52,7 @@ typedef enum {
     SEVERITY_WARNING,
     SEVERITY_CRITICAL,
     SEVERITY_UNKNOWN,
+    SEVERITY_BLOCKED,       //  failing while a check it depends on fails
     SEVERITY_COUNT
 } severity_t;
 
@@ -66,6 +67,7 @@ typedef struct {
     int64_t attempt;            //  1-based attempt within the budget window
     int64_t duration_ms;        //  time the remediation took
     char *output;               //  bounded captured output, may be NULL
+    int64_t verify_ms;          //  time the re-checks after it took (-1: none ran)
 } event_remedy_t;
 
 typedef struct {
@@ -95,6 +97,8 @@ typedef struct {
     event_metric_t *metrics;    //  metric_count entries
     size_t metric_count;
     event_remedy_t *remedy;     //  NULL = nil
+    char *description;          //  the check's description, NULL = none (optional)
+    char *blocked_by;           //  blocked: the failing dependency, NULL = none
 
     //  alert: what happened ("critical", "gave_up", "recovered")
     char *alert;
@@ -186,10 +190,11 @@ int event_type_from_name (const char *name);
 const char *severity_name (severity_t severity);
 int severity_from_name (const char *name);
 
-//  Exit code for a worst severity: ok/healed 0, warning 1, critical 2, unknown 3.
+//  Exit code for a worst severity: ok/healed 0, warning/blocked 1, critical 2,
+//  unknown 3.
 int severity_exit_code (severity_t severity);
 
-//  True when a is worse than b (critical > unknown > warning > healed > ok).
+//  True when a is worse than b (critical > unknown > blocked > warning > healed > ok).
 bool severity_worse (severity_t a, severity_t b);
 
 //  Current time, unix milliseconds.

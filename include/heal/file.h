@@ -13,8 +13,18 @@ int heal_write_atomic (const char *path, const void *data, size_t size, int mode
 //  or when the file is larger than max (errno = EFBIG).
 char *heal_read_file (const char *path, size_t max, size_t *size);
 
-//  Append data to path (created with mode, never through a symlink) in one
-//  write. Returns 0 or -1 with errno.
+//  heal_read_file for heal's own state files: the last component is never a
+//  symlink (O_NOFOLLOW: ELOOP), and the file must be a regular file owned by
+//  the effective user and not writable by others (EPERM).
+char *heal_read_file_private (const char *path, size_t max, size_t *size);
+
+//  Open heal's own append-only file (created with mode): never through a
+//  symlink, a regular file owned by the effective user. fd or -1 (errno).
+int heal_open_append_private (const char *path, int mode);
+
+//  Append data to path (created with mode, never through a symlink, only to a
+//  regular file of ours: heal_open_append_private) in one write. Returns 0 or
+//  -1 with errno.
 int heal_append_file (const char *path, const void *data, size_t size, int mode);
 
 //  mkdir -p with mode for each created component. Returns 0 or -1.

@@ -26,6 +26,11 @@ int heal_parse_rate (const char *text, uint64_t *count, int64_t *window_ms);
 //  "true"/"false"/"yes"/"no"/"1"/"0"/"on"/"off" -> bool. Returns 0 or -1.
 int heal_parse_bool (const char *text, bool *value);
 
+//  A plain decimal number from a request: digits only (no sign, no spaces,
+//  no "0x"), at most max. Returns 0, or -1 for anything else. strtoll would
+//  take " 60" and "+60"; a request says exactly one thing.
+int heal_parse_decimal (const char *text, uint64_t max, uint64_t *value);
+
 //  Check names: [A-Za-z0-9_-]{1,64}.
 bool heal_name_valid (const char *name);
 

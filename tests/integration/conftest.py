@@ -225,8 +225,11 @@ def heal(tmp):
 # --- helpers added for the agent's tests (test_agent.py) ---------------------
 
 def command_check(name, run, critical=False, interval=None, timeout=None,
-                  remedy=None, attempts=None, within=None, backoff=None):
-    """A `command` check block (ZPL). remedy: the remedy's `run` command."""
+                  remedy=None, attempts=None, within=None, backoff=None, verify=None,
+                  depends=None, description=None):
+    """A `command` check block (ZPL). remedy: the remedy's `run` command;
+    verify: the re-check window after it (the kind's default is 10 s: tests
+    of a remedy that does not help pass 0 to see `failed` at once)."""
     def q(s):
         return '"%s"' % s.replace("\\", "\\\\").replace('"', '\\"')
     text = "check = %s\n    kind = command\n    run = %s\n" % (name, q(run))
@@ -236,7 +239,11 @@ def command_check(name, run, critical=False, interval=None, timeout=None,
         text += "    interval = %s\n" % interval
     if timeout is not None:
         text += "    timeout = %s\n" % timeout
-    if remedy is not None or attempts is not None:
+    if depends is not None:
+        text += "    depends = %s\n" % depends
+    if description is not None:
+        text += "    description = %s\n" % q(description)
+    if remedy is not None or attempts is not None or verify is not None:
         text += "    remedy\n"
         if remedy is not None:
             text += "        run = %s\n" % q(remedy)
@@ -246,6 +253,8 @@ def command_check(name, run, critical=False, interval=None, timeout=None,
             text += "        within = %s\n" % within
         if backoff is not None:
             text += "        backoff = %s\n" % backoff
+        if verify is not None:
+            text += "        verify = %s\n" % verify
     return text
 
 

@@ -91,7 +91,7 @@ def test_no_agent_exits_69(heal):
     assert r.returncode == 69, (r.returncode, r.stderr)
     assert "no answer" in r.stderr and heal.control[len("ipc://"):] in r.stderr
     assert time.monotonic() - t0 < 10 * SLOW
-    r = ctl(heal, "-e", "tcp://127.0.0.1:1", "-t", "200", "status")
+    r = ctl(heal, "-e", "ipc://%s/nobody" % heal.dir, "-t", "200", "status")
     assert r.returncode == 69, (r.returncode, r.stderr)
 
 

@@ -287,6 +287,58 @@ done:
     bus_publisher_destroy (&pub);
 }
 
+//  Issue 14 #1: valid events of the agent's own types (check, alert, cycle,
+//  agent), pushed by a tool claiming source heal-agent, are refused and
+//  counted; a diagnosis pushed after them is forwarded, and is the only thing
+//  the subscriber hears.
+static void
+test_inbound_refuses_agent_types (void)
+{
+    char in_ep [128], pub_ep [128];
+    snprintf (in_ep, sizeof in_ep, "ipc://%s/in2", s_dir);
+    snprintf (pub_ep, sizeof pub_ep, "ipc://%s/bus2", s_dir);
+    bus_publisher_t *pub = bus_publisher_new (pub_ep, "heal-agent");
+    bus_inbound_t *in = bus_inbound_new (in_ep);
+    bus_subscriber_t *sub = bus_subscriber_new (pub_ep, NULL);
+    bus_pusher_t *push = bus_pusher_new (in_ep, "heal-agent");
+    CHECKF (pub && in && sub && push, "sockets");
+    if (!pub || !in || !sub || !push)
+        goto done;
+    CHECKF (s_sync (pub, sub, sample_agent), "subscriber joined");
+    CHECKF (bus_inbound_accepts (EVENT_DIAGNOSIS), "diagnosis accepted");
+    event_t *(*forged []) (void) = { sample_check, sample_alert, sample_cycle,
+                                     sample_agent, sample_check_ok };
+    size_t n = sizeof forged / sizeof forged [0];
+    for (size_t i = 0; i < n; i++) {
+        event_t *e = forged [i] ();
+        CHECKF (!bus_inbound_accepts (e->type), "type %s refused by the table",
+                event_type_name (e->type));
+        CHECKF (bus_pusher_send (push, e) == 0, "push %zu", i);
+        event_destroy (&e);
+        CHECKF (s_wait_in (in), "forged %zu arrives", i);
+        event_t *dec = NULL;
+        CHECKF (bus_inbound_forward (in, pub, &dec) == -1 && !dec, "forged %zu refused", i);
+    }
+    CHECKF (bus_inbound_refused (in) == n, "refused %llu",
+            (unsigned long long) bus_inbound_refused (in));
+    CHECKF (bus_inbound_forwarded (in) == 0, "nothing forwarded");
+    event_t *d = sample_diagnosis ();
+    CHECKF (bus_pusher_send (push, d) == 0, "push diagnosis");
+    event_destroy (&d);
+    CHECKF (s_wait_in (in), "diagnosis arrives");
+    CHECKF (bus_inbound_forward (in, pub, NULL) == 0, "diagnosis forwarded");
+    char err [256];
+    event_t *got = bus_subscriber_recv (sub, 5000, err, sizeof err);
+    CHECKF (got && got->type == EVENT_DIAGNOSIS, "first event heard is the diagnosis: %s",
+            got ? event_type_name (got->type) : err);
+    event_destroy (&got);
+done:
+    bus_pusher_destroy (&push);
+    bus_subscriber_destroy (&sub);
+    bus_inbound_destroy (&in);
+    bus_publisher_destroy (&pub);
+}
+
 static void
 test_pusher_no_peer (void)
 {
@@ -311,13 +363,23 @@ test_pusher_no_peer (void)
 static void
 test_endpoints (void)
 {
-    //  tcp wildcard port: the resolved endpoint names the port
-    bus_publisher_t *pub = bus_publisher_new ("tcp://127.0.0.1:*", "test");
+    //  tcp wildcard port: the resolved endpoint names the port (plain tcp on
+    //  loopback needs the config's opt-in)
+    heal_config_t config;
+    memset (&config, 0, sizeof config);
+    config.root = zconfig_str_load ("security\n    allow_unauthenticated_tcp = true\n");
+    char why [256];
+    heal_security_t *security = heal_security_new (&config, why, sizeof why);
+    CHECKF (bus_publisher_new ("tcp://127.0.0.1:*", "test") == NULL,
+            "plain tcp without the opt-in");
+    bus_publisher_t *pub = bus_publisher_new_secure ("tcp://127.0.0.1:*", "test", security);
     CHECKF (pub && strncmp (bus_publisher_endpoint (pub), "tcp://127.0.0.1:", 16) == 0
         && strcmp (bus_publisher_endpoint (pub), "tcp://127.0.0.1:*") != 0, "resolved %s",
            pub ? bus_publisher_endpoint (pub) : "-");
     CHECKF (pub && bus_publisher_sock (pub) != NULL, "sock");
     bus_publisher_destroy (&pub);
+    heal_security_destroy (&security);
+    zconfig_destroy (&config.root);
     CHECKF (bus_publisher_new ("bogus://x", "test") == NULL, "bad endpoint refused");
     CHECKF (bus_inbound_new ("bogus://x") == NULL, "bad inbound refused");
 
@@ -370,11 +432,12 @@ main (void)
     test_prefixes ();
     test_subscriber_invalid ();
     test_inbound ();
+    test_inbound_refuses_agent_types ();
     test_pusher_no_peer ();
     test_endpoints ();
 
     char cmd [128];
-    const char *names [] = { "in", "bus", "nobody", "stale", "file", NULL };
+    const char *names [] = { "in", "bus", "in2", "bus2", "nobody", "stale", "file", NULL };
     for (int i = 0; names [i]; i++) {
         snprintf (cmd, sizeof cmd, "%s/%s", s_dir, names [i]);
         unlink (cmd);

@@ -391,9 +391,50 @@ s_test_files (void)
     rmdir (dir);
 }
 
+//  depends: names resolved, unknown names and cycles named; remedy/verify
+//  and description read.
+static void
+s_test_depends (void)
+{
+    char err [CONFIG_ERROR_MAX] = "";
+    heal_config_t *config = heal_config_load_text (HEAD
+        "check = db\n    kind = tcp\n"
+        "check = api\n    kind = http\n    depends = db\n    description = \"front\"\n"
+        "    remedy\n        verify = 2500ms\n"
+        "check = web\n    kind = http\n    depends = api, db\n",
+        "t.conf", err, sizeof err);
+    CHECK (config != NULL);
+    if (config) {
+        const heal_check_config_t *api = heal_config_check (config, "api");
+        const heal_check_config_t *web = heal_config_check (config, "web");
+        CHECK (api->depends.count == 1 && api->depends_index [0] == 0);
+        CHECK (web->depends.count == 2 && web->depends_index [0] == 1
+               && web->depends_index [1] == 0);
+        CHECK (api->verify_given && api->verify_ms == 2500);
+        CHECK (!web->verify_given);
+        CHECK (api->description && streq (api->description, "front"));
+    }
+    heal_config_destroy (&config);
+    EXPECT_ERROR (HEAD "check = a\n    kind = tcp\n    depends = b\n",
+                  "t.conf: check 'a': key 'depends': 'b': no check has this name");
+    EXPECT_ERROR (HEAD "check = a\n    kind = tcp\n    depends = a\n",
+                  "t.conf: check 'a': key 'depends': 'a': a check cannot depend on itself");
+    EXPECT_ERROR (HEAD
+        "check = a\n    kind = tcp\n    depends = b\n"
+        "check = b\n    kind = tcp\n    depends = c\n"
+        "check = c\n    kind = tcp\n    depends = a\n",
+        "t.conf: check 'a': key 'depends': dependency cycle: a -> b -> c -> a");
+    EXPECT_ERROR (HEAD
+        "check = x\n    kind = tcp\n"
+        "check = a\n    kind = tcp\n    depends = x, b\n"
+        "check = b\n    kind = tcp\n    depends = a\n",
+        "t.conf: check 'a': key 'depends': dependency cycle: a -> b -> a");
+}
+
 int
 main (void)
 {
+    s_test_depends ();
     s_test_valid ();
     s_test_errors ();
     s_test_files ();

@@ -731,9 +731,76 @@ test_fixtures (void)
     msgpack_sbuffer_destroy (&buf);
 }
 
+//  Issue 13: the blocked severity, description, blocked_by and remedy
+//  verify_ms travel through the codec, JSON and dup; without them the
+//  payload has none of these keys (older readers see nothing new).
+//  Does buf hold the bytes of text?
+static bool
+s_has_bytes (const msgpack_sbuffer *buf, const char *text)
+{
+    size_t n = strlen (text);
+    for (size_t i = 0; i + n <= buf->size; i++)
+        if (memcmp (buf->data + i, text, n) == 0)
+            return true;
+    return false;
+}
+
+static void
+test_issue13_fields (void)
+{
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    event_t *e = sample_check ();
+    e->severity = SEVERITY_BLOCKED;
+    event_set_string (&e->description, "the shop", EVENT_MAX_MESSAGE);
+    event_set_string (&e->blocked_by, "db", EVENT_MAX_NAME);
+    e->remedy->verify_ms = 1234;
+    CHECK (event_encode (e, &buf) == 0);
+    char err [256] = "";
+    event_t *d = event_decode (buf.data, buf.size, err, sizeof err);
+    CHECKF (d != NULL, "decode: %s", err);
+    if (d) {
+        CHECK (d->severity == SEVERITY_BLOCKED);
+        CHECK (d->description && !strcmp (d->description, "the shop"));
+        CHECK (d->blocked_by && !strcmp (d->blocked_by, "db"));
+        CHECK (d->remedy && d->remedy->verify_ms == 1234);
+        char *topic = event_topic (d);
+        CHECK (topic && !strcmp (topic, "heal.check.blocked.disk_root"));
+        free (topic);
+        event_t *c = event_dup (d);
+        CHECK (c && !strcmp (c->blocked_by, "db") && c->remedy->verify_ms == 1234);
+        json_t *j = c ? event_to_json (c) : NULL;
+        CHECK (j && !strcmp (json_string_value (json_object_get (j, "description")), "the shop"));
+        CHECK (j && json_integer_value (json_object_get (json_object_get (j, "remedy"),
+                                                        "verify_ms")) == 1234);
+        json_decref (j);
+        event_destroy (&c);
+    }
+    event_destroy (&d);
+    CHECK (severity_exit_code (SEVERITY_BLOCKED) == 1);
+    CHECK (severity_worse (SEVERITY_BLOCKED, SEVERITY_WARNING)
+           && severity_worse (SEVERITY_UNKNOWN, SEVERITY_BLOCKED));
+    //  None set: none of the keys, and verify_ms reads as -1 (none ran).
+    free (e->description);
+    free (e->blocked_by);
+    e->description = e->blocked_by = NULL;
+    e->remedy->verify_ms = -1;
+    e->severity = SEVERITY_CRITICAL;
+    CHECK (event_encode (e, &buf) == 0);
+    CHECK (!s_has_bytes (&buf, "description"));
+    CHECK (!s_has_bytes (&buf, "blocked_by"));
+    CHECK (!s_has_bytes (&buf, "verify_ms"));
+    d = event_decode (buf.data, buf.size, err, sizeof err);
+    CHECK (d && !d->description && !d->blocked_by && d->remedy->verify_ms == -1);
+    event_destroy (&d);
+    event_destroy (&e);
+    msgpack_sbuffer_destroy (&buf);
+}
+
 int
 main (void)
 {
+    test_issue13_fields ();
     test_names ();
     test_round_trip ();
     test_topics ();

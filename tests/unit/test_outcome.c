@@ -122,6 +122,7 @@ main (void)
     event = s_apply (&health, &fail, t + 600000 / 2 + 1000, &out);
     CHECK (streq (event->remedy->result, "gave_up") && out.alert_count == 0);
     CHECK (out.retry_in_ms == 0);
+
     event_destroy (&event);
 
     //  Recovers: recovered alert, budget recovered and persisted.
@@ -131,14 +132,15 @@ main (void)
     CHECK (!health.budget.gave_up && health.budget.backoff_until == 0);
     event_destroy (&event);
 
-    //  The kind had nothing to do: "skipped", the attempt given back.
+    //  The kind had nothing to do (no remedy configured for this failure):
+    //  remedy null, as documented, and the attempt given back.
     int attempt = remedy_budget_record (&health.budget, &s_cfg, t + 700000);
     int before = attempt - 1;
     outcome_run_t none = { .first = CHECK_FAIL, .status = CHECK_FAIL, .has_remedy = true,
                            .remedied = true, .remedy_status = REMEDY_NONE,
                            .remedy = &done, .attempt = attempt };
     event = s_apply (&health, &none, t + 700000, &out);
-    CHECK (streq (event->remedy->result, "skipped") && event->remedy->attempt == 0);
+    CHECK (event->remedy == NULL);
     CHECK (health.budget.count == before && out.persist_now && !out.remediated);
     event_destroy (&event);
 
@@ -152,6 +154,7 @@ main (void)
     event_destroy (&event);
 
     //  Muted: no alerts at all; the remedy field says so.
+    remedy_budget_free (&health.budget);
     memset (&health, 0, sizeof health);
     health.budget.mute_until = now + 3600 * 1000;
     event = s_apply (&health, &fail, now, &out);
@@ -160,6 +163,7 @@ main (void)
     event_destroy (&event);
 
     //  A timeout: unknown, no remedy field, incident; a kind's remedy field is replaced.
+    remedy_budget_free (&health.budget);
     memset (&health, 0, sizeof health);
     outcome_run_t timeout = { .first = CHECK_UNKNOWN, .status = CHECK_UNKNOWN,
                               .timed_out = true, .has_remedy = true };
@@ -172,12 +176,54 @@ main (void)
     event_destroy (&event);
 
     //  A kind without a remedy: a failure has no remedy field.
+    remedy_budget_free (&health.budget);
     memset (&health, 0, sizeof health);
     outcome_run_t bare = { .first = CHECK_FAIL, .status = CHECK_FAIL };
     event = s_apply (&health, &bare, now, &out);
     CHECK (!event->remedy && s_has_alert (&out, "critical"));
     event_destroy (&event);
 
+    //  A remedy (and its verification) that outlasts the backoff: the retry is
+    //  at once, not a whole interval later (issue 13, defect 3).
+    remedy_budget_free (&health.budget);
+    memset (&health, 0, sizeof health);
+    int64_t t2 = now + 4000000;
+    CHECK (remedy_budget_record (&health.budget, &s_cfg, t2) == 1);
+    event_remedy_t slow = { .action = "run", .duration_ms = 2000, .verify_ms = 1500 };
+    outcome_run_t late = { .first = CHECK_FAIL, .status = CHECK_FAIL, .has_remedy = true,
+                           .remedied = true, .remedy_status = REMEDY_DONE,
+                           .remedy = &slow, .attempt = 1 };
+    event = s_apply (&health, &late, t2 + 3500, &out);
+    CHECK (streq (event->remedy->result, "failed") && event->remedy->verify_ms == 1500);
+    CHECKF (out.retry_in_ms == OUTCOME_RETRY_SLACK_MS, "%lld", (long long) out.retry_in_ms);
+    event_destroy (&event);
+    //  ... but backoff = 0 still means no early run.
+    s_cfg.backoff_ms = 0;
+    event = s_apply (&health, &late, t2 + 3600, &out);
+    CHECK (out.retry_in_ms == 0);
+    s_cfg.backoff_ms = 1000;
+    event_destroy (&event);
+
+    //  Blocked by a failing dependency: blocked severity, no remedy, no alert,
+    //  the dependency named; passing again clears it.
+    remedy_budget_free (&health.budget);
+    memset (&health, 0, sizeof health);
+    outcome_run_t blocked = { .first = CHECK_FAIL, .status = CHECK_FAIL, .has_remedy = true,
+                              .blocked_by = "db" };
+    event = s_apply (&health, &blocked, now, &out);
+    CHECK (event->severity == SEVERITY_BLOCKED && !event->remedy && out.alert_count == 0);
+    CHECK (event->blocked_by && streq (event->blocked_by, "db"));
+    CHECK (strncmp (event->message, "blocked by 'db': ", 17) == 0);
+    CHECK (!out.passing && health.budget.count == 0);
+    event_destroy (&event);
+    outcome_run_t ok_blocked = { .first = CHECK_OK, .status = CHECK_OK, .has_remedy = true,
+                                 .blocked_by = "db" };
+    event = s_apply (&health, &ok_blocked, now + 1000, &out);
+    CHECK (event->severity == SEVERITY_OK && !event->blocked_by && out.passing);
+    CHECK (out.alert_count == 0);
+    event_destroy (&event);
+
+    remedy_budget_free (&health.budget);
     if (s_failed)
         fprintf (stderr, "test_outcome: %d of %d failed\n", s_failed, s_checks);
     return s_failed? 1: 0;

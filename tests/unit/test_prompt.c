@@ -175,6 +175,7 @@ test_template (void)
     CHECK (p);
     event_t *a = s_check_event ("web", "connection refused", 1, 40);
     event_t *b = s_check_event ("db", "no answer", 0, 0);
+    event_set_string (&a->description, "the shop's front end", EVENT_MAX_MESSAGE);
     diag_symptom_t *s [2] = { diag_symptom_new (a, NULL), diag_symptom_new (b, NULL) };
     char *system = NULL, *user = NULL;
     int level = -1;
@@ -185,6 +186,7 @@ test_template (void)
     CHECK (!s_has (system, "---"));
     CHECK (s_has (user, "U box 2 [web, db]"));
     CHECK (s_has (user, "### check web (kind command, critical)"));
+    CHECK (s_has (user, "### check web (kind command, critical)\ndescription: the shop's front end\n"));
     CHECK (s_has (user, "message: connection refused"));
     CHECK (s_has (user, "failing runs in a row: 3"));
     CHECK (s_has (user, "remediation tried: none"));
@@ -596,7 +598,11 @@ test_evidence (void)
         "    kind = command\n"
         "    critical = true\n"
         "    run = \"$(cat /etc/cmd) --serve\"\n"
-        "    depends = \"db, cache\"\n", "evidence.conf", err, sizeof err);
+        "    depends = \"db, cache\"\n"
+        //  depends names configured checks (an unknown name is a config error)
+        "check = cache\n"
+        "    kind = command\n"
+        "    run = \"true\"\n", "evidence.conf", err, sizeof err);
     CHECK (config);
     if (!config) {
         fprintf (stderr, "test_prompt: %s\n", err);

@@ -72,6 +72,25 @@ main (void)
     for (int i = 0; i < 20; i++)
         remedy_budget_record (&b, &cfg, now);
     CHECK (b.backoff_until - now <= REMEDY_MAX_BACKOFF_MS);
+    remedy_budget_free (&b);
+    CHECK (b.count == 0 && b.cap == 0 && !b.attempts);
+
+    //  The attempt times are allocated per check, by its configured attempts
+    //  (1000 checks of 3 attempts cost 24 KB, not 8 MB).
+    cfg.attempts = 3;
+    cfg.backoff_ms = 0;
+    for (int i = 0; i < 10; i++)
+        remedy_budget_record (&b, &cfg, now + i);
+    CHECK (b.count == 3 && b.cap == 3);
+    CHECK (b.attempts [2] == now + 9 && b.attempts [0] == now + 7);
+    remedy_budget_reset (&b);
+    remedy_budget_restore (&b, &cfg, now);
+    remedy_budget_restore (&b, &cfg, now + 1);
+    remedy_budget_restore (&b, &cfg, now + 2);
+    remedy_budget_restore (&b, &cfg, now + 3);     //  beyond the configured attempts
+    CHECK (b.count == 3 && b.cap == 3);
+    CHECK (remedy_budget_decide (&b, &cfg, now + 20) == REMEDY_SPENT);
+    remedy_budget_free (&b);
 
     if (s_failed)
         fprintf (stderr, "test_remedy: %d failed\n", s_failed);

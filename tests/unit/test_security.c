@@ -108,10 +108,41 @@ s_test_tcp_without_keys (void)
     heal_security_t *security = heal_security_new (&config, err, sizeof err);
     CHECKF (security, "heal_security_new: %s", err);
 
+    //  Issue 14 #3: plain tcp on loopback lets every local user in: refused
+    //  unless the config says allow_unauthenticated_tcp = true.
     zsock_t *rep = zsock_new (ZMQ_REP);
-    CHECKF (heal_secure_bind (security, rep, "tcp://127.0.0.1:*", err, sizeof err) == 0,
-            "loopback refused: %s", err);
+    CHECKF (heal_secure_bind (security, rep, "tcp://127.0.0.1:*", err, sizeof err) == -1
+            && strstr (err, "allow_unauthenticated_tcp"),
+            "plain loopback bind accepted without the opt-in");
+    CHECKF (heal_secure_check (&config, "tcp://127.0.0.1:5555", true, err, sizeof err) == -1,
+            "preflight accepts plain loopback without the opt-in");
     zsock_destroy (&rep);
+    heal_security_destroy (&security);
+    heal_config_t opted;
+    memset (&opted, 0, sizeof opted);
+    opted.root = zconfig_str_load ("security\n    allow_unauthenticated_tcp = true\n");
+    security = heal_security_new (&opted, err, sizeof err);
+    rep = zsock_new (ZMQ_REP);
+    CHECKF (security && heal_secure_bind (security, rep, "tcp://127.0.0.1:*", err,
+                                          sizeof err) == 0,
+            "loopback refused with the opt-in: %s", err);
+    zsock_destroy (&rep);
+    rep = zsock_new (ZMQ_REP);
+    CHECKF (heal_secure_bind (security, rep, "tcp://localhost:*", err, sizeof err) == -1,
+            "a bind on a name accepted");
+    CHECKF (heal_secure_bind (security, rep, "tcp://[::ffff:127.0.0.1]:*", err,
+                              sizeof err) == -1, "a v4-mapped bind accepted");
+    CHECKF (heal_secure_bind (security, rep, "tcp://[::1]:*", err, sizeof err) == 0,
+            "[::1] refused with the opt-in: %s", err);
+    zsock_destroy (&rep);
+    zsock_t *loop_req = zsock_new (ZMQ_REQ);
+    CHECKF (heal_secure_connect (&opted, loop_req, "tcp://127.0.0.1:5555", err,
+                                 sizeof err) == 0, "loopback connect refused with the opt-in: %s",
+            err);
+    CHECKF (heal_secure_connect (&opted, loop_req, "tcp://localhost:5555", err,
+                                 sizeof err) == 0, "connect to localhost refused: %s", err);
+    zsock_destroy (&loop_req);
+    zconfig_destroy (&opted.root);
 
     //  Refused before any bind happens: nothing listens on 0.0.0.0.
     rep = zsock_new (ZMQ_REP);
@@ -126,8 +157,8 @@ s_test_tcp_without_keys (void)
     zsock_t *req = zsock_new (ZMQ_REQ);
     CHECKF (heal_secure_connect (&config, req, "tcp://192.0.2.77:5555", err, sizeof err)
             == -1, "non-loopback connect accepted without keys");
-    CHECKF (heal_secure_connect (NULL, req, "tcp://127.0.0.1:5555", err, sizeof err) == 0,
-            "loopback connect refused: %s", err);
+    CHECKF (heal_secure_connect (NULL, req, "tcp://127.0.0.1:5555", err, sizeof err) == -1,
+            "plain loopback connect accepted without the opt-in");
     zsock_destroy (&req);
 
     //  server_cert without clients_dir would accept nobody safely: refused.
