@@ -73,6 +73,10 @@ class Bus:
     def __init__(self, ctx, endpoint, prefixes=("",)):
         self.sock = ctx.socket(zmq.SUB)
         self.sock.setsockopt(zmq.LINGER, 0)
+        # Reconnect quickly: after an agent restart the SUB must be back within
+        # the agent's start grace (250 ms) to hear "started" and cycle 1; the
+        # 100 ms default left too little margin on a loaded machine.
+        self.sock.setsockopt(zmq.RECONNECT_IVL, 10)
         for p in prefixes:
             self.sock.setsockopt(zmq.SUBSCRIBE, p.encode())
         self.sock.connect(endpoint)
