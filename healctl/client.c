@@ -1,5 +1,7 @@
-//  healctl client — one REQ/REP round trip with the agent's control socket
-//  (SPEC "Control"), plus the small output helpers every command shares.
+//  healctl client — one round trip with the agent's control socket through
+//  libheal's control client (heal/control_call.h), worded for the operator
+//  with healctl's exit codes, plus the small output helpers every command
+//  shares.
 
 #include "healctl.h"
 
@@ -45,97 +47,62 @@ int
 healctl_request (healctl_t *ctl, const char *cmd, const char *const *args,
                  size_t argc, int64_t timeout_ms, json_t **data, int64_t *elapsed_us)
 {
+    *data = NULL;
     //  An ipc socket file that is not there cannot answer: say so now
     //  instead of after the whole timeout.
     if (healctl_agent_absent (cmd, ctl->endpoint))
         return HEALCTL_EXIT_UNAVAILABLE;
-    int rc = HEALCTL_EXIT_SOFTWARE;
-    char err [CONFIG_ERROR_MAX] = "";
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
-    zmq_msg_t reply;
-    zmq_msg_init (&reply);
-    *data = NULL;
-
-    zsock_t *req = zsock_new (ZMQ_REQ);
-    if (!req) {
-        fprintf (stderr, "healctl: cannot create a socket: %s\n", zmq_strerror (zmq_errno ()));
-        goto cleanup;
-    }
-    zsock_set_linger (req, 0);
-    zsock_set_rcvtimeo (req, (int) timeout_ms);
-    zsock_set_sndtimeo (req, (int) timeout_ms);
-    //  A reply larger than the protocol allows closes the connection (and so
-    //  ends as "no answer") instead of filling our memory.
-    zsock_set_maxmsgsize (req, CONTROL_MAX_REPLY + 64);
-    if (heal_secure_connect (ctl->config, req, ctl->endpoint, err, sizeof err)) {
-        fprintf (stderr, "healctl: %s\n", err);
-        rc = HEALCTL_EXIT_USAGE;
-        goto cleanup;
-    }
-    if (control_request_encode (cmd, args, argc, &buf)) {
-        fprintf (stderr, "healctl: %s: cannot encode the request\n", cmd);
-        rc = HEALCTL_EXIT_USAGE;
-        goto cleanup;
-    }
     if (ctl->verbose)
         fprintf (stderr, "healctl: %s -> %s (timeout %lld ms)\n", cmd, ctl->endpoint,
                  (long long) timeout_ms);
-    int64_t start = zclock_usecs ();
-    if (zmq_send (zsock_resolve (req), buf.data, buf.size, 0) == -1) {
-        if (zsys_interrupted) {
-            rc = HEALCTL_EXIT_INTERRUPTED;
-            goto cleanup;
+    control_call_t call;
+    int rc = HEALCTL_EXIT_SOFTWARE;
+    switch (control_call (ctl->config, ctl->endpoint, cmd, args, argc, timeout_ms, &call)) {
+        case CONTROL_CALL_OK:
+            *data = call.data;
+            call.data = NULL;
+            if (elapsed_us)
+                *elapsed_us = call.elapsed_us;
+            rc = HEALCTL_EXIT_OK;
+            break;
+        case CONTROL_CALL_REFUSED: {
+            //  The agent's errors already start with the command ("reload: ..."):
+            //  print that prefix once.
+            const char *error = call.error;
+            size_t cmd_len = strlen (cmd);
+            bool prefixed = error && strncmp (error, cmd, cmd_len) == 0
+                         && error [cmd_len] == ':';
+            fprintf (stderr, "healctl: %s%s%s\n", prefixed ? "" : cmd, prefixed ? "" : ": ",
+                     error && *error ? error : "failed");
+            rc = HEALCTL_EXIT_FAILED;
+            break;
         }
-        s_explain_silence (ctl, cmd, ctl->endpoint, timeout_ms);
-        rc = HEALCTL_EXIT_UNAVAILABLE;
-        goto cleanup;
-    }
-    if (zmq_msg_recv (&reply, zsock_resolve (req), 0) == -1) {
-        if (zsys_interrupted || zmq_errno () == EINTR) {
+        case CONTROL_CALL_NO_ANSWER:
+            s_explain_silence (ctl, cmd, ctl->endpoint, timeout_ms);
+            rc = HEALCTL_EXIT_UNAVAILABLE;
+            break;
+        case CONTROL_CALL_INTERRUPTED:
             rc = HEALCTL_EXIT_INTERRUPTED;
-            goto cleanup;
-        }
-        s_explain_silence (ctl, cmd, ctl->endpoint, timeout_ms);
-        rc = HEALCTL_EXIT_UNAVAILABLE;
-        goto cleanup;
+            break;
+        case CONTROL_CALL_SOCKET:
+            fprintf (stderr, "healctl: %s\n", call.detail);
+            rc = HEALCTL_EXIT_SOFTWARE;
+            break;
+        case CONTROL_CALL_CONNECT:
+            fprintf (stderr, "healctl: %s\n", call.detail);
+            rc = HEALCTL_EXIT_USAGE;
+            break;
+        case CONTROL_CALL_ENCODE:
+            fprintf (stderr, "healctl: %s: cannot encode the request\n", cmd);
+            rc = HEALCTL_EXIT_USAGE;
+            break;
+        case CONTROL_CALL_PROTOCOL:
+            fprintf (stderr, "healctl: %s: malformed reply from the agent: %s\n", cmd,
+                     call.detail);
+            rc = HEALCTL_EXIT_PROTOCOL;
+            break;
     }
-    if (elapsed_us)
-        *elapsed_us = zclock_usecs () - start;
-    if (zmq_msg_more (&reply)) {
-        fprintf (stderr, "healctl: %s: malformed reply from the agent: more than one frame\n",
-                 cmd);
-        rc = HEALCTL_EXIT_PROTOCOL;
-        goto cleanup;
-    }
-    bool ok = false;
-    char *error = NULL;
-    if (control_reply_decode (zmq_msg_data (&reply), zmq_msg_size (&reply), &ok, &error,
-                              data, err, sizeof err)) {
-        fprintf (stderr, "healctl: %s: malformed reply from the agent: %s\n", cmd, err);
-        rc = HEALCTL_EXIT_PROTOCOL;
-        goto cleanup;
-    }
-    if (!ok) {
-        //  The agent's errors already start with the command ("reload: ..."):
-        //  print that prefix once.
-        size_t cmd_len = strlen (cmd);
-        bool prefixed = error && strncmp (error, cmd, cmd_len) == 0
-                     && error [cmd_len] == ':';
-        fprintf (stderr, "healctl: %s%s%s\n", prefixed ? "" : cmd, prefixed ? "" : ": ",
-                 error && *error ? error : "failed");
-        json_decref (*data);
-        *data = NULL;
-        rc = HEALCTL_EXIT_FAILED;
-    }
-    else
-        rc = HEALCTL_EXIT_OK;
-    free (error);
-
-cleanup:
-    zmq_msg_close (&reply);
-    msgpack_sbuffer_destroy (&buf);
-    zsock_destroy (&req);
+    control_call_reset (&call);
     return rc;
 }
 

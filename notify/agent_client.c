@@ -11,48 +11,32 @@ notify_agent_request (const heal_config_t *config, const char *cmd,
 {
     if (!config || !config->control)
         return NULL;
+    control_call_t call;
+    control_call (config, NULL, cmd, args, argc, timeout_ms, &call);
     json_t *data = NULL;
-    char err [CONFIG_ERROR_MAX] = "";
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
-    zmq_msg_t reply;
-    zmq_msg_init (&reply);
-    zsock_t *req = zsock_new (ZMQ_REQ);
-    if (!req)
-        goto done;
-    zsock_set_linger (req, 0);
-    zsock_set_rcvtimeo (req, (int) timeout_ms);
-    zsock_set_sndtimeo (req, (int) timeout_ms);
-    zsock_set_maxmsgsize (req, CONTROL_MAX_REPLY + 64);
-    if (heal_secure_connect (config, req, config->control, err, sizeof err)) {
-        zsys_warning ("notify: cannot reach the agent: %s", err);
-        goto done;
+    switch (call.status) {
+        case CONTROL_CALL_OK:
+            data = call.data;
+            call.data = NULL;
+            break;
+        case CONTROL_CALL_SOCKET:
+        case CONTROL_CALL_CONNECT:
+            zsys_warning ("notify: cannot reach the agent: %s", call.detail);
+            break;
+        case CONTROL_CALL_PROTOCOL:
+            zsys_warning ("notify: malformed reply from the agent to '%s'", cmd);
+            break;
+        case CONTROL_CALL_REFUSED:
+            zsys_info ("notify: the agent refused '%s': %s", cmd,
+                       call.error? call.error: "?");
+            break;
+        case CONTROL_CALL_ENCODE:
+        case CONTROL_CALL_NO_ANSWER:
+        case CONTROL_CALL_INTERRUPTED:
+            zsys_info ("notify: no answer from the agent to '%s' within %lld ms", cmd,
+                       (long long) timeout_ms);
+            break;
     }
-    if (control_request_encode (cmd, args, argc, &buf)
-    ||  zmq_send (zsock_resolve (req), buf.data, buf.size, 0) == -1
-    ||  zmq_msg_recv (&reply, zsock_resolve (req), 0) == -1) {
-        zsys_info ("notify: no answer from the agent to '%s' within %lld ms", cmd,
-                   (long long) timeout_ms);
-        goto done;
-    }
-    bool ok = false;
-    char *error = NULL;
-    if (zmq_msg_more (&reply)
-    ||  control_reply_decode (zmq_msg_data (&reply), zmq_msg_size (&reply), &ok, &error,
-                              &data, err, sizeof err)) {
-        zsys_warning ("notify: malformed reply from the agent to '%s'", cmd);
-        data = NULL;
-    }
-    else
-    if (!ok) {
-        zsys_info ("notify: the agent refused '%s': %s", cmd, error? error: "?");
-        json_decref (data);
-        data = NULL;
-    }
-    free (error);
-done:
-    zmq_msg_close (&reply);
-    msgpack_sbuffer_destroy (&buf);
-    zsock_destroy (&req);
+    control_call_reset (&call);
     return data;
 }

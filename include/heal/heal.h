@@ -7,6 +7,7 @@
 #include "heal/exit.h"
 #include "heal/bus.h"
 #include "heal/control.h"
+#include "heal/control_call.h"
 #include "heal/config.h"
 #include "heal/security.h"
 #include "heal/http.h"
