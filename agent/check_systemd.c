@@ -108,15 +108,7 @@ systemd_show_parse (const char *text, size_t len, systemd_unit_t *unit)
     char line [SYSTEMD_MAX_VALUE + 128];
     size_t pos = 0, lines = 0;
     while (pos < len && lines < SYSTEMD_MAX_LINES) {
-        size_t start = pos;
-        while (pos < len && text [pos] != '\n' && text [pos] != 0)
-            pos++;
-        size_t n = pos - start;
-        if (n >= sizeof (line))
-            n = sizeof (line) - 1;
-        memcpy (line, text + start, n);
-        line [n] = 0;
-        pos++;
+        size_t n = kind_next_line (text, len, &pos, line, sizeof line);
         lines++;
         while (n > 0 && (line [n - 1] == '\r' || line [n - 1] == ' '))
             line [--n] = 0;

@@ -67,6 +67,21 @@ kind_evidence (event_t *event, const char *fmt, ...)
     event_add_evidence (event, text);
 }
 
+size_t
+kind_next_line (const char *text, size_t len, size_t *pos, char *line, size_t size)
+{
+    size_t start = *pos, end = start;
+    while (end < len && text [end] != '\n' && text [end] != 0)
+        end++;
+    size_t n = end - start;
+    if (n >= size)
+        n = size - 1;
+    memcpy (line, text + start, n);
+    line [n] = 0;
+    *pos = end + 1;             //  past the newline (or NUL)
+    return n;
+}
+
 void
 kind_append (char *buf, size_t len, const char *fmt, ...)
 {

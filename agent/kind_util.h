@@ -37,6 +37,12 @@ void kind_evidence (event_t *event, const char *fmt, ...)
 void kind_append (char *buf, size_t len, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
+//  The next line of text [*pos, len) into line (size bytes; the rest of an
+//  overlong line is dropped), NUL-terminated; a NUL byte ends a line too.
+//  *pos moves past the line's end. Returns the line's length. For the
+//  parsers of supervisors' output (launchctl print, systemctl show).
+size_t kind_next_line (const char *text, size_t len, size_t *pos, char *line, size_t size);
+
 //  Add the first max_lines non-empty lines of a command's output as evidence,
 //  each after prefix (e.g. "launchctl: ").
 void kind_evidence_output (event_t *event, const char *prefix, const char *output,

@@ -192,15 +192,7 @@ launchd_print_parse (const char *text, size_t len, launchd_job_t *job)
 
     while (pos < len && lines < LAUNCHD_MAX_LINES) {
         //  One line, bounded: the rest of an overlong line is dropped.
-        size_t start = pos;
-        while (pos < len && text [pos] != '\n' && text [pos] != 0)
-            pos++;
-        size_t n = pos - start;
-        if (n >= sizeof (line))
-            n = sizeof (line) - 1;
-        memcpy (line, text + start, n);
-        line [n] = 0;
-        pos++;                  //  past the newline (or NUL)
+        kind_next_line (text, len, &pos, line, sizeof line);
         lines++;
 
         char *s = s_trim (line);
