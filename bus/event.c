@@ -26,8 +26,9 @@ static const char *s_severity_names [SEVERITY_COUNT] = {
 };
 
 static const char *s_remedy_results [] = {
-    "healed", "failed", "skipped", "throttled", "gave_up", NULL
+    "healed", "failed", "skipped", "throttled", "gave_up"
 };
+#define REMEDY_RESULT_COUNT ((int) (sizeof s_remedy_results / sizeof s_remedy_results [0]))
 
 const char *
 event_type_name (event_type_t type)
@@ -45,7 +46,9 @@ s_name_index (const char *const *names, int count, const char *name, size_t len)
     //  Names are a handful of short words: compare in place, no strlen.
     for (int i = 0; i < count; i++) {
         const char *n = names [i];
-        size_t j = 0;
+        if (n [0] != name [0])
+            continue;
+        size_t j = 1;
         while (j < len && n [j] && n [j] == name [j])
             j++;
         if (j == len && n [j] == 0)
@@ -67,12 +70,9 @@ wire_severity_index (const char *name, size_t len)
 }
 
 bool
-wire_remedy_result_valid (const char *result)
+wire_remedy_result_valid (const char *result, size_t len)
 {
-    for (int i = 0; result && s_remedy_results [i]; i++)
-        if (strcmp (s_remedy_results [i], result) == 0)
-            return true;
-    return false;
+    return result && s_name_index (s_remedy_results, REMEDY_RESULT_COUNT, result, len) >= 0;
 }
 
 int
@@ -153,43 +153,27 @@ event_new (event_type_t type)
     return self;
 }
 
-//  A decoded event is one block (event_decode.c): its strings, lists, metrics
-//  and remedy point into it and are freed with it. Anything else was malloc'd.
-static bool
-s_in_block (const event_t *self, const void *p)
-{
-    return p && (const char *) p >= (const char *) self
-        && (const char *) p < (const char *) self + self->block_size;
-}
-
 static void
-s_free (const event_t *self, void *p)
-{
-    if (!s_in_block (self, p))
-        free (p);
-}
-
-static void
-s_list_free (const event_t *self, char ***list, size_t *count)
+s_list_free (char ***list, size_t *count)
 {
     if (*list) {
         for (size_t i = 0; i < *count; i++)
-            s_free (self, (*list) [i]);
-        s_free (self, *list);
+            free ((*list) [i]);
+        free (*list);
     }
     *list = NULL;
     *count = 0;
 }
 
 static void
-s_remedy_free (const event_t *self, event_remedy_t **remedy_p)
+s_remedy_free (event_remedy_t **remedy_p)
 {
     event_remedy_t *r = *remedy_p;
     if (r) {
-        s_free (self, r->action);
-        s_free (self, r->result);
-        s_free (self, r->output);
-        s_free (self, r);
+        free (r->action);
+        free (r->result);
+        free (r->output);
+        free (r);
         *remedy_p = NULL;
     }
 }
@@ -200,31 +184,39 @@ event_destroy (event_t **self_p)
     if (!self_p || !*self_p)
         return;
     event_t *self = *self_p;
-    s_free (self, self->host);
-    s_free (self, self->source);
-    s_free (self, self->check);
-    s_free (self, self->kind);
-    s_free (self, self->message);
-    s_list_free (self, &self->evidence, &self->evidence_count);
+    //  A decoded event is one block: its strings, lists, metrics and remedy
+    //  point into it and go with it (event_decode.c). It is read-only (see
+    //  event.h); a changed copy is an event_dup.
+    if (self->block_size) {
+        wire_block_free (self);
+        *self_p = NULL;
+        return;
+    }
+    free (self->host);
+    free (self->source);
+    free (self->check);
+    free (self->kind);
+    free (self->message);
+    s_list_free (&self->evidence, &self->evidence_count);
     for (size_t i = 0; self->metrics && i < self->metric_count; i++)
-        s_free (self, self->metrics [i].name);
-    s_free (self, self->metrics);
-    s_remedy_free (self, &self->remedy);
-    s_free (self, self->description);
-    s_free (self, self->blocked_by);
-    s_free (self, self->alert);
-    s_list_free (self, &self->issues, &self->issue_count);
-    s_list_free (self, &self->checks, &self->check_count);
-    s_free (self, self->fingerprint);
-    s_free (self, self->model);
-    s_free (self, self->summary);
-    s_free (self, self->root_cause);
-    s_list_free (self, &self->operator_checks, &self->operator_check_count);
-    s_list_free (self, &self->related, &self->related_count);
-    s_free (self, self->confidence);
-    s_free (self, self->error);
-    s_free (self, self->event);
-    s_free (self, self->version);
+        free (self->metrics [i].name);
+    free (self->metrics);
+    s_remedy_free (&self->remedy);
+    free (self->description);
+    free (self->blocked_by);
+    free (self->alert);
+    s_list_free (&self->issues, &self->issue_count);
+    s_list_free (&self->checks, &self->check_count);
+    free (self->fingerprint);
+    free (self->model);
+    free (self->summary);
+    free (self->root_cause);
+    s_list_free (&self->operator_checks, &self->operator_check_count);
+    s_list_free (&self->related, &self->related_count);
+    free (self->confidence);
+    free (self->error);
+    free (self->event);
+    free (self->version);
     free (self);
     *self_p = NULL;
 }

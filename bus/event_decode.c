@@ -137,6 +137,7 @@ static const size_t s_list_items [EVENT_TYPE_COUNT] = {
 //  last bytes, then a compare.
 static uint64_t s_wire_keys [FIELD_COUNT][2];
 static uint64_t s_len_mask [16][2];     //  the 1 + len bytes of a fixstr key
+static uint64_t s_wire_mask [FIELD_COUNT][2];   //  s_len_mask of each field
 #define FIELD_PERFECT_SIZE 256
 static int8_t s_field_perfect [FIELD_PERFECT_SIZE];
 static uint64_t s_perfect_mul;          //  0: none found, slow path only
@@ -180,6 +181,16 @@ s_hash (const char *key, size_t len)
             + (unsigned char) key [len - 1]) & (FIELD_HASH_SIZE - 1);
 }
 
+//  s_predict [i]: 1 + the field that followed field i (FIELD_COUNT: the
+//  start, or a key we do not know) in the last frame this thread decoded;
+//  0 for none yet. s_fi_type: the index of "type".
+static __thread int8_t s_predict [FIELD_COUNT + 1];
+
+//  Where the strings of a frame under 4 KiB end (event_decode).
+#define ENDS_WORDS 64
+static __thread uint64_t s_ends [ENDS_WORDS];
+static int s_fi_type;
+
 //  Bit i set: the type requires s_fields [i].
 static uint64_t s_required [EVENT_TYPE_COUNT];
 
@@ -200,6 +211,9 @@ s_field_hash_init (void)
         bytes [0] = (unsigned char) (0xa0 | s_fields [i].len);
         memcpy (bytes + 1, s_fields [i].name, s_fields [i].len);
         memcpy (s_wire_keys [i], bytes, 16);
+        memcpy (s_wire_mask [i], s_len_mask [s_fields [i].len], 16);
+        if (s_fields [i].kind == F_TYPE)
+            s_fi_type = (int) i;
         unsigned h = s_hash (s_fields [i].name, s_fields [i].len);
         while (s_field_hash [h] >= 0)
             h = (h + 1) & (FIELD_HASH_SIZE - 1);
@@ -239,20 +253,6 @@ event_fields_sorted (void)
 //  --------------------------------------------------------------------------
 //  Values
 
-static bool
-s_name_valid (const char *s, size_t len)
-{
-    if (len == 0 || len > EVENT_MAX_NAME)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        char c = s [i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-           || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
 static int
 s_int (wire_reader_t *r, const wire_tok_t *t, int64_t *out, const char *name)
 {
@@ -271,8 +271,9 @@ s_int (wire_reader_t *r, const wire_tok_t *t, int64_t *out, const char *name)
     return -1;
 }
 
-//  A string of at most max bytes, borrowed from the frame's copy and
-//  NUL-terminated there. nil is accepted when allow_nil.
+//  A string of at most max bytes, borrowed from the frame's copy (which is
+//  written, NUL-terminated, once the frame is read). nil is accepted when
+//  allow_nil.
 static inline __attribute__ ((always_inline)) int
 s_str (wire_reader_t *r, const wire_tok_t *t, size_t max, bool nonempty, bool allow_nil,
        char **out, const char *name)
@@ -293,12 +294,13 @@ s_str (wire_reader_t *r, const wire_tok_t *t, size_t max, bool nonempty, bool al
         wire_err (r->err, r->errlen, "field %s: must not be empty", name);
         return -1;
     }
-    if (!wire_utf8_valid (t->str, t->n)) {
+    if (!wire_tok_utf8 (r, t)) {
         wire_err (r->err, r->errlen, "field %s: string is not valid UTF-8", name);
         return -1;
     }
     size_t off = (size_t) ((const unsigned char *) t->str - r->p);
-    r->copy [off + t->n] = 0;
+    size_t end = off + t->n;
+    r->ends [end / 64] |= 1ull << (end % 64);
     *out = r->copy + off;
     return 0;
 }
@@ -324,7 +326,7 @@ s_list (wire_reader_t *r, const wire_tok_t *t, size_t max_items, size_t max, boo
         wire_tok_t item;
         if (wire_read (r, &item, 2))
             return -1;
-        if (names && (item.kind != WIRE_TOK_STR || !s_name_valid (item.str, item.n))) {
+        if (names && (item.kind != WIRE_TOK_STR || !heal_name_valid_n (item.str, item.n))) {
             wire_err (r->err, r->errlen, "field %s: item %zu is not a valid check name",
                       name, i);
             return -1;
@@ -353,6 +355,8 @@ s_metrics (wire_reader_t *r, const wire_tok_t *t, event_t *self)
     event_metric_t *metrics = (event_metric_t *) wire_alloc (r, t->n * sizeof (event_metric_t));
     if (!metrics)
         return -1;
+    const char *names [EVENT_MAX_METRICS];  //  in the frame, for the duplicate test
+    size_t lens [EVENT_MAX_METRICS];
     for (size_t i = 0; i < t->n; i++) {
         wire_tok_t k, v;
         if (wire_read (r, &k, 2) || wire_read (r, &v, 2))
@@ -377,8 +381,10 @@ s_metrics (wire_reader_t *r, const wire_tok_t *t, event_t *self)
         if (s_str (r, &k, EVENT_MAX_SHORT, true, false, &metrics [i].name, "metrics (name)"))
             return -1;
         metrics [i].value = value;
+        names [i] = k.str;
+        lens [i] = k.n;
         for (size_t j = 0; j < i; j++)
-            if (strcmp (metrics [j].name, metrics [i].name) == 0) {
+            if (lens [j] == k.n && memcmp (names [j], k.str, k.n) == 0) {
                 wire_err (r->err, r->errlen, "field metrics: duplicate name");
                 return -1;
             }
@@ -459,7 +465,7 @@ s_remedy (wire_reader_t *r, const wire_tok_t *t, event_t *self)
         wire_tok_t k, v;
         if (wire_read (r, &k, 2))
             return -1;
-        if (k.kind != WIRE_TOK_STR || !wire_utf8_valid (k.str, k.n)) {
+        if (k.kind != WIRE_TOK_STR || !wire_tok_utf8 (r, &k)) {
             wire_err (r->err, r->errlen, "field remedy: key is not a UTF-8 string");
             return -1;
         }
@@ -483,7 +489,7 @@ s_remedy (wire_reader_t *r, const wire_tok_t *t, event_t *self)
                 break;
             case 1:
                 rc = s_str (r, &v, EVENT_MAX_SHORT, true, false, &rem->result, "remedy.result");
-                if (rc == 0 && !wire_remedy_result_valid (rem->result)) {
+                if (rc == 0 && !wire_remedy_result_valid (v.str, v.n)) {
                     wire_err (r->err, r->errlen, "field remedy.result: not one of healed, "
                               "failed, skipped, throttled, gave_up");
                     rc = -1;
@@ -546,7 +552,7 @@ s_field (wire_reader_t *r, const field_t *f, event_t *self)
             return s_str (r, &t, f->max, f->nonempty, f->kind == F_OPTSTR,
                           (char **) (void *) (base + f->offset), f->name);
         case F_NAME:
-            if (t.kind != WIRE_TOK_STR || !s_name_valid (t.str, t.n)) {
+            if (t.kind != WIRE_TOK_STR || !heal_name_valid_n (t.str, t.n)) {
                 wire_err (r->err, r->errlen, "field %s: not a valid check name", f->name);
                 return -1;
             }
@@ -580,15 +586,102 @@ s_field (wire_reader_t *r, const field_t *f, event_t *self)
 }
 
 //  --------------------------------------------------------------------------
+//  Blocks
+//
+//  A subscriber decodes and destroys one event after another: each thread
+//  keeps the block of the last small event it destroyed and the next decode
+//  on that thread takes it instead of a malloc (glibc's per-thread cache
+//  stops at 1 KiB; a check event's block is about 1.6 KiB). Small blocks are
+//  all BLOCK_SMALL bytes so that any cached one fits; a thread's cached block
+//  is freed when the thread ends.
+
+#define BLOCK_SMALL 2048
+static __thread event_t *s_spare;
+static __thread bool s_spare_watched;   //  s_spare_key set for this thread
+static pthread_key_t s_spare_key;
+static pthread_once_t s_spare_once = PTHREAD_ONCE_INIT;
+
+//  At thread exit: value is the ending thread's &s_spare.
+static void
+s_spare_free (void *value)
+{
+    event_t **spare = (event_t **) value;
+    free (*spare);
+    *spare = NULL;
+}
+
+static void
+s_spare_init (void)
+{
+    pthread_key_create (&s_spare_key, s_spare_free);
+}
+
+//  A block of size bytes (already rounded up to BLOCK_SMALL when small).
+static event_t *
+s_block_new (size_t size)
+{
+    if (size == BLOCK_SMALL && s_spare) {
+        event_t *self = s_spare;
+        s_spare = NULL;
+        return self;
+    }
+    return (event_t *) malloc (size);
+}
+
+//  Under AddressSanitizer every block is freed, so that a use after
+//  event_destroy is still caught.
+#if defined (__SANITIZE_ADDRESS__)
+#   define BLOCK_SPARE 0
+#elif defined (__has_feature)
+#   if __has_feature (address_sanitizer)
+#       define BLOCK_SPARE 0
+#   endif
+#endif
+#ifndef BLOCK_SPARE
+#   define BLOCK_SPARE 1
+#endif
+
+void
+wire_block_free (event_t *self)
+{
+    if (BLOCK_SPARE && self->block_size == BLOCK_SMALL && !s_spare) {
+        if (!s_spare_watched) {
+            pthread_once (&s_spare_once, s_spare_init);
+            pthread_setspecific (s_spare_key, &s_spare);
+            s_spare_watched = true;
+        }
+        s_spare = self;
+        return;
+    }
+    free (self);
+}
+
+//  --------------------------------------------------------------------------
 //  Payload
 
 //  Read one top-level key (a UTF-8 string of at most EVENT_MAX_SHORT bytes).
 //  Returns its index in s_fields, -1 for a valid key we do not know, or -2
 //  with the reason in r->err.
+//
+//  guess is the field expected here (or -1): the one that followed the
+//  previous key in the last frame this thread decoded (s_predict). Frames
+//  from one encoder keep one order, so most keys are one masked compare.
 static inline __attribute__ ((always_inline)) int
-s_key (wire_reader_t *r, wire_tok_t *k)
+s_key (wire_reader_t *r, wire_tok_t *k, int guess)
 {
     size_t at = r->pos;
+    if (guess >= 0 && r->size - at >= 16) {
+        uint64_t w [2];
+        memcpy (w, r->p + at, 16);
+        if ((w [0] & s_wire_mask [guess][0]) == s_wire_keys [guess][0]
+        &&  (w [1] & s_wire_mask [guess][1]) == s_wire_keys [guess][1]) {
+            k->kind = WIRE_TOK_STR;
+            k->n = s_fields [guess].len;
+            k->str = (const char *) r->p + at + 1;
+            r->pos = at + 1 + k->n;
+            return guess;
+        }
+    }
     unsigned b = at < r->size ? r->p [at] : 0;
     if (b >= 0xa0 && b <= 0xaf && r->size - at >= 16 && s_perfect_mul) {
         size_t len = b & 0x0f;
@@ -615,7 +708,7 @@ s_key (wire_reader_t *r, wire_tok_t *k)
         if (fi >= 0)
             return fi;          //  one of our names: ASCII, short
     }
-    if (k->n > EVENT_MAX_SHORT || !wire_utf8_valid (k->str, k->n)) {
+    if (k->n > EVENT_MAX_SHORT || !wire_tok_utf8 (r, k)) {
         wire_err (r->err, r->errlen, "map key is too long or not valid UTF-8");
         return -2;
     }
@@ -624,14 +717,18 @@ s_key (wire_reader_t *r, wire_tok_t *k)
 
 //  Find and check v and type among the n entries of the top-level map (the
 //  encoder writes them first, so this usually reads two entries). Returns the
-//  event type, or -1 with the reason in r->err.
+//  event type, or -1 with the reason in r->err. When v and type were the
+//  first two entries, *done is 2, *resume the offset after them and *seen
+//  their bits: the payload's loop starts there.
 static int
-s_header (wire_reader_t *r, size_t n)
+s_header (wire_reader_t *r, size_t n, size_t *done, size_t *resume, uint64_t *seen)
 {
-    size_t v_at = 0, type_at = 0;
-    for (size_t i = 0; i < n && !(v_at && type_at); i++) {
+    size_t v_at = 0, type_at = 0, i = 0;
+    uint64_t bits = 0;
+    for (; i < n && !(v_at && type_at); i++) {
         wire_tok_t k;
-        if (s_key (r, &k) == -2)
+        int fi = s_key (r, &k, -1);
+        if (fi == -2)
             return -1;
         size_t at = r->pos;
         if (wire_skip (r, 1, k.str, (int) (k.n > 64 ? 64 : k.n)))
@@ -641,6 +738,14 @@ s_header (wire_reader_t *r, size_t n)
         else
         if (k.n == 4 && memcmp (k.str, "type", 4) == 0)
             type_at = at;
+        if (fi >= 0)
+            bits |= 1ull << fi;
+    }
+    *done = 0;
+    if (i == 2 && v_at && type_at) {
+        *done = 2;
+        *resume = r->pos;
+        *seen = bits;
     }
     if (!v_at) {
         wire_err (r->err, r->errlen, "missing field v");
@@ -712,12 +817,13 @@ event_decode (const void *data, size_t size, char *err, size_t errlen)
         return NULL;
     }
     pthread_once (&s_field_hash_once, s_field_hash_init);
-    wire_reader_t r = { (const unsigned char *) data, 0, size, NULL, NULL, 0, err, errlen };
+    wire_reader_t r = { (const unsigned char *) data, 0, size, NULL, NULL, NULL, 0, err, errlen };
     wire_tok_t root = { .kind = WIRE_TOK_NIL };
     if (wire_read (&r, &root, 0))
         return NULL;
-    size_t body = r.pos;
-    int type = s_header (&r, root.n);
+    size_t body = r.pos, done = 0;
+    uint64_t seen = 0;
+    int type = s_header (&r, root.n, &done, &body, &seen);
     if (type < 0)
         return NULL;
 
@@ -726,30 +832,55 @@ event_decode (const void *data, size_t size, char *err, size_t errlen)
     size_t copy_size = (size + 1 + 7) & ~(size_t) 7;
     size_t tail = s_tail_bound ((event_type_t) type, size);
     size_t block = sizeof (event_t) + copy_size + tail;
-    event_t *self = (event_t *) malloc (block);
+    if (block < BLOCK_SMALL) {
+        tail += BLOCK_SMALL - block;
+        block = BLOCK_SMALL;
+    }
+    event_t *self = s_block_new (block);
     if (!self) {
         wire_err (err, errlen, "out of memory");
         return NULL;
     }
-    memset (self, 0, sizeof *self);
+    static const event_t zero;          //  (a copy beats memset's rep stos here)
+    memcpy (self, &zero, sizeof *self);
     self->v = EVENT_VERSION;
     self->type = (event_type_t) type;
     self->severity = SEVERITY_OK;
     self->block_size = block;
+    //  Strings are read in the frame and their ends marked; the copy is
+    //  written after the last read. Writing it first made every read of the
+    //  frame wait on those stores whenever the two sat at nearby offsets
+    //  modulo 4 KiB (the CPU matches loads to pending stores by the low
+    //  12 address bits): decode ran at half speed for some frame addresses.
+    //  The marks of a frame under 4 KiB go in this thread's s_ends, which
+    //  is left all zero after every use; a larger frame's in a calloc.
+    uint64_t *ends = s_ends;
+    size_t words = size / 64 + 1;
+    if (words > ENDS_WORDS) {
+        ends = (uint64_t *) calloc (words, sizeof (uint64_t));
+        if (!ends) {
+            wire_err (err, errlen, "out of memory");
+            wire_block_free (self);
+            return NULL;
+        }
+    }
     r.copy = (char *) (self + 1);
-    memcpy (r.copy, data, size);
-    r.copy [size] = 0;
+    r.ends = ends;
     r.tail = r.copy + copy_size;
     r.tail_left = tail;
     r.pos = body;
 
     unsigned tbit = 1u << type;
-    uint64_t seen = 0;
-    for (size_t i = 0; i < root.n; i++) {
+    int prev = done ? s_fi_type : (int) FIELD_COUNT;
+    for (size_t i = done; i < root.n; i++) {
         wire_tok_t k;
-        int fi = s_key (&r, &k);
+        int guess = s_predict [prev] - 1;
+        int fi = s_key (&r, &k, guess);
         if (fi == -2)
             goto fail;
+        if (fi != guess)
+            s_predict [prev] = (int8_t) (fi + 1);
+        prev = fi >= 0 ? fi : (int) FIELD_COUNT;
         if (fi < 0 || !(s_fields [fi].allowed & tbit)) {
             //  Not ours (a newer minor revision, or another type's field):
             //  ignored, but still validated.
@@ -775,9 +906,22 @@ event_decode (const void *data, size_t size, char *err, size_t errlen)
                 wire_err (err, errlen, "missing field %s", s_fields [fi].name);
                 goto fail;
             }
+    memcpy (r.copy, data, size);
+    r.copy [size] = 0;
+    for (size_t w = 0; w < words; w++) {
+        for (uint64_t bits = ends [w]; bits; bits &= bits - 1)
+            r.copy [w * 64 + (size_t) __builtin_ctzll (bits)] = 0;
+        ends [w] = 0;
+    }
+    if (ends != s_ends)
+        free (ends);
     return self;
 fail:
-    free (self);
+    if (ends != s_ends)
+        free (ends);
+    else
+        memset (ends, 0, words * sizeof (uint64_t));
+    wire_block_free (self);
     return NULL;
 }
 
@@ -801,9 +945,9 @@ event_decode_message (const char *topic, size_t topic_size,
     event_t *self = event_decode (data, size, err, errlen);
     if (!self)
         return NULL;
-    char expected [EVENT_MAX_TOPIC + 1];
-    int len = wire_topic (self, expected, sizeof expected);
-    if (len < 0 || (size_t) len != topic_size || memcmp (expected, topic, topic_size) != 0) {
+    if (!wire_topic_is (self, topic, topic_size)) {
+        char expected [EVENT_MAX_TOPIC + 1];
+        int len = wire_topic (self, expected, sizeof expected);
         wire_err (err, errlen, "topic %.*s does not match the payload (%s)",
                   (int) (topic_size > 80 ? 80 : topic_size), topic,
                   len < 0 ? "no topic" : expected);

@@ -44,15 +44,32 @@ s_room (writer_t *w, size_t n)
     return (unsigned char *) w->buf->data + w->buf->size;
 }
 
-static inline void
-s_be_put (unsigned char *p, uint64_t v, size_t n)
+//  Write a header at p: a fix form when n < fix_limit, else the 1-byte tag
+//  for the smallest width (codes [0] 8-bit (0 = none), [1] 16-bit, [2]
+//  32-bit). Returns its length (at most 5).
+static inline __attribute__ ((always_inline)) size_t
+s_put_header (unsigned char *p, unsigned char fix, uint64_t fix_limit,
+              const unsigned char codes [3], uint64_t n)
 {
-    for (size_t i = n; i-- > 0; v >>= 8)
-        p [i] = (unsigned char) v;
+    if (n < fix_limit) {
+        p [0] = (unsigned char) (fix | n);
+        return 1;
+    }
+    if (codes [0] && n < 256) {
+        p [0] = codes [0];
+        p [1] = (unsigned char) n;
+        return 2;
+    }
+    if (n < 65536) {
+        p [0] = codes [1];
+        wire_be_put (p + 1, n, 2);
+        return 3;
+    }
+    p [0] = codes [2];
+    wire_be_put (p + 1, n, 4);
+    return 5;
 }
 
-//  A header: a fix form when n < fix_limit, else the 1-byte tag for the
-//  smallest width (codes [0] 8-bit (0 = none), [1] 16-bit, [2] 32-bit).
 static inline __attribute__ ((always_inline)) int
 s_header (writer_t *w, unsigned char fix, uint64_t fix_limit, const unsigned char codes [3],
           uint64_t n)
@@ -60,29 +77,7 @@ s_header (writer_t *w, unsigned char fix, uint64_t fix_limit, const unsigned cha
     unsigned char *p = s_room (w, 5);
     if (!p)
         return -1;
-    size_t len;
-    if (n < fix_limit) {
-        p [0] = (unsigned char) (fix | n);
-        len = 1;
-    }
-    else
-    if (codes [0] && n < 256) {
-        p [0] = codes [0];
-        p [1] = (unsigned char) n;
-        len = 2;
-    }
-    else
-    if (n < 65536) {
-        p [0] = codes [1];
-        s_be_put (p + 1, n, 2);
-        len = 3;
-    }
-    else {
-        p [0] = codes [2];
-        s_be_put (p + 1, n, 4);
-        len = 5;
-    }
-    w->buf->size += len;
+    w->buf->size += s_put_header (p, fix, fix_limit, codes, n);
     return 0;
 }
 
@@ -145,7 +140,7 @@ s_u64 (writer_t *w, uint64_t v)
     else {
         size_t n = v < 256 ? 1 : v < 65536 ? 2 : v <= UINT32_MAX ? 4 : 8;
         p [0] = (unsigned char) (n == 1 ? 0xcc : n == 2 ? 0xcd : n == 4 ? 0xce : 0xcf);
-        s_be_put (p + 1, v, n);
+        wire_be_put (p + 1, v, n);
         len = n + 1;
     }
     w->buf->size += len;
@@ -197,9 +192,35 @@ s_double (writer_t *w, double d)
     uint64_t bits;
     memcpy (&bits, &d, sizeof bits);
     p [0] = 0xcb;
-    s_be_put (p + 1, bits, 8);
+    wire_be_put (p + 1, bits, 8);
     w->buf->size += 9;
     return 0;
+}
+
+//  Copy len bytes of s to p, checking on the way that they are ASCII (nearly
+//  every string on the bus): true when they are. s holds no NUL in its first
+//  len bytes (len came from strnlen).
+static inline __attribute__ ((always_inline)) bool
+s_copy_ascii (unsigned char *p, const char *s, size_t len)
+{
+    const uint64_t high = 0x8080808080808080ULL;
+    uint64_t bad = 0, v;
+    if (len < 8) {
+        for (size_t i = 0; i < len; i++) {
+            p [i] = (unsigned char) s [i];
+            bad |= (unsigned char) s [i];
+        }
+        return !(bad & 0x80);
+    }
+    for (size_t i = 0; i + 8 <= len; i += 8) {
+        memcpy (&v, s + i, 8);
+        memcpy (p + i, &v, 8);
+        bad |= v;
+    }
+    //  the last 0..7 bytes: one overlapping word
+    memcpy (&v, s + len - 8, 8);
+    memcpy (p + len - 8, &v, 8);
+    return !((bad | v) & high);
 }
 
 //  A string bounded to max bytes (cut on a UTF-8 boundary); NULL packs as "".
@@ -216,8 +237,14 @@ s_str (writer_t *w, const char *s, size_t max, bool text)
         while (len > 0 && ((unsigned char) s [len] & 0xC0) == 0x80)
             len--;
     }
-    if (wire_utf8_valid (s, len))
-        return s_raw_str (w, s, len);
+    unsigned char *p = s_room (w, len + 5);
+    if (!p)
+        return -1;
+    size_t head = s_put_header (p, 0xa0, 32, s_str_codes, len);
+    if (s_copy_ascii (p + head, s, len) || wire_utf8_valid (s, len)) {
+        w->buf->size += head + len;
+        return 0;
+    }
     char *safe = text ? heal_safe_text (s, len, max) : heal_safe_string (s, len, max);
     if (!safe)
         return -1;
@@ -276,7 +303,7 @@ s_remedy (writer_t *w, const event_remedy_t *r)
 {
     if (!r)
         return s_nil (w);
-    if (!r->result || !wire_remedy_result_valid (r->result))
+    if (!r->result || !wire_remedy_result_valid (r->result, strlen (r->result)))
         return -1;
     bool verify = r->verify_ms >= 0;
     if (s_map (w, 5 + verify)

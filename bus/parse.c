@@ -220,16 +220,27 @@ heal_parse_decimal (const char *text, uint64_t max, uint64_t *value)
 }
 
 bool
-heal_name_valid (const char *name)
+heal_name_valid_n (const char *name, size_t len)
 {
-    if (!name)
+    //  The characters a name may hold, by code (the decoder checks every
+    //  check name on the bus with this).
+    static const char allowed [128 + 1] =
+        "                                "
+        "             -  0123456789      "
+        " ABCDEFGHIJKLMNOPQRSTUVWXYZ    _"
+        " abcdefghijklmnopqrstuvwxyz     ";
+    if (!name || len == 0 || len > 64)
         return false;
-    size_t i = 0;
-    for (; name [i]; i++) {
+    for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char) name [i];
-        if (i >= 64 || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-                         || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+        if (c >= 128 || allowed [c] == ' ')
             return false;
     }
-    return i >= 1;
+    return true;
+}
+
+bool
+heal_name_valid (const char *name)
+{
+    return name && heal_name_valid_n (name, strnlen (name, 65));
 }

@@ -41,15 +41,6 @@ wire_strndup (const char *s, size_t len)
 }
 
 //  Big-endian length of n bytes at p.
-static uint64_t
-s_be (const unsigned char *p, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = (v << 8) | p [i];
-    return v;
-}
-
 int
 wire_scan (const void *data, size_t size, int max_depth, char *err, size_t errlen)
 {
@@ -121,7 +112,7 @@ wire_scan (const void *data, size_t size, int max_depth, char *err, size_t errle
                 wire_err (err, errlen, "truncated frame");
                 return -1;
             }
-            n = s_be (p + pos, hdr);
+            n = wire_be (p + pos, hdr);
             pos += hdr;
         }
         if (kind == 2 || kind == 3) {
@@ -154,56 +145,87 @@ wire_scan (const void *data, size_t size, int max_depth, char *err, size_t errle
     return 0;
 }
 
-//  Append len bytes of s at *pos in buf (size bytes). -1 when it does not fit.
+//  The topic of event as pieces (at most four: TOPIC_CHECK, severity, ".",
+//  check). Returns their count, or -1 when the event has no topic.
+typedef struct {
+    const char *s;
+    size_t len;
+} piece_t;
+
 static int
-s_append (char *buf, size_t size, size_t *pos, const char *s, size_t len)
+s_topic_pieces (const event_t *event, piece_t pieces [4])
 {
-    if (*pos + len >= size)
-        return -1;
-    memcpy (buf + *pos, s, len);
-    *pos += len;
-    buf [*pos] = 0;
-    return 0;
+#define PIECE(str, n) (pieces [count].s = (str), pieces [count].len = (n), count++)
+    int count = 0;
+    const char *severity = NULL;
+    size_t check_len = 0;
+    if (event->type == EVENT_CHECK || event->type == EVENT_ALERT) {
+        //  A decoded event's name was checked by the decoder (F_NAME).
+        check_len = event->check ? strnlen (event->check, EVENT_MAX_NAME + 1) : 0;
+        if (check_len == 0 || (!event->block_size && !heal_name_valid_n (event->check, check_len)))
+            return -1;
+    }
+    switch (event->type) {
+        case EVENT_CHECK:
+            severity = severity_name (event->severity);
+            if (!severity)
+                return -1;
+            PIECE (TOPIC_CHECK, TOPIC_LEN (TOPIC_CHECK));
+            PIECE (severity, strlen (severity));
+            PIECE (".", 1);
+            PIECE (event->check, check_len);
+            break;
+        case EVENT_ALERT:
+            PIECE (TOPIC_ALERT, TOPIC_LEN (TOPIC_ALERT));
+            PIECE (event->check, check_len);
+            break;
+        case EVENT_CYCLE:
+            PIECE (TOPIC_CYCLE, TOPIC_LEN (TOPIC_CYCLE));
+            break;
+        case EVENT_DIAGNOSIS:
+            PIECE (TOPIC_DIAGNOSIS, TOPIC_LEN (TOPIC_DIAGNOSIS));
+            break;
+        case EVENT_AGENT:
+            PIECE (TOPIC_AGENT, TOPIC_LEN (TOPIC_AGENT));
+            break;
+        default:
+            return -1;
+    }
+    return count;
+#undef PIECE
 }
 
 int
 wire_topic (const event_t *event, char *buf, size_t size)
 {
-    size_t pos = 0;
-    const char *severity = NULL;
     if (!buf || size == 0)
         return -1;
     buf [0] = 0;
-    switch (event->type) {
-        case EVENT_CHECK:
-            severity = severity_name (event->severity);
-            if (!event->check || !heal_name_valid (event->check) || !severity
-            ||  s_append (buf, size, &pos, TOPIC_CHECK, TOPIC_LEN (TOPIC_CHECK))
-            ||  s_append (buf, size, &pos, severity, strlen (severity))
-            ||  s_append (buf, size, &pos, ".", 1)
-            ||  s_append (buf, size, &pos, event->check, strlen (event->check)))
-                return -1;
-            break;
-        case EVENT_ALERT:
-            if (!event->check || !heal_name_valid (event->check)
-            ||  s_append (buf, size, &pos, TOPIC_ALERT, TOPIC_LEN (TOPIC_ALERT))
-            ||  s_append (buf, size, &pos, event->check, strlen (event->check)))
-                return -1;
-            break;
-        case EVENT_CYCLE:
-            if (s_append (buf, size, &pos, TOPIC_CYCLE, TOPIC_LEN (TOPIC_CYCLE)))
-                return -1;
-            break;
-        case EVENT_DIAGNOSIS:
-            if (s_append (buf, size, &pos, TOPIC_DIAGNOSIS, TOPIC_LEN (TOPIC_DIAGNOSIS)))
-                return -1;
-            break;
-        case EVENT_AGENT:
-            if (s_append (buf, size, &pos, TOPIC_AGENT, TOPIC_LEN (TOPIC_AGENT)))
-                return -1;
-            break;
-        default:
+    piece_t pieces [4];
+    int count = s_topic_pieces (event, pieces);
+    if (count < 0)
+        return -1;
+    size_t pos = 0;
+    for (int i = 0; i < count; i++) {
+        if (pos + pieces [i].len >= size)
             return -1;
+        memcpy (buf + pos, pieces [i].s, pieces [i].len);
+        pos += pieces [i].len;
     }
+    buf [pos] = 0;
     return (int) pos;
+}
+
+bool
+wire_topic_is (const event_t *event, const char *topic, size_t size)
+{
+    piece_t pieces [4];
+    int count = s_topic_pieces (event, pieces);
+    size_t pos = 0;
+    for (int i = 0; i < count; i++) {
+        if (pieces [i].len > size - pos || memcmp (topic + pos, pieces [i].s, pieces [i].len))
+            return false;
+        pos += pieces [i].len;
+    }
+    return count > 0 && pos == size;
 }

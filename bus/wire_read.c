@@ -5,15 +5,6 @@
 #include "wire.h"
 #include "wire_read.h"
 
-static uint64_t
-s_be (const unsigned char *p, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = (v << 8) | p [i];
-    return v;
-}
-
 int
 wire_truncated (wire_reader_t *r)
 {
@@ -27,7 +18,7 @@ s_take (wire_reader_t *r, size_t n, uint64_t *v)
 {
     if (r->size - r->pos < n)
         return wire_truncated (r);
-    *v = s_be (r->p + r->pos, n);
+    *v = wire_be (r->p + r->pos, n);
     r->pos += n;
     return 0;
 }
@@ -171,7 +162,7 @@ wire_skip (wire_reader_t *r, int depth, const char *key, int key_len)
         return -1;
     switch (t.kind) {
         case WIRE_TOK_STR:
-            if (!wire_utf8_valid (t.str, t.n)) {
+            if (!wire_tok_utf8 (r, &t)) {
                 wire_err (r->err, r->errlen, "field %.*s: string is not valid UTF-8",
                           key_len, key);
                 return -1;
@@ -197,7 +188,7 @@ wire_skip (wire_reader_t *r, int depth, const char *key, int key_len)
                               key_len, key);
                     return -1;
                 }
-                if (!wire_utf8_valid (k.str, k.n)) {
+                if (!wire_tok_utf8 (r, &k)) {
                     wire_err (r->err, r->errlen, "field %.*s: string is not valid UTF-8",
                               key_len, key);
                     return -1;

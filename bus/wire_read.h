@@ -12,7 +12,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "heal/event.h"
+#include "wire.h"
 
 //  What one header said. Integers of any encoding that are >= 0 are UINT
 //  (msgpack-c's POSITIVE_INTEGER), below 0 NINT.
@@ -35,7 +37,8 @@ typedef struct {
 typedef struct {
     const unsigned char *p; //  the frame
     size_t pos, size;
-    char *copy;             //  the frame's copy in the event's block, or NULL
+    char *copy;             //  where the frame's copy goes in the event's block
+    uint64_t *ends;         //  bit i: a string ends at copy [i] (its NUL)
     char *tail;             //  rest of the block: lists, metrics, remedy
     size_t tail_left;
     char *err;
@@ -59,8 +62,10 @@ void *wire_alloc (wire_reader_t *r, size_t n);
 
 //  Read the header of the next object, nested in depth containers. Strings,
 //  bin and ext are consumed whole; a container's elements are left to read.
-//  The fast path takes what a heal event is made of: fixint, fixstr, str8.
-static inline int
+//  The fast path takes what a heal event is made of (fixint, strings up to
+//  str8, nil, booleans, unsigned integers, float64, fixmap and fixarray);
+//  wire_read_slow the rest and every error.
+static inline __attribute__ ((always_inline)) int
 wire_read (wire_reader_t *r, wire_tok_t *t, int depth)
 {
     if (r->pos >= r->size)
@@ -78,6 +83,41 @@ wire_read (wire_reader_t *r, wire_tok_t *t, int depth)
     if (b == 0xd9 && r->pos < r->size)
         n = r->p [r->pos++];
     else
+    if (b >= 0xc0 && b <= 0xc3 && b != 0xc1) {
+        t->kind = b == 0xc0 ? WIRE_TOK_NIL : WIRE_TOK_BOOL;
+        t->b = b == 0xc3;
+        return 0;
+    }
+    else
+    if (b >= 0xcb && b <= 0xcf) {
+        //  float64 (0xcb), uint 8/16/32/64 (0xcc..0xcf)
+        size_t bytes = b == 0xcb ? 8 : (size_t) 1 << (b - 0xcc);
+        if (r->size - r->pos < bytes)
+            return wire_truncated (r);
+        uint64_t v = wire_be (r->p + r->pos, bytes);
+        r->pos += bytes;
+        if (b == 0xcb) {
+            t->kind = WIRE_TOK_FLOAT;
+            memcpy (&t->f, &v, sizeof t->f);
+        }
+        else {
+            t->kind = WIRE_TOK_UINT;
+            t->u = v;
+        }
+        return 0;
+    }
+    else
+    if (b <= 0x9f && depth < EVENT_MAX_DEPTH) {
+        //  fixmap, fixarray: every element takes at least one byte
+        n = b & 0x0f;
+        bool map = b <= 0x8f;
+        if ((map ? 2 * n : n) > r->size - r->pos)
+            return wire_read_slow (r, t, depth, b);
+        t->kind = map ? WIRE_TOK_MAP : WIRE_TOK_ARRAY;
+        t->n = n;
+        return 0;
+    }
+    else
         return wire_read_slow (r, t, depth, b);
     if (n > r->size - r->pos)
         return wire_truncated (r);
@@ -86,6 +126,15 @@ wire_read (wire_reader_t *r, wire_tok_t *t, int depth)
     t->str = (const char *) r->p + r->pos;
     r->pos += n;
     return 0;
+}
+
+//  Is the string t just read valid UTF-8 without NUL? (wire_utf8_valid_in,
+//  with the rest of the frame as readable bytes.)
+static inline __attribute__ ((always_inline)) bool
+wire_tok_utf8 (const wire_reader_t *r, const wire_tok_t *t)
+{
+    size_t off = (size_t) ((const unsigned char *) t->str - r->p);
+    return wire_utf8_valid_in (t->str, t->n, r->size - off);
 }
 
 #endif

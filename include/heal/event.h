@@ -6,8 +6,9 @@
 //
 //  A decoded event is one heap block: the event, its own copy of the frame
 //  its strings point into, and its lists, metrics and remedy. Read its fields
-//  freely; to change a string or list of a decoded event, change an event_dup
-//  of it (whose every field is a separate malloc, like an event_new's).
+//  freely, but treat it as read-only: event_destroy frees the block alone, so
+//  a string or list put into it would leak. To change one, change an
+//  event_dup of it (whose every field is a separate malloc, like an event_new's).
 
 #ifndef HEAL_EVENT_H_INCLUDED
 #define HEAL_EVENT_H_INCLUDED

@@ -5,6 +5,7 @@
 #define HEAL_PARSE_H_INCLUDED
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 //  "300" (seconds), "250ms", "5s", "15m", "6h", "2d" -> milliseconds.
@@ -33,5 +34,8 @@ int heal_parse_decimal (const char *text, uint64_t max, uint64_t *value);
 
 //  Check names: [A-Za-z0-9_-]{1,64}.
 bool heal_name_valid (const char *name);
+
+//  The same rule for the len bytes at name (not NUL-terminated).
+bool heal_name_valid_n (const char *name, size_t len);
 
 #endif

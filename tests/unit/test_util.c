@@ -102,6 +102,17 @@ s_test_rates_bools_names (void)
     long_name [64] = 'a';
     long_name [65] = 0;
     CHECK (!heal_name_valid (long_name));
+    CHECK (!heal_name_valid_n (long_name, 65) && heal_name_valid_n (long_name, 64));
+    CHECK (!heal_name_valid_n ("a", 0) && !heal_name_valid_n (NULL, 1));
+    //  Every byte against the rule as written: [A-Za-z0-9_-].
+    int wrong = 0;
+    for (int c = 0; c < 256; c++) {
+        char one [3] = { 'x', (char) c, 'y' };
+        bool want = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                 || c == '_' || c == '-';
+        wrong += heal_name_valid_n (one, 3) != want || heal_name_valid_n (one + 1, 1) != want;
+    }
+    CHECKF (wrong == 0, "%d bytes judged against [A-Za-z0-9_-]", wrong);
 }
 
 static void
