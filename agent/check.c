@@ -1,9 +1,13 @@
-//  check — the table of check kinds and the generic part of configuring one.
+//  check — the table of check kinds and the lifecycle every kind shares:
+//  configure (validate key names, calloc, read the key tables, setup),
+//  remedy (the kind's own or the generic `remedy/run`) and destroy.
 //  A new kind: one file check_<kind>.c + one line below + its tests.
 
 #include "check.h"
+#include "kind_util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern const check_kind_t check_kind_disk;
@@ -66,7 +70,49 @@ check_configure (const check_kind_t *kind, const heal_config_t *config,
         if (heal_keys_names (&ctx, check->remedy, remedy_tables, err, errlen))
             return NULL;
     }
-    return kind->configure (config, check, err, errlen);
+    void *self = calloc (1, kind->size);
+    if (!self) {
+        heal_config_error (err, errlen, config->file, check->name, NULL, "out of memory");
+        return NULL;
+    }
+    if (kind_configure (config, check, kind->keys, kind->remedy_keys, self, err, errlen)
+    ||  (kind->setup && kind->setup (self, config, check, err, errlen))) {
+        check_destroy (kind, &self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+check_destroy (const check_kind_t *kind, void **instance_p)
+{
+    if (!instance_p || !*instance_p)
+        return;
+    void *self = *instance_p;
+    if (kind->cleanup)
+        kind->cleanup (self);
+    heal_keys_free (kind->keys, self);
+    heal_keys_free (kind->remedy_keys, self);
+    free (self);
+    *instance_p = NULL;
+}
+
+bool
+check_has_remedy (const check_kind_t *kind)
+{
+    return kind->remedy || kind->run_at;
+}
+
+remedy_status_t
+check_remedy (const check_kind_t *kind, void *instance, const check_ctx_t *ctx,
+              const check_result_t *failed, event_remedy_t *out)
+{
+    if (kind->remedy)
+        return kind->remedy (instance, ctx, failed, out);
+    if (!kind->run_at)
+        return REMEDY_NONE;
+    const char *command = *(char **) ((char *) instance + kind->run_at - 1);
+    return kind_remedy_run (ctx, command, out);
 }
 
 int64_t

@@ -55,22 +55,32 @@ typedef struct {
 
 typedef struct {
     const char *name;                       //  "disk", "file", ...
+    size_t size;                            //  sizeof the kind's instance
     const heal_key_t *keys;                 //  the kind's own keys (heal/keys.h)
     const heal_key_t *remedy_keys;          //  its remedy keys (besides attempts,
                                             //  within, backoff); NULL = none
-    //  Build an instance: kind_configure reads both tables into it, then the
-    //  kind checks what involves several keys. Returns an owned instance, or
-    //  NULL with `FILE: check 'NAME': key 'KEY': what` in err (heal_config_error).
-    void *(*configure) (const heal_config_t *config,
-                        const heal_check_config_t *check, char *err, size_t errlen);
+    //  check_configure builds every instance the same way: calloc (size),
+    //  kind_configure reads both tables into it, then setup (NULL = nothing)
+    //  checks what involves several keys and builds what the tables do not
+    //  (compiled patterns, derived text, locks). Returns 0, or -1 with
+    //  `FILE: check 'NAME': key 'KEY': what` in err (heal_config_error).
+    int (*setup) (void *self, const heal_config_t *config,
+                  const heal_check_config_t *check, char *err, size_t errlen);
     //  Run once and fill result->event (message at least). Bounded by the deadline.
     check_status_t (*run) (void *self, const check_ctx_t *ctx, check_result_t *result);
     //  Remediate a failure seen by run. out->action and out->output are set by
-    //  the kind (owned strings); result/attempt are set by the agent. NULL = none.
+    //  the kind (owned strings); result/attempt are set by the agent. NULL:
+    //  the generic remedy of run_at, or none. Called through check_remedy.
     remedy_status_t (*remedy) (void *self, const check_ctx_t *ctx,
                                const check_result_t *failed, event_remedy_t *out);
-    //  Free the instance; NULL-safe, nulls the pointer.
-    void (*destroy) (void **self_p);
+    //  The generic remedy when remedy is NULL: HEAL_KEY_AT of the instance's
+    //  `char *` command (remedy/run), run by kind_remedy_run; unset (NULL)
+    //  is REMEDY_NONE. 0 = no generic remedy.
+    size_t run_at;
+    //  Free what setup made (the key tables' values are freed by
+    //  check_destroy after it). NULL = nothing. Must be safe on an instance
+    //  whose setup never ran or stopped half-way (fields still zero).
+    void (*cleanup) (void *self);
     //  After a remedy the agent re-checks until the check passes or this
     //  window ends (remedy/verify overrides it): 0 = one re-check.
     int64_t verify_default_ms;
@@ -90,8 +100,22 @@ const check_kind_t *check_kind_find (const char *name);
 const check_kind_t *const *check_kinds (void);
 
 //  Validate one check's kind-specific keys (known keys, nearest suggestion)
-//  and configure it. Returns the instance or NULL with err set.
+//  and build its instance: calloc (kind->size), kind_configure, kind->setup.
+//  Returns the owned instance, or NULL with err set (what was built is freed).
 void *check_configure (const check_kind_t *kind, const heal_config_t *config,
                        const heal_check_config_t *check, char *err, size_t errlen);
+
+//  Free an instance of kind: cleanup, then the values of both key tables.
+//  NULL-safe; nulls the pointer.
+void check_destroy (const check_kind_t *kind, void **instance_p);
+
+//  True when the kind can remediate (its own remedy or a generic run_at).
+bool check_has_remedy (const check_kind_t *kind);
+
+//  Remediate a failure seen by run: the kind's remedy, or the generic
+//  `remedy/run` command at run_at, or REMEDY_NONE.
+remedy_status_t check_remedy (const check_kind_t *kind, void *instance,
+                              const check_ctx_t *ctx, const check_result_t *failed,
+                              event_remedy_t *out);
 
 #endif

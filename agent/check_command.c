@@ -44,33 +44,6 @@ static const heal_key_t s_remedy_keys [] = {
     { .name = NULL }
 };
 
-static void
-s_destroy (void **self_p)
-{
-    if (!self_p || !*self_p)
-        return;
-    command_check_t *self = (command_check_t *) *self_p;
-    heal_keys_free (s_keys, self);
-    heal_keys_free (s_remedy_keys, self);
-    free (self);
-    *self_p = NULL;
-}
-
-static void *
-s_configure (const heal_config_t *config, const heal_check_config_t *check,
-             char *err, size_t errlen)
-{
-    command_check_t *self = (command_check_t *) calloc (1, sizeof (command_check_t));
-    if (!self)
-        return NULL;
-    if (kind_configure (config, check, s_keys, s_remedy_keys, self, err, errlen)) {
-        void *p = self;
-        s_destroy (&p);
-        return NULL;
-    }
-    return self;
-}
-
 //  Parse perfdata text into metrics on ev. Malformed items are skipped (the
 //  plugin's problem, not a reason to lose its verdict). Returns items parsed.
 int command_parse_perfdata (event_t *ev, const char *text);
@@ -237,24 +210,12 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     return status;
 }
 
-static remedy_status_t
-s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
-          event_remedy_t *out)
-{
-    (void) failed;
-    command_check_t *self = (command_check_t *) self_;
-    if (!self->remedy_run)
-        return REMEDY_NONE;
-    return kind_remedy_run (ctx, self->remedy_run, out);
-}
-
 const check_kind_t check_kind_command = {
     .name = "command",
+    .size = sizeof (command_check_t),
     .keys = s_keys,
     .remedy_keys = s_remedy_keys,
-    .configure = s_configure,
     .run = s_run,
-    .remedy = s_remedy,
-    .destroy = s_destroy,
+    .run_at = HEAL_KEY_AT (command_check_t, remedy_run),
     .verify_default_ms = CHECK_VERIFY_SERVICE_MS,
 };

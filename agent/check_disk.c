@@ -47,18 +47,6 @@ static const heal_key_t s_remedy_keys [] = {
     { .name = NULL }
 };
 
-static void
-s_destroy (void **self_p)
-{
-    if (!self_p || !*self_p)
-        return;
-    disk_t *self = (disk_t *) *self_p;
-    heal_keys_free (s_keys, self);
-    heal_keys_free (s_remedy_keys, self);
-    free (self);
-    *self_p = NULL;
-}
-
 //  "1.5 GiB" style into buf.
 static void
 s_bytes (uint64_t bytes, char *buf, size_t len)
@@ -76,24 +64,19 @@ s_bytes (uint64_t bytes, char *buf, size_t len)
         snprintf (buf, len, "%.1f %s", v, units [u]);
 }
 
-static void *
-s_configure (const heal_config_t *config, const heal_check_config_t *check,
-             char *err, size_t errlen)
+//  No threshold given: min_free 10%.
+static int
+s_setup (void *self_, const heal_config_t *config, const heal_check_config_t *check,
+         char *err, size_t errlen)
 {
-    disk_t *self = (disk_t *) calloc (1, sizeof (disk_t));
-    if (!self)
-        return NULL;
-    if (kind_configure (config, check, s_keys, s_remedy_keys, self, err, errlen)) {
-        void *p = self;
-        s_destroy (&p);
-        return NULL;
-    }
+    (void) config, (void) check, (void) err, (void) errlen;
+    disk_t *self = (disk_t *) self_;
     if (!self->has_free && !self->has_inodes) {
         self->has_free = true;
         self->min_free.is_percent = true;
         self->min_free.percent = DISK_DEFAULT_MIN_FREE_PCT;
     }
-    return self;
+    return 0;
 }
 
 static check_status_t
@@ -174,23 +157,12 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     return CHECK_OK;
 }
 
-static remedy_status_t
-s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
-          event_remedy_t *out)
-{
-    (void) failed;
-    disk_t *self = (disk_t *) self_;
-    if (!self->run)
-        return REMEDY_NONE;
-    return kind_remedy_run (ctx, self->run, out);
-}
-
 const check_kind_t check_kind_disk = {
     .name = "disk",
+    .size = sizeof (disk_t),
     .keys = s_keys,
     .remedy_keys = s_remedy_keys,
-    .configure = s_configure,
+    .setup = s_setup,
     .run = s_run,
-    .remedy = s_remedy,
-    .destroy = s_destroy,
+    .run_at = DISK_AT (run),
 };

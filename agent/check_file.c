@@ -72,44 +72,25 @@ static const heal_key_t s_remedy_keys [] = {
     { .name = NULL }
 };
 
-static void
-s_destroy (void **self_p)
+//  The size bounds: min <= max, regular files only.
+static int
+s_setup (void *self_, const heal_config_t *config, const heal_check_config_t *check,
+         char *err, size_t errlen)
 {
-    if (!self_p || !*self_p)
-        return;
-    file_check_t *self = (file_check_t *) *self_p;
-    heal_keys_free (s_keys, self);
-    heal_keys_free (s_remedy_keys, self);
-    free (self);
-    *self_p = NULL;
-}
-
-static void *
-s_configure (const heal_config_t *config, const heal_check_config_t *check,
-             char *err, size_t errlen)
-{
-    file_check_t *self = (file_check_t *) calloc (1, sizeof (file_check_t));
-    if (!self)
-        return NULL;
+    file_check_t *self = (file_check_t *) self_;
     const char *file = config->file;
-    if (kind_configure (config, check, s_keys, s_remedy_keys, self, err, errlen))
-        goto failed;
     if (self->has_min_size && self->has_max_size && self->min_size > self->max_size) {
         heal_config_error (err, errlen, file, check->name, "min_size",
                            "larger than max_size");
-        goto failed;
+        return -1;
     }
     if ((self->has_min_size || self->has_max_size) && self->type == FILE_DIR) {
         heal_config_error (err, errlen, file, check->name,
                            self->has_min_size ? "min_size" : "max_size",
                            "only for type = file");
-        goto failed;
+        return -1;
     }
-    return self;
-
-failed:
-    s_destroy ((void **) &self);
-    return NULL;
+    return 0;
 }
 
 static check_status_t
@@ -243,17 +224,15 @@ s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
         event_set_string (&out->output, why, EVENT_MAX_TEXT);
         return rc ? REMEDY_FAILED : REMEDY_DONE;
     }
-    if (self->run)
-        return kind_remedy_run (ctx, self->run, out);
-    return REMEDY_NONE;
+    return kind_remedy_run (ctx, self->run, out);
 }
 
 const check_kind_t check_kind_file = {
     .name = "file",
+    .size = sizeof (file_check_t),
     .keys = s_keys,
     .remedy_keys = s_remedy_keys,
-    .configure = s_configure,
+    .setup = s_setup,
     .run = s_run,
     .remedy = s_remedy,
-    .destroy = s_destroy,
 };

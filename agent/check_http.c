@@ -73,16 +73,10 @@ static const heal_key_t s_remedy_keys [] = {
 };
 
 static void
-s_destroy (void **self_p)
+s_cleanup (void *self_)
 {
-    if (!self_p || !*self_p)
-        return;
-    http_check_t *self = (http_check_t *) *self_p;
-    heal_keys_free (s_keys, self);
-    heal_keys_free (s_remedy_keys, self);
+    http_check_t *self = (http_check_t *) self_;
     free (self->shown_url);
-    free (self);
-    *self_p = NULL;
 }
 
 //  Parse "200", "2xx", "200 301,4xx" into ranges. Returns 0 or -1.
@@ -121,18 +115,14 @@ s_parse_expect (http_check_t *self, const char *text)
     return self->expect_count ? 0 : -1;
 }
 
-static void *
-s_configure (const heal_config_t *config, const heal_check_config_t *check,
-             char *err, size_t errlen)
+//  The URL's scheme, the URL shown without credentials, the status list.
+static int
+s_setup (void *self_, const heal_config_t *config, const heal_check_config_t *check,
+         char *err, size_t errlen)
 {
-    http_check_t *self = (http_check_t *) calloc (1, sizeof (http_check_t));
-    if (!self)
-        return NULL;
-    CURLU *u = NULL;
-    if (kind_configure (config, check, s_keys, s_remedy_keys, self, err, errlen))
-        goto failed;
+    http_check_t *self = (http_check_t *) self_;
     char *scheme = NULL, *host = NULL;
-    u = curl_url ();
+    CURLU *u = curl_url ();
     bool url_ok = u && curl_url_set (u, CURLUPART_URL, self->url, 0) == CURLUE_OK
                && curl_url_get (u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK
                && curl_url_get (u, CURLUPART_HOST, &host, 0) == CURLUE_OK
@@ -168,13 +158,11 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
         goto failed;
     }
     curl_url_cleanup (u);
-    return self;
+    return 0;
 
 failed:
     curl_url_cleanup (u);
-    void *p = self;
-    s_destroy (&p);
-    return NULL;
+    return -1;
 }
 
 static bool
@@ -274,24 +262,14 @@ done:
     return verdict;
 }
 
-static remedy_status_t
-s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
-          event_remedy_t *out)
-{
-    (void) failed;
-    http_check_t *self = (http_check_t *) self_;
-    if (!self->run)
-        return REMEDY_NONE;
-    return kind_remedy_run (ctx, self->run, out);
-}
-
 const check_kind_t check_kind_http = {
     .name = "http",
+    .size = sizeof (http_check_t),
     .keys = s_keys,
     .remedy_keys = s_remedy_keys,
-    .configure = s_configure,
+    .setup = s_setup,
     .run = s_run,
-    .remedy = s_remedy,
-    .destroy = s_destroy,
+    .run_at = HTTP_AT (run),
+    .cleanup = s_cleanup,
     .verify_default_ms = CHECK_VERIFY_SERVICE_MS,
 };

@@ -154,44 +154,34 @@ s_env_spec_valid (const char *spec, char *why, size_t whylen)
 }
 
 static void
-s_destroy (void **self_p)
+s_cleanup (void *self_)
 {
-    if (!self_p || !*self_p)
-        return;
-    launchd_check_t *self = (launchd_check_t *) *self_p;
-    heal_keys_free (s_keys, self);
+    launchd_check_t *self = (launchd_check_t *) self_;
     free (self->target);
-    free (self);
-    *self_p = NULL;
 }
 
-static void *
-s_configure (const heal_config_t *config, const heal_check_config_t *check,
-             char *err, size_t errlen)
+//  The label, env and domain checked; the domain defaulted; the target.
+static int
+s_setup (void *self_, const heal_config_t *config, const heal_check_config_t *check,
+         char *err, size_t errlen)
 {
+    launchd_check_t *self = (launchd_check_t *) self_;
     const char *file = config->file;
     char why [128];
-    launchd_check_t *self = (launchd_check_t *) calloc (1, sizeof (*self));
-    if (!self) {
-        heal_config_error (err, errlen, file, check->name, NULL, "out of memory");
-        return NULL;
-    }
-    if (kind_configure (config, check, s_keys, NULL, self, err, errlen))
-        goto failed;
     if (!s_label_valid (self->label)) {
         heal_config_error (err, errlen, file, check->name, "label",
                            "'%.64s' is not a launchd label ([A-Za-z0-9._-], at most %d bytes)",
                            self->label, LAUNCHD_MAX_LABEL);
-        goto failed;
+        return -1;
     }
     if (self->env && !s_env_spec_valid (self->env, why, sizeof why)) {
         heal_config_error (err, errlen, file, check->name, "env", "%s", why);
-        goto failed;
+        return -1;
     }
     if (self->domain && !s_domain_valid (self->domain)) {
         heal_config_error (err, errlen, file, check->name, "domain",
                            "'%.64s' is not gui/<uid>, user/<uid> or system", self->domain);
-        goto failed;
+        return -1;
     }
     char buf [LAUNCHD_MAX_DOMAIN + LAUNCHD_MAX_LABEL + 2];
     if (!self->domain) {
@@ -204,13 +194,9 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
     self->exit_timeout = -1;
     if (!self->domain || !self->target) {
         heal_config_error (err, errlen, file, check->name, NULL, "out of memory");
-        goto failed;
+        return -1;
     }
-    return self;
-
-failed:
-    s_destroy ((void **) &self);
-    return NULL;
+    return 0;
 }
 
 //  Milliseconds left before the run's deadline, capped at one command's share.
@@ -630,22 +616,18 @@ s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
     }
     //  A remedy changes runs by itself: do not read its effect as a crash loop.
     self->prev_runs = -1;
-    if (out) {
-        if (action)
-            out->action = strdup (action);
-        if (log [0])
-            out->output = strdup (log);
-    }
+    kind_remedy_done (out, action, log);
     return status;
 }
 
 const check_kind_t check_kind_launchd = {
     .name = "launchd",
+    .size = sizeof (launchd_check_t),
     .keys = s_keys,
     .remedy_keys = NULL,
-    .configure = s_configure,
+    .setup = s_setup,
     .run = s_run,
     .remedy = s_remedy,
-    .destroy = s_destroy,
+    .cleanup = s_cleanup,
     .verify_default_ms = CHECK_VERIFY_SERVICE_MS,
 };

@@ -17,7 +17,7 @@
 //  Remedy (max_size exceeded): rotate PATH -> PATH.1 ... PATH.<keep> (by rename
 //  and a fresh empty PATH, or by copytruncate), then the optional reopen command.
 //
-//  This file holds the keys, configure and run; the parts are in log_state.c
+//  This file holds the keys, setup and run; the parts are in log_state.c
 //  (position, window, evidence), log_scan.c (the reader) and log_rotate.c (the
 //  remedy), sharing log_impl.h.
 
@@ -67,8 +67,6 @@ static const heal_key_t s_remedy_keys [] = {
     { .name = NULL }
 };
 
-static void s_destroy (void **self_p);
-
 //  Human size: "12.3M".
 static void
 s_size_text (uint64_t bytes, char *out, size_t outlen)
@@ -87,21 +85,15 @@ s_size_text (uint64_t bytes, char *out, size_t outlen)
 }
 
 //  --------------------------------------------------------------------------
-//  configure
+//  setup: the pattern compiled, the rate window, the state file, buffers
 
-static void *
-s_configure (const heal_config_t *config, const heal_check_config_t *check,
-             char *err, size_t errlen)
+static int
+s_setup (void *self_, const heal_config_t *config, const heal_check_config_t *check,
+         char *err, size_t errlen)
 {
-    log_check_t *self = (log_check_t *) calloc (1, sizeof (log_check_t));
-    if (!self) {
-        heal_config_error (err, errlen, config->file, check->name, NULL, "out of memory");
-        return NULL;
-    }
+    log_check_t *self = (log_check_t *) self_;
     self->config = config;
     self->name = strdup (check->name);
-    if (kind_configure (config, check, s_keys, s_remedy_keys, self, err, errlen))
-        goto failed;
     const char *path = self->path;
     self->rotated = log_concat (path, ".1");
 
@@ -123,14 +115,14 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
             heal_config_error (err, errlen, config->file, check->name, "pattern",
                                "invalid regex at offset %zu: %s", (size_t) where,
                                (const char *) why);
-            goto failed;
+            return -1;
         }
         self->jit = pcre2_jit_compile (self->re, PCRE2_JIT_COMPLETE) == 0;
         self->md = pcre2_match_data_create_from_pattern (self->re, NULL);
         self->mctx = pcre2_match_context_create (NULL);
         if (!self->md || !self->mctx) {
             heal_config_error (err, errlen, config->file, check->name, NULL, "out of memory");
-            goto failed;
+            return -1;
         }
         if (self->jit) {
             self->jit_stack = pcre2_jit_stack_create (32 * 1024, LOG_JIT_STACK_MAX, NULL);
@@ -143,7 +135,7 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
         if (!self->re) {
             heal_config_error (err, errlen, config->file, check->name, "max_rate",
                                "needs a 'pattern' to count");
-            goto failed;
+            return -1;
         }
         self->max_rate = self->rate.count;
         self->window_ms = self->rate.window_ms;
@@ -158,7 +150,7 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
     if (!self->re && !self->has_size) {
         heal_config_error (err, errlen, config->file, check->name, "pattern",
                            "missing: a log check needs 'pattern' or 'max_size'");
-        goto failed;
+        return -1;
     }
     self->max_evidence = (size_t) self->evidence_setting;
     self->keep = (int) self->keep_setting;
@@ -166,7 +158,7 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
         heal_config_error (err, errlen, config->file, check->name,
                            self->rotate ? "rotate" : "copytruncate",
                            "rotation needs 'max_size' on the check");
-        goto failed;
+        return -1;
     }
 
     if (config->state_dir && *config->state_dir)
@@ -182,13 +174,9 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
     ||  (self->has_rate && !self->rate_text)
     ||  (config->state_dir && *config->state_dir && !self->state_file)) {
         heal_config_error (err, errlen, config->file, check->name, NULL, "out of memory");
-        goto failed;
+        return -1;
     }
-    return self;
-
-failed:
-    s_destroy ((void **) &self);
-    return NULL;
+    return 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -373,15 +361,12 @@ s_run (void *self_v, const check_ctx_t *ctx, check_result_t *result)
 
 //  --------------------------------------------------------------------------
 
+//  What setup made (the key tables' values are check_destroy's).
 static void
-s_destroy (void **self_p)
+s_cleanup (void *self_)
 {
-    if (!self_p || !*self_p)
-        return;
-    log_check_t *self = (log_check_t *) *self_p;
+    log_check_t *self = (log_check_t *) self_;
     free (self->name);
-    heal_keys_free (s_keys, self);
-    heal_keys_free (s_remedy_keys, self);
     free (self->rotated);
     free (self->rate_text);
     free (self->state_file);
@@ -391,16 +376,15 @@ s_destroy (void **self_p)
     pcre2_match_context_free (self->mctx);
     pcre2_jit_stack_free (self->jit_stack);
     pcre2_code_free (self->re);
-    free (self);
-    *self_p = NULL;
 }
 
 const check_kind_t check_kind_log = {
     .name = "log",
+    .size = sizeof (log_check_t),
     .keys = s_keys,
     .remedy_keys = s_remedy_keys,
-    .configure = s_configure,
+    .setup = s_setup,
     .run = s_run,
     .remedy = log_rotate_remedy,
-    .destroy = s_destroy,
+    .cleanup = s_cleanup,
 };

@@ -12,8 +12,8 @@
 //
 //  Threads: run/remedy are called from the agent's workers; the pull job is a
 //  thread owned by the instance, with its own HTTP client. Shared fields are
-//  under `lock`. destroy() aborts the job's transfer (heal_http_abort) and
-//  joins it.
+//  under `lock`. cleanup (from check_destroy) aborts the job's transfer
+//  (heal_http_abort) and joins it.
 
 #include "check.h"
 #include "check_ollama.h"
@@ -35,7 +35,7 @@ typedef enum {
 } ollama_failure_t;
 
 typedef struct {
-    //  Configuration (read-only after configure)
+    //  Configuration (read-only after setup)
     char *name;
     bool critical;
     char *url;                  //  base URL without trailing '/'
@@ -55,6 +55,7 @@ typedef struct {
 
     //  Pull job; fields below under lock
     pthread_mutex_t lock;
+    bool lock_ready;            //  lock initialised (setup ran that far)
     pthread_t thread;
     bool thread_started;        //  joinable
     bool job_running;
@@ -96,8 +97,6 @@ static const heal_key_t s_remedy_keys [] = {
       .help = "a whole pull at most" },
     { .name = NULL }
 };
-
-static void s_destroy (void **self_p);
 
 //  --------------------------------------------------------------------------
 //  Names
@@ -479,24 +478,22 @@ s_job_stop (ollama_check_t *self)
 }
 
 //  --------------------------------------------------------------------------
-//  configure
+//  setup: the lock, the URL without trailing '/', the models' full names
 
-static void *
-s_configure (const heal_config_t *config, const heal_check_config_t *check,
-             char *err, size_t errlen)
+static int
+s_setup (void *self_, const heal_config_t *config, const heal_check_config_t *check,
+         char *err, size_t errlen)
 {
-    ollama_check_t *self = (ollama_check_t *) calloc (1, sizeof (ollama_check_t));
-    if (!self) {
+    ollama_check_t *self = (ollama_check_t *) self_;
+    if (pthread_mutex_init (&self->lock, NULL)) {
         heal_config_error (err, errlen, config->file, check->name, NULL, "out of memory");
-        return NULL;
+        return -1;
     }
-    pthread_mutex_init (&self->lock, NULL);
+    self->lock_ready = true;
     self->config = config;
     self->critical = check->critical;
     self->name = strdup (check->name);
     self->timeout_ms = check->timeout_ms > 0 ? check->timeout_ms : CONFIG_DEFAULT_TIMEOUT_MS;
-    if (kind_configure (config, check, s_keys, s_remedy_keys, self, err, errlen))
-        goto failed;
     while (strlen (self->url) > 8 && self->url [strlen (self->url) - 1] == '/')
         self->url [strlen (self->url) - 1] = 0;
     for (size_t m = 0; m < self->model_list.count; m++) {
@@ -504,7 +501,7 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
         if (!s_model_name_valid (word)) {
             heal_config_error (err, errlen, config->file, check->name, "models",
                                "'%s' is not a model name (e.g. qwen2.5:7b)", word);
-            goto failed;
+            return -1;
         }
         char *full = heal_ollama_full_name (word);
         bool dup = false;
@@ -517,18 +514,14 @@ s_configure (const heal_config_t *config, const heal_check_config_t *check,
     }
     if (!self->name) {
         heal_config_error (err, errlen, config->file, check->name, NULL, "out of memory");
-        goto failed;
+        return -1;
     }
     for (size_t i = 0; i < self->model_count; i++)
         if (!self->models [i]) {
             heal_config_error (err, errlen, config->file, check->name, NULL, "out of memory");
-            goto failed;
+            return -1;
         }
-    return self;
-
-failed:
-    s_destroy ((void **) &self);
-    return NULL;
+    return 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -799,36 +792,35 @@ s_remedy (void *self_v, const check_ctx_t *ctx, const check_result_t *failed,
 
 //  --------------------------------------------------------------------------
 
+//  Stop the pull job, free what setup and the runs made (the key tables'
+//  values are check_destroy's, after this).
 static void
-s_destroy (void **self_p)
+s_cleanup (void *self_)
 {
-    if (!self_p || !*self_p)
-        return;
-    ollama_check_t *self = (ollama_check_t *) *self_p;
-    s_job_stop (self);
+    ollama_check_t *self = (ollama_check_t *) self_;
+    if (self->lock_ready)
+        s_job_stop (self);
     s_missing_clear (self);
     for (size_t i = 0; i < OLLAMA_MAX_MODELS; i++) {
         free (self->models [i]);
         free (self->job_models [i]);
     }
     free (self->name);
-    heal_keys_free (s_keys, self);
-    heal_keys_free (s_remedy_keys, self);
     free (self->job_status);
     free (self->job_error);
     free (self->last_error);
-    pthread_mutex_destroy (&self->lock);
-    free (self);
-    *self_p = NULL;
+    if (self->lock_ready)
+        pthread_mutex_destroy (&self->lock);
 }
 
 const check_kind_t check_kind_ollama = {
     .name = "ollama",
+    .size = sizeof (ollama_check_t),
     .keys = s_keys,
     .remedy_keys = s_remedy_keys,
-    .configure = s_configure,
+    .setup = s_setup,
     .run = s_run,
     .remedy = s_remedy,
-    .destroy = s_destroy,
+    .cleanup = s_cleanup,
     .verify_default_ms = CHECK_VERIFY_SERVICE_MS,
 };

@@ -132,8 +132,6 @@ static const heal_key_t s_remedy_keys [] = {
     { .name = NULL }
 };
 
-static void s_destroy (void **self_p);
-
 
 //  ---------------------------------------------------------------------------
 //  Configuration
@@ -187,65 +185,49 @@ s_configure_match (process_t *self, const heal_config_t *config,
     return 0;
 }
 
-static void *
-s_configure (const heal_config_t *config, const heal_check_config_t *check,
-             char *err, size_t errlen)
+static int
+s_setup (void *self_, const heal_config_t *config, const heal_check_config_t *check,
+         char *err, size_t errlen)
 {
-    process_t *self = calloc (1, sizeof *self);
-    if (!self) {
-        heal_config_error (err, errlen, config->file, check->name, NULL,
-                           "out of memory");
-        return NULL;
-    }
+    process_t *self = (process_t *) self_;
     self->name = strdup (check->name);
     if (!self->name) {
         heal_config_error (err, errlen, config->file, check->name, NULL,
                            "out of memory");
-        goto failed;
+        return -1;
     }
-    if (kind_configure (config, check, s_keys, s_remedy_keys, self, err, errlen))
-        goto failed;
     self->port = (int) self->port_setting;
     if (check->verify_given && self->start_timeout_given) {
         heal_config_error (err, errlen, config->file, check->name, "start_timeout",
                            "is the old name of remedy/verify: give only one");
-        goto failed;
+        return -1;
     }
     if (check->verify_given)
         self->start_timeout_ms = check->verify_ms > 0 ? check->verify_ms : 1;
     if (self->match && s_configure_match (self, config, check, err, errlen))
-        goto failed;
+        return -1;
     if (!self->pidfile && !self->match && !self->port) {
         heal_config_error (err, errlen, config->file, check->name, "pidfile",
                            "a process check needs pidfile, match or port");
-        goto failed;
+        return -1;
     }
     if (self->host_given && !self->port) {
         heal_config_error (err, errlen, config->file, check->name, "host",
                            "host is only used with port");
-        goto failed;
+        return -1;
     }
-    return self;
-
-failed:
-    s_destroy ((void **) &self);
-    return NULL;
+    return 0;
 }
 
+//  What setup made (the key tables' values are check_destroy's).
 static void
-s_destroy (void **self_p)
+s_cleanup (void *self_)
 {
-    if (!self_p || !*self_p)
-        return;
-    process_t *self = (process_t *) *self_p;
+    process_t *self = (process_t *) self_;
     free (self->name);
-    heal_keys_free (s_keys, self);
-    heal_keys_free (s_remedy_keys, self);
     free (self->match_name);
     pcre2_code_free (self->match_regex);
     pcre2_match_context_free (self->match_context);
-    free (self);
-    *self_p = NULL;
 }
 
 
@@ -956,12 +938,13 @@ s_verify_ms (const void *self_)
 
 const check_kind_t check_kind_process = {
     .name = "process",
+    .size = sizeof (process_t),
     .keys = s_keys,
     .remedy_keys = s_remedy_keys,
-    .configure = s_configure,
+    .setup = s_setup,
     .run = s_run,
     .remedy = s_remedy,
-    .destroy = s_destroy,
+    .cleanup = s_cleanup,
     .verify_default_ms = 10000,
     .verify_ms = s_verify_ms,
 };

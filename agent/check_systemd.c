@@ -162,38 +162,19 @@ s_unit_valid (const char *unit)
     return true;
 }
 
-static void
-s_destroy (void **self_p)
+//  The unit's name checked.
+static int
+s_setup (void *self_, const heal_config_t *config, const heal_check_config_t *check,
+         char *err, size_t errlen)
 {
-    if (!self_p || !*self_p)
-        return;
-    systemd_check_t *self = (systemd_check_t *) *self_p;
-    heal_keys_free (s_keys, self);
-    free (self);
-    *self_p = NULL;
-}
-
-static void *
-s_configure (const heal_config_t *config, const heal_check_config_t *check,
-             char *err, size_t errlen)
-{
-    systemd_check_t *self = (systemd_check_t *) calloc (1, sizeof (*self));
-    if (!self) {
-        heal_config_error (err, errlen, config->file, check->name, NULL, "out of memory");
-        return NULL;
-    }
-    if (kind_configure (config, check, s_keys, NULL, self, err, errlen)) {
-        s_destroy ((void **) &self);
-        return NULL;
-    }
+    systemd_check_t *self = (systemd_check_t *) self_;
     if (!s_unit_valid (self->unit)) {
         heal_config_error (err, errlen, config->file, check->name, "unit",
                            "'%.64s' is not a systemd unit name", self->unit);
-        s_destroy ((void **) &self);
-        return NULL;
+        return -1;
     }
     self->prev_restarts = -1;
-    return self;
+    return 0;
 }
 
 
@@ -385,22 +366,17 @@ s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
             break;
     }
     self->prev_restarts = -1;   //  our restart is not a crash
-    if (out) {
-        if (action)
-            out->action = strdup (action);
-        if (log [0])
-            out->output = strdup (log);
-    }
+    kind_remedy_done (out, action, log);
     return status;
 }
 
 const check_kind_t check_kind_systemd = {
     .name = "systemd",
+    .size = sizeof (systemd_check_t),
     .keys = s_keys,
     .remedy_keys = NULL,
-    .configure = s_configure,
+    .setup = s_setup,
     .run = s_run,
     .remedy = s_remedy,
-    .destroy = s_destroy,
     .verify_default_ms = CHECK_VERIFY_SERVICE_MS,
 };

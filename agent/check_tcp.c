@@ -46,32 +46,15 @@ static const heal_key_t s_remedy_keys [] = {
     { .name = NULL }
 };
 
-static void
-s_destroy (void **self_p)
+//  The port as text, for getaddrinfo.
+static int
+s_setup (void *self_, const heal_config_t *config, const heal_check_config_t *check,
+         char *err, size_t errlen)
 {
-    if (!self_p || !*self_p)
-        return;
-    tcp_check_t *self = (tcp_check_t *) *self_p;
-    heal_keys_free (s_keys, self);
-    heal_keys_free (s_remedy_keys, self);
-    free (self);
-    *self_p = NULL;
-}
-
-static void *
-s_configure (const heal_config_t *config, const heal_check_config_t *check,
-             char *err, size_t errlen)
-{
-    tcp_check_t *self = (tcp_check_t *) calloc (1, sizeof (tcp_check_t));
-    if (!self)
-        return NULL;
-    if (kind_configure (config, check, s_keys, s_remedy_keys, self, err, errlen)) {
-        void *p = self;
-        s_destroy (&p);
-        return NULL;
-    }
+    (void) config, (void) check, (void) err, (void) errlen;
+    tcp_check_t *self = (tcp_check_t *) self_;
     snprintf (self->port, sizeof self->port, "%d", (int) self->port_number);
-    return self;
+    return 0;
 }
 
 static int
@@ -172,24 +155,13 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     return CHECK_OK;
 }
 
-static remedy_status_t
-s_remedy (void *self_, const check_ctx_t *ctx, const check_result_t *failed,
-          event_remedy_t *out)
-{
-    (void) failed;
-    tcp_check_t *self = (tcp_check_t *) self_;
-    if (!self->run)
-        return REMEDY_NONE;
-    return kind_remedy_run (ctx, self->run, out);
-}
-
 const check_kind_t check_kind_tcp = {
     .name = "tcp",
+    .size = sizeof (tcp_check_t),
     .keys = s_keys,
     .remedy_keys = s_remedy_keys,
-    .configure = s_configure,
+    .setup = s_setup,
     .run = s_run,
-    .remedy = s_remedy,
-    .destroy = s_destroy,
+    .run_at = TCP_AT (run),
     .verify_default_ms = CHECK_VERIFY_SERVICE_MS,
 };

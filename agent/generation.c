@@ -24,8 +24,8 @@ generation_unref (agent_gen_t **gen_p)
         return;
     if (gen->config) {
         for (size_t i = 0; i < gen->config->check_count; i++)
-            if (gen->kinds [i] && gen->instances [i] && gen->kinds [i]->destroy)
-                gen->kinds [i]->destroy (&gen->instances [i]);
+            if (gen->kinds [i])
+                check_destroy (gen->kinds [i], &gen->instances [i]);
     }
     free (gen->kinds);
     free (gen->instances);

@@ -190,6 +190,8 @@ kind_human_duration (int64_t seconds, char *buf, size_t len)
 remedy_status_t
 kind_remedy_run (const check_ctx_t *ctx, const char *command, event_remedy_t *out)
 {
+    if (!command)
+        return REMEDY_NONE;
     event_set_string (&out->action, "run", EVENT_MAX_SHORT);
     //  The worker gives the remedy its own deadline (the check's timeout); the
     //  re-checks after it have their own time (remedy/verify).
@@ -230,4 +232,15 @@ kind_remedy_run (const check_ctx_t *ctx, const char *command, event_remedy_t *ou
     zstr_free (&text);
     command_result_free (&res);
     return status;
+}
+
+void
+kind_remedy_done (event_remedy_t *out, const char *action, const char *log)
+{
+    if (!out)
+        return;
+    if (action)
+        out->action = strdup (action);
+    if (log && *log)
+        out->output = strdup (log);
 }

@@ -1,7 +1,8 @@
 //  kind_util — small helpers shared by the check kinds: reading a kind's key
 //  tables with errors in the house format, time left before the run's
 //  deadline, formatted messages and evidence, running a tool, table-driven
-//  parsing of a tool's fields, and the generic `remedy/run` command.
+//  parsing of a tool's fields, the generic `remedy/run` command and the
+//  action/output of a supervisor's remedy.
 
 #ifndef HEAL_KIND_UTIL_H_INCLUDED
 #define HEAL_KIND_UTIL_H_INCLUDED
@@ -80,8 +81,13 @@ void kind_human_duration (int64_t seconds, char *buf, size_t len);
 //  The generic remedy: run the configured command with the config's PATH,
 //  within the time left. Sets out->action ("run") and out->output (exit
 //  status, then the command's output, bounded). REMEDY_DONE when it exited 0,
-//  REMEDY_FAILED otherwise.
+//  REMEDY_FAILED otherwise; REMEDY_NONE (out untouched) when command is NULL
+//  (no `remedy/run` configured). check_remedy calls it for a kind's run_at.
 remedy_status_t kind_remedy_run (const check_ctx_t *ctx, const char *command,
                                  event_remedy_t *out);
+
+//  The end of a supervisor's remedy: out->action = action (when not NULL),
+//  out->output = log (when not empty); both owned copies. out may be NULL.
+void kind_remedy_done (event_remedy_t *out, const char *action, const char *log);
 
 #endif

@@ -1,5 +1,5 @@
 //  log_impl — the `log` kind's parts, private to agent/check_log*.c and
-//  agent/log_*.c: the check's state (check_log.c: keys, configure, run),
+//  agent/log_*.c: the check's state (check_log.c: keys, setup, run),
 //  its persisted position, window and evidence (log_state.c), the scanner
 //  (log_scan.c) and the rotation remedy (log_rotate.c).
 

@@ -355,7 +355,7 @@ s_complete (agent_t *self, agent_check_t *check, event_t *event, const job_t *jo
         .first = job? job->first: CHECK_UNKNOWN,
         .status = job? job->status: CHECK_UNKNOWN,
         .timed_out = timed_out,
-        .has_remedy = self->gen->kinds [check->index]->remedy != NULL,
+        .has_remedy = check_has_remedy (self->gen->kinds [check->index]),
         .forced = job && job->forced,
         .denied = job && (job->answer == JOB_ANSWER_NO || job->answer == JOB_ANSWER_LATE),
         .remedied = job && job->remedied,

@@ -191,8 +191,8 @@ s_remedy (job_t *job)
     //  Everything the remedy runs is a remedy: what it starts outlives it
     //  and the agent (agent/command.h).
     command_role_t role = command_role_set (COMMAND_ROLE_REMEDY);
-    job->remedy_status = job->kind->remedy (job->instance, &job->ctx, &job->result,
-                                            &job->remedy);
+    job->remedy_status = check_remedy (job->kind, job->instance, &job->ctx, &job->result,
+                                       &job->remedy);
     command_role_set (role);
     job->remedy.duration_ms = heal_monotonic_ms () - r0;
     job->ctx.deadline_ms = deadline;
@@ -209,7 +209,7 @@ s_run (void *pipe, job_t *job)
         job->first = job->status = CHECK_UNKNOWN;
     else
         job->first = job->status = job->kind->run (job->instance, &job->ctx, &job->result);
-    if (job->first == CHECK_FAIL && job->may_remedy && job->kind->remedy
+    if (job->first == CHECK_FAIL && job->may_remedy && check_has_remedy (job->kind)
     &&  job->result.event) {
         job->answer = s_ask (pipe, job);
         if (job->answer == JOB_ANSWER_YES)

@@ -125,7 +125,7 @@ s_keys (void)
             s_table (kinds [i]->remedy_keys, "remedy/");
         else
             printf (".PP\nNo remedy keys of its own%s.\n",
-                    kinds [i]->remedy ? " (its remedy is built in)" : "");
+                    check_has_remedy (kinds [i]) ? " (its remedy is built in)" : "");
     }
 }
 

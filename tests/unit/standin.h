@@ -90,7 +90,7 @@ static inline void
 standin_teardown (standin_t *e, const char *const *extra)
 {
     if (e->instance)
-        check_kind_find (e->kind)->destroy (&e->instance);
+        check_destroy (check_kind_find (e->kind), &e->instance);
     heal_config_destroy (&e->config);
     char path [PATH_MAX + 64];
     const char *suffixes [] = { "", ".json", ".calls", ".json.tmp", NULL };
@@ -137,8 +137,8 @@ standin_remedy (standin_t *e, char *action, size_t len)
     check_result_t result = { .event = NULL };
     event_remedy_t out;
     memset (&out, 0, sizeof out);
-    remedy_status_t status = check_kind_find (e->kind)->remedy (e->instance, &ctx,
-                                                                &result, &out);
+    remedy_status_t status = check_remedy (check_kind_find (e->kind), e->instance, &ctx,
+                                           &result, &out);
     snprintf (action, len, "%s", out.action? out.action: "");
     free (out.action);
     free (out.output);

@@ -86,7 +86,8 @@ s_remedy (fixture_t *f)
     f->ctx.deadline_ms = heal_monotonic_ms () + f->ctx.check->timeout_ms;
     //  as the worker runs it: what the remedy starts outlives it
     command_role_t role = command_role_set (COMMAND_ROLE_REMEDY);
-    remedy_status_t status = f->kind->remedy (f->instance, &f->ctx, &result, &f->remedy);
+    remedy_status_t status = check_remedy (f->kind, f->instance, &f->ctx, &result,
+                                          &f->remedy);
     command_role_set (role);
     return status;
 }
@@ -96,7 +97,7 @@ s_fixture_destroy (fixture_t **f_p)
 {
     fixture_t *f = *f_p;
     if (f->instance)
-        f->kind->destroy (&f->instance);
+        check_destroy (f->kind, &f->instance);
     event_destroy (&f->event);
     free (f->remedy.action);
     free (f->remedy.output);

@@ -567,7 +567,7 @@ test_kind (void)
                 s_failed++;
             }
             if (inst)
-                check_kind_find ("launchd")->destroy (&inst);
+                check_destroy (check_kind_find ("launchd"), &inst);
             heal_config_destroy (&config);
         }
     }

@@ -190,7 +190,7 @@ s_setup (fixture_t *f, const char *keys, const char *remedy, char *err, size_t e
 static void
 s_teardown (fixture_t *f)
 {
-    check_kind_ollama.destroy (&f->instance);
+    check_destroy (&check_kind_ollama, &f->instance);
     heal_config_destroy (&f->config);
 }
 

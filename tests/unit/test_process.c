@@ -43,7 +43,7 @@ static void
 s_fixture_free (fixture_t *f)
 {
     if (f->self)
-        check_kind_process.destroy (&f->self);
+        check_destroy (&check_kind_process, &f->self);
     event_destroy (&f->event);
     heal_config_destroy (&f->config);
 }
@@ -71,7 +71,8 @@ s_configure (fixture_t *f, const char *keys, const char *remedy)
     f->check = heal_config_check (f->config, "p");
     if (!f->check)
         return -1;
-    f->self = check_kind_process.configure (f->config, f->check, f->err, sizeof f->err);
+    f->self = check_configure (&check_kind_process, f->config, f->check, f->err,
+                               sizeof f->err);
     return f->self ? 0 : -1;
 }
 

@@ -304,7 +304,7 @@ test_kind (void)
             CHECK (inst == NULL);
             CHECK (strstr (err, "'unit'") != NULL);
             if (inst)
-                check_kind_find ("systemd")->destroy (&inst);
+                check_destroy (check_kind_find ("systemd"), &inst);
             heal_config_destroy (&config);
         }
     }
