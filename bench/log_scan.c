@@ -129,7 +129,7 @@ s_scan (const char *file, const char *pattern, const char *state_dir)
     printf ("matches %.0f seconds %.3f\n", matches, seconds);
     printf ("rescan_us min %.1f median %.1f max %.1f\n", rescans [0] * 1e6,
             rescans [RESCANS / 2] * 1e6, rescans [RESCANS - 1] * 1e6);
-    check_kind_log.destroy (&check);
+    check_destroy (&check_kind_log, &check);
     heal_config_destroy (&config);
     return 0;
 }
