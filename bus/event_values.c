@@ -171,11 +171,12 @@ wire_remedy (wire_reader_t *r, const wire_tok_t *t, event_t *self)
         wire_tok_t k, v;
         if (wire_read (r, &k, 2))
             return -1;
-        if (k.kind != WIRE_TOK_STR || !wire_tok_utf8 (r, &k)) {
+        //  One of ours is ASCII: only another key needs the UTF-8 check.
+        int which = k.kind == WIRE_TOK_STR ? s_remedy_key (k.str, k.n) : -1;
+        if (which < 0 && (k.kind != WIRE_TOK_STR || !wire_tok_utf8 (r, &k))) {
             wire_err (r->err, r->errlen, "field remedy: key is not a UTF-8 string");
             return -1;
         }
-        int which = s_remedy_key (k.str, k.n);
         if (which < 0) {
             if (wire_skip (r, 2, "remedy", 6))
                 return -1;
