@@ -256,7 +256,7 @@ event_fields_sorted (void)
 static int
 s_field (wire_reader_t *r, const field_t *f, event_t *self)
 {
-    wire_tok_t t;
+    wire_tok_t t = { .kind = WIRE_TOK_NIL };
     if (wire_read (r, &t, 1))
         return -1;
     char *base = (char *) self;
@@ -304,16 +304,16 @@ s_field (wire_reader_t *r, const field_t *f, event_t *self)
         case F_LIST:
         case F_NAMES:
         case F_EVIDENCE:
-            return wire_list (r, &t, f->kind == F_EVIDENCE ? EVENT_MAX_EVIDENCE : EVENT_MAX_LIST,
+            return wire_list (r, t.kind, t.n, f->kind == F_EVIDENCE ? EVENT_MAX_EVIDENCE : EVENT_MAX_LIST,
                            f->max, f->kind == F_NAMES,
                            (char ***) (void *) (base + f->offset),
                            (size_t *) (void *) (base + f->count_offset), f->name);
         case F_METRICS:
-            return wire_metrics (r, &t, self);
+            return wire_metrics (r, t.kind, t.n, self);
         case F_REMEDY:
-            return wire_remedy (r, &t, self);
+            return wire_remedy (r, t.kind, t.n, self);
         case F_COUNTS:
-            return wire_counts (r, &t, self);
+            return wire_counts (r, t.kind, t.n, self);
     }
     return -1;
 }
@@ -388,7 +388,7 @@ s_header (wire_reader_t *r, size_t n, size_t *done, size_t *resume, uint64_t *se
     size_t v_at = 0, type_at = 0, i = 0;
     uint64_t bits = 0;
     for (; i < n && !(v_at && type_at); i++) {
-        wire_tok_t k;
+        wire_tok_t k = { .kind = WIRE_TOK_NIL };
         int fi = s_key (r, &k, -1);
         if (fi == -2)
             return -1;
@@ -413,7 +413,7 @@ s_header (wire_reader_t *r, size_t n, size_t *done, size_t *resume, uint64_t *se
         wire_err (r->err, r->errlen, "missing field v");
         return -1;
     }
-    wire_tok_t t;
+    wire_tok_t t = { .kind = WIRE_TOK_NIL };
     r->pos = v_at;
     if (wire_read (r, &t, 1))
         return -1;
@@ -535,7 +535,7 @@ event_decode (const void *data, size_t size, char *err, size_t errlen)
     unsigned tbit = 1u << type;
     int prev = done ? s_fi_type : (int) FIELD_COUNT;
     for (size_t i = done; i < root.n; i++) {
-        wire_tok_t k;
+        wire_tok_t k = { .kind = WIRE_TOK_NIL };
         int guess = s_predict [prev] - 1;
         int fi = s_key (&r, &k, guess);
         if (fi == -2)

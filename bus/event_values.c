@@ -12,24 +12,24 @@
 #include "wire_read.h"
 
 int
-wire_list (wire_reader_t *r, const wire_tok_t *t, size_t max_items, size_t max, bool names,
-           char ***list, size_t *count, const char *name)
+wire_list (wire_reader_t *r, wire_tok_kind_t kind, size_t n, size_t max_items, size_t max,
+           bool names, char ***list, size_t *count, const char *name)
 {
-    if (t->kind != WIRE_TOK_ARRAY) {
+    if (kind != WIRE_TOK_ARRAY) {
         wire_err (r->err, r->errlen, "field %s: expected an array", name);
         return -1;
     }
-    if (t->n > max_items) {
+    if (n > max_items) {
         wire_err (r->err, r->errlen, "field %s: more than %zu items", name, max_items);
         return -1;
     }
-    if (t->n == 0)
+    if (n == 0)
         return 0;
-    char **items = (char **) wire_alloc (r, t->n * sizeof (char *));
+    char **items = (char **) wire_alloc (r, n * sizeof (char *));
     if (!items)
         return -1;
-    for (size_t i = 0; i < t->n; i++) {
-        wire_tok_t item;
+    for (size_t i = 0; i < n; i++) {
+        wire_tok_t item = { .kind = WIRE_TOK_NIL };
         if (wire_read (r, &item, 2))
             return -1;
         if (names && (item.kind != WIRE_TOK_STR || !heal_name_valid_n (item.str, item.n))) {
@@ -41,30 +41,30 @@ wire_list (wire_reader_t *r, const wire_tok_t *t, size_t max_items, size_t max, 
             return -1;
     }
     *list = items;
-    *count = t->n;
+    *count = n;
     return 0;
 }
 
 int
-wire_metrics (wire_reader_t *r, const wire_tok_t *t, event_t *self)
+wire_metrics (wire_reader_t *r, wire_tok_kind_t kind, size_t n, event_t *self)
 {
-    if (t->kind != WIRE_TOK_MAP) {
+    if (kind != WIRE_TOK_MAP) {
         wire_err (r->err, r->errlen, "field metrics: expected a map");
         return -1;
     }
-    if (t->n > EVENT_MAX_METRICS) {
+    if (n > EVENT_MAX_METRICS) {
         wire_err (r->err, r->errlen, "field metrics: more than %d items", EVENT_MAX_METRICS);
         return -1;
     }
-    if (t->n == 0)
+    if (n == 0)
         return 0;
-    event_metric_t *metrics = (event_metric_t *) wire_alloc (r, t->n * sizeof (event_metric_t));
+    event_metric_t *metrics = (event_metric_t *) wire_alloc (r, n * sizeof (event_metric_t));
     if (!metrics)
         return -1;
     const char *names [EVENT_MAX_METRICS];  //  in the frame, for the duplicate test
     size_t lens [EVENT_MAX_METRICS];
-    for (size_t i = 0; i < t->n; i++) {
-        wire_tok_t k, v;
+    for (size_t i = 0; i < n; i++) {
+        wire_tok_t k = { .kind = WIRE_TOK_NIL }, v = { .kind = WIRE_TOK_NIL };
         if (wire_read (r, &k, 2) || wire_read (r, &v, 2))
             return -1;
         double value;
@@ -96,20 +96,20 @@ wire_metrics (wire_reader_t *r, const wire_tok_t *t, event_t *self)
             }
     }
     self->metrics = metrics;
-    self->metric_count = t->n;
+    self->metric_count = n;
     return 0;
 }
 
 int
-wire_counts (wire_reader_t *r, const wire_tok_t *t, event_t *self)
+wire_counts (wire_reader_t *r, wire_tok_kind_t kind, size_t n, event_t *self)
 {
-    if (t->kind != WIRE_TOK_MAP) {
+    if (kind != WIRE_TOK_MAP) {
         wire_err (r->err, r->errlen, "field counts: expected a map");
         return -1;
     }
     unsigned seen = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        wire_tok_t k, v;
+    for (size_t i = 0; i < n; i++) {
+        wire_tok_t k = { .kind = WIRE_TOK_NIL }, v = { .kind = WIRE_TOK_NIL };
         if (wire_read (r, &k, 2))
             return -1;
         int s = k.kind == WIRE_TOK_STR ? wire_severity_index (k.str, k.n) : -1;
@@ -151,11 +151,11 @@ s_remedy_key (const char *k, size_t n)
 }
 
 int
-wire_remedy (wire_reader_t *r, const wire_tok_t *t, event_t *self)
+wire_remedy (wire_reader_t *r, wire_tok_kind_t kind, size_t n, event_t *self)
 {
-    if (t->kind == WIRE_TOK_NIL)
+    if (kind == WIRE_TOK_NIL)
         return 0;
-    if (t->kind != WIRE_TOK_MAP) {
+    if (kind != WIRE_TOK_MAP) {
         wire_err (r->err, r->errlen, "field remedy: expected a map or nil");
         return -1;
     }
@@ -167,15 +167,16 @@ wire_remedy (wire_reader_t *r, const wire_tok_t *t, event_t *self)
     static const char *keys [] = { "action", "result", "attempt", "duration_ms", "output",
                                    "verify_ms" };
     unsigned seen = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        wire_tok_t k, v;
+    for (size_t i = 0; i < n; i++) {
+        wire_tok_t k = { .kind = WIRE_TOK_NIL }, v = { .kind = WIRE_TOK_NIL };
         if (wire_read (r, &k, 2))
             return -1;
-        if (k.kind != WIRE_TOK_STR || !wire_tok_utf8 (r, &k)) {
+        //  One of ours is ASCII: only another key needs the UTF-8 check.
+        int which = k.kind == WIRE_TOK_STR ? s_remedy_key (k.str, k.n) : -1;
+        if (which < 0 && (k.kind != WIRE_TOK_STR || !wire_tok_utf8 (r, &k))) {
             wire_err (r->err, r->errlen, "field remedy: key is not a UTF-8 string");
             return -1;
         }
-        int which = s_remedy_key (k.str, k.n);
         if (which < 0) {
             if (wire_skip (r, 2, "remedy", 6))
                 return -1;

@@ -60,6 +60,17 @@ int wire_skip (wire_reader_t *r, int depth, const char *key, int key_len);
 //  and doubles; NULL (r->err set) when the block's bound was miscounted.
 void *wire_alloc (wire_reader_t *r, size_t n);
 
+//  wire_read_slow into a copy, so that the caller's token never has its
+//  address taken on the fast path (it can then live in registers).
+static inline int
+wire_read_slow_copy (wire_reader_t *r, wire_tok_t *t, int depth, unsigned b)
+{
+    wire_tok_t slow = { .kind = WIRE_TOK_NIL };
+    int rc = wire_read_slow (r, &slow, depth, b);
+    *t = slow;
+    return rc;
+}
+
 //  Read the header of the next object, nested in depth containers. Strings,
 //  bin and ext are consumed whole; a container's elements are left to read.
 //  The fast path takes what a heal event is made of (fixint, strings up to
@@ -112,13 +123,13 @@ wire_read (wire_reader_t *r, wire_tok_t *t, int depth)
         n = b & 0x0f;
         bool map = b <= 0x8f;
         if ((map ? 2 * n : n) > r->size - r->pos)
-            return wire_read_slow (r, t, depth, b);
+            return wire_read_slow_copy (r, t, depth, b);
         t->kind = map ? WIRE_TOK_MAP : WIRE_TOK_ARRAY;
         t->n = n;
         return 0;
     }
     else
-        return wire_read_slow (r, t, depth, b);
+        return wire_read_slow_copy (r, t, depth, b);
     if (n > r->size - r->pos)
         return wire_truncated (r);
     t->kind = WIRE_TOK_STR;
@@ -190,14 +201,14 @@ wire_str (wire_reader_t *r, const wire_tok_t *t, size_t max, bool nonempty, bool
 }
 
 //  The value readers of event_decode's compound fields (event_values.c):
-//  t is the value's header, already read. Each returns 0, or -1 with r->err
-//  set. A list of strings (names: check names), metrics, cycle counts, a
-//  remedy (nil or a map).
-int wire_list (wire_reader_t *r, const wire_tok_t *t, size_t max_items, size_t max, bool names,
-               char ***list, size_t *count, const char *name);
-int wire_metrics (wire_reader_t *r, const wire_tok_t *t, event_t *self);
-int wire_counts (wire_reader_t *r, const wire_tok_t *t, event_t *self);
-int wire_remedy (wire_reader_t *r, const wire_tok_t *t, event_t *self);
+//  kind and n are what the value's header said (read already). Each returns
+//  0, or -1 with r->err set. A list of strings (names: check names),
+//  metrics, cycle counts, a remedy (nil or a map).
+int wire_list (wire_reader_t *r, wire_tok_kind_t kind, size_t n, size_t max_items, size_t max,
+               bool names, char ***list, size_t *count, const char *name);
+int wire_metrics (wire_reader_t *r, wire_tok_kind_t kind, size_t n, event_t *self);
+int wire_counts (wire_reader_t *r, wire_tok_kind_t kind, size_t n, event_t *self);
+int wire_remedy (wire_reader_t *r, wire_tok_kind_t kind, size_t n, event_t *self);
 
 //  The block of a decoded event: size bytes (BLOCK_SMALL when it fits),
 //  from this thread's spare when it has one (event_block.c).
