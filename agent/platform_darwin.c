@@ -171,6 +171,22 @@ s_procargs_first (char *args, size_t size, int *argc)
     return cursor;
 }
 
+//  The argument at *cursor (before end) and its length without its NUL in
+//  *arg_len; *cursor moves past it. *whole is false when it has no NUL (cut
+//  short: the last). NULL when *cursor is at the end.
+static char *
+s_procargs_next (char **cursor, char *end, size_t *arg_len, bool *whole)
+{
+    if (*cursor >= end)
+        return NULL;
+    char *arg = *cursor;
+    char *arg_end = memchr (arg, 0, (size_t) (end - arg));
+    *whole = arg_end != NULL;
+    *arg_len = (size_t) ((arg_end ? arg_end : end) - arg);
+    *cursor = arg_end ? arg_end + 1 : end;
+    return arg;
+}
+
 int
 platform_proc_argv (int pid, char *buf, size_t len, size_t *argc_out)
 {
@@ -186,19 +202,15 @@ platform_proc_argv (int pid, char *buf, size_t len, size_t *argc_out)
         return -1;
     int argc = 0;
     char *cursor = s_procargs_first (args, size, &argc);
-    char *end = args + size;
-    size_t out = 0;
-    for (int i = 0; i < argc && cursor < end; i++) {
-        char *arg_end = memchr (cursor, 0, (size_t) (end - cursor));
-        if (!arg_end)
-            break;
-        size_t arg_len = (size_t) (arg_end - cursor) + 1;
-        if (out + arg_len > len)
+    char *end = args + size, *arg;
+    size_t out = 0, arg_len;
+    bool whole;
+    for (int i = 0; i < argc && (arg = s_procargs_next (&cursor, end, &arg_len, &whole)); i++) {
+        if (!whole || out + arg_len + 1 > len)
             break;              //  whole arguments only
-        memcpy (buf + out, cursor, arg_len);
-        out += arg_len;
+        memcpy (buf + out, arg, arg_len + 1);
+        out += arg_len + 1;
         (*argc_out)++;
-        cursor = arg_end + 1;
     }
     free (args);
     return 0;
@@ -218,20 +230,18 @@ platform_proc_cmdline (int pid, char *buf, size_t len)
         return -1;
     int argc = 0;
     char *cursor = s_procargs_first (args, size, &argc);
-    char *end = args + size;
-    size_t out = 0;
-    for (int i = 0; i < argc && cursor < end; i++) {
-        char *arg_end = memchr (cursor, 0, (size_t) (end - cursor));
-        size_t arg_len = arg_end ? (size_t) (arg_end - cursor) : (size_t) (end - cursor);
+    char *end = args + size, *arg;
+    size_t out = 0, arg_len;
+    bool whole;
+    for (int i = 0; i < argc && (arg = s_procargs_next (&cursor, end, &arg_len, &whole)); i++) {
         if (out > 0 && out + 1 < len)
             buf [out++] = ' ';
         size_t room = len - 1 - out;
         size_t take = arg_len < room ? arg_len : room;
-        memcpy (buf + out, cursor, take);
+        memcpy (buf + out, arg, take);
         out += take;
-        if (out + 1 >= len || !arg_end)
+        if (out + 1 >= len || !whole)
             break;
-        cursor = arg_end + 1;
     }
     buf [out] = 0;
     free (args);
@@ -254,22 +264,16 @@ platform_proc_getenv (int pid, const char *name, char *buf, size_t len)
     char *cursor = s_procargs_first (args, size, &argc);
     char *end = args + size;
     //  Past the arguments, then NAME=value strings until an empty one.
-    for (int i = 0; i < argc && cursor < end; i++) {
-        char *arg_end = memchr (cursor, 0, (size_t) (end - cursor));
-        cursor = arg_end? arg_end + 1: end;
-    }
-    int rc = -1;
-    errno = ENOENT;
-    while (cursor < end && *cursor) {
-        size_t entry_len = strnlen (cursor, (size_t) (end - cursor));
-        if (entry_len > name_len && cursor [name_len] == '='
-        &&  memcmp (cursor, name, name_len) == 0) {
-            snprintf (buf, len, "%.*s", (int) (entry_len - name_len - 1), cursor + name_len + 1);
-            rc = 0;
-            break;
-        }
-        cursor += entry_len + 1;
-    }
+    size_t arg_len;
+    bool whole;
+    for (int i = 0; i < argc && s_procargs_next (&cursor, end, &arg_len, &whole); i++)
+        ;
+    char *env_end = cursor;
+    while (env_end < end && *env_end)
+        env_end += strnlen (env_end, (size_t) (end - env_end)) + 1;
+    if (env_end > end)
+        env_end = end;
+    int rc = platform_env_find (cursor, (size_t) (env_end - cursor), name, buf, len);
     int code = errno;
     free (args);
     errno = code;
