@@ -155,36 +155,56 @@ s_procargs (int pid, char **args, size_t *size)
     return 0;
 }
 
-//  Walk KERN_PROCARGS2: an int argc, the executable path, NUL padding, then
-//  argc NUL-terminated arguments, then the environment. Returns the first
-//  argument (cursor) and sets *argc; the environment follows the last one.
-static char *
-s_procargs_first (char *args, size_t size, int *argc)
+//  A walk through KERN_PROCARGS2: an int argc, the executable path, NUL
+//  padding, then argc NUL-terminated arguments, then the environment.
+typedef struct {
+    char *args;                 //  the whole of it, owned
+    char *cursor;               //  the next argument, then the environment
+    char *end;
+    int left;                   //  arguments not yet walked
+} s_walk_t;
+
+//  Start a walk of pid's at its first argument. Returns 0, or -1 with errno
+//  (s_procargs). s_walk_end frees it.
+static int
+s_walk_start (s_walk_t *self, int pid)
 {
-    char *end = args + size;
-    memcpy (argc, args, sizeof *argc);
-    char *cursor = args + sizeof *argc;
-    while (cursor < end && *cursor)
-        cursor++;
-    while (cursor < end && *cursor == 0)
-        cursor++;
-    return cursor;
+    size_t size;
+    if (s_procargs (pid, &self->args, &size))
+        return -1;
+    self->end = self->args + size;
+    memcpy (&self->left, self->args, sizeof self->left);
+    self->cursor = self->args + sizeof self->left;
+    while (self->cursor < self->end && *self->cursor)
+        self->cursor++;
+    while (self->cursor < self->end && *self->cursor == 0)
+        self->cursor++;
+    return 0;
 }
 
-//  The argument at *cursor (before end) and its length without its NUL in
-//  *arg_len; *cursor moves past it. *whole is false when it has no NUL (cut
-//  short: the last). NULL when *cursor is at the end.
+//  The next argument and its length without its NUL in *arg_len; *whole is
+//  false when it has no NUL (cut short: the last). NULL after the last one.
 static char *
-s_procargs_next (char **cursor, char *end, size_t *arg_len, bool *whole)
+s_walk_next (s_walk_t *self, size_t *arg_len, bool *whole)
 {
-    if (*cursor >= end)
+    if (self->left <= 0 || self->cursor >= self->end)
         return NULL;
-    char *arg = *cursor;
-    char *arg_end = memchr (arg, 0, (size_t) (end - arg));
+    self->left--;
+    char *arg = self->cursor;
+    char *arg_end = memchr (arg, 0, (size_t) (self->end - arg));
     *whole = arg_end != NULL;
-    *arg_len = (size_t) ((arg_end ? arg_end : end) - arg);
-    *cursor = arg_end ? arg_end + 1 : end;
+    *arg_len = (size_t) ((arg_end ? arg_end : self->end) - arg);
+    self->cursor = arg_end ? arg_end + 1 : self->end;
     return arg;
+}
+
+//  Free the walk, keeping errno.
+static void
+s_walk_end (s_walk_t *self)
+{
+    int code = errno;
+    free (self->args);
+    errno = code;
 }
 
 int
@@ -196,23 +216,20 @@ platform_proc_argv (int pid, char *buf, size_t len, size_t *argc_out)
         return -1;
     }
     buf [0] = 0;
-    char *args;
-    size_t size;
-    if (s_procargs (pid, &args, &size))
+    s_walk_t walk;
+    if (s_walk_start (&walk, pid))
         return -1;
-    int argc = 0;
-    char *cursor = s_procargs_first (args, size, &argc);
-    char *end = args + size, *arg;
+    char *arg;
     size_t out = 0, arg_len;
     bool whole;
-    for (int i = 0; i < argc && (arg = s_procargs_next (&cursor, end, &arg_len, &whole)); i++) {
+    while ((arg = s_walk_next (&walk, &arg_len, &whole))) {
         if (!whole || out + arg_len + 1 > len)
             break;              //  whole arguments only
         memcpy (buf + out, arg, arg_len + 1);
         out += arg_len + 1;
         (*argc_out)++;
     }
-    free (args);
+    s_walk_end (&walk);
     return 0;
 }
 
@@ -224,16 +241,13 @@ platform_proc_cmdline (int pid, char *buf, size_t len)
     buf [0] = 0;
     if (len > PLATFORM_MAX_CMDLINE)
         len = PLATFORM_MAX_CMDLINE;
-    char *args;
-    size_t size;
-    if (s_procargs (pid, &args, &size))
+    s_walk_t walk;
+    if (s_walk_start (&walk, pid))
         return -1;
-    int argc = 0;
-    char *cursor = s_procargs_first (args, size, &argc);
-    char *end = args + size, *arg;
+    char *arg;
     size_t out = 0, arg_len;
     bool whole;
-    for (int i = 0; i < argc && (arg = s_procargs_next (&cursor, end, &arg_len, &whole)); i++) {
+    while ((arg = s_walk_next (&walk, &arg_len, &whole))) {
         if (out > 0 && out + 1 < len)
             buf [out++] = ' ';
         size_t room = len - 1 - out;
@@ -244,39 +258,32 @@ platform_proc_cmdline (int pid, char *buf, size_t len)
             break;
     }
     buf [out] = 0;
-    free (args);
+    s_walk_end (&walk);
     return 0;
 }
 
 int
 platform_proc_getenv (int pid, const char *name, char *buf, size_t len)
 {
-    size_t name_len = name? strlen (name): 0;
-    if (!name_len || !buf || !len) {
+    if (!name || !*name || !buf || !len) {
         errno = EINVAL;
         return -1;
     }
-    char *args;
-    size_t size;
-    if (s_procargs (pid, &args, &size))
+    s_walk_t walk;
+    if (s_walk_start (&walk, pid))
         return -1;
-    int argc = 0;
-    char *cursor = s_procargs_first (args, size, &argc);
-    char *end = args + size;
     //  Past the arguments, then NAME=value strings until an empty one.
     size_t arg_len;
     bool whole;
-    for (int i = 0; i < argc && s_procargs_next (&cursor, end, &arg_len, &whole); i++)
+    while (s_walk_next (&walk, &arg_len, &whole))
         ;
-    char *env_end = cursor;
-    while (env_end < end && *env_end)
-        env_end += strnlen (env_end, (size_t) (end - env_end)) + 1;
-    if (env_end > end)
-        env_end = end;
-    int rc = platform_env_find (cursor, (size_t) (env_end - cursor), name, buf, len);
-    int code = errno;
-    free (args);
-    errno = code;
+    char *env = walk.cursor, *env_end = env;
+    while (env_end < walk.end && *env_end)
+        env_end += strnlen (env_end, (size_t) (walk.end - env_end)) + 1;
+    if (env_end > walk.end)
+        env_end = walk.end;
+    int rc = platform_env_find (env, (size_t) (env_end - env), name, buf, len);
+    s_walk_end (&walk);
     return rc;
 }
 
