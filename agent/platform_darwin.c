@@ -162,6 +162,9 @@ typedef struct {
     char *cursor;               //  the next argument, then the environment
     char *end;
     int left;                   //  arguments not yet walked
+    char *arg;                  //  s_walk_next: the argument,
+    size_t arg_len;             //  its length without its NUL,
+    bool whole;                 //  false when it has none (cut short: the last)
 } s_walk_t;
 
 //  Start a walk of pid's at its first argument. Returns 0, or -1 with errno
@@ -182,20 +185,20 @@ s_walk_start (s_walk_t *self, int pid)
     return 0;
 }
 
-//  The next argument and its length without its NUL in *arg_len; *whole is
-//  false when it has no NUL (cut short: the last). NULL after the last one.
-static char *
-s_walk_next (s_walk_t *self, size_t *arg_len, bool *whole)
+//  Step to the next argument (self->arg, arg_len, whole). False after the
+//  last one.
+static bool
+s_walk_next (s_walk_t *self)
 {
     if (self->left <= 0 || self->cursor >= self->end)
-        return NULL;
+        return false;
     self->left--;
-    char *arg = self->cursor;
-    char *arg_end = memchr (arg, 0, (size_t) (self->end - arg));
-    *whole = arg_end != NULL;
-    *arg_len = (size_t) ((arg_end ? arg_end : self->end) - arg);
+    self->arg = self->cursor;
+    char *arg_end = memchr (self->arg, 0, (size_t) (self->end - self->arg));
+    self->whole = arg_end != NULL;
+    self->arg_len = (size_t) ((arg_end ? arg_end : self->end) - self->arg);
     self->cursor = arg_end ? arg_end + 1 : self->end;
-    return arg;
+    return true;
 }
 
 //  Free the walk, keeping errno.
@@ -219,14 +222,13 @@ platform_proc_argv (int pid, char *buf, size_t len, size_t *argc_out)
     s_walk_t walk;
     if (s_walk_start (&walk, pid))
         return -1;
-    char *arg;
-    size_t out = 0, arg_len;
-    bool whole;
-    while ((arg = s_walk_next (&walk, &arg_len, &whole))) {
-        if (!whole || out + arg_len + 1 > len)
+    size_t out = 0;
+    while (s_walk_next (&walk)) {
+        size_t take = walk.arg_len + 1;
+        if (!walk.whole || out + take > len)
             break;              //  whole arguments only
-        memcpy (buf + out, arg, arg_len + 1);
-        out += arg_len + 1;
+        memcpy (buf + out, walk.arg, take);
+        out += take;
         (*argc_out)++;
     }
     s_walk_end (&walk);
@@ -244,17 +246,15 @@ platform_proc_cmdline (int pid, char *buf, size_t len)
     s_walk_t walk;
     if (s_walk_start (&walk, pid))
         return -1;
-    char *arg;
-    size_t out = 0, arg_len;
-    bool whole;
-    while ((arg = s_walk_next (&walk, &arg_len, &whole))) {
+    size_t out = 0;
+    while (s_walk_next (&walk)) {
         if (out > 0 && out + 1 < len)
             buf [out++] = ' ';
         size_t room = len - 1 - out;
-        size_t take = arg_len < room ? arg_len : room;
-        memcpy (buf + out, arg, take);
+        size_t take = walk.arg_len < room ? walk.arg_len : room;
+        memcpy (buf + out, walk.arg, take);
         out += take;
-        if (out + 1 >= len || !whole)
+        if (out + 1 >= len || !walk.whole)
             break;
     }
     buf [out] = 0;
@@ -273,9 +273,7 @@ platform_proc_getenv (int pid, const char *name, char *buf, size_t len)
     if (s_walk_start (&walk, pid))
         return -1;
     //  Past the arguments, then NAME=value strings until an empty one.
-    size_t arg_len;
-    bool whole;
-    while (s_walk_next (&walk, &arg_len, &whole))
+    while (s_walk_next (&walk))
         ;
     char *env = walk.cursor, *env_end = env;
     while (env_end < walk.end && *env_end)
