@@ -41,7 +41,10 @@ control_call (const heal_config_t *config, const char *endpoint, const char *cmd
     msgpack_sbuffer_init (&buf);
     zmq_msg_t reply;
     zmq_msg_init (&reply);
-    zsock_t *req = zsock_new (ZMQ_REQ);
+    //  zsys_socket, not zsock_new: czmq's zsock_new asserts when libzmq cannot
+    //  make a socket (out of descriptors), and heal-exporter and heal-notify
+    //  call per request; this must fail with CONTROL_CALL_SOCKET instead.
+    void *req = zsys_socket (ZMQ_REQ, NULL, 0);
     if (!req) {
         snprintf (out->detail, sizeof out->detail, "cannot create a socket: %s",
                   zmq_strerror (zmq_errno ()));
@@ -63,8 +66,8 @@ control_call (const heal_config_t *config, const char *endpoint, const char *cmd
         goto done;
     }
     int64_t start = zclock_usecs ();
-    if (zmq_send (zsock_resolve (req), buf.data, buf.size, 0) == -1
-    ||  zmq_msg_recv (&reply, zsock_resolve (req), 0) == -1) {
+    if (zmq_send (req, buf.data, buf.size, 0) == -1
+    ||  zmq_msg_recv (&reply, req, 0) == -1) {
         out->status = s_interrupted () ? CONTROL_CALL_INTERRUPTED : CONTROL_CALL_NO_ANSWER;
         goto done;
     }
@@ -90,6 +93,7 @@ control_call (const heal_config_t *config, const char *endpoint, const char *cmd
 done:
     zmq_msg_close (&reply);
     msgpack_sbuffer_destroy (&buf);
-    zsock_destroy (&req);
+    if (req)
+        zsys_close (req, NULL, 0);
     return out->status;
 }

@@ -251,279 +251,12 @@ event_fields_sorted (void)
 }
 
 //  --------------------------------------------------------------------------
-//  Values
-
-static int
-s_int (wire_reader_t *r, const wire_tok_t *t, int64_t *out, const char *name)
-{
-    if (t->kind == WIRE_TOK_UINT) {
-        if (t->u > INT64_MAX) {
-            wire_err (r->err, r->errlen, "field %s: integer out of range", name);
-            return -1;
-        }
-        *out = (int64_t) t->u;
-        return 0;
-    }
-    if (t->kind == WIRE_TOK_NINT)
-        wire_err (r->err, r->errlen, "field %s: must not be negative", name);
-    else
-        wire_err (r->err, r->errlen, "field %s: expected an integer", name);
-    return -1;
-}
-
-//  A string of at most max bytes, borrowed from the frame's copy (which is
-//  written, NUL-terminated, once the frame is read). nil is accepted when
-//  allow_nil.
-static inline __attribute__ ((always_inline)) int
-s_str (wire_reader_t *r, const wire_tok_t *t, size_t max, bool nonempty, bool allow_nil,
-       char **out, const char *name)
-{
-    if (allow_nil && t->kind == WIRE_TOK_NIL) {
-        *out = NULL;
-        return 0;
-    }
-    if (t->kind != WIRE_TOK_STR) {
-        wire_err (r->err, r->errlen, "field %s: expected a string", name);
-        return -1;
-    }
-    if (t->n > max) {
-        wire_err (r->err, r->errlen, "field %s: longer than %zu bytes", name, max);
-        return -1;
-    }
-    if (nonempty && t->n == 0) {
-        wire_err (r->err, r->errlen, "field %s: must not be empty", name);
-        return -1;
-    }
-    if (!wire_tok_utf8 (r, t)) {
-        wire_err (r->err, r->errlen, "field %s: string is not valid UTF-8", name);
-        return -1;
-    }
-    size_t off = (size_t) ((const unsigned char *) t->str - r->p);
-    size_t end = off + t->n;
-    r->ends [end / 64] |= 1ull << (end % 64);
-    *out = r->copy + off;
-    return 0;
-}
-
-static int
-s_list (wire_reader_t *r, const wire_tok_t *t, size_t max_items, size_t max, bool names,
-        char ***list, size_t *count, const char *name)
-{
-    if (t->kind != WIRE_TOK_ARRAY) {
-        wire_err (r->err, r->errlen, "field %s: expected an array", name);
-        return -1;
-    }
-    if (t->n > max_items) {
-        wire_err (r->err, r->errlen, "field %s: more than %zu items", name, max_items);
-        return -1;
-    }
-    if (t->n == 0)
-        return 0;
-    char **items = (char **) wire_alloc (r, t->n * sizeof (char *));
-    if (!items)
-        return -1;
-    for (size_t i = 0; i < t->n; i++) {
-        wire_tok_t item;
-        if (wire_read (r, &item, 2))
-            return -1;
-        if (names && (item.kind != WIRE_TOK_STR || !heal_name_valid_n (item.str, item.n))) {
-            wire_err (r->err, r->errlen, "field %s: item %zu is not a valid check name",
-                      name, i);
-            return -1;
-        }
-        if (s_str (r, &item, max, false, false, &items [i], name))
-            return -1;
-    }
-    *list = items;
-    *count = t->n;
-    return 0;
-}
-
-static int
-s_metrics (wire_reader_t *r, const wire_tok_t *t, event_t *self)
-{
-    if (t->kind != WIRE_TOK_MAP) {
-        wire_err (r->err, r->errlen, "field metrics: expected a map");
-        return -1;
-    }
-    if (t->n > EVENT_MAX_METRICS) {
-        wire_err (r->err, r->errlen, "field metrics: more than %d items", EVENT_MAX_METRICS);
-        return -1;
-    }
-    if (t->n == 0)
-        return 0;
-    event_metric_t *metrics = (event_metric_t *) wire_alloc (r, t->n * sizeof (event_metric_t));
-    if (!metrics)
-        return -1;
-    const char *names [EVENT_MAX_METRICS];  //  in the frame, for the duplicate test
-    size_t lens [EVENT_MAX_METRICS];
-    for (size_t i = 0; i < t->n; i++) {
-        wire_tok_t k, v;
-        if (wire_read (r, &k, 2) || wire_read (r, &v, 2))
-            return -1;
-        double value;
-        if (v.kind == WIRE_TOK_FLOAT)
-            value = v.f;
-        else
-        if (v.kind == WIRE_TOK_UINT)
-            value = (double) v.u;
-        else
-        if (v.kind == WIRE_TOK_NINT)
-            value = (double) v.i;
-        else {
-            wire_err (r->err, r->errlen, "field metrics: value is not a number");
-            return -1;
-        }
-        if (!isfinite (value)) {
-            wire_err (r->err, r->errlen, "field metrics: value is not finite");
-            return -1;
-        }
-        if (s_str (r, &k, EVENT_MAX_SHORT, true, false, &metrics [i].name, "metrics (name)"))
-            return -1;
-        metrics [i].value = value;
-        names [i] = k.str;
-        lens [i] = k.n;
-        for (size_t j = 0; j < i; j++)
-            if (lens [j] == k.n && memcmp (names [j], k.str, k.n) == 0) {
-                wire_err (r->err, r->errlen, "field metrics: duplicate name");
-                return -1;
-            }
-    }
-    self->metrics = metrics;
-    self->metric_count = t->n;
-    return 0;
-}
-
-static int
-s_counts (wire_reader_t *r, const wire_tok_t *t, event_t *self)
-{
-    if (t->kind != WIRE_TOK_MAP) {
-        wire_err (r->err, r->errlen, "field counts: expected a map");
-        return -1;
-    }
-    unsigned seen = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        wire_tok_t k, v;
-        if (wire_read (r, &k, 2))
-            return -1;
-        int s = k.kind == WIRE_TOK_STR ? wire_severity_index (k.str, k.n) : -1;
-        if (s < 0) {
-            wire_err (r->err, r->errlen, "field counts: key is not a severity");
-            return -1;
-        }
-        if (seen & (1u << s)) {
-            wire_err (r->err, r->errlen, "field counts: duplicate severity %s",
-                      severity_name ((severity_t) s));
-            return -1;
-        }
-        seen |= 1u << s;
-        if (wire_read (r, &v, 2) || s_int (r, &v, &self->counts [s], "counts"))
-            return -1;
-    }
-    return 0;
-}
-
-//  Index of a remedy key in s_remedy's keys [], or -1. By length, then a
-//  compare of constant size (inlined: this runs for every key of every remedy).
-static int
-s_remedy_key (const char *k, size_t n)
-{
-    switch (n) {
-        case 6:
-            return memcmp (k, "action", 6) == 0 ? 0
-                 : memcmp (k, "result", 6) == 0 ? 1
-                 : memcmp (k, "output", 6) == 0 ? 4 : -1;
-        case 7:
-            return memcmp (k, "attempt", 7) == 0 ? 2 : -1;
-        case 9:
-            return memcmp (k, "verify_ms", 9) == 0 ? 5 : -1;
-        case 11:
-            return memcmp (k, "duration_ms", 11) == 0 ? 3 : -1;
-        default:
-            return -1;
-    }
-}
-
-static int
-s_remedy (wire_reader_t *r, const wire_tok_t *t, event_t *self)
-{
-    if (t->kind == WIRE_TOK_NIL)
-        return 0;
-    if (t->kind != WIRE_TOK_MAP) {
-        wire_err (r->err, r->errlen, "field remedy: expected a map or nil");
-        return -1;
-    }
-    event_remedy_t *rem = (event_remedy_t *) wire_alloc (r, sizeof (event_remedy_t));
-    if (!rem)
-        return -1;
-    memset (rem, 0, sizeof *rem);
-    rem->verify_ms = -1;                //  optional: none ran
-    static const char *keys [] = { "action", "result", "attempt", "duration_ms", "output",
-                                   "verify_ms" };
-    unsigned seen = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        wire_tok_t k, v;
-        if (wire_read (r, &k, 2))
-            return -1;
-        if (k.kind != WIRE_TOK_STR || !wire_tok_utf8 (r, &k)) {
-            wire_err (r->err, r->errlen, "field remedy: key is not a UTF-8 string");
-            return -1;
-        }
-        int which = s_remedy_key (k.str, k.n);
-        if (which < 0) {
-            if (wire_skip (r, 2, "remedy", 6))
-                return -1;
-            continue;
-        }
-        if (seen & (1u << which)) {
-            wire_err (r->err, r->errlen, "field remedy: duplicate key %s", keys [which]);
-            return -1;
-        }
-        seen |= 1u << which;
-        if (wire_read (r, &v, 2))
-            return -1;
-        int rc = 0;
-        switch (which) {
-            case 0:
-                rc = s_str (r, &v, EVENT_MAX_SHORT, true, false, &rem->action, "remedy.action");
-                break;
-            case 1:
-                rc = s_str (r, &v, EVENT_MAX_SHORT, true, false, &rem->result, "remedy.result");
-                if (rc == 0 && !wire_remedy_result_valid (v.str, v.n)) {
-                    wire_err (r->err, r->errlen, "field remedy.result: not one of healed, "
-                              "failed, skipped, throttled, gave_up");
-                    rc = -1;
-                }
-                break;
-            case 2:
-                rc = s_int (r, &v, &rem->attempt, "remedy.attempt");
-                break;
-            case 3:
-                rc = s_int (r, &v, &rem->duration_ms, "remedy.duration_ms");
-                break;
-            case 5:
-                rc = s_int (r, &v, &rem->verify_ms, "remedy.verify_ms");
-                break;
-            default:
-                rc = s_str (r, &v, EVENT_MAX_TEXT, false, true, &rem->output, "remedy.output");
-                break;
-        }
-        if (rc)
-            return -1;
-    }
-    for (int i = 0; i < 4; i++)
-        if (!(seen & (1u << i))) {
-            wire_err (r->err, r->errlen, "field remedy: missing %s", keys [i]);
-            return -1;
-        }
-    self->remedy = rem;
-    return 0;
-}
+//  Fields (the values of lists, metrics, counts and remedy: event_values.c)
 
 static int
 s_field (wire_reader_t *r, const field_t *f, event_t *self)
 {
-    wire_tok_t t;
+    wire_tok_t t = { .kind = WIRE_TOK_NIL };
     if (wire_read (r, &t, 1))
         return -1;
     char *base = (char *) self;
@@ -532,10 +265,10 @@ s_field (wire_reader_t *r, const field_t *f, event_t *self)
         case F_TYPE:
             return 0;           //  checked by s_header (the value is a scalar or string)
         case F_INT:
-            return s_int (r, &t, (int64_t *) (void *) (base + f->offset), f->name);
+            return wire_int (r, &t, (int64_t *) (void *) (base + f->offset), f->name);
         case F_UINT: {
             int64_t value;
-            if (s_int (r, &t, &value, f->name))
+            if (wire_int (r, &t, &value, f->name))
                 return -1;
             *(uint64_t *) (void *) (base + f->offset) = (uint64_t) value;
             return 0;
@@ -549,14 +282,14 @@ s_field (wire_reader_t *r, const field_t *f, event_t *self)
             return 0;
         case F_STR:
         case F_OPTSTR:
-            return s_str (r, &t, f->max, f->nonempty, f->kind == F_OPTSTR,
+            return wire_str (r, &t, f->max, f->nonempty, f->kind == F_OPTSTR,
                           (char **) (void *) (base + f->offset), f->name);
         case F_NAME:
             if (t.kind != WIRE_TOK_STR || !heal_name_valid_n (t.str, t.n)) {
                 wire_err (r->err, r->errlen, "field %s: not a valid check name", f->name);
                 return -1;
             }
-            return s_str (r, &t, f->max, true, false, (char **) (void *) (base + f->offset),
+            return wire_str (r, &t, f->max, true, false, (char **) (void *) (base + f->offset),
                           f->name);
         case F_SEVERITY: {
             int s = t.kind == WIRE_TOK_STR ? wire_severity_index (t.str, t.n) : -1;
@@ -571,89 +304,18 @@ s_field (wire_reader_t *r, const field_t *f, event_t *self)
         case F_LIST:
         case F_NAMES:
         case F_EVIDENCE:
-            return s_list (r, &t, f->kind == F_EVIDENCE ? EVENT_MAX_EVIDENCE : EVENT_MAX_LIST,
+            return wire_list (r, t.kind, t.n, f->kind == F_EVIDENCE ? EVENT_MAX_EVIDENCE : EVENT_MAX_LIST,
                            f->max, f->kind == F_NAMES,
                            (char ***) (void *) (base + f->offset),
                            (size_t *) (void *) (base + f->count_offset), f->name);
         case F_METRICS:
-            return s_metrics (r, &t, self);
+            return wire_metrics (r, t.kind, t.n, self);
         case F_REMEDY:
-            return s_remedy (r, &t, self);
+            return wire_remedy (r, t.kind, t.n, self);
         case F_COUNTS:
-            return s_counts (r, &t, self);
+            return wire_counts (r, t.kind, t.n, self);
     }
     return -1;
-}
-
-//  --------------------------------------------------------------------------
-//  Blocks
-//
-//  A subscriber decodes and destroys one event after another: each thread
-//  keeps the block of the last small event it destroyed and the next decode
-//  on that thread takes it instead of a malloc (glibc's per-thread cache
-//  stops at 1 KiB; a check event's block is about 1.6 KiB). Small blocks are
-//  all BLOCK_SMALL bytes so that any cached one fits; a thread's cached block
-//  is freed when the thread ends.
-
-#define BLOCK_SMALL 2048
-static __thread event_t *s_spare;
-static __thread bool s_spare_watched;   //  s_spare_key set for this thread
-static pthread_key_t s_spare_key;
-static pthread_once_t s_spare_once = PTHREAD_ONCE_INIT;
-
-//  At thread exit: value is the ending thread's &s_spare.
-static void
-s_spare_free (void *value)
-{
-    event_t **spare = (event_t **) value;
-    free (*spare);
-    *spare = NULL;
-}
-
-static void
-s_spare_init (void)
-{
-    pthread_key_create (&s_spare_key, s_spare_free);
-}
-
-//  A block of size bytes (already rounded up to BLOCK_SMALL when small).
-static event_t *
-s_block_new (size_t size)
-{
-    if (size == BLOCK_SMALL && s_spare) {
-        event_t *self = s_spare;
-        s_spare = NULL;
-        return self;
-    }
-    return (event_t *) malloc (size);
-}
-
-//  Under AddressSanitizer every block is freed, so that a use after
-//  event_destroy is still caught.
-#if defined (__SANITIZE_ADDRESS__)
-#   define BLOCK_SPARE 0
-#elif defined (__has_feature)
-#   if __has_feature (address_sanitizer)
-#       define BLOCK_SPARE 0
-#   endif
-#endif
-#ifndef BLOCK_SPARE
-#   define BLOCK_SPARE 1
-#endif
-
-void
-wire_block_free (event_t *self)
-{
-    if (BLOCK_SPARE && self->block_size == BLOCK_SMALL && !s_spare) {
-        if (!s_spare_watched) {
-            pthread_once (&s_spare_once, s_spare_init);
-            pthread_setspecific (s_spare_key, &s_spare);
-            s_spare_watched = true;
-        }
-        s_spare = self;
-        return;
-    }
-    free (self);
 }
 
 //  --------------------------------------------------------------------------
@@ -726,7 +388,7 @@ s_header (wire_reader_t *r, size_t n, size_t *done, size_t *resume, uint64_t *se
     size_t v_at = 0, type_at = 0, i = 0;
     uint64_t bits = 0;
     for (; i < n && !(v_at && type_at); i++) {
-        wire_tok_t k;
+        wire_tok_t k = { .kind = WIRE_TOK_NIL };
         int fi = s_key (r, &k, -1);
         if (fi == -2)
             return -1;
@@ -751,7 +413,7 @@ s_header (wire_reader_t *r, size_t n, size_t *done, size_t *resume, uint64_t *se
         wire_err (r->err, r->errlen, "missing field v");
         return -1;
     }
-    wire_tok_t t;
+    wire_tok_t t = { .kind = WIRE_TOK_NIL };
     r->pos = v_at;
     if (wire_read (r, &t, 1))
         return -1;
@@ -836,7 +498,7 @@ event_decode (const void *data, size_t size, char *err, size_t errlen)
         tail += BLOCK_SMALL - block;
         block = BLOCK_SMALL;
     }
-    event_t *self = s_block_new (block);
+    event_t *self = wire_block_new (block);
     if (!self) {
         wire_err (err, errlen, "out of memory");
         return NULL;
@@ -873,7 +535,7 @@ event_decode (const void *data, size_t size, char *err, size_t errlen)
     unsigned tbit = 1u << type;
     int prev = done ? s_fi_type : (int) FIELD_COUNT;
     for (size_t i = done; i < root.n; i++) {
-        wire_tok_t k;
+        wire_tok_t k = { .kind = WIRE_TOK_NIL };
         int guess = s_predict [prev] - 1;
         int fi = s_key (&r, &k, guess);
         if (fi == -2)

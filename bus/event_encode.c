@@ -13,9 +13,13 @@
 #include "heal/event.h"
 #include "wire.h"
 
+//  The buffer's write position and end live here while an event is written
+//  (fewer loads than through the msgpack_sbuffer); event_encode sets
+//  buf->size from pos at the end.
 typedef struct {
     msgpack_sbuffer *buf;
-    int failed;             //  out of memory: the rest is not written
+    unsigned char *pos, *end;   //  in buf->data, or both NULL before any room
+    int failed;                 //  out of memory: the rest is not written
 } writer_t;
 
 //  Room for n more bytes; 0 or -1 (out of memory, w->failed set).
@@ -23,8 +27,9 @@ static int
 s_grow (writer_t *w, size_t n)
 {
     msgpack_sbuffer *b = w->buf;
+    size_t size = w->pos ? (size_t) (w->pos - (unsigned char *) b->data) : 0;
     size_t want = b->alloc ? b->alloc * 2 : 1024;
-    while (want < b->size + n)
+    while (want < size + n)
         want *= 2;
     char *data = (char *) realloc (b->data, want);
     if (!data) {
@@ -33,15 +38,17 @@ s_grow (writer_t *w, size_t n)
     }
     b->data = data;
     b->alloc = want;
+    w->pos = (unsigned char *) data + size;
+    w->end = (unsigned char *) data + want;
     return 0;
 }
 
 static inline __attribute__ ((always_inline)) unsigned char *
 s_room (writer_t *w, size_t n)
 {
-    if (w->buf->alloc - w->buf->size < n && s_grow (w, n))
+    if ((size_t) (w->end - w->pos) < n && s_grow (w, n))
         return NULL;
-    return (unsigned char *) w->buf->data + w->buf->size;
+    return w->pos;
 }
 
 //  Write a header at p: a fix form when n < fix_limit, else the 1-byte tag
@@ -77,7 +84,7 @@ s_header (writer_t *w, unsigned char fix, uint64_t fix_limit, const unsigned cha
     unsigned char *p = s_room (w, 5);
     if (!p)
         return -1;
-    w->buf->size += s_put_header (p, fix, fix_limit, codes, n);
+    w->pos += s_put_header (p, fix, fix_limit, codes, n);
     return 0;
 }
 
@@ -106,7 +113,7 @@ s_raw_str (writer_t *w, const char *s, size_t len)
     if (!p)
         return -1;
     memcpy (p, s, len);
-    w->buf->size += len;
+    w->pos += len;
     return 0;
 }
 
@@ -120,7 +127,7 @@ s_key (writer_t *w, const char *key, size_t len)
         return -1;
     p [0] = (unsigned char) (0xa0 | len);
     memcpy (p + 1, key, len);
-    w->buf->size += len + 1;
+    w->pos += len + 1;
     return 0;
 }
 #define KEY(k) s_key (w, k, sizeof (k) - 1)
@@ -143,7 +150,7 @@ s_u64 (writer_t *w, uint64_t v)
         wire_be_put (p + 1, v, n);
         len = n + 1;
     }
-    w->buf->size += len;
+    w->pos += len;
     return 0;
 }
 
@@ -167,7 +174,7 @@ s_byte (writer_t *w, unsigned char b)
     if (!p)
         return -1;
     p [0] = b;
-    w->buf->size++;
+    w->pos++;
     return 0;
 }
 
@@ -193,7 +200,7 @@ s_double (writer_t *w, double d)
     memcpy (&bits, &d, sizeof bits);
     p [0] = 0xcb;
     wire_be_put (p + 1, bits, 8);
-    w->buf->size += 9;
+    w->pos += 9;
     return 0;
 }
 
@@ -223,10 +230,25 @@ s_copy_ascii (unsigned char *p, const char *s, size_t len)
     return !((bad | v) & high);
 }
 
-//  A string bounded to max bytes (cut on a UTF-8 boundary); NULL packs as "".
-//  Invalid UTF-8 (from a field set without event_set_string) is made safe on a
-//  slow path so the encoder never emits what the decoder would reject.
+//  s_str past its fast path: s is not ASCII. Valid UTF-8 is sent as is;
+//  invalid (from a field set without event_set_string) is made safe so the
+//  encoder never emits what the decoder would reject.
 static int
+s_str_slow (writer_t *w, const char *s, size_t len, size_t max, bool text)
+{
+    if (wire_utf8_valid (s, len))
+        return s_raw_str (w, s, len);
+    char *safe = text ? heal_safe_text (s, len, max) : heal_safe_string (s, len, max);
+    if (!safe)
+        return -1;
+    int rc = s_raw_str (w, safe, strlen (safe));
+    free (safe);
+    return rc;
+}
+
+//  A string bounded to max bytes (cut on a UTF-8 boundary); NULL packs as "".
+//  Inlined: this is most of an event.
+static inline __attribute__ ((always_inline)) int
 s_str (writer_t *w, const char *s, size_t max, bool text)
 {
     if (!s)
@@ -241,16 +263,11 @@ s_str (writer_t *w, const char *s, size_t max, bool text)
     if (!p)
         return -1;
     size_t head = s_put_header (p, 0xa0, 32, s_str_codes, len);
-    if (s_copy_ascii (p + head, s, len) || wire_utf8_valid (s, len)) {
-        w->buf->size += head + len;
+    if (s_copy_ascii (p + head, s, len)) {
+        w->pos += head + len;
         return 0;
     }
-    char *safe = text ? heal_safe_text (s, len, max) : heal_safe_string (s, len, max);
-    if (!safe)
-        return -1;
-    int rc = s_raw_str (w, safe, strlen (safe));
-    free (safe);
-    return rc;
+    return s_str_slow (w, s, len, max, text);
 }
 
 static int
@@ -457,8 +474,14 @@ event_encode (const event_t *self, msgpack_sbuffer *buf)
     if (!buf)
         return -1;
     msgpack_sbuffer_clear (buf);
-    writer_t w = { buf, 0 };
-    if (s_encode (self, &w) || w.failed || buf->size > EVENT_MAX_FRAME) {
+    writer_t w = { buf, NULL, NULL, 0 };
+    if (buf->data) {
+        w.pos = (unsigned char *) buf->data;
+        w.end = w.pos + buf->alloc;
+    }
+    int rc = s_encode (self, &w);
+    buf->size = w.pos ? (size_t) (w.pos - (unsigned char *) buf->data) : 0;
+    if (rc || w.failed || buf->size > EVENT_MAX_FRAME) {
         msgpack_sbuffer_clear (buf);
         return -1;
     }

@@ -420,7 +420,7 @@ heal_secure_bind (heal_security_t *self, zsock_t *sock, const char *endpoint,
 }
 
 int
-heal_secure_connect (const heal_config_t *config, zsock_t *sock,
+heal_secure_connect (const heal_config_t *config, void *sock,
                      const char *endpoint, char *err, size_t errlen)
 {
     assert (sock);
@@ -452,7 +452,7 @@ heal_secure_connect (const heal_config_t *config, zsock_t *sock,
         zcert_destroy (&client);
         zcert_destroy (&server);
     }
-    if (zsock_connect (sock, "%s", endpoint) == -1) {
+    if (zmq_connect (zsock_resolve (sock), endpoint) == -1) {
         snprintf (err, errlen, "security: cannot connect %s: %s", endpoint,
                   zmq_strerror (zmq_errno ()));
         return -1;

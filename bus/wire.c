@@ -152,7 +152,7 @@ typedef struct {
     size_t len;
 } piece_t;
 
-static int
+static inline __attribute__ ((always_inline)) int
 s_topic_pieces (const event_t *event, piece_t pieces [4])
 {
 #define PIECE(str, n) (pieces [count].s = (str), pieces [count].len = (n), count++)

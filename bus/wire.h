@@ -25,7 +25,7 @@
 //  and the reserved byte 0xc1 is absent. Returns 0, or -1 with err set.
 int wire_scan (const void *data, size_t size, int max_depth, char *err, size_t errlen);
 
-//  Free a decoded event's block (event_decode.c keeps one per thread for the
+//  Free a decoded event's block (event_block.c keeps one per thread for the
 //  next decode).
 void wire_block_free (event_t *self);
 

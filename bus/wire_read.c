@@ -157,7 +157,7 @@ container:
 int
 wire_skip (wire_reader_t *r, int depth, const char *key, int key_len)
 {
-    wire_tok_t t;
+    wire_tok_t t = { .kind = WIRE_TOK_NIL };
     if (wire_read (r, &t, depth))
         return -1;
     switch (t.kind) {
@@ -180,7 +180,7 @@ wire_skip (wire_reader_t *r, int depth, const char *key, int key_len)
             return 0;
         case WIRE_TOK_MAP:
             for (size_t i = 0; i < t.n; i++) {
-                wire_tok_t k;
+                wire_tok_t k = { .kind = WIRE_TOK_NIL };
                 if (wire_read (r, &k, depth + 1))
                     return -1;
                 if (k.kind != WIRE_TOK_STR) {

@@ -60,6 +60,17 @@ int wire_skip (wire_reader_t *r, int depth, const char *key, int key_len);
 //  and doubles; NULL (r->err set) when the block's bound was miscounted.
 void *wire_alloc (wire_reader_t *r, size_t n);
 
+//  wire_read_slow into a copy, so that the caller's token never has its
+//  address taken on the fast path (it can then live in registers).
+static inline int
+wire_read_slow_copy (wire_reader_t *r, wire_tok_t *t, int depth, unsigned b)
+{
+    wire_tok_t slow = { .kind = WIRE_TOK_NIL };
+    int rc = wire_read_slow (r, &slow, depth, b);
+    *t = slow;
+    return rc;
+}
+
 //  Read the header of the next object, nested in depth containers. Strings,
 //  bin and ext are consumed whole; a container's elements are left to read.
 //  The fast path takes what a heal event is made of (fixint, strings up to
@@ -112,13 +123,13 @@ wire_read (wire_reader_t *r, wire_tok_t *t, int depth)
         n = b & 0x0f;
         bool map = b <= 0x8f;
         if ((map ? 2 * n : n) > r->size - r->pos)
-            return wire_read_slow (r, t, depth, b);
+            return wire_read_slow_copy (r, t, depth, b);
         t->kind = map ? WIRE_TOK_MAP : WIRE_TOK_ARRAY;
         t->n = n;
         return 0;
     }
     else
-        return wire_read_slow (r, t, depth, b);
+        return wire_read_slow_copy (r, t, depth, b);
     if (n > r->size - r->pos)
         return wire_truncated (r);
     t->kind = WIRE_TOK_STR;
@@ -136,5 +147,72 @@ wire_tok_utf8 (const wire_reader_t *r, const wire_tok_t *t)
     size_t off = (size_t) ((const unsigned char *) t->str - r->p);
     return wire_utf8_valid_in (t->str, t->n, r->size - off);
 }
+
+static inline int
+wire_int (wire_reader_t *r, const wire_tok_t *t, int64_t *out, const char *name)
+{
+    if (t->kind == WIRE_TOK_UINT) {
+        if (t->u > INT64_MAX) {
+            wire_err (r->err, r->errlen, "field %s: integer out of range", name);
+            return -1;
+        }
+        *out = (int64_t) t->u;
+        return 0;
+    }
+    if (t->kind == WIRE_TOK_NINT)
+        wire_err (r->err, r->errlen, "field %s: must not be negative", name);
+    else
+        wire_err (r->err, r->errlen, "field %s: expected an integer", name);
+    return -1;
+}
+
+//  A string of at most max bytes, borrowed from the frame's copy (which is
+//  written, NUL-terminated, once the frame is read). nil is accepted when
+//  allow_nil.
+static inline __attribute__ ((always_inline)) int
+wire_str (wire_reader_t *r, const wire_tok_t *t, size_t max, bool nonempty, bool allow_nil,
+          char **out, const char *name)
+{
+    if (allow_nil && t->kind == WIRE_TOK_NIL) {
+        *out = NULL;
+        return 0;
+    }
+    if (t->kind != WIRE_TOK_STR) {
+        wire_err (r->err, r->errlen, "field %s: expected a string", name);
+        return -1;
+    }
+    if (t->n > max) {
+        wire_err (r->err, r->errlen, "field %s: longer than %zu bytes", name, max);
+        return -1;
+    }
+    if (nonempty && t->n == 0) {
+        wire_err (r->err, r->errlen, "field %s: must not be empty", name);
+        return -1;
+    }
+    if (!wire_tok_utf8 (r, t)) {
+        wire_err (r->err, r->errlen, "field %s: string is not valid UTF-8", name);
+        return -1;
+    }
+    size_t off = (size_t) ((const unsigned char *) t->str - r->p);
+    size_t end = off + t->n;
+    r->ends [end / 64] |= 1ull << (end % 64);
+    *out = r->copy + off;
+    return 0;
+}
+
+//  The value readers of event_decode's compound fields (event_values.c):
+//  kind and n are what the value's header said (read already). Each returns
+//  0, or -1 with r->err set. A list of strings (names: check names),
+//  metrics, cycle counts, a remedy (nil or a map).
+int wire_list (wire_reader_t *r, wire_tok_kind_t kind, size_t n, size_t max_items, size_t max,
+               bool names, char ***list, size_t *count, const char *name);
+int wire_metrics (wire_reader_t *r, wire_tok_kind_t kind, size_t n, event_t *self);
+int wire_counts (wire_reader_t *r, wire_tok_kind_t kind, size_t n, event_t *self);
+int wire_remedy (wire_reader_t *r, wire_tok_kind_t kind, size_t n, event_t *self);
+
+//  The block of a decoded event: size bytes (BLOCK_SMALL when it fits),
+//  from this thread's spare when it has one (event_block.c).
+#define BLOCK_SMALL 2048
+event_t *wire_block_new (size_t size);
 
 #endif

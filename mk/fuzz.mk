@@ -8,8 +8,8 @@
 BUILD_FUZZ   ?= build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
-FUZZ_LIB_SRC := bus/wire.c bus/wire_read.c bus/event.c bus/event_encode.c bus/event_decode.c \
-                bus/control.c bus/parse.c bus/utf8.c
+# The codec (every bus/wire*.c and bus/event*.c) and what it calls.
+FUZZ_LIB_SRC := $(sort $(wildcard bus/wire*.c bus/event*.c)) bus/control.c bus/parse.c bus/utf8.c
 FUZZ_TARGETS := fuzz_event fuzz_control
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   = $(CSTD) -O1 -g $(WARN) -Werror $(FUZZ_SAN) -Iinclude $(PKG_CFLAGS)

@@ -43,10 +43,11 @@ int heal_preflight (const heal_config_t *config, int uses, char *err, size_t err
 int heal_secure_bind (heal_security_t *self, zsock_t *sock, const char *endpoint,
                       char *err, size_t errlen);
 
-//  Connect sock to endpoint; for a non-loopback tcp endpoint set CURVE client
-//  mode with config's client cert and the server's public key, or refuse.
-//  security may be NULL when config has no CURVE keys.
-int heal_secure_connect (const heal_config_t *config, zsock_t *sock,
+//  Connect sock (a zsock_t or a libzmq socket) to endpoint; for a
+//  non-loopback tcp endpoint set CURVE client mode with config's client cert
+//  and the server's public key, or refuse. security may be NULL when config
+//  has no CURVE keys.
+int heal_secure_connect (const heal_config_t *config, void *sock,
                          const char *endpoint, char *err, size_t errlen);
 
 #endif

@@ -4,7 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <czmq.h>
 #include "heal/control.h"
+#include "heal/control_call.h"
 #include "unit.h"
 
 
@@ -267,9 +271,41 @@ test_reply (void)
     msgpack_sbuffer_destroy (&buf);
 }
 
+//  Out of descriptors, the tools' control client reports it (heal-exporter
+//  and heal-notify call per request): czmq's zsock_new would assert instead.
+static void
+test_call_out_of_fds (void)
+{
+    zsys_init ();
+    struct rlimit limit;
+    CHECK (getrlimit (RLIMIT_NOFILE, &limit) == 0);
+    struct rlimit low = limit;
+    low.rlim_cur = 256;
+    CHECK (setrlimit (RLIMIT_NOFILE, &low) == 0);
+    int held [256], n = 0;
+    while (n < 256 && (held [n] = dup (2)) >= 0)
+        n++;
+    control_call_t out;
+    control_call_status_t status = control_call (NULL, "ipc:///tmp/heal-test-control-none",
+                                                 "ping", NULL, 0, 200, &out);
+    CHECKF (status == CONTROL_CALL_SOCKET, "status %d: %s", (int) status, out.detail);
+    CHECKF (strstr (out.detail, "cannot create a socket"), "detail: %s", out.detail);
+    control_call_reset (&out);
+    while (n > 0)
+        close (held [--n]);
+    //  ... and with descriptors again, the same call gets as far as the agent
+    //  that is not there.
+    status = control_call (NULL, "ipc:///tmp/heal-test-control-none", "ping", NULL, 0, 200,
+                           &out);
+    CHECKF (status == CONTROL_CALL_NO_ANSWER, "status %d: %s", (int) status, out.detail);
+    control_call_reset (&out);
+    CHECK (setrlimit (RLIMIT_NOFILE, &limit) == 0);
+}
+
 int
 main (void)
 {
+    test_call_out_of_fds ();
     test_request ();
     test_reply ();
     if (s_failed) {
