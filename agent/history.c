@@ -107,14 +107,27 @@ s_check (history_t *self, const char *name, bool create)
     return check;
 }
 
+//  Where day's counters sit in the ring (whatever day it holds now).
+static size_t
+s_index (int64_t day)
+{
+    int64_t index = day % HISTORY_DAYS;
+    return (size_t) (index < 0 ? index + HISTORY_DAYS : index);
+}
+
+//  The counters of day when the ring holds them, else NULL.
+static const s_day_t *
+s_held (const s_check_t *check, int64_t day)
+{
+    const s_day_t *slot = &check->days [s_index (day)];
+    return slot->day == day ? slot : NULL;
+}
+
 //  The slot of day, reset when it held an older day.
 static s_day_t *
 s_slot (s_check_t *check, int64_t day)
 {
-    int64_t index = day % HISTORY_DAYS;
-    if (index < 0)
-        index += HISTORY_DAYS;
-    s_day_t *slot = &check->days [index];
+    s_day_t *slot = &check->days [s_index (day)];
     if (slot->day != day) {
         memset (slot, 0, sizeof *slot);
         slot->day = day;
@@ -184,11 +197,8 @@ history_sum (history_t *self, const char *name, int64_t since, int64_t now,
         first = today - HISTORY_DAYS + 1;
     //  Only the days asked for: `status` asks for 7 of each check's 90.
     for (int64_t day = first; day <= today; day++) {
-        int64_t index = day % HISTORY_DAYS;
-        if (index < 0)
-            index += HISTORY_DAYS;
-        const s_day_t *slot = &check->days [index];
-        if (slot->day != day)
+        const s_day_t *slot = s_held (check, day);
+        if (!slot)
             continue;
         sum->runs += slot->n [S_RUNS];
         sum->failures += slot->n [S_FAILURES];
@@ -254,11 +264,8 @@ history_to_json (history_t *self, int64_t now)
         json_t *days = json_array ();
         //  Oldest first: the ring starts after today's slot.
         for (int64_t day = today - HISTORY_DAYS + 1; day <= today; day++) {
-            int64_t index = day % HISTORY_DAYS;
-            if (index < 0)
-                index += HISTORY_DAYS;
-            const s_day_t *slot = &check->days [index];
-            if (slot->day != day)
+            const s_day_t *slot = s_held (check, day);
+            if (!slot)
                 continue;
             json_t *row = json_array ();
             json_array_append_new (row, json_integer (day));

@@ -39,16 +39,8 @@ s_copy_file (int in, const char *dst, mode_t mode, char *buf)
         }
         if (n == 0)
             break;
-        for (ssize_t done = 0; done < n; ) {
-            ssize_t w = write (out, buf + done, (size_t) (n - done));
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
-                rc = -1;
-                break;
-            }
-            done += w;
-        }
+        if (heal_write_all (out, buf, (size_t) n))
+            rc = -1;
     }
     if (rc == 0 && fsync (out))
         rc = -1;

@@ -1,12 +1,13 @@
 //  platform — what the platform interface (platform.h) can say on top of each
 //  platform's own file (platform_linux.c, platform_darwin.c): liveness, the
-//  exit watch set's bookkeeping (which pids, how many callers each) and the
-//  descriptor limit.
+//  exit watch set's bookkeeping (which pids, how many callers each), the
+//  descriptor limit, and the environment-block lookup both platforms use.
 
 #include "platform_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -37,6 +38,24 @@ platform_proc_gone (int pid, uint64_t start_time)
     return start_time == 0 || info.start_time == start_time? 0: 1;
 }
 
+
+int
+platform_env_find (const char *block, size_t size, const char *name, char *buf, size_t len)
+{
+    size_t name_len = strlen (name);
+    for (size_t at = 0; at < size; ) {
+        const char *entry = block + at;
+        size_t entry_len = strnlen (entry, size - at);
+        if (entry_len > name_len && entry [name_len] == '='
+        &&  memcmp (entry, name, name_len) == 0) {
+            snprintf (buf, len, "%.*s", (int) (entry_len - name_len - 1), entry + name_len + 1);
+            return 0;
+        }
+        at += entry_len + 1;
+    }
+    errno = ENOENT;
+    return -1;
+}
 
 bool
 platform_disk_inodes_checkable (const platform_disk_t *disk)

@@ -155,20 +155,59 @@ s_procargs (int pid, char **args, size_t *size)
     return 0;
 }
 
-//  Walk KERN_PROCARGS2: an int argc, the executable path, NUL padding, then
-//  argc NUL-terminated arguments, then the environment. Returns the first
-//  argument (cursor) and sets *argc; the environment follows the last one.
-static char *
-s_procargs_first (char *args, size_t size, int *argc)
+//  A walk through KERN_PROCARGS2: an int argc, the executable path, NUL
+//  padding, then argc NUL-terminated arguments, then the environment.
+typedef struct {
+    char *args;                 //  the whole of it, owned
+    char *cursor;               //  the next argument, then the environment
+    char *end;
+    int left;                   //  arguments not yet walked
+    char *arg;                  //  s_walk_next: the argument,
+    size_t arg_len;             //  its length without its NUL,
+    bool whole;                 //  false when it has none (cut short: the last)
+} s_walk_t;
+
+//  Start a walk of pid's at its first argument. Returns 0, or -1 with errno
+//  (s_procargs). s_walk_end frees it.
+static int
+s_walk_start (s_walk_t *self, int pid)
 {
-    char *end = args + size;
-    memcpy (argc, args, sizeof *argc);
-    char *cursor = args + sizeof *argc;
-    while (cursor < end && *cursor)
-        cursor++;
-    while (cursor < end && *cursor == 0)
-        cursor++;
-    return cursor;
+    size_t size;
+    if (s_procargs (pid, &self->args, &size))
+        return -1;
+    self->end = self->args + size;
+    memcpy (&self->left, self->args, sizeof self->left);
+    self->cursor = self->args + sizeof self->left;
+    while (self->cursor < self->end && *self->cursor)
+        self->cursor++;
+    while (self->cursor < self->end && *self->cursor == 0)
+        self->cursor++;
+    return 0;
+}
+
+//  Step to the next argument (self->arg, arg_len, whole). False after the
+//  last one.
+static bool
+s_walk_next (s_walk_t *self)
+{
+    if (self->left <= 0 || self->cursor >= self->end)
+        return false;
+    self->left--;
+    self->arg = self->cursor;
+    char *arg_end = memchr (self->arg, 0, (size_t) (self->end - self->arg));
+    self->whole = arg_end != NULL;
+    self->arg_len = (size_t) ((arg_end ? arg_end : self->end) - self->arg);
+    self->cursor = arg_end ? arg_end + 1 : self->end;
+    return true;
+}
+
+//  Free the walk, keeping errno.
+static void
+s_walk_end (s_walk_t *self)
+{
+    int code = errno;
+    free (self->args);
+    errno = code;
 }
 
 int
@@ -180,27 +219,19 @@ platform_proc_argv (int pid, char *buf, size_t len, size_t *argc_out)
         return -1;
     }
     buf [0] = 0;
-    char *args;
-    size_t size;
-    if (s_procargs (pid, &args, &size))
+    s_walk_t walk;
+    if (s_walk_start (&walk, pid))
         return -1;
-    int argc = 0;
-    char *cursor = s_procargs_first (args, size, &argc);
-    char *end = args + size;
     size_t out = 0;
-    for (int i = 0; i < argc && cursor < end; i++) {
-        char *arg_end = memchr (cursor, 0, (size_t) (end - cursor));
-        if (!arg_end)
-            break;
-        size_t arg_len = (size_t) (arg_end - cursor) + 1;
-        if (out + arg_len > len)
+    while (s_walk_next (&walk)) {
+        size_t take = walk.arg_len + 1;
+        if (!walk.whole || out + take > len)
             break;              //  whole arguments only
-        memcpy (buf + out, cursor, arg_len);
-        out += arg_len;
+        memcpy (buf + out, walk.arg, take);
+        out += take;
         (*argc_out)++;
-        cursor = arg_end + 1;
     }
-    free (args);
+    s_walk_end (&walk);
     return 0;
 }
 
@@ -212,67 +243,45 @@ platform_proc_cmdline (int pid, char *buf, size_t len)
     buf [0] = 0;
     if (len > PLATFORM_MAX_CMDLINE)
         len = PLATFORM_MAX_CMDLINE;
-    char *args;
-    size_t size;
-    if (s_procargs (pid, &args, &size))
+    s_walk_t walk;
+    if (s_walk_start (&walk, pid))
         return -1;
-    int argc = 0;
-    char *cursor = s_procargs_first (args, size, &argc);
-    char *end = args + size;
     size_t out = 0;
-    for (int i = 0; i < argc && cursor < end; i++) {
-        char *arg_end = memchr (cursor, 0, (size_t) (end - cursor));
-        size_t arg_len = arg_end ? (size_t) (arg_end - cursor) : (size_t) (end - cursor);
+    while (s_walk_next (&walk)) {
         if (out > 0 && out + 1 < len)
             buf [out++] = ' ';
         size_t room = len - 1 - out;
-        size_t take = arg_len < room ? arg_len : room;
-        memcpy (buf + out, cursor, take);
+        size_t take = walk.arg_len < room ? walk.arg_len : room;
+        memcpy (buf + out, walk.arg, take);
         out += take;
-        if (out + 1 >= len || !arg_end)
+        if (out + 1 >= len || !walk.whole)
             break;
-        cursor = arg_end + 1;
     }
     buf [out] = 0;
-    free (args);
+    s_walk_end (&walk);
     return 0;
 }
 
 int
 platform_proc_getenv (int pid, const char *name, char *buf, size_t len)
 {
-    size_t name_len = name? strlen (name): 0;
-    if (!name_len || !buf || !len) {
+    if (!name || !*name || !buf || !len) {
         errno = EINVAL;
         return -1;
     }
-    char *args;
-    size_t size;
-    if (s_procargs (pid, &args, &size))
+    s_walk_t walk;
+    if (s_walk_start (&walk, pid))
         return -1;
-    int argc = 0;
-    char *cursor = s_procargs_first (args, size, &argc);
-    char *end = args + size;
     //  Past the arguments, then NAME=value strings until an empty one.
-    for (int i = 0; i < argc && cursor < end; i++) {
-        char *arg_end = memchr (cursor, 0, (size_t) (end - cursor));
-        cursor = arg_end? arg_end + 1: end;
-    }
-    int rc = -1;
-    errno = ENOENT;
-    while (cursor < end && *cursor) {
-        size_t entry_len = strnlen (cursor, (size_t) (end - cursor));
-        if (entry_len > name_len && cursor [name_len] == '='
-        &&  memcmp (cursor, name, name_len) == 0) {
-            snprintf (buf, len, "%.*s", (int) (entry_len - name_len - 1), cursor + name_len + 1);
-            rc = 0;
-            break;
-        }
-        cursor += entry_len + 1;
-    }
-    int code = errno;
-    free (args);
-    errno = code;
+    while (s_walk_next (&walk))
+        ;
+    char *env = walk.cursor, *env_end = env;
+    while (env_end < walk.end && *env_end)
+        env_end += strnlen (env_end, (size_t) (walk.end - env_end)) + 1;
+    if (env_end > walk.end)
+        env_end = walk.end;
+    int rc = platform_env_find (env, (size_t) (env_end - env), name, buf, len);
+    s_walk_end (&walk);
     return rc;
 }
 

@@ -25,4 +25,10 @@ int platform_os_watch_read (int set, int *pids, int max);
 //  kern.maxfilesperproc), or UINT64_MAX when only the hard limit says.
 uint64_t platform_os_fd_ceiling (void);
 
+//  Shared by the platform files (platform.c):
+//  NAME's value from an environment block (NUL-separated NAME=value strings,
+//  size bytes) into buf. Returns 0, or -1 with errno ENOENT.
+int platform_env_find (const char *block, size_t size, const char *name,
+                       char *buf, size_t len);
+
 #endif

@@ -351,19 +351,7 @@ platform_proc_getenv (int pid, const char *name, char *buf, size_t len)
         errno = code;
         return -1;
     }
-    int rc = -1;
-    errno = ENOENT;
-    for (ssize_t at = 0; n > 0 && at < n; ) {
-        const char *entry = environ_text + at;
-        size_t entry_len = strnlen (entry, (size_t) (n - at));
-        if (entry_len > name_len && entry [name_len] == '='
-        &&  memcmp (entry, name, name_len) == 0) {
-            snprintf (buf, len, "%.*s", (int) (entry_len - name_len - 1), entry + name_len + 1);
-            rc = 0;
-            break;
-        }
-        at += (ssize_t) entry_len + 1;
-    }
+    int rc = platform_env_find (environ_text, (size_t) n, name, buf, len);
     int code = errno;
     free (environ_text);
     errno = code;

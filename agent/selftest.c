@@ -90,6 +90,17 @@ s_run (const char *const *argv, command_result_t *res)
     return res->timed_out? -1: res->exit_code;
 }
 
+//  A fact's verdict on what it measured (already in raw): FACT_FAIL with
+//  " -- why" after it when bad, else FACT_PASS.
+static fact_status_t
+s_verdict (bool bad, char *raw, size_t len, const char *why)
+{
+    if (!bad)
+        return FACT_PASS;
+    kind_append (raw, len, " -- %s", why);
+    return FACT_FAIL;
+}
+
 //  A child that waits for its stdin to close, with env; *write_fd holds the
 //  other end.
 static pid_t
@@ -159,11 +170,8 @@ s_fact_fd_limit (selftest_t *st, char *raw, size_t len)
            limit.rlim_max == RLIM_INFINITY? "unlimited ": "",
            (unsigned long long) (limit.rlim_max == RLIM_INFINITY? 0: limit.rlim_max),
            PLATFORM_WANT_FDS);
-    if (after < 1024) {
-        kind_append (raw, len, " -- below 1024: a few hundred checks will hit EMFILE");
-        return FACT_FAIL;
-    }
-    return FACT_PASS;
+    return s_verdict (after < 1024, raw, len,
+                      "below 1024: a few hundred checks will hit EMFILE");
 }
 
 //  A child's exit seen through the watch set's one fd, polled by zmq_poll as
@@ -249,11 +257,8 @@ s_fact_stats_self (selftest_t *st, char *raw, size_t len)
     kind_append (raw, len, "pid %d cpu %llu ms (getrusage %lld ms, ratio %.2f), rss %llu, up %lld ms",
            (int) getpid (), (unsigned long long) stats.cpu_ms, (long long) rusage_ms, ratio,
            (unsigned long long) stats.rss_bytes, (long long) stats.uptime_ms);
-    if (ratio < 0.5 || ratio > 2.0 || stats.rss_bytes == 0) {
-        kind_append (raw, len, " -- cpu time disagrees with getrusage");
-        return FACT_FAIL;
-    }
-    return FACT_PASS;
+    return s_verdict (ratio < 0.5 || ratio > 2.0 || stats.rss_bytes == 0, raw, len,
+                      "cpu time disagrees with getrusage");
 }
 
 //  A child: name, argv, an environment variable (what tells launchd's jobs),

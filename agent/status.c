@@ -169,12 +169,7 @@ status_reply_encode (agent_t *self, msgpack_sbuffer *buf)
         present += self->checks [i].present;
     msgpack_packer pk;
     msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
-    int rc = msgpack_pack_map (&pk, 3)
-          || msgpack_pack_str_with_body (&pk, "ok", 2)
-          || msgpack_pack_true (&pk)
-          || msgpack_pack_str_with_body (&pk, "error", 5)
-          || msgpack_pack_nil (&pk)
-          || msgpack_pack_str_with_body (&pk, "data", 4)
+    int rc = control_reply_head (&pk, true, NULL)
           || msgpack_pack_map (&pk, json_object_size (head) + 1);
     const char *key;
     json_t *value;

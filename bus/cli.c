@@ -4,6 +4,7 @@
 #include "heal/exit.h"
 #include "heal/util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void
@@ -50,4 +51,38 @@ heal_cli_parse (const char *prog, int argc, char *argv [], heal_cli_t *cli)
         }
     }
     return -1;
+}
+
+int
+heal_cli_start (const char *prog, int argc, char *argv [], heal_cli_check_fn *check,
+                heal_cli_t *cli)
+{
+    int exit_now = heal_cli_parse (prog, argc, argv, cli);
+    if (exit_now >= 0)
+        return exit_now;
+    char err [CONFIG_ERROR_MAX] = "";
+    if (cli->check_only && check && check (cli->config_path, err, sizeof err))
+        return heal_cli_done (cli, err);
+    cli->path = heal_config_locate (cli->config_path);
+    cli->config = heal_config_load (cli->path, err, sizeof err);
+    return cli->config ? -1 : heal_cli_done (cli, err);
+}
+
+int
+heal_cli_done (heal_cli_t *cli, const char *err)
+{
+    if (err)
+        fprintf (stderr, "%s\n", err);
+    else
+        printf ("%s: ok\n", cli->path ? cli->path : "built-in defaults");
+    heal_cli_free (cli);
+    return err ? HEAL_EX_CONFIG : HEAL_EX_OK;
+}
+
+void
+heal_cli_free (heal_cli_t *cli)
+{
+    free (cli->path);
+    cli->path = NULL;
+    heal_config_destroy (&cli->config);
 }

@@ -393,6 +393,27 @@ control_request_decode (const void *data, size_t size, char *err, size_t errlen)
 //  Reply
 
 int
+control_reply_head (msgpack_packer *pk, bool ok, const char *error)
+{
+    if (msgpack_pack_map (pk, 3)
+    ||  msgpack_pack_str_with_body (pk, "ok", 2)
+    ||  (ok ? msgpack_pack_true (pk) : msgpack_pack_false (pk))
+    ||  msgpack_pack_str_with_body (pk, "error", 5))
+        return -1;
+    if (error) {
+        char *safe = heal_safe_text (error, strlen (error), CONTROL_MAX_ERROR);
+        int rc = safe ? msgpack_pack_str_with_body (pk, safe, strlen (safe)) : -1;
+        free (safe);
+        if (rc)
+            return -1;
+    }
+    else
+    if (msgpack_pack_nil (pk))
+        return -1;
+    return msgpack_pack_str_with_body (pk, "data", 4) ? -1 : 0;
+}
+
+int
 control_reply_encode (bool ok, const char *error, const json_t *data, msgpack_sbuffer *buf)
 {
     if (!buf)
@@ -400,22 +421,7 @@ control_reply_encode (bool ok, const char *error, const json_t *data, msgpack_sb
     msgpack_sbuffer_clear (buf);
     msgpack_packer pk;
     msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
-    if (msgpack_pack_map (&pk, 3)
-    ||  msgpack_pack_str_with_body (&pk, "ok", 2)
-    ||  (ok ? msgpack_pack_true (&pk) : msgpack_pack_false (&pk))
-    ||  msgpack_pack_str_with_body (&pk, "error", 5))
-        goto fail;
-    if (error) {
-        char *safe = heal_safe_text (error, strlen (error), CONTROL_MAX_ERROR);
-        int rc = safe ? msgpack_pack_str_with_body (&pk, safe, strlen (safe)) : -1;
-        free (safe);
-        if (rc)
-            goto fail;
-    }
-    else
-    if (msgpack_pack_nil (&pk))
-        goto fail;
-    if (msgpack_pack_str_with_body (&pk, "data", 4)
+    if (control_reply_head (&pk, ok, error)
     ||  control_pack_json (&pk, data, 0))
         goto fail;
     if (buf->size > CONTROL_MAX_REPLY)

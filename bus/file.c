@@ -16,6 +16,26 @@
 static _Atomic unsigned s_tmp_counter;
 
 int
+heal_write_all (int fd, const void *data, size_t size)
+{
+    const char *p = (const char *) data;
+    size_t left = size;
+    while (left > 0) {
+        ssize_t n = write (fd, p, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return -1;
+        }
+        p += n;
+        left -= (size_t) n;
+    }
+    return 0;
+}
+
+int
 heal_write_atomic (const char *path, const void *data, size_t size, int mode)
 {
     if (!path || (!data && size))
@@ -32,21 +52,9 @@ heal_write_atomic (const char *path, const void *data, size_t size, int mode)
     if (fd < 0)
         return -1;
     int saved;
-    if (fchmod (fd, (mode_t) mode))
-        goto failed;
-    const char *p = (const char *) data;
-    size_t left = size;
-    while (left > 0) {
-        ssize_t n = write (fd, p, left);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            goto failed;
-        }
-        p += n;
-        left -= (size_t) n;
-    }
-    if (fsync (fd))
+    if (fchmod (fd, (mode_t) mode)
+    ||  heal_write_all (fd, data, size)
+    ||  fsync (fd))
         goto failed;
     if (close (fd)) {
         fd = -1;
@@ -253,20 +261,11 @@ heal_append_file (const char *path, const void *data, size_t size, int mode)
     if (fd < 0)
         return -1;
     //  One write: O_APPEND puts it whole at the end (a regular file).
-    const char *p = (const char *) data;
-    size_t left = size;
-    while (left > 0) {
-        ssize_t n = write (fd, p, left);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            int saved = errno;
-            close (fd);
-            errno = saved;
-            return -1;
-        }
-        p += n;
-        left -= (size_t) n;
+    if (heal_write_all (fd, data, size)) {
+        int saved = errno;
+        close (fd);
+        errno = saved;
+        return -1;
     }
     return close (fd);
 }

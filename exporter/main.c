@@ -17,27 +17,14 @@ main (int argc, char *argv [])
 {
     //  The flags every daemon shares (bus/cli.c); nothing of our own.
     heal_cli_t cli;
-    int exit_now = heal_cli_parse ("heal-exporter", argc, argv, &cli);
+    int exit_now = heal_cli_start ("heal-exporter", argc, argv, NULL, &cli);
     if (exit_now >= 0)
-        return exit_now;
-    const char *config_file = cli.config_path;
-    bool validate = cli.check_only;
+        return exit_now;            //  an invalid config: EXPORTER_EXIT_CONFIG
+    if (cli.check_only)
+        return heal_cli_done (&cli, NULL);
+    heal_config_t *config = cli.config;
     bool verbose = cli.verbose;
     char err [CONFIG_ERROR_MAX] = "";
-    char *path = heal_config_locate (config_file);
-    heal_config_t *config = heal_config_load (path, err, sizeof err);
-    if (!config) {
-        fprintf (stderr, "%s\n", err);
-        free (path);
-        return EXPORTER_EXIT_CONFIG;
-    }
-    if (validate) {
-        printf ("%s: ok\n", path? path: "built-in defaults");
-        free (path);
-        heal_config_destroy (&config);
-        return EXPORTER_EXIT_OK;
-    }
-    free (path);
 
     //  Signals: SIGTERM/SIGINT are blocked in every thread (MHD's inherits
     //  the mask) and taken here with sigwait; a peer closing early must not
@@ -72,7 +59,7 @@ main (int argc, char *argv [])
         zsys_info ("heal-exporter: signal %d: stopping", sig);
         exporter_http_destroy (&http);
     }
-    heal_config_destroy (&config);
+    heal_cli_free (&cli);
     zsys_shutdown ();
     return rc;
 }

@@ -385,6 +385,26 @@ s_render_checks (exporter_text_t *text, json_t *reply)
     free (all.row);
 }
 
+//  The agent's own numbers: one family each, when the reply has the key.
+typedef struct {
+    const char *key;            //  in the metrics reply
+    const char *metric;
+    const char *type;
+    double divisor;             //  to the metric's unit (ms -> seconds: 1000)
+    const char *help;
+} s_agent_row_t;
+
+static const s_agent_row_t s_agent_rows [] = {
+    { "started", "heal_agent_start_time_seconds", "gauge", 1000.0,
+      "When heal-agent started, unix time." },
+    { "bus_dropped", "heal_bus_dropped_total", "counter", 1.0,
+      "Bus messages heal-agent dropped (slow subscribers) since it started." },
+    { "cycle_ms", "heal_cycle_duration_seconds", "gauge", 1000.0,
+      "Duration of heal-agent's last complete cycle of checks." },
+    { "diagnosis_ms", "heal_diagnosis_latency_seconds", "gauge", 1000.0,
+      "How long the last diagnosis took heal-diagnoser (model latency)." },
+};
+
 int
 exporter_render (const exporter_scrape_t *scrape, exporter_text_t *text)
 {
@@ -398,32 +418,13 @@ exporter_render (const exporter_scrape_t *scrape, exporter_text_t *text)
         const char *labels [] = { "host", s_string (s_get (reply, "host")),
                                   "version", s_string (s_get (reply, "version")), NULL };
         s_sample_int (text, "heal_agent_info", labels, 1);
-        json_t *v = s_get (reply, "started");
-        if (json_is_number (v)) {
-            s_family (text, "heal_agent_start_time_seconds", "gauge",
-                      "When heal-agent started, unix time.");
-            s_sample_real (text, "heal_agent_start_time_seconds", NULL,
-                           json_number_value (v) / 1000.0);
-        }
-        v = s_get (reply, "bus_dropped");
-        if (json_is_number (v)) {
-            s_family (text, "heal_bus_dropped_total", "counter",
-                      "Bus messages heal-agent dropped (slow subscribers) since it started.");
-            s_sample_real (text, "heal_bus_dropped_total", NULL, json_number_value (v));
-        }
-        v = s_get (reply, "cycle_ms");
-        if (json_is_number (v)) {
-            s_family (text, "heal_cycle_duration_seconds", "gauge",
-                      "Duration of heal-agent's last complete cycle of checks.");
-            s_sample_real (text, "heal_cycle_duration_seconds", NULL,
-                           json_number_value (v) / 1000.0);
-        }
-        v = s_get (reply, "diagnosis_ms");
-        if (json_is_number (v)) {
-            s_family (text, "heal_diagnosis_latency_seconds", "gauge",
-                      "How long the last diagnosis took heal-diagnoser (model latency).");
-            s_sample_real (text, "heal_diagnosis_latency_seconds", NULL,
-                           json_number_value (v) / 1000.0);
+        for (size_t i = 0; i < sizeof s_agent_rows / sizeof s_agent_rows [0]; i++) {
+            const s_agent_row_t *row = &s_agent_rows [i];
+            json_t *v = s_get (reply, row->key);
+            if (!json_is_number (v))
+                continue;
+            s_family (text, row->metric, row->type, row->help);
+            s_sample_real (text, row->metric, NULL, json_number_value (v) / row->divisor);
         }
         s_render_checks (text, reply);
     }

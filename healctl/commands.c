@@ -124,6 +124,18 @@ s_render_ping (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
     return HEALCTL_EXIT_OK;
 }
 
+//  ", KEY 3m ago" and then tail when data's key is a time (ms), else nothing.
+static void
+s_print_since (json_t *data, const char *key, const char *tail)
+{
+    int64_t ts = healctl_json_int (data, key, 0);
+    if (ts <= 0)
+        return;
+    char ago [32];
+    healctl_relative_time (ts, event_now_ms (), ago, sizeof ago);
+    printf (", %s %s%s", key, ago, tail);
+}
+
 static int
 s_render_version (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
 {
@@ -139,12 +151,7 @@ s_render_version (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
         printf (" on %s", host);
     if (pid > 0)
         printf (", pid %lld", (long long) pid);
-    int64_t started = healctl_json_int (data, "started", 0);
-    if (started > 0) {
-        char ago [32];
-        healctl_relative_time (started, event_now_ms (), ago, sizeof ago);
-        printf (", started %s", ago);
-    }
+    s_print_since (data, "started", "");
     printf ("\n");
     return HEALCTL_EXIT_OK;
 }
@@ -290,12 +297,7 @@ s_render_diagnosis (healctl_t *ctl, const healctl_command_t *cmd, json_t *data)
         printf (", %s", model);
     if (json_is_true (json_object_get (data, "cached")))
         printf (", cached");
-    int64_t resolved = healctl_json_int (data, "resolved", 0);
-    if (resolved > 0) {
-        char when [32];
-        healctl_relative_time (resolved, event_now_ms (), when, sizeof when);
-        printf (", resolved %s: every check it covered passes again", when);
-    }
+    s_print_since (data, "resolved", ": every check it covered passes again");
     printf (")");
     if (json_is_array (checks)) {
         size_t index;

@@ -1,5 +1,6 @@
 //  healctl platform (macOS) — init_platform.h: disks from getmntinfo,
-//  LaunchAgents from ~/Library/LaunchAgents, Homebrew services.
+//  LaunchAgents from ~/Library/LaunchAgents, Homebrew services (init_os;
+//  init_services.c).
 
 #include "healctl.h"
 #include "init_platform.h"
@@ -42,72 +43,44 @@ s_agents_dir (char *buf, size_t len)
     return n > 0 && (size_t) n < len ? 0 : -1;
 }
 
-size_t
-init_platform_user_services (init_service_t *out, size_t max)
+//  heal's own LaunchAgents are not offered.
+static bool
+s_skip (const char *file)
 {
-    char dir [INIT_MAX_PATH];
-    if (s_agents_dir (dir, sizeof dir))
-        return 0;
+    return strncmp (file, "dev.heal.", 9) == 0;
+}
+
+//  Another LaunchAgent of the user's that names the service
+//  (com.ollama.ollama.plist): kickstart -k restarts it, or starts it.
+static int
+s_kickstart (const char *dir, const char *service, char *buf, size_t len)
+{
     DIR *d = opendir (dir);
-    if (!d)
-        return 0;
-    size_t count = 0;
     struct dirent *entry;
-    while (count < max && (entry = readdir (d))) {
-        const char *name = entry->d_name;
-        size_t n = strlen (name);
-        if (n < 7 || n >= INIT_MAX_NAME || !streq (name + n - 6, ".plist")
-        ||  strncmp (name, "dev.heal.", 9) == 0)
-            continue;
-        init_service_t *service = &out [count];
-        //  The label is the file's name by convention (launchctl's too).
-        snprintf (service->name, sizeof service->name, "%.*s", (int) (n - 6), name);
-        int w = snprintf (service->path, sizeof service->path, "%s/%s", dir, name);
-        if (w < 0 || (size_t) w >= sizeof service->path)
-            continue;
-        count++;
-    }
-    closedir (d);
-    return count;
-}
-
-const char *
-init_platform_service_kind (void)
-{
-    return "launchd";
-}
-
-int
-init_platform_restart (const char *service, char *buf, size_t len,
-                       char *example, size_t example_len)
-{
-    snprintf (example, example_len, "brew services restart %s", service);
-    char dir [INIT_MAX_PATH], path [INIT_MAX_PATH + INIT_MAX_NAME];
-    struct stat st;
-    if (s_agents_dir (dir, sizeof dir) == 0) {
-        //  Homebrew's own LaunchAgent: brew services knows the service.
-        snprintf (path, sizeof path, "%s/homebrew.mxcl.%s.plist", dir, service);
-        if (stat (path, &st) == 0) {
-            snprintf (buf, len, "brew services restart %s", service);
+    while (d && (entry = readdir (d))) {
+        if (init_service_file (entry->d_name) && strstr (entry->d_name, service)) {
+            snprintf (buf, len, "launchctl kickstart -k gui/%u/%.*s", (unsigned) getuid (),
+                      (int) (strlen (entry->d_name) - 6), entry->d_name);
+            closedir (d);
             return 0;
         }
-        //  Another LaunchAgent of the user's that names the service
-        //  (com.ollama.ollama.plist): kickstart -k restarts it, or starts it.
-        DIR *d = opendir (dir);
-        struct dirent *entry;
-        while (d && (entry = readdir (d))) {
-            size_t n = strlen (entry->d_name);
-            if (n > 6 && n < INIT_MAX_NAME && streq (entry->d_name + n - 6, ".plist")
-            &&  strstr (entry->d_name, service)
-            &&  strncmp (entry->d_name, "dev.heal.", 9) != 0) {
-                snprintf (buf, len, "launchctl kickstart -k gui/%u/%.*s",
-                          (unsigned) getuid (), (int) (n - 6), entry->d_name);
-                closedir (d);
-                return 0;
-            }
-        }
-        if (d)
-            closedir (d);
     }
+    if (d)
+        closedir (d);
     return -1;
 }
+
+//  The label is the file's name by convention (launchctl's too); Homebrew's
+//  own LaunchAgent (homebrew.mxcl.NAME.plist): brew services knows it.
+const init_os_t init_os = {
+    .kind = "launchd",
+    .suffix = ".plist",
+    .name_is_stem = true,
+    .regular_only = false,
+    .restart = "brew services restart ",
+    .restart_suffix = "",
+    .managed = "homebrew.mxcl.",
+    .dir = s_agents_dir,
+    .skip = s_skip,
+    .restart_other = s_kickstart
+};

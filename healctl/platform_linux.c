@@ -1,12 +1,11 @@
 //  healctl platform (Linux) — init_platform.h: disks from /proc/self/mounts,
-//  systemd user units from ~/.config/systemd/user.
+//  systemd user units from ~/.config/systemd/user (init_os; init_services.c).
 
 #include "healctl.h"
 #include "init_platform.h"
 
 #include "heal/keys.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -80,57 +79,22 @@ s_user_units_dir (char *buf, size_t len)
     return n > 0 && (size_t) n < len ? 0 : -1;
 }
 
-size_t
-init_platform_user_services (init_service_t *out, size_t max)
+//  Templates (name@.service) and heal's own units are not offered.
+static bool
+s_skip (const char *file)
 {
-    char dir [INIT_MAX_PATH];
-    if (s_user_units_dir (dir, sizeof dir))
-        return 0;
-    DIR *d = opendir (dir);
-    if (!d)
-        return 0;
-    size_t count = 0;
-    struct dirent *entry;
-    while (count < max && (entry = readdir (d))) {
-        const char *name = entry->d_name;
-        size_t n = strlen (name);
-        if (n < 9 || n >= INIT_MAX_NAME || !streq (name + n - 8, ".service")
-        ||  strchr (name, '@') || strncmp (name, "heal-", 5) == 0)
-            continue;           //  templates and heal's own units left out
-        init_service_t *service = &out [count];
-        if (snprintf (service->name, sizeof service->name, "%s", name)
-            >= (int) sizeof service->name)
-            continue;
-        int w = snprintf (service->path, sizeof service->path, "%s/%s", dir, name);
-        struct stat st;
-        if (w < 0 || (size_t) w >= sizeof service->path || stat (service->path, &st) != 0
-        ||  !S_ISREG (st.st_mode))
-            continue;
-        count++;
-    }
-    closedir (d);
-    return count;
+    return strchr (file, '@') || strncmp (file, "heal-", 5) == 0;
 }
 
-const char *
-init_platform_service_kind (void)
-{
-    return "systemd";
-}
-
-int
-init_platform_restart (const char *service, char *buf, size_t len,
-                       char *example, size_t example_len)
-{
-    snprintf (example, example_len, "systemctl --user restart %s.service", service);
-    char dir [INIT_MAX_PATH], path [INIT_MAX_PATH + INIT_MAX_NAME];
-    struct stat st;
-    if (s_user_units_dir (dir, sizeof dir) == 0) {
-        snprintf (path, sizeof path, "%s/%s.service", dir, service);
-        if (stat (path, &st) == 0) {
-            snprintf (buf, len, "systemctl --user restart %s.service", service);
-            return 0;
-        }
-    }
-    return -1;
-}
+const init_os_t init_os = {
+    .kind = "systemd",
+    .suffix = ".service",
+    .name_is_stem = false,
+    .regular_only = true,
+    .restart = "systemctl --user restart ",
+    .restart_suffix = ".service",
+    .managed = "",
+    .dir = s_user_units_dir,
+    .skip = s_skip,
+    .restart_other = NULL
+};

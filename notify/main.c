@@ -16,49 +16,27 @@
 int
 main (int argc, char *argv [])
 {
-    heal_cli_t cli;
-    int exit_now = heal_cli_parse ("heal-notify", argc, argv, &cli);
-    if (exit_now >= 0)
-        return exit_now;
-    const char *explicit_path = cli.config_path;
-    bool check_only = cli.check_only, verbose = cli.verbose;
-    char err [CONFIG_ERROR_MAX] = "";
     //  -n validates as heal-agent -n does (every check's keys too), then
     //  this binary's own section below.
-    if (check_only && agent_validate (explicit_path, err, sizeof err)) {
-        fprintf (stderr, "%s\n", err);
-        return CONFIG_EXIT_INVALID;
-    }
-    char *path = heal_config_locate (explicit_path);
-    heal_config_t *config = heal_config_load (path, err, sizeof err);
-    if (!config) {
-        free (path);
-        fprintf (stderr, "%s\n", err);
-        return CONFIG_EXIT_INVALID;
-    }
-    notify_config_t *notify_config = heal_preflight (config, HEAL_USE_SUBSCRIBE,
+    heal_cli_t cli;
+    int exit_now = heal_cli_start ("heal-notify", argc, argv, agent_validate, &cli);
+    if (exit_now >= 0)
+        return exit_now;
+    char err [CONFIG_ERROR_MAX] = "";
+    notify_config_t *notify_config = heal_preflight (cli.config, HEAL_USE_SUBSCRIBE,
                                                      err, sizeof err)
-                                   ? NULL : notify_config_new (config, err, sizeof err);
-    if (!notify_config) {
-        free (path);
-        heal_config_destroy (&config);
-        fprintf (stderr, "%s\n", err);
-        return CONFIG_EXIT_INVALID;
-    }
-    if (check_only) {
-        printf ("%s: ok\n", path ? path : "built-in defaults");
-        free (path);
+                                   ? NULL : notify_config_new (cli.config, err, sizeof err);
+    if (!notify_config || cli.check_only) {
+        int rc = heal_cli_done (&cli, notify_config ? NULL : err);
         notify_config_destroy (&notify_config);
-        heal_config_destroy (&config);
-        return 0;
+        return rc;
     }
-    free (path);
     //  A command that does not read its input must not kill us.
     signal (SIGPIPE, SIG_IGN);
     zsys_init ();
     zsys_set_logstream (stderr);
     zsys_set_logident ("heal-notify");
-    notify_t *notify = notify_new (&config, &notify_config, verbose, err, sizeof err);
+    notify_t *notify = notify_new (&cli.config, &notify_config, cli.verbose, err, sizeof err);
     int rc = 1;
     if (notify) {
         rc = notify_run (notify) == 0 ? 0 : 1;
@@ -66,8 +44,8 @@ main (int argc, char *argv [])
     }
     else {
         zsys_error ("%s", err);
-        heal_config_destroy (&config);
         notify_config_destroy (&notify_config);
     }
+    heal_cli_free (&cli);
     return rc;
 }

@@ -226,6 +226,19 @@ s_by_ts (const void *a, const void *b)
     return x < y? -1: x > y;
 }
 
+//  The agent's history of every check for the last seconds (at most
+//  NOTIFY_DIGEST_MAX_S, 200 entries), or NULL when it does not answer.
+static json_t *
+s_agent_history (notify_t *self, int64_t seconds)
+{
+    if (seconds > NOTIFY_DIGEST_MAX_S)
+        seconds = NOTIFY_DIGEST_MAX_S;
+    char span [32];
+    snprintf (span, sizeof span, "%lld", (long long) seconds);
+    const char *args [3] = { "*", span, "200" };
+    return notify_agent_request (self->config, "history", args, 3, NOTIFY_AGENT_TIMEOUT_MS);
+}
+
 //  Alerts published while heal-notify was not hearing (missed: {host,
 //  source, from_ts, to_ts}): from the agent's history (its incidents and the
 //  alerts each sent), routed like any other, oldest first. Their id is
@@ -236,14 +249,7 @@ s_catch_up (notify_t *self, json_t *missed)
     int64_t from = json_integer_value (json_object_get (missed, "from_ts"));
     int64_t to = json_integer_value (json_object_get (missed, "to_ts"));
     int64_t now = event_now_ms ();
-    int64_t seconds = from < now? (now - from + 999) / 1000 + 1: 1;
-    if (seconds > NOTIFY_DIGEST_MAX_S)
-        seconds = NOTIFY_DIGEST_MAX_S;
-    char span [32];
-    snprintf (span, sizeof span, "%lld", (long long) seconds);
-    const char *args [3] = { "*", span, "200" };
-    json_t *history = notify_agent_request (self->config, "history", args, 3,
-                                            NOTIFY_AGENT_TIMEOUT_MS);
+    json_t *history = s_agent_history (self, from < now? (now - from + 999) / 1000 + 1: 1);
     if (!history) {
         zsys_warning ("notify: the agent's history is not available: alerts published "
                       "while heal-notify was not hearing are not delivered");
@@ -343,14 +349,8 @@ s_digest_maybe (notify_t *self)
     //  The agent's history for the period, when it answers: it counts what
     //  happened while heal-notify was not running too (issue 15).
     int64_t since = notify_state_digest_since (self->state);
-    int64_t seconds = since > 0 && since < now? (now - since + 999) / 1000: 7 * 86400;
-    if (seconds > NOTIFY_DIGEST_MAX_S)
-        seconds = NOTIFY_DIGEST_MAX_S;
-    char span [32];
-    snprintf (span, sizeof span, "%lld", (long long) seconds);
-    const char *args [3] = { "*", span, "200" };
-    json_t *history = notify_agent_request (self->config, "history", args, 3,
-                                            NOTIFY_AGENT_TIMEOUT_MS);
+    json_t *history = s_agent_history (self, since > 0 && since < now
+                                             ? (now - since + 999) / 1000: 7 * 86400);
     json_t *item = notify_state_digest (self->state, heal_hostname (), now, history);
     json_decref (history);
     if (!item)

@@ -1,14 +1,16 @@
 //  notify — heal-notify's classes: the subscriber loop (notify.c), the
 //  messages it composes (message.c), the on-disk outbox (outbox.c), one
 //  delivery worker actor per destination (worker.c), how a message is
-//  rendered for each destination kind and format (render.c), the command
-//  runner (runner.c). HTTP goes through libheal's client (heal/http.h).
+//  rendered for each destination kind and format (render.c). HTTP goes
+//  through libheal's client (heal/http.h), commands through its runner
+//  (heal/command.h).
 
 #ifndef HEAL_NOTIFY_H_INCLUDED
 #define HEAL_NOTIFY_H_INCLUDED
 
 #include "heal/heal.h"
 #include "heal/notify_config.h"
+#include "heal/command.h"
 
 #include <jansson.h>
 #include <stdatomic.h>
@@ -28,6 +30,7 @@
 #define NOTIFY_DIAGNOSIS_FRESH_MS (15 * 60 * 1000)  //  a cached diagnosis joins an alert
 #define NOTIFY_MAX_TEXT          4096         //  text of one message, bytes
 #define NOTIFY_MAX_ENV           1024         //  bytes per HEAL_* variable
+#define NOTIFY_COMMAND_OUTPUT    4096         //  bytes of a command's output kept (first line logged)
 #define NOTIFY_BURST             256          //  bus messages read per wake-up
 
 //  --------------------------------------------------------------------------
@@ -160,23 +163,5 @@ json_t *render_am_alert (const json_t *item, bool resolved, int64_t now_ms);
 
 //  "4m12s" for a duration (into buf).
 void render_duration (int64_t ms, char *buf, size_t size);
-
-//  --------------------------------------------------------------------------
-//  runner: a command in its own process group with input on stdin, a
-//  timeout, then a group kill. Never a shell unless argv says so.
-
-typedef struct {
-    int exit_code;          //  -1 when killed by a signal or timed out
-    bool timed_out;
-    char first_line [256];  //  first line of its output, for the log
-} runner_result_t;
-
-//  argv[0] absolute or looked up in path. envp NULL-terminated. Returns 0
-//  when it ran (see out), -1 when it could not be started (logged by caller).
-int runner_run (const char *const *argv, const char *const *envp, const char *input,
-                size_t input_len, int64_t timeout_ms, runner_result_t *out);
-
-//  Is program (a bare name) in path? Returns an owned full path or NULL.
-char *runner_which (const char *program, const char *path);
 
 #endif

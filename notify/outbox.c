@@ -66,16 +66,7 @@ s_write (const char *path, const char *text, size_t size, bool durable)
     int fd = tmp ? open (tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600) : -1;
     int rc = -1;
     if (fd >= 0) {
-        size_t done = 0;
-        while (done < size) {
-            ssize_t n = write (fd, text + done, size - done);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                break;
-            done += (size_t) n;
-        }
-        bool ok = done == size && (!durable || fsync (fd) == 0);
+        bool ok = heal_write_all (fd, text, size) == 0 && (!durable || fsync (fd) == 0);
         if (close (fd) == 0 && ok)
             rc = rename (tmp, path);
         if (rc)
@@ -183,16 +174,7 @@ outbox_commit (outbox_t *self)
     int rc = -1;
     int fd = tmp && text ? open (tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600) : -1;
     if (fd >= 0) {
-        size_t size = strlen (text), done = 0;
-        while (done < size) {
-            ssize_t n = write (fd, text + done, size - done);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                break;
-            done += (size_t) n;
-        }
-        if (done == size)
+        if (heal_write_all (fd, text, strlen (text)) == 0)
             rc = rename (tmp, path);
         if (rc) {
             close (fd);

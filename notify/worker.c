@@ -236,6 +236,39 @@ s_env (const char *name, const char *value)
     return copy;
 }
 
+//  What a command did: its exit code (-1 when killed or timed out) and the
+//  first line of its output, for the log.
+typedef struct {
+    int exit_code;
+    bool timed_out;
+    char first_line [256];
+} s_ran_t;
+
+//  Run argv (argv [0] a full path) with exactly env and input on its stdin,
+//  through libheal's runner: its own process group, killed with it at
+//  timeout_ms. Returns 0 when it ran (see *ran), -1 when it could not start.
+static int
+s_run (worker_t *self, const char *const *argv, char **env, const char *input,
+       size_t input_len, s_ran_t *ran)
+{
+    memset (ran, 0, sizeof *ran);
+    ran->exit_code = -1;
+    command_opts_t opts = { (const char *const *) env, input, input_len };
+    command_result_t result;
+    if (command_run_with (argv, self->args.path, self->dest->timeout_ms,
+                          NOTIFY_COMMAND_OUTPUT, &opts, &result))
+        return -1;
+    ran->timed_out = result.timed_out;
+    if (!result.timed_out)
+        ran->exit_code = result.exit_code;
+    char *line = heal_safe_string (result.output, strcspn (result.output, "\n"),
+                                   sizeof ran->first_line - 1);
+    snprintf (ran->first_line, sizeof ran->first_line, "%s", line ? line : "");
+    free (line);
+    command_result_free (&result);
+    return 0;
+}
+
 static outcome_t
 s_command (worker_t *self, const json_t *message)
 {
@@ -270,15 +303,14 @@ s_command (worker_t *self, const json_t *message)
     env [n++] = s_env ("HEAL_COUNT", count);
     env [n++] = s_env ("HEAL_DROPPED", dropped);
     const char *argv [] = { "/bin/sh", "-c", self->dest->run, NULL };
-    runner_result_t result;
+    s_ran_t result;
     char name [96];
     s_name (self, name, sizeof name);
     outcome_t outcome = RETRY;
     if (!input)
         outcome = REJECTED;
     else
-    if (runner_run (argv, (const char *const *) env, input, strlen (input),
-                    self->dest->timeout_ms, &result))
+    if (s_run (self, argv, env, input, strlen (input), &result))
         zsys_error ("notify: %s: cannot start its command: %s: will retry", name,
                     strerror (errno));
     else
@@ -318,9 +350,9 @@ s_desktop (worker_t *self, const json_t *message)
         for (size_t i = 0; pass [i]; i++)
             if (getenv (pass [i]))
                 env [n++] = s_env (pass [i], getenv (pass [i]));
-        runner_result_t result;
-        if (runner_run (self->osascript ? osa : send, (const char *const *) env, NULL, 0,
-                        self->dest->timeout_ms, &result) || result.exit_code != 0) {
+        s_ran_t result;
+        if (s_run (self, self->osascript ? osa : send, env, NULL, 0, &result)
+        ||  result.exit_code != 0) {
             //  A desktop that is not there is not worth a retry loop: log it.
             zsys_notice ("notify: desktop notifier failed%s%s; the message was:\n%s\n%s",
                          *result.first_line ? ": " : "", result.first_line,
@@ -436,11 +468,11 @@ s_setup_desktop (worker_t *self)
 {
     struct utsname u;
     if (uname (&u) == 0 && streq (u.sysname, "Darwin")) {
-        self->notifier = runner_which ("/usr/bin/osascript", NULL);
+        self->notifier = command_which ("/usr/bin/osascript", NULL);
         self->osascript = true;
     }
     else
-        self->notifier = runner_which ("notify-send", self->args.path);
+        self->notifier = command_which ("notify-send", self->args.path);
     if (!self->notifier)
         zsys_notice ("notify: destination '%s': no desktop notifier (notify-send) on "
                      "this machine: alerts are only logged", self->dest->name);

@@ -41,6 +41,10 @@ void control_request_destroy (control_request_t **self_p);
 int control_reply_encode (bool ok, const char *error, const json_t *data,
                           msgpack_sbuffer *buf);
 
+//  The head of a reply ({ok, error, and the "data" key}) into pk: the caller
+//  packs data's value next (a reply built without a json_t). 0 or -1.
+int control_reply_head (msgpack_packer *pk, bool ok, const char *error);
+
 //  Strictly decode a reply. On success returns 0 and fills *ok, *error (owned,
 //  NULL when nil) and *data (new reference, NULL when nil).
 int control_reply_decode (const void *data, size_t size, bool *ok, char **error,

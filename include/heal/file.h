@@ -5,6 +5,10 @@
 
 #include <stddef.h>
 
+//  Write all size bytes of data to fd (again after EINTR and short writes).
+//  Returns 0, or -1 with errno (EIO when a write took nothing).
+int heal_write_all (int fd, const void *data, size_t size);
+
 //  Write data to path atomically: temp file in the same directory, fsync,
 //  rename, fsync of the directory. mode for the new file. Returns 0 or -1.
 int heal_write_atomic (const char *path, const void *data, size_t size, int mode);

@@ -1,5 +1,6 @@
-//  test_command — selftest of agent/command.c: exit codes, output, timeouts
-//  that kill the whole process group, the output cap, PATH, threads.
+//  test_command — selftest of bus/command.c: exit codes, output, timeouts
+//  that kill the whole process group, the output cap, PATH, threads, a
+//  caller's environment and stdin (heal-notify's commands), command_which.
 
 #include "command.h"
 #include "heal/heal.h"
@@ -142,6 +143,43 @@ typedef struct {
     int rc;
     int64_t took;
 } s_stop_run_t;
+
+static void
+s_test_with (void)
+{
+    //  The caller's environment, exactly; its input on stdin, larger than a
+    //  pipe holds, while the output is read.
+    signal (SIGPIPE, SIG_IGN);
+    size_t size = 256 * 1024;
+    char *input = malloc (size);
+    CHECK (input);
+    memset (input, 'x', size);
+    const char *env [] = { "PATH=" PATH, "HEAL_TEST=one two", NULL };
+    const char *argv [] = { "/bin/sh", "-c", "echo \"$HEAL_TEST\" ${HOME-unset}; wc -c", NULL };
+    command_opts_t opts = { env, input, size };
+    command_result_t r;
+    CHECK (command_run_with (argv, PATH, 5000, 0, &opts, &r) == 0);
+    CHECK (r.exit_code == 0 && !r.timed_out && r.output);
+    CHECK (strncmp (r.output, "one two unset\n", 14) == 0
+           && strtol (r.output + 14, NULL, 10) == 262144);
+    command_result_free (&r);
+    //  a child that does not read its input: no hang, no SIGPIPE for us
+    const char *quick [] = { "/bin/sh", "-c", "exec 0<&-; echo done", NULL };
+    CHECK (command_run_with (quick, PATH, 5000, 0, &opts, &r) == 0);
+    CHECK (r.exit_code == 0 && !r.timed_out && streq (r.output, "done\n"));
+    command_result_free (&r);
+    free (input);
+    signal (SIGPIPE, SIG_DFL);
+    //  which: a bare name in PATH, a path, nothing
+    char *sh = command_which ("sh", PATH);
+    CHECK (sh && sh [0] == '/' && strstr (sh, "/sh"));
+    free (sh);
+    sh = command_which ("/bin/sh", NULL);
+    CHECK (sh && streq (sh, "/bin/sh"));
+    free (sh);
+    CHECK (command_which ("no-such-command-heal", PATH) == NULL);
+    CHECK (command_which ("/etc/passwd", PATH) == NULL);
+}
 
 static void *
 s_stop_runner (void *arg)
@@ -359,6 +397,7 @@ main (void)
     s_test_output_cap ();
     s_test_path ();
     s_test_threads ();
+    s_test_with ();
     if (s_failed) {
         fprintf (stderr, "test_command: %d failure(s)\n", s_failed);
         return 1;

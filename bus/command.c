@@ -1,12 +1,13 @@
-//  command — run a command from the config (agent/command.h).
+//  command — run a command from the config (heal/command.h).
 //
 //  posix_spawn, not fork: the agent is multi-threaded, and posix_spawn is the
 //  one way to start a child that is safe there and cheap on both Linux and
 //  macOS. The child gets its own process group (a check: POSIX_SPAWN_SETPGROUP;
 //  a remedy: its own session, POSIX_SPAWN_SETSID, so a terminal's hangup or a
 //  supervisor's kill of heal's process group never reaches what it started),
-//  an empty signal mask and default dispositions, stdin from /dev/null, stdout
-//  and stderr into one pipe, and an environment whose PATH is the config's.
+//  an empty signal mask and default dispositions, stdin from /dev/null (or a
+//  pipe fed with the caller's input), stdout and stderr into one pipe, and an
+//  environment whose PATH is the config's (or the caller's environment).
 //  Every descriptor heal opens is close-on-exec, so the child inherits only
 //  0, 1 and 2.
 //
@@ -28,7 +29,7 @@
 #   define _GNU_SOURCE
 #endif
 
-#include "command.h"
+#include "heal/command.h"
 #include "heal/util.h"
 #include "heal/config.h"
 
@@ -231,13 +232,42 @@ s_drain (int fd, output_t *output)
     }
 }
 
-//  Wait for fd to be readable for at most ms, then drain it. Returns 1 at EOF.
-static int
-s_read_for (int fd, output_t *output, int64_t ms)
+//  What is left to write to the child's stdin (fd -1: nothing, or closed).
+typedef struct {
+    int fd;
+    const char *data;
+    size_t left;
+} input_t;
+
+//  Write what the pipe takes now (non-blocking); close it when all is written
+//  or the child cannot take more (EPIPE: it does not read its input; fine).
+static void
+s_feed (input_t *input)
 {
-    struct pollfd pfd = { .fd = fd, .events = POLLIN };
-    int rc = poll (&pfd, 1, (int) (ms < 0 ? 0 : ms));
-    if (rc > 0)
+    ssize_t n = write (input->fd, input->data, input->left);
+    if (n > 0) {
+        input->data += n;
+        input->left -= (size_t) n;
+    }
+    if ((n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+    ||  input->left == 0) {
+        close (input->fd);
+        input->fd = -1;
+    }
+}
+
+//  Wait for at most ms for fd to be readable (fd -1: output closed) or the
+//  input to take more; drain the one, feed the other. Returns 1 at EOF.
+static int
+s_read_for (int fd, output_t *output, input_t *input, int64_t ms)
+{
+    struct pollfd pfd [2] = { { .fd = fd, .events = POLLIN },
+                              { .fd = input->fd, .events = POLLOUT } };
+    bool none = fd < 0 && input->fd < 0;
+    int rc = poll (none ? NULL : pfd, none ? 0 : 2, (int) (ms < 0 ? 0 : ms));
+    if (rc > 0 && input->fd >= 0 && pfd [1].revents)
+        s_feed (input);
+    if (rc > 0 && fd >= 0 && pfd [0].revents)
         return s_drain (fd, output);
     return 0;
 }
@@ -265,7 +295,7 @@ s_group_end (pid_t pgid)
 //  Spawn, collect, wait. argv [0] is a full path.
 static int
 s_run (const char *program, char *const argv [], const char *path, int64_t timeout_ms,
-       size_t max_output, command_result_t *out)
+       size_t max_output, const command_opts_t *opts, command_result_t *out)
 {
     memset (out, 0, sizeof *out);
     if (!path || !*path)
@@ -284,7 +314,9 @@ s_run (const char *program, char *const argv [], const char *path, int64_t timeo
     }
     int rc = -1, saved = 0;
     int fds [2] = { -1, -1 };
-    int null_fd = -1;
+    int stdin_fd = -1;
+    int in [2] = { -1, -1 };
+    input_t input = { -1, opts ? opts->input : NULL, opts ? opts->input_len : 0 };
     char *path_entry = NULL;
     char **envp = NULL;
     bool attr_ready = false, actions_ready = false;
@@ -293,13 +325,22 @@ s_run (const char *program, char *const argv [], const char *path, int64_t timeo
     output_t output = { NULL, 0, max_output, false };
 
     output.data = (char *) malloc (max_output + 1);
-    envp = s_environment (path, &path_entry);
+    envp = opts && opts->envp ? (char **) opts->envp : s_environment (path, &path_entry);
     if (!output.data || !envp) {
         saved = ENOMEM;
         goto cleanup;
     }
-    null_fd = s_fd_high_cloexec (open ("/dev/null", O_RDONLY | O_CLOEXEC));
-    if (null_fd < 0 || s_pipe_cloexec (fds)) {
+    if (input.data && input.left) {
+        if (s_pipe_cloexec (in)) {
+            saved = errno;
+            goto cleanup;
+        }
+        stdin_fd = in [0];          //  the input pipe's read end
+        in [0] = -1;
+    }
+    else
+        stdin_fd = s_fd_high_cloexec (open ("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (stdin_fd < 0 || s_pipe_cloexec (fds)) {
         saved = errno;
         goto cleanup;
     }
@@ -326,7 +367,7 @@ s_run (const char *program, char *const argv [], const char *path, int64_t timeo
     if ((saved = posix_spawn_file_actions_init (&actions)))
         goto cleanup;
     actions_ready = true;
-    if ((saved = posix_spawn_file_actions_adddup2 (&actions, null_fd, 0))
+    if ((saved = posix_spawn_file_actions_adddup2 (&actions, stdin_fd, 0))
     ||  (saved = posix_spawn_file_actions_adddup2 (&actions, fds [1], 1))
     ||  (saved = posix_spawn_file_actions_adddup2 (&actions, fds [1], 2)))
         goto cleanup;
@@ -336,9 +377,18 @@ s_run (const char *program, char *const argv [], const char *path, int64_t timeo
         goto cleanup;
     close (fds [1]);
     fds [1] = -1;
+    close (stdin_fd);
+    stdin_fd = -1;
     int flags = fcntl (fds [0], F_GETFL);
     if (flags >= 0)
         fcntl (fds [0], F_SETFL, flags | O_NONBLOCK);
+    if (in [1] >= 0) {
+        flags = fcntl (in [1], F_GETFL);
+        if (flags >= 0)
+            fcntl (in [1], F_SETFL, flags | O_NONBLOCK);
+        input.fd = in [1];
+        in [1] = -1;
+    }
 
     //  Collect output until the leader exits or the deadline passes. EOF
     //  alone is not the end: a background grandchild may hold the pipe.
@@ -357,13 +407,13 @@ s_run (const char *program, char *const argv [], const char *path, int64_t timeo
         if (!eof) {
             if (wait > COMMAND_POLL_MS)
                 wait = COMMAND_POLL_MS;
-            eof = s_read_for (fds [0], &output, wait) == 1;
+            eof = s_read_for (fds [0], &output, &input, wait) == 1;
         }
         else {
             //  output closed: the leader is exiting; look often, then less
             if (wait > nap)
                 wait = nap;
-            poll (NULL, 0, (int) wait);
+            s_read_for (-1, &output, &input, wait);
             if (nap < COMMAND_POLL_MS)
                 nap *= 2;
         }
@@ -381,10 +431,8 @@ s_run (const char *program, char *const argv [], const char *path, int64_t timeo
             int64_t left = grace_end - heal_monotonic_ms ();
             if (left <= 0)
                 break;
-            if (!eof)
-                eof = s_read_for (fds [0], &output, left < 10 ? left : 10) == 1;
-            else
-                poll (NULL, 0, (int) (left < 10 ? left : 10));
+            eof = s_read_for (eof ? -1 : fds [0], &output, &input,
+                              left < 10 ? left : 10) == 1 || eof;
         }
         kill (-pid, SIGKILL);
     }
@@ -438,10 +486,15 @@ cleanup:
         close (fds [0]);
     if (fds [1] >= 0)
         close (fds [1]);
-    if (null_fd >= 0)
-        close (null_fd);
+    if (stdin_fd >= 0)
+        close (stdin_fd);
+    if (in [1] >= 0)
+        close (in [1]);
+    if (input.fd >= 0)
+        close (input.fd);
     free (output.data);
-    free (envp);
+    if (!(opts && opts->envp))
+        free (envp);
     free (path_entry);
     if (rc) {
         out->duration_ms = heal_monotonic_ms () - start;
@@ -459,12 +512,19 @@ command_run (const char *cmdline, const char *path, int64_t timeout_ms,
         return -1;
     }
     char *const argv [] = { (char *) "/bin/sh", (char *) "-c", (char *) cmdline, NULL };
-    return s_run ("/bin/sh", argv, path, timeout_ms, max_output, out);
+    return s_run ("/bin/sh", argv, path, timeout_ms, max_output, NULL, out);
 }
 
 int
 command_run_argv (const char *const *argv, const char *path, int64_t timeout_ms,
                   size_t max_output, command_result_t *out)
+{
+    return command_run_with (argv, path, timeout_ms, max_output, NULL, out);
+}
+
+int
+command_run_with (const char *const *argv, const char *path, int64_t timeout_ms,
+                  size_t max_output, const command_opts_t *opts, command_result_t *out)
 {
     if (!argv || !argv [0] || !out) {
         errno = EINVAL;
@@ -475,7 +535,17 @@ command_run_argv (const char *const *argv, const char *path, int64_t timeout_ms,
     if (s_lookup (argv [0], path && *path ? path : CONFIG_DEFAULT_PATH,
                   program, sizeof program))
         return -1;
-    return s_run (program, (char *const *) argv, path, timeout_ms, max_output, out);
+    return s_run (program, (char *const *) argv, path, timeout_ms, max_output, opts, out);
+}
+
+char *
+command_which (const char *program, const char *path)
+{
+    char full [COMMAND_MAX_PATH];
+    if (s_lookup (program, path && *path ? path : CONFIG_DEFAULT_PATH, full, sizeof full)
+    ||  access (full, X_OK))
+        return NULL;
+    return strdup (full);
 }
 
 void
