@@ -8,7 +8,7 @@
 //  run in scheduler.c.
 
 #include "agent_impl.h"
-#include "command.h"
+#include "heal/command.h"
 #include "control_server.h"
 #include "generation.h"
 #include "platform.h"

@@ -15,7 +15,7 @@
 //  as written: "s", "%", "B", "KB", "c"...); a value of U (unknown) is skipped.
 
 #include "check.h"
-#include "command.h"
+#include "heal/command.h"
 #include "kind_util.h"
 
 #include <errno.h>

@@ -11,7 +11,7 @@
 //  launchd_job.c.
 
 #include "check.h"
-#include "command.h"
+#include "heal/command.h"
 #include "check_launchd.h"
 #include "kind_util.h"
 

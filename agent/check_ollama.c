@@ -18,7 +18,7 @@
 #include "check.h"
 #include "check_ollama.h"
 #include "kind_util.h"
-#include "command.h"
+#include "heal/command.h"
 
 #include <errno.h>
 #include <inttypes.h>

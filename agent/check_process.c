@@ -22,7 +22,7 @@
 //  it dies, so nothing polls between runs.
 
 #include "check.h"
-#include "command.h"
+#include "heal/command.h"
 #include "platform.h"
 #include "kind_util.h"
 

@@ -7,7 +7,7 @@
 //  Config keys: unit (required; a user unit, e.g. "redis.service").
 
 #include "check.h"
-#include "command.h"
+#include "heal/command.h"
 #include "check_systemd.h"
 #include "kind_util.h"
 

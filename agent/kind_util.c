@@ -1,7 +1,7 @@
 //  kind_util — helpers shared by the check kinds (see kind_util.h).
 
 #include "kind_util.h"
-#include "command.h"
+#include "heal/command.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -8,7 +8,7 @@
 #define HEAL_KIND_UTIL_H_INCLUDED
 
 #include "check.h"
-#include "command.h"
+#include "heal/command.h"
 
 #define KIND_MAX_COMMAND  CONFIG_MAX_VALUE   //  bytes of a configured command
 

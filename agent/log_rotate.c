@@ -4,7 +4,7 @@
 
 #include "log_impl.h"
 #include "kind_util.h"
-#include "command.h"
+#include "heal/command.h"
 
 #include <errno.h>
 #include <fcntl.h>

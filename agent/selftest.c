@@ -7,7 +7,7 @@
 
 #include "selftest.h"
 #include "check_launchd.h"
-#include "command.h"
+#include "heal/command.h"
 #include "kind_util.h"
 #include "platform.h"
 #include "heal/heal.h"

@@ -11,7 +11,7 @@
 
 #include "worker.h"
 #include "platform.h"
-#include "command.h"
+#include "heal/command.h"
 
 #include <errno.h>
 #include <inttypes.h>

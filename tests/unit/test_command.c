@@ -2,7 +2,7 @@
 //  that kill the whole process group, the output cap, PATH, threads, a
 //  caller's environment and stdin (heal-notify's commands), command_which.
 
-#include "command.h"
+#include "heal/command.h"
 #include "heal/heal.h"
 
 #include <errno.h>

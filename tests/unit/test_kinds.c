@@ -3,7 +3,7 @@
 //  HTTP server (a thread in this test) and real commands.
 
 #include "check.h"
-#include "command.h"
+#include "heal/command.h"
 #include "heal/heal.h"
 
 #include <arpa/inet.h>

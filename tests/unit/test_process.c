@@ -2,7 +2,7 @@
 //  on real processes, pidfiles, ports and start commands.
 
 #include "check.h"
-#include "command.h"
+#include "heal/command.h"
 #include "platform.h"
 
 #include <arpa/inet.h>
