@@ -120,24 +120,17 @@ static bool
 s_env_spec_valid (const char *spec, char *why, size_t whylen)
 {
     int tokens = 0;
-    const char *p = spec;
-    while (*p) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p)
-            break;
-        const char *start = p;
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '_')) {
-            snprintf (why, whylen, "'%.40s' is not NAME or NAME=value", start);
-            return false;
-        }
-        while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '_'
-           ||  (*p >= '0' && *p <= '9'))
-            p++;
-        if (*p == '=')
-            while (*p && *p != ' ' && *p != '\t')
-                p++;
-        if (*p && *p != ' ' && *p != '\t') {
+    const char *p = spec, *start;
+    size_t len;
+    while (launchd_env_next (&p, &start, &len)) {
+        size_t i = 0;
+        if ((start [0] >= 'A' && start [0] <= 'Z') || (start [0] >= 'a' && start [0] <= 'z')
+        ||  start [0] == '_')
+            while (i < len && ((start [i] >= 'A' && start [i] <= 'Z')
+                           ||  (start [i] >= 'a' && start [i] <= 'z')
+                           ||  (start [i] >= '0' && start [i] <= '9') || start [i] == '_'))
+                i++;
+        if (i == 0 || (i < len && start [i] != '=')) {
             snprintf (why, whylen, "'%.40s' is not NAME or NAME=value", start);
             return false;
         }

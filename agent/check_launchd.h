@@ -108,6 +108,10 @@ bool launchd_env_added_at_start (const char *name);
 int launchd_env_missing (const launchd_job_t *job, const char *spec,
                          char *missing, size_t missing_len);
 
+//  The next token of an env spec (tokens are separated by spaces and tabs):
+//  its start and length, *p moved past it. False at the end of the spec.
+bool launchd_env_next (const char **p, const char **start, size_t *len);
+
 //  The same, and also names in unverified ("; " separated, bounded; may be
 //  NULL) the NAME=value items print cannot show (launchd sets them at start):
 //  they are not counted as missing.

@@ -380,6 +380,24 @@ launchd_env_missing (const launchd_job_t *job, const char *spec,
     return launchd_env_check (job, spec, missing, missing_len, NULL, 0);
 }
 
+bool
+launchd_env_next (const char **p, const char **start, size_t *len)
+{
+    const char *q = *p;
+    while (*q == ' ' || *q == '\t')
+        q++;
+    if (!*q) {
+        *p = q;
+        return false;
+    }
+    *start = q;
+    while (*q && *q != ' ' && *q != '\t')
+        q++;
+    *len = (size_t) (q - *start);
+    *p = q;
+    return true;
+}
+
 int
 launchd_env_check (const launchd_job_t *job, const char *spec,
                    char *missing, size_t missing_len,
@@ -393,22 +411,14 @@ launchd_env_check (const launchd_job_t *job, const char *spec,
     if (!spec)
         return 0;
     int count = 0;
-    const char *p = spec;
-    while (*p) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p)
-            break;
-        const char *end = p;
-        while (*end && *end != ' ' && *end != '\t')
-            end++;
+    const char *p = spec, *start;
+    size_t n;
+    while (launchd_env_next (&p, &start, &n)) {
         char token [LAUNCHD_MAX_FIELD];
-        size_t n = (size_t) (end - p);
         if (n >= sizeof (token))
             n = sizeof (token) - 1;
-        memcpy (token, p, n);
+        memcpy (token, start, n);
         token [n] = 0;
-        p = end;
 
         char *eq = strchr (token, '=');
         if (eq)

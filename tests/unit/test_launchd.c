@@ -544,6 +544,9 @@ test_kind (void)
             { "    label = \"-rf\"\n", "label" },
             { "    label = dev.heal.x\n    plist = relative.plist\n", "plist" },
             { "    label = dev.heal.x\n    env = \"1BAD\"\n", "env" },
+            { "    label = dev.heal.x\n    env = \"A B-C\"\n", "env" },
+            { "    label = dev.heal.x\n    env = \"A =1\"\n", "env" },
+            { "    label = dev.heal.x\n    env = \"  \"\n", "env" },
             { "    label = dev.heal.x\n    domain = \"gui/abc\"\n", "domain" },
             { "    label = dev.heal.x\n    running = maybe\n", "running" },
             { "    plist = \"/x.plist\"\n", "label" },
@@ -568,6 +571,24 @@ test_kind (void)
             }
             if (inst)
                 check_destroy (check_kind_find ("launchd"), &inst);
+            heal_config_destroy (&config);
+        }
+        //  ... and env specs that are fine: NAME or NAME=value, any spacing.
+        const char *good [] = { "A", "A=1  B_2\t_x=a=b", " PATH=/usr/bin:/bin " };
+        for (size_t i = 0; i < sizeof good / sizeof good [0]; i++) {
+            char text [1024], err [CONFIG_ERROR_MAX] = "";
+            snprintf (text, sizeof text,
+                      "check = job\n    kind = launchd\n    label = dev.heal.x\n"
+                      "    env = \"%s\"\n", good [i]);
+            heal_config_t *config = heal_config_load_text (text, "t.conf", err, sizeof err);
+            const heal_check_config_t *check = config? heal_config_check (config, "job"): NULL;
+            void *inst = check? check_configure (check_kind_find ("launchd"), config, check,
+                                                 err, sizeof err): NULL;
+            if (!inst) {
+                fprintf (stderr, "test_launchd: env \"%s\" refused: %s\n", good [i], err);
+                s_failed++;
+            }
+            check_destroy (check_kind_find ("launchd"), &inst);
             heal_config_destroy (&config);
         }
     }
