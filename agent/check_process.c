@@ -88,6 +88,8 @@ typedef struct {
     uint64_t reject_start;
     process_state_t last_state;
     char launchd_label [PROCESS_MAX_LABEL];   //  the service's launchd job, "" none
+    int label_pid;              //  the process launchd_label was read from
+    uint64_t label_start;
 } process_t;
 
 typedef struct {
@@ -657,8 +659,14 @@ s_run (void *self_, const check_ctx_t *ctx, check_result_t *result)
     self->last_state = found.state;
     event_t *event = result->event;
 
-    if (found.pid && (found.state == PROCESS_STATE_OK || found.state == PROCESS_STATE_UNHEALTHY))
+    //  Read once per process (pid and start time): its environment is set
+    //  when it starts, and reading it is most of a healthy run's cost.
+    if (found.pid && (found.state == PROCESS_STATE_OK || found.state == PROCESS_STATE_UNHEALTHY)
+    &&  (found.pid != self->label_pid || found.start_time != self->label_start)) {
         s_launchd_label (found.pid, self->launchd_label, sizeof self->launchd_label);
+        self->label_pid = found.pid;
+        self->label_start = found.start_time;
+    }
     if (self->launchd_label [0])
         kind_evidence (event, "launchd job %s runs it (XPC_SERVICE_NAME)",
                        self->launchd_label);

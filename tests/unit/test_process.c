@@ -752,6 +752,25 @@ s_test_launchd_job (void)
         s_remedy_free (&out);
     }
     s_fixture_free (&f);
+
+    //  The label is read once per process (pid and start time), and again
+    //  for a new one.
+    snprintf (keys, sizeof keys, "    match = \"%s\"\n", s_sleeper_name);
+    CHECK (s_configure (&f, keys, NULL) == 0);
+    if (f.self) {
+        char *const argv [] = { s_sleeper_name, "100000", NULL };
+        char *const env_a [] = { "XPC_SERVICE_NAME=dev.heal.a", NULL };
+        char *const env_b [] = { "XPC_SERVICE_NAME=dev.heal.b", NULL };
+        pid_t child = s_spawn_argv (s_sleeper, argv, env_a);
+        CHECK (s_run (&f) == CHECK_OK && s_evidence_has (f.event, "launchd job dev.heal.a"));
+        CHECK (s_run (&f) == CHECK_OK && s_evidence_has (f.event, "launchd job dev.heal.a"));
+        s_kill_group (child);
+        child = s_spawn_argv (s_sleeper, argv, env_b);
+        CHECK (s_run (&f) == CHECK_OK && s_evidence_has (f.event, "launchd job dev.heal.b"));
+        CHECK (!s_evidence_has (f.event, "dev.heal.a"));
+        s_kill_group (child);
+    }
+    s_fixture_free (&f);
 }
 
 int
