@@ -4,6 +4,12 @@
 //  figure, the raw ZeroMQ figure in the same run: the same topic and payload
 //  bytes, prebuilt, no msgpack on either side.
 //
+//  Throughput: 3 back-to-back pairs of runs (heal, then raw), medians and the
+//  median of the pairs' ratios. Latency: one paced stream at RATE whose even
+//  events are raw and odd events heal's, so that both meet the same hiccups
+//  of the machine; 3 runs, the median of each percentile. The codec alone: 7
+//  rounds of encode then decode on one thread, the median and the best.
+//
 //  Threads: one publisher thread, one subscriber thread, and one ZeroMQ I/O
 //  thread for each (two contexts, as in two processes). The PUB sets ZMQ_XPUB_NODROP and the bench sends *blocking* so the
 //  throughput figure counts delivered events only (flow control instead of
@@ -31,6 +37,7 @@
 typedef struct {
     const char *endpoint;
     bool raw;                   //  prebuilt bytes, no codec
+    bool mixed;                 //  even events raw, odd events heal (one stream)
     bool paced;                 //  latency run at rate events/s
     long count;                 //  events to send
     long rate;
@@ -96,11 +103,12 @@ s_subscriber (void *arg)
         if (ts == 3 && memcmp (t, "end", 3) == 0)
             break;
         long index = n;
-        if (run->raw) {
+        //  Mixed runs mark the raw events' topic with a capital H.
+        if (run->raw || (run->mixed && t [0] == 'H')) {
             if (zmq_msg_size (&payload) != run->payload_size)
                 run->invalid++;
             else
-            if (run->paced)
+            if (run->paced || run->mixed)
                 memcpy (&index, zmq_msg_data (&payload), sizeof index);
         }
         else {
@@ -138,6 +146,8 @@ s_publish (run_t *run, void *pub)
     msgpack_sbuffer_init (&buf);
     char *raw = (char *) malloc (run->payload_size);
     memcpy (raw, run->payload, run->payload_size);
+    char raw_topic [256];
+    snprintf (raw_topic, sizeof raw_topic, "H%s", run->topic + 1);
     int64_t interval = run->paced ? 1000000000LL / run->rate : 0;
     run->start_ns = s_now_ns ();
     int64_t next = run->start_ns;
@@ -147,9 +157,9 @@ s_publish (run_t *run, void *pub)
             s_sleep_until_ns (next);
             run->sent_ns [i] = s_now_ns ();
         }
-        if (run->raw) {
+        if (run->raw || (run->mixed && i % 2 == 0)) {
             memcpy (raw, &i, sizeof i);
-            zmq_send (pub, run->topic, run->topic_size, ZMQ_SNDMORE);
+            zmq_send (pub, run->mixed ? raw_topic : run->topic, run->topic_size, ZMQ_SNDMORE);
             zmq_send (pub, raw, run->payload_size, 0);
         }
         else {
@@ -205,16 +215,34 @@ s_best (const double *values, int n)
     return best;
 }
 
-//  One run; returns events/s (throughput) and fills p50/p99/max (latency, us).
+//  p50, p99 and max (us) of the latencies lat [start], lat [start + step], ...
+//  that arrived (> 0). Sorts in place the values it takes.
+static void
+s_percentiles (int64_t *lat, long count, long start, long step, double pct [3])
+{
+    long n = 0;
+    for (long i = start; i < count; i += step)
+        if (lat [i] > 0)
+            lat [n++] = lat [i];
+    qsort (lat, (size_t) n, sizeof (int64_t), s_cmp);
+    pct [0] = n ? (double) lat [n / 2] / 1000.0 : 0;
+    pct [1] = n ? (double) lat [(n * 99) / 100] / 1000.0 : 0;
+    pct [2] = n ? (double) lat [n - 1] / 1000.0 : 0;
+}
+
+//  One run; returns events/s (throughput). A paced run fills pct (p50, p99,
+//  max in us); a mixed one (even events raw, odd events heal, one stream)
+//  fills pct for its heal events and raw_pct for its raw ones.
 static double
-s_run (void *ctx, void *sub_ctx, const char *endpoint, bool raw, bool paced, long count, long rate,
-       const char *topic, const char *payload, size_t payload_size,
-       double *p50, double *p99, double *pmax, long *lost)
+s_run (void *ctx, void *sub_ctx, const char *endpoint, bool raw, bool mixed, bool paced,
+       long count, long rate, const char *topic, const char *payload, size_t payload_size,
+       double pct [3], double raw_pct [3], long *lost)
 {
     run_t run;
     memset (&run, 0, sizeof run);
     run.endpoint = endpoint;
     run.raw = raw;
+    run.mixed = mixed;
     run.paced = paced;
     run.count = count;
     run.rate = rate;
@@ -249,15 +277,18 @@ s_run (void *ctx, void *sub_ctx, const char *endpoint, bool raw, bool paced, lon
         fprintf (stderr, "bus: %ld invalid messages\n", run.invalid);
     *lost = count - run.received;
     double secs = (double) (run.end_ns - run.start_ns) / 1e9;
+    if (paced && mixed) {
+        //  the raw half first: s_percentiles compacts the array it reads
+        int64_t *copy = (int64_t *) malloc ((size_t) count * sizeof (int64_t));
+        memcpy (copy, run.lat_ns, (size_t) count * sizeof (int64_t));
+        s_percentiles (copy, count, 0, 2, raw_pct);
+        free (copy);
+        s_percentiles (run.lat_ns, count, 1, 2, pct);
+    }
+    else
+    if (paced)
+        s_percentiles (run.lat_ns, count, 0, 1, pct);
     if (paced) {
-        long n = 0;
-        for (long i = 0; i < count; i++)
-            if (run.lat_ns [i] > 0)
-                run.lat_ns [n++] = run.lat_ns [i];
-        qsort (run.lat_ns, (size_t) n, sizeof (int64_t), s_cmp);
-        *p50 = n ? (double) run.lat_ns [n / 2] / 1000.0 : 0;
-        *p99 = n ? (double) run.lat_ns [(n * 99) / 100] / 1000.0 : 0;
-        *pmax = n ? (double) run.lat_ns [n - 1] / 1000.0 : 0;
         free (run.sent_ns);
         free (run.lat_ns);
     }
@@ -335,7 +366,7 @@ main (int argc, char *argv [])
         if (strcmp (transport, "all") && strcmp (transport, transports [t][0]))
             continue;
         const char *ep = transports [t][1];
-        double p50, p99, pmax, r50, r99, rmax;
+        double pct [3], raw_pct [3];
         long lost = 0, rlost = 0;
         //  PAIRS runs of heal then raw ZeroMQ, back to back: the median of
         //  each, and the median of the pairs' ratios (each pair shares the
@@ -343,10 +374,10 @@ main (int argc, char *argv [])
         double heal [PAIRS], raw [PAIRS], ratio [PAIRS];
         for (int pair = 0; pair < PAIRS; pair++) {
             long l1, l2;
-            heal [pair] = s_run (ctx, sub_ctx, ep, false, false, count, 0, topic, payload,
-                                 payload_size, &p50, &p99, &pmax, &l1);
-            raw [pair] = s_run (ctx, sub_ctx, ep, true, false, count, 0, topic, payload,
-                                payload_size, &r50, &r99, &rmax, &l2);
+            heal [pair] = s_run (ctx, sub_ctx, ep, false, false, false, count, 0, topic,
+                                 payload, payload_size, pct, raw_pct, &l1);
+            raw [pair] = s_run (ctx, sub_ctx, ep, true, false, false, count, 0, topic,
+                                payload, payload_size, pct, raw_pct, &l2);
             ratio [pair] = heal [pair] / raw [pair];
             lost += l1;
             rlost += l2;
@@ -355,22 +386,27 @@ main (int argc, char *argv [])
                 "   heal/raw %.2f   (lost %ld / %ld)\n", transports [t][0], PAIRS,
                 s_median (heal, PAIRS) / 1e6, s_median (raw, PAIRS) / 1e6,
                 s_median (ratio, PAIRS), lost, rlost);
-        //  Latency: PAIRS paced runs of each, back to back; the median of
-        //  each percentile (one run's p99 moves with the machine's hiccups).
+        //  Latency: PAIRS paced runs of one stream at rate events/s whose
+        //  even events are raw ZeroMQ and odd ones heal's (encoded, decoded):
+        //  both halves meet the same hiccups of the machine. The median of
+        //  each percentile over the runs.
         long n = rate * seconds;
         double hp [3][PAIRS], rp [3][PAIRS];
         for (int pair = 0; pair < PAIRS; pair++) {
-            long l1, l2;
-            s_run (ctx, sub_ctx, ep, false, true, n, rate, topic, payload, payload_size,
-                   &hp [0][pair], &hp [1][pair], &hp [2][pair], &l1);
-            s_run (ctx, sub_ctx, ep, true, true, n, rate, topic, payload, payload_size,
-                   &rp [0][pair], &rp [1][pair], &rp [2][pair], &l2);
+            long l1;
+            double h [3], r [3];
+            s_run (ctx, sub_ctx, ep, false, true, true, n, rate, topic, payload, payload_size,
+                   h, r, &l1);
+            for (int k = 0; k < 3; k++) {
+                hp [k][pair] = h [k];
+                rp [k][pair] = r [k];
+            }
             lost += l1;
-            rlost += l2;
         }
-        printf ("%s latency @%ld/s (median of %d pairs):  heal p50 %.0f us  p99 %.0f us  "
-                "max %.0f us   raw zmq p50 %.0f us  p99 %.0f us  max %.0f us   "
-                "p99 heal/raw %.2f   (%ld events each)\n",
+        printf ("%s latency @%ld/s, heal and raw events alternating in one stream "
+                "(median of %d runs):  heal p50 %.0f us  p99 %.0f us  max %.0f us   "
+                "raw zmq p50 %.0f us  p99 %.0f us  max %.0f us   p99 heal/raw %.2f   "
+                "(%ld events each run)\n",
                 transports [t][0], rate, PAIRS, s_median (hp [0], PAIRS),
                 s_median (hp [1], PAIRS), s_median (hp [2], PAIRS), s_median (rp [0], PAIRS),
                 s_median (rp [1], PAIRS), s_median (rp [2], PAIRS),

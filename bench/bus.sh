@@ -4,8 +4,9 @@
 # p50/p99 one-way latency at a steady 10,000 events/s. Beside each figure, raw
 # ZeroMQ in the same run: same topic and payload bytes, no msgpack. Throughput
 # is the median of 3 back-to-back pairs (heal, raw) and of their ratios; the
-# codec alone is the median of 7 rounds, the best beside it; latency percentiles
-# are the medians of 3 paced pairs.
+# codec alone is the median of 7 rounds, the best beside it. Latency: one paced
+# stream whose events alternate raw and heal (so both halves meet the same
+# hiccups of the machine), 3 runs, the median of each percentile.
 # Targets (issue 12): heal/raw >= 0.8 on ipc, p99 at 10k/s within 1.2x of raw,
 # codec decode >= 2 M events/s on one thread.
 # Knobs: N (events per throughput run, default 600000), RATE (10000),
