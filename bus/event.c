@@ -17,16 +17,24 @@
 //  --------------------------------------------------------------------------
 //  Names
 
-static const char *s_type_names [EVENT_TYPE_COUNT] = {
-    "check", "alert", "cycle", "diagnosis", "agent"
+//  A name and its length (the decoder matches names of known length).
+typedef struct {
+    const char *text;
+    size_t len;
+} name_t;
+#define NAME(s) { s, sizeof (s) - 1 }
+
+static const name_t s_type_names [EVENT_TYPE_COUNT] = {
+    NAME ("check"), NAME ("alert"), NAME ("cycle"), NAME ("diagnosis"), NAME ("agent")
 };
 
-static const char *s_severity_names [SEVERITY_COUNT] = {
-    "ok", "healed", "warning", "critical", "unknown", "blocked"
+static const name_t s_severity_names [SEVERITY_COUNT] = {
+    NAME ("ok"), NAME ("healed"), NAME ("warning"), NAME ("critical"), NAME ("unknown"),
+    NAME ("blocked")
 };
 
-static const char *s_remedy_results [] = {
-    "healed", "failed", "skipped", "throttled", "gave_up"
+static const name_t s_remedy_results [] = {
+    NAME ("healed"), NAME ("failed"), NAME ("skipped"), NAME ("throttled"), NAME ("gave_up")
 };
 #define REMEDY_RESULT_COUNT ((int) (sizeof s_remedy_results / sizeof s_remedy_results [0]))
 
@@ -35,25 +43,16 @@ event_type_name (event_type_t type)
 {
     if ((int) type < 0 || type >= EVENT_TYPE_COUNT)
         return NULL;
-    return s_type_names [type];
+    return s_type_names [type].text;
 }
 
+//  Index of the name of len bytes among count names, or -1.
 static int
-s_name_index (const char *const *names, int count, const char *name, size_t len)
+s_name_index (const name_t *names, int count, const char *name, size_t len)
 {
-    if (len == 0)
-        return -1;
-    //  Names are a handful of short words: compare in place, no strlen.
-    for (int i = 0; i < count; i++) {
-        const char *n = names [i];
-        if (n [0] != name [0])
-            continue;
-        size_t j = 1;
-        while (j < len && n [j] && n [j] == name [j])
-            j++;
-        if (j == len && n [j] == 0)
+    for (int i = 0; i < count; i++)
+        if (names [i].len == len && memcmp (names [i].text, name, len) == 0)
             return i;
-    }
     return -1;
 }
 
@@ -86,7 +85,7 @@ severity_name (severity_t severity)
 {
     if ((int) severity < 0 || severity >= SEVERITY_COUNT)
         return NULL;
-    return s_severity_names [severity];
+    return s_severity_names [severity].text;
 }
 
 int
@@ -453,7 +452,7 @@ event_to_json (const event_t *self)
     if (!o)
         return NULL;
     SET ("v", json_integer (self->v));
-    SET ("type", json_string (s_type_names [self->type]));
+    SET ("type", json_string (s_type_names [self->type].text));
     SET ("seq", json_integer ((json_int_t) self->seq));
     SET ("ts", json_integer (self->ts));
     SET ("host", s_json_str (self->host ? self->host : ""));
@@ -503,7 +502,7 @@ event_to_json (const event_t *self)
     if (self->type == EVENT_CYCLE) {
         json_t *counts = json_object ();
         for (int s = 0; counts && s < SEVERITY_COUNT; s++)
-            json_object_set_new (counts, s_severity_names [s], json_integer (self->counts [s]));
+            json_object_set_new (counts, s_severity_names [s].text, json_integer (self->counts [s]));
         SET ("counts", counts);
         SET ("degraded", json_boolean (self->degraded));
         SET ("issues", s_json_list (self->issues, self->issue_count));
