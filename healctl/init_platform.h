@@ -4,8 +4,9 @@
 //  services restart). healctl/platform_linux.c and platform_darwin.c
 //  implement the disks and describe the services (init_os); the logic that
 //  reads that description is once, in init_services.c. The Makefile builds
-//  the platform file for the OS at hand, so init.c never #ifdefs. Processes come from the agent's platform interface
-//  (agent/platform.h), shared by both.
+//  the platform file for the OS at hand, so init.c never #ifdefs. Processes
+//  come from the agent's platform interface (agent/platform.h), shared by
+//  both.
 
 #ifndef HEALCTL_INIT_PLATFORM_H_INCLUDED
 #define HEALCTL_INIT_PLATFORM_H_INCLUDED
