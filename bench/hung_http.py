@@ -30,20 +30,17 @@ import os
 import random
 import shutil
 import signal
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
-AGENT = os.path.join(BUILD, "bin", "heal-agent")
+from supervisors import (AGENT, alive, free_port, read_pid, start_heal, start_monit,
+                         stop, summary, wait_until)
+
 N = int(os.environ.get("N", "10"))
 ONLY = os.environ.get("ONLY", "")
-PATH = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
 PY = "/usr/bin/python3"
 SELF = os.path.abspath(__file__)
 SAMPLE_TIMEOUT = 60.0
@@ -83,44 +80,12 @@ def serve(port, pidfile):
 
 # --- measuring ------------------------------------------------------------------
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def answers(port):
     try:
         with urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=0.3) as r:
             return r.status == 200
     except OSError:
         return False
-
-
-def read_pid(path):
-    try:
-        with open(path) as f:
-            return int(f.read().strip())
-    except (OSError, ValueError):
-        return 0
-
-
-def alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            stat = f.read()
-        return stat[stat.rindex(")") + 2] not in "ZX"
-    except (OSError, ValueError):
-        return False
-
-
-def wait_until(pred, timeout, what):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.005)
-    raise RuntimeError("timed out waiting for " + what)
 
 
 def start_cmd(port, pidfile):
@@ -139,36 +104,21 @@ class Heal:
         self.proc = None
 
     def start(self, port, pidfile):
-        conf = os.path.join(self.tmp, "heal.conf")
-        with open(conf, "w") as f:
-            f.write("agent\n"
-                    "    interval = 1\n"
-                    "    state_dir = \"%s/state\"\n"
-                    "    path = \"%s\"\n"
-                    "bus\n"
-                    "    publish = \"ipc://%s/bus\"\n"
-                    "    inbound = \"ipc://%s/in\"\n"
-                    "control\n"
-                    "    endpoint = \"ipc://%s/ctl\"\n"
-                    "check = web\n"
-                    "    kind = http\n"
-                    "    critical = true\n"
-                    "    url = \"http://127.0.0.1:%d/\"\n"
-                    "    timeout = 1\n"
-                    "    remedy\n"
-                    "        run = \"%s\"\n"
-                    "        verify = 5\n"
-                    "        attempts = 1000\n"
-                    "        within = 2\n"
-                    "        backoff = 1ms\n"
-                    % (self.tmp, PATH, self.tmp, self.tmp, self.tmp, port,
-                       restart_cmd(port, pidfile)))
-        os.chmod(conf, 0o600)
-        log = open(os.path.join(self.tmp, "agent.log"), "ab")
-        self.proc = subprocess.Popen([AGENT, "-c", conf], stdout=log, stderr=log)
+        self.proc = start_heal(self.tmp, 1,
+                               "check = web\n"
+                               "    kind = http\n"
+                               "    critical = true\n"
+                               "    url = \"http://127.0.0.1:%d/\"\n"
+                               "    timeout = 1\n"
+                               "    remedy\n"
+                               "        run = \"%s\"\n"
+                               "        verify = 5\n"
+                               "        attempts = 1000\n"
+                               "        within = 2\n"
+                               "        backoff = 1ms\n" % (port, restart_cmd(port, pidfile)))
 
     def stop(self):
-        _stop(self.proc)
+        stop(self.proc)
 
 
 class Monit:
@@ -179,36 +129,16 @@ class Monit:
         self.proc = None
 
     def start(self, port, pidfile):
-        conf = os.path.join(self.tmp, "monitrc")
-        with open(conf, "w") as f:
-            f.write("set daemon 1\n"
-                    "set idfile %s/monit.id\n"
-                    "set statefile %s/monit.state\n"
-                    "set pidfile %s/monit.pid\n"
-                    "set logfile %s/monit.log\n"
-                    "check process web with pidfile %s\n"
-                    "    start program = \"/bin/sh -c '%s'\" with timeout 5 seconds\n"
-                    "    stop program = \"/bin/sh -c 'kill -9 $(cat %s)'\"\n"
-                    "    if failed port %d protocol http request \"/\" with timeout 1 seconds"
-                    " then restart\n"
-                    % (self.tmp, self.tmp, self.tmp, self.tmp, pidfile,
-                       start_cmd(port, pidfile), pidfile, port))
-        os.chmod(conf, 0o600)
-        log = open(os.path.join(self.tmp, "monit.out"), "ab")
-        self.proc = subprocess.Popen(["monit", "-I", "-c", conf], stdout=log, stderr=log)
+        self.proc = start_monit(
+            self.tmp, 1,
+            "check process web with pidfile %s\n"
+            "    start program = \"/bin/sh -c '%s'\" with timeout 5 seconds\n"
+            "    stop program = \"/bin/sh -c 'kill -9 $(cat %s)'\"\n"
+            "    if failed port %d protocol http request \"/\" with timeout 1 seconds"
+            " then restart\n" % (pidfile, start_cmd(port, pidfile), pidfile, port))
 
     def stop(self):
-        _stop(self.proc)
-
-
-def _stop(proc):
-    if proc and proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(self.proc)
 
 
 def measure(kind):
@@ -220,11 +150,11 @@ def measure(kind):
     times = []
     try:
         subprocess.run(["/bin/sh", "-c", start_cmd(port, pidfile)], check=True)
-        wait_until(lambda: answers(port), 30, "the service to answer")
+        wait_until(lambda: answers(port), 30, "the service to answer", step=0.005)
         sup.start(port, pidfile)
         up_since = time.monotonic()
         for _ in range(N):
-            wait_until(lambda: answers(port), 30, "the service up")
+            wait_until(lambda: answers(port), 30, "the service up", step=0.005)
             # The supervisor has seen it healthy, and it is older than
             # Monit's start timeout (Monit skips port tests before); then a
             # random pause, so the hang falls anywhere in a check cycle.
@@ -254,15 +184,6 @@ def measure(kind):
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     return times
-
-
-def summary(times):
-    ok = sorted(t for t in times if t is not None)
-    if not ok:
-        return None
-    p95 = ok[min(len(ok) - 1, int(round(0.95 * (len(ok) - 1))))]
-    return {"n": len(ok), "failed": len(times) - len(ok),
-            "median": statistics.median(ok), "p95": p95, "max": ok[-1]}
 
 
 def main():

@@ -23,30 +23,22 @@ import random
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
-AGENT = os.path.join(BUILD, "bin", "heal-agent")
+from supervisors import (AGENT, alive, free_port, read_pid, start_heal, start_monit,
+                         stop, summary, wait_until)
+
 N = int(os.environ.get("N", "20"))
 IDLE_SECONDS = float(os.environ.get("IDLE_SECONDS", "60"))
 IDLE_PROCS = int(os.environ.get("IDLE_PROCS", "50"))
 HEAL_INTERVAL = int(os.environ.get("HEAL_INTERVAL", "30"))
 MONIT_CYCLE = int(os.environ.get("MONIT_CYCLE", "1"))
 ONLY = os.environ.get("ONLY", "")     # "heal" or "monit": one side (debugging)
-PATH = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
 SAMPLE_TIMEOUT = 30.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def ping(port):
@@ -56,33 +48,6 @@ def ping(port):
             s.sendall(b"PING\r\n")
             return s.recv(16).startswith(b"+PONG")
     except OSError:
-        return False
-
-
-def wait_until(pred, timeout, what):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.001)
-    raise RuntimeError("timed out waiting for " + what)
-
-
-def read_pid(path):
-    try:
-        with open(path) as f:
-            return int(f.read().strip())
-    except (OSError, ValueError):
-        return 0
-
-
-def alive(pid):
-    """Running and not a zombie."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            stat = f.read()
-        return stat[stat.rindex(")") + 2] not in "ZX"
-    except (OSError, ValueError):
         return False
 
 
@@ -107,27 +72,8 @@ class Heal:
         self.tmp = tmp
         self.proc = None
 
-    def config(self, checks, interval):
-        conf = os.path.join(self.tmp, "heal.conf")
-        with open(conf, "w") as f:
-            f.write("agent\n"
-                    "    interval = %d\n"
-                    "    state_dir = \"%s/state\"\n"
-                    "    path = \"%s\"\n"
-                    "bus\n"
-                    "    publish = \"ipc://%s/bus\"\n"
-                    "    inbound = \"ipc://%s/in\"\n"
-                    "control\n"
-                    "    endpoint = \"ipc://%s/ctl\"\n"
-                    % (interval, self.tmp, PATH, self.tmp, self.tmp, self.tmp))
-            f.write(checks)
-        os.chmod(conf, 0o600)
-        return conf
-
     def start(self, checks, interval):
-        conf = self.config(checks, interval)
-        log = open(os.path.join(self.tmp, "agent.log"), "ab")
-        self.proc = subprocess.Popen([AGENT, "-c", conf], stdout=log, stderr=log)
+        self.proc = start_heal(self.tmp, interval, checks)
         return self.proc.pid
 
     def redis_checks(self, port):
@@ -151,13 +97,7 @@ class Heal:
         return out
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop(self.proc)
 
 
 class Monit:
@@ -168,18 +108,7 @@ class Monit:
         self.proc = None
 
     def start(self, checks, cycle):
-        conf = os.path.join(self.tmp, "monitrc")
-        with open(conf, "w") as f:
-            f.write("set daemon %d\n"
-                    "set idfile %s/monit.id\n"
-                    "set statefile %s/monit.state\n"
-                    "set pidfile %s/monit.pid\n"
-                    "set logfile %s/monit.log\n" % (cycle, self.tmp, self.tmp, self.tmp,
-                                                    self.tmp))
-            f.write(checks)
-        os.chmod(conf, 0o600)
-        log = open(os.path.join(self.tmp, "monit.out"), "ab")
-        self.proc = subprocess.Popen(["monit", "-I", "-c", conf], stdout=log, stderr=log)
+        self.proc = start_monit(self.tmp, cycle, checks)
         return self.proc.pid
 
     def redis_checks(self, port):
@@ -196,13 +125,7 @@ class Monit:
         return out
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop(self.proc)
 
 
 def measure_heal_times(kind):
@@ -269,15 +192,6 @@ def measure_idle(kind, pidfiles, interval):
     finally:
         sup.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def summary(times):
-    ok = sorted(t for t in times if t is not None)
-    if not ok:
-        return None
-    p95 = ok[min(len(ok) - 1, int(round(0.95 * (len(ok) - 1))))]
-    return {"n": len(ok), "failed": len(times) - len(ok),
-            "median": statistics.median(ok), "p95": p95, "max": ok[-1]}
 
 
 def main():
